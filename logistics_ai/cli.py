@@ -1,0 +1,70 @@
+"""Command line: `python -m logistics_ai migrate | seed [--reset] | bench routing ...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from loguru import logger
+
+from logistics_ai.observability.logging import configure_logging
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from logistics_ai import migrate
+
+    if args.downgrade:
+        migrate.downgrade(revision=args.downgrade)
+    else:
+        migrate.upgrade()
+    print(f"database at revision {migrate.current_revision()}")
+    return 0
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from logistics_ai.bootstrap import seed_database
+
+    report = seed_database(reset=args.reset)
+    if report is None:
+        print("database already has data; nothing seeded (use --reset to start over)")
+    else:
+        print(
+            f"seeded {report.users} users, {report.drivers} drivers, {report.shipments} shipments"
+        )
+    return 0
+
+
+def _bench(args: argparse.Namespace, rest: list[str]) -> int:
+    if args.what != "routing":
+        print(f"unknown benchmark {args.what!r}; available: routing", file=sys.stderr)
+        return 2
+    from logistics_ai.dispatch import bench
+
+    return bench.main(rest)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m logistics_ai")
+    commands = parser.add_subparsers(dest="command", required=True)
+    migrate_cmd = commands.add_parser("migrate", help="apply database migrations")
+    migrate_cmd.add_argument("--downgrade", metavar="REVISION", help="revert to REVISION (e.g. -1)")
+    seed_cmd = commands.add_parser("seed", help="load the demo city into an empty database")
+    seed_cmd.add_argument(
+        "--reset", action="store_true", help="delete all data first (not in prod)"
+    )
+    bench_cmd = commands.add_parser("bench", help="run a benchmark (routing)")
+    bench_cmd.add_argument("what", choices=["routing"])
+    args, rest = parser.parse_known_args(argv)
+    configure_logging()
+    if args.command != "bench" and rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        if args.command == "migrate":
+            return _migrate(args)
+        if args.command == "seed":
+            return _seed(args)
+        return _bench(args, rest)
+    except Exception as error:  # a CLI prints one clear line, the log keeps the trace
+        logger.opt(exception=error).debug("command failed")
+        print(f"error: {error}", file=sys.stderr)
+        return 1

@@ -1,0 +1,45 @@
+"""Apply, revert and inspect Alembic migrations from code (CLI, start-up, tests)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+
+from logistics_ai.db import ensure_sqlite_directory
+from logistics_ai.settings import PROJECT_ROOT, get_settings
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(MIGRATIONS_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option(
+        "sqlalchemy.url", (database_url or get_settings().database_url).replace("%", "%%")
+    )
+    return config
+
+
+def upgrade(database_url: str | None = None, revision: str = "head") -> None:
+    ensure_sqlite_directory(database_url or get_settings().database_url)
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str | None = None, revision: str = "-1") -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
+def current_revision(database_url: str | None = None) -> str | None:
+    engine = create_engine(database_url or get_settings().database_url)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -1,0 +1,43 @@
+"""All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
+
+from logistics_ai.models._base import utcnow
+from logistics_ai.models.enums import (
+    DriverStatus,
+    NotificationStatus,
+    Role,
+    RouteStatus,
+    ShipmentStatus,
+    StopKind,
+    StopStatus,
+)
+from logistics_ai.models.fleet import Depot, Driver, Vehicle
+from logistics_ai.models.records import ApiKey, AuditEvent, Notification
+from logistics_ai.models.routing import Route, Stop
+from logistics_ai.models.shipments import Shipment, TrackingEvent
+from logistics_ai.models.telemetry import LocationPing, ProofOfDelivery
+from logistics_ai.models.users import Customer, User
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "Customer",
+    "Depot",
+    "Driver",
+    "DriverStatus",
+    "LocationPing",
+    "Notification",
+    "NotificationStatus",
+    "ProofOfDelivery",
+    "Role",
+    "Route",
+    "RouteStatus",
+    "Shipment",
+    "ShipmentStatus",
+    "Stop",
+    "StopKind",
+    "StopStatus",
+    "TrackingEvent",
+    "User",
+    "Vehicle",
+    "utcnow",
+]

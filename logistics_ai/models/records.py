@@ -1,0 +1,69 @@
+"""Outbox, integration keys and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index, String
+from sqlmodel import Field, SQLModel
+
+from logistics_ai.models._base import UTCDateTime, utcnow
+from logistics_ai.models.enums import NotificationStatus, check_in
+
+
+class Notification(SQLModel, table=True):
+    """Transactional outbox: written with the change it reports, sent by a background job."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint(check_in("status", NotificationStatus), name="ck_notifications_status"),
+        Index("ix_notifications_status_created", "status", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    recipient: str = Field(max_length=254)
+    template: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=NotificationStatus.pending, sa_type=String(16))
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80)
+    prefix: str = Field(max_length=16, unique=True, index=True)
+    key_hash: str = Field(max_length=128)
+    scopes: str = Field(max_length=300)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only record of who changed what. Never holds secrets or passwords."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_entity", "entity_type", "entity_id"),
+        Index("ix_audit_events_time", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor_user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    actor_label: str = Field(max_length=120)
+    action: str = Field(max_length=64, index=True)
+    entity_type: str = Field(max_length=32)
+    entity_id: str | None = Field(default=None, max_length=64)
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=300)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

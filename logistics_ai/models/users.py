@@ -1,0 +1,42 @@
+"""Accounts and the people behind them: users, customers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, String
+from sqlmodel import Field, SQLModel
+
+from logistics_ai.models._base import UTCDateTime, utcnow
+from logistics_ai.models.enums import Role, check_in
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(check_in("role", Role), name="ck_users_role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    full_name: str = Field(max_length=120)
+    phone: str | None = Field(default=None, max_length=32)
+    role: str = Field(sa_type=String(16), index=True)
+    password_hash: str = Field(max_length=255)
+    is_active: bool = Field(default=True)
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Customer(SQLModel, table=True):
+    """The shipper profile of a customer user: company and default pickup address."""
+
+    __tablename__ = "customers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", unique=True, index=True)
+    company_name: str | None = Field(default=None, max_length=120)
+    default_address: str | None = Field(default=None, max_length=300)
+    default_lat: float | None = None
+    default_lon: float | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

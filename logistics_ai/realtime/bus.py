@@ -1,0 +1,104 @@
+"""Event bus: Redis pub/sub when REDIS_URL is set, an in-process fan-out otherwise.
+
+Services never publish directly: they queue events on the session (`queue_event`), and
+`logistics_ai.db.session_scope` publishes them only after the transaction commits, so no
+subscriber ever hears about a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any, Protocol
+
+from loguru import logger
+from sqlmodel import Session
+
+from logistics_ai.settings import get_settings
+
+Handler = Callable[[str, dict[str, Any]], None]
+_PENDING_KEY = "pending_bus_events"
+
+
+class EventBus(Protocol):
+    def publish(self, channel: str, payload: dict[str, Any]) -> None: ...
+    def subscribe(self, channel: str, handler: Handler) -> Callable[[], None]: ...
+
+
+class InProcessBus:
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[Handler]] = defaultdict(list)
+        self._lock = threading.Lock()
+
+    def publish(self, channel: str, payload: dict[str, Any]) -> None:
+        with self._lock:
+            handlers = list(self._handlers.get(channel, ()))
+        for handler in handlers:
+            try:
+                handler(channel, payload)
+            except Exception:  # one broken subscriber must not break the publisher
+                logger.exception("event handler failed on channel {}", channel)
+
+    def subscribe(self, channel: str, handler: Handler) -> Callable[[], None]:
+        with self._lock:
+            self._handlers[channel].append(handler)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if handler in self._handlers.get(channel, []):
+                    self._handlers[channel].remove(handler)
+
+        return unsubscribe
+
+
+class RedisBus:
+    def __init__(self, url: str, prefix: str) -> None:
+        import redis
+
+        self._client = redis.Redis.from_url(url)
+        self._prefix = prefix
+
+    def publish(self, channel: str, payload: dict[str, Any]) -> None:
+        self._client.publish(self._prefix + channel, json.dumps(payload, default=str))
+
+    def subscribe(self, channel: str, handler: Handler) -> Callable[[], None]:
+        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+
+        def on_message(message: dict[str, Any]) -> None:
+            handler(channel, json.loads(message["data"]))
+
+        pubsub.subscribe(**{self._prefix + channel: on_message})
+        thread = pubsub.run_in_thread(sleep_time=0.5, daemon=True)
+
+        def unsubscribe() -> None:
+            thread.stop()
+            pubsub.close()
+
+        return unsubscribe
+
+
+@lru_cache(maxsize=1)
+def get_bus() -> EventBus:
+    settings = get_settings()
+    if settings.redis_url:
+        return RedisBus(settings.redis_url, settings.redis_key_prefix + "bus:")
+    return InProcessBus()
+
+
+def queue_event(session: Session, channel: str, payload: dict[str, Any]) -> None:
+    session.info.setdefault(_PENDING_KEY, []).append((channel, payload))
+
+
+def publish_committed(session: Session) -> None:
+    for channel, payload in session.info.pop(_PENDING_KEY, []):
+        try:
+            get_bus().publish(channel, payload)
+        except Exception:  # the change is committed; a lost notification is logged, not raised
+            logger.exception("could not publish {} after commit", channel)
+
+
+def discard_pending(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)

@@ -1,0 +1,52 @@
+"""Password hashing with Argon2id, strength rules and rehash-on-login."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()  # argon2-cffi defaults: Argon2id, RFC 9106 low-memory profile
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+
+
+class WeakPasswordError(ValueError):
+    """The password breaks a strength rule; the message says which one."""
+
+
+def password_problems(password: str, *, email: str | None = None) -> list[str]:
+    problems: list[str] = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"must be at most {MAX_PASSWORD_LENGTH} characters")
+    if password.strip() != password:
+        problems.append("must not start or end with spaces")
+    if len(set(password)) < 4:
+        problems.append("must use at least 4 different characters")
+    if email and email.split("@")[0].lower() in password.lower() and len(email.split("@")[0]) >= 3:
+        problems.append("must not contain your email name")
+    return problems
+
+
+def check_strength(password: str, *, email: str | None = None) -> None:
+    problems = password_problems(password, email=email)
+    if problems:
+        raise WeakPasswordError("Password " + "; ".join(problems) + ".")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when the stored hash used older parameters; re-hash it on the next good login."""
+    return _hasher.check_needs_rehash(password_hash)

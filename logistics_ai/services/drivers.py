@@ -1,0 +1,232 @@
+"""Drivers: the fleet board, shift status, today's stops and stop events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from logistics_ai.models import (
+    Driver,
+    DriverStatus,
+    Route,
+    RouteStatus,
+    Shipment,
+    ShipmentStatus,
+    Stop,
+    StopKind,
+    StopStatus,
+    User,
+    Vehicle,
+    utcnow,
+)
+from logistics_ai.realtime.bus import queue_event
+from logistics_ai.services import audit
+from logistics_ai.services.actors import Actor
+from logistics_ai.services.errors import Conflict, NotFound, PermissionDenied
+from logistics_ai.services.shipment_status import transition
+from logistics_ai.services.validation import fail
+
+StopEvent = Literal["arrived", "picked_up", "delivered", "failed"]
+DRIVERS_CHANNEL = "drivers"
+MAX_REASON_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class DriverRow:
+    id: int
+    name: str
+    status: str
+    vehicle: str
+    capacity_kg: float
+    skills: str
+    stops_today: int
+    stops_done_today: int
+    last_seen: str
+
+
+@dataclass(frozen=True)
+class StopView:
+    stop: Stop
+    shipment: Shipment
+
+    @property
+    def address(self) -> str:
+        return (
+            self.shipment.pickup_address
+            if self.stop.kind == StopKind.pickup
+            else self.shipment.dropoff_address
+        )
+
+    @property
+    def window(self) -> tuple:  # (start, end) datetimes
+        if self.stop.kind == StopKind.pickup:
+            return self.shipment.pickup_window_start, self.shipment.pickup_window_end
+        return self.shipment.dropoff_window_start, self.shipment.dropoff_window_end
+
+    @property
+    def position(self) -> tuple[float, float]:
+        if self.stop.kind == StopKind.pickup:
+            return self.shipment.pickup_lat, self.shipment.pickup_lon
+        return self.shipment.dropoff_lat, self.shipment.dropoff_lon
+
+
+def fleet_board(session: Session, day: date) -> list[DriverRow]:
+    counts = dict(
+        session.exec(
+            select(Route.driver_id, func.count(Stop.id))
+            .join(Stop, col(Stop.route_id) == Route.id)
+            .where(Route.service_date == day)
+            .group_by(Route.driver_id)
+        ).all()
+    )
+    done = dict(
+        session.exec(
+            select(Route.driver_id, func.count(Stop.id))
+            .join(Stop, col(Stop.route_id) == Route.id)
+            .where(
+                Route.service_date == day,
+                col(Stop.status).in_([StopStatus.done, StopStatus.failed]),
+            )
+            .group_by(Route.driver_id)
+        ).all()
+    )
+    rows = session.exec(
+        select(Driver, User, Vehicle)
+        .join(User, col(User.id) == Driver.user_id)
+        .join(Vehicle, col(Vehicle.id) == Driver.vehicle_id, isouter=True)
+        .order_by(col(User.full_name))
+    ).all()
+    return [
+        DriverRow(
+            id=driver.id,  # type: ignore[arg-type]
+            name=user.full_name,
+            status=driver.status,
+            vehicle=f"{vehicle.label} ({vehicle.plate})" if vehicle else "no vehicle",
+            capacity_kg=vehicle.capacity_kg if vehicle else 0.0,
+            skills=vehicle.skills if vehicle else "",
+            stops_today=counts.get(driver.id, 0),
+            stops_done_today=done.get(driver.id, 0),
+            last_seen=driver.last_seen_at.isoformat() if driver.last_seen_at else "",
+        )
+        for driver, user, vehicle in rows
+    ]
+
+
+def set_status(session: Session, actor: Actor, driver_id: int, status: DriverStatus) -> Driver:
+    if not (actor.is_staff or actor.driver_id == driver_id):
+        raise PermissionDenied("You can only change your own shift status.")
+    driver = session.get(Driver, driver_id)
+    if driver is None:
+        raise NotFound(f"Driver {driver_id} was not found.")
+    previous = driver.status
+    driver.status = DriverStatus(status)
+    session.add(driver)
+    audit.record(
+        session,
+        actor,
+        "driver.status_changed",
+        "driver",
+        driver_id,
+        {"from": previous, "to": status},
+    )
+    queue_event(session, DRIVERS_CHANNEL, {"driver_id": driver_id, "status": str(status)})
+    return driver
+
+
+def stops_for_day(session: Session, actor: Actor, driver_id: int, day: date) -> list[StopView]:
+    if not (actor.is_staff or actor.driver_id == driver_id):
+        raise NotFound("Route not found.")
+    rows = session.exec(
+        select(Stop, Shipment)
+        .join(Route, col(Route.id) == Stop.route_id)
+        .join(Shipment, col(Shipment.id) == Stop.shipment_id)
+        .where(Route.driver_id == driver_id, Route.service_date == day)
+        .order_by(col(Stop.sequence))
+    ).all()
+    return [StopView(stop=stop, shipment=shipment) for stop, shipment in rows]
+
+
+def _stop_for_actor(session: Session, actor: Actor, stop_id: int) -> tuple[Stop, Route, Shipment]:
+    row = session.exec(
+        select(Stop, Route, Shipment)
+        .join(Route, col(Route.id) == Stop.route_id)
+        .join(Shipment, col(Shipment.id) == Stop.shipment_id)
+        .where(Stop.id == stop_id)
+    ).first()
+    # A driver asking about another driver's stop learns nothing, not even that it exists.
+    if row is None or not (actor.is_staff or row[1].driver_id == actor.driver_id):
+        raise NotFound(f"Stop {stop_id} was not found.")
+    return row
+
+
+def record_stop_event(
+    session: Session,
+    actor: Actor,
+    stop_id: int,
+    event: StopEvent,
+    *,
+    reason: str | None = None,
+    position: tuple[float, float] | None = None,
+) -> Stop:
+    stop, route, shipment = _stop_for_actor(session, actor, stop_id)
+    reason = (reason or "").strip() or None
+    if stop.status in (StopStatus.done, StopStatus.failed, StopStatus.skipped):
+        raise Conflict(f"This stop is already {stop.status}.")
+    now = utcnow()
+    if event == "arrived":
+        stop.status = StopStatus.arrived
+        stop.actual_arrival = now
+    elif event == "failed":
+        if not reason:
+            raise fail({"reason": "say why the stop failed (e.g. recipient absent)"})
+        if len(reason) > MAX_REASON_LENGTH:
+            raise fail({"reason": f"keep the reason under {MAX_REASON_LENGTH} characters"})
+        transition(session, shipment, ShipmentStatus.failed, actor, note=reason, position=position)
+        stop.status = StopStatus.failed
+        stop.failure_reason = reason
+        stop.completed_at = now
+        _skip_remaining_stops(session, shipment, stop)
+    else:
+        expected = StopKind.pickup if event == "picked_up" else StopKind.dropoff
+        if stop.kind != expected:
+            raise Conflict(f"This is a {stop.kind} stop; '{event}' does not apply to it.")
+        target = ShipmentStatus.picked_up if event == "picked_up" else ShipmentStatus.delivered
+        transition(session, shipment, target, actor, note=None, position=position)
+        stop.status = StopStatus.done
+        stop.completed_at = now
+        stop.actual_arrival = stop.actual_arrival or now
+    session.add(stop)
+    if route.status == RouteStatus.planned:
+        route.status = RouteStatus.active
+        session.add(route)
+    audit.record(session, actor, f"stop.{event}", "stop", stop.id, {"reason": reason})
+    session.flush()
+    _complete_route_if_finished(session, route)
+    return stop
+
+
+def _skip_remaining_stops(session: Session, shipment: Shipment, failed_stop: Stop) -> None:
+    for other in session.exec(select(Stop).where(Stop.shipment_id == shipment.id)).all():
+        if other.id != failed_stop.id and other.status == StopStatus.pending:
+            other.status = StopStatus.skipped
+            session.add(other)
+
+
+def _complete_route_if_finished(session: Session, route: Route) -> None:
+    open_stops = session.exec(
+        select(func.count(Stop.id)).where(
+            Stop.route_id == route.id,
+            col(Stop.status).in_([StopStatus.pending, StopStatus.arrived]),
+        )
+    ).one()
+    if open_stops == 0 and route.status != RouteStatus.completed:
+        route.status = RouteStatus.completed
+        session.add(route)
+
+
+def driver_for_user(session: Session, user_id: int) -> Driver | None:
+    return session.exec(select(Driver).where(Driver.user_id == user_id)).first()

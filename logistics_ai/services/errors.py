@@ -1,0 +1,53 @@
+"""Domain errors: the UI shows `message`, the API maps `http_status` and `code`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    http_status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class ValidationFailed(DomainError):
+    """Input broke a rule; `details["fields"]` maps each field to its message."""
+
+    http_status = 422
+    code = "validation_error"
+
+    @property
+    def field_errors(self) -> dict[str, str]:
+        return dict(self.details.get("fields", {}))
+
+
+class NotFound(DomainError):
+    """Missing, or not visible to the caller: both look the same so existence never leaks."""
+
+    http_status = 404
+    code = "not_found"
+
+
+class PermissionDenied(DomainError):
+    http_status = 403
+    code = "forbidden"
+
+
+class AuthenticationFailed(DomainError):
+    http_status = 401
+    code = "unauthenticated"
+
+
+class IllegalTransition(DomainError):
+    http_status = 409
+    code = "illegal_transition"
+
+
+class Conflict(DomainError):
+    http_status = 409
+    code = "conflict"

@@ -1,0 +1,74 @@
+"""What anyone holding a tracking code may see: status history, first name and city only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from logistics_ai.models import Shipment, ShipmentStatus
+from logistics_ai.services.errors import NotFound
+from logistics_ai.services.shipment_status import STATUS_LABELS
+from logistics_ai.services.shipments import history
+from logistics_ai.services.tracking_codes import looks_like_tracking_code, normalize_tracking_code
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    status: str
+    label: str
+    occurred_at: datetime
+    note: str | None
+
+
+@dataclass(frozen=True)
+class PublicTracking:
+    tracking_code: str
+    status: str
+    status_label: str
+    recipient_first_name: str
+    destination_city: str
+    window_start: datetime
+    window_end: datetime
+    eta: datetime | None
+    events: list[PublicEvent]
+
+
+def city_of(address: str) -> str:
+    """The city part of 'street, neighbourhood, city, region'; never the street."""
+    parts = [part.strip() for part in address.split(",") if part.strip()]
+    if len(parts) >= 3:
+        return parts[-2]
+    return parts[-1] if len(parts) == 2 else ""
+
+
+def track(session: Session, raw_code: str) -> PublicTracking:
+    code = normalize_tracking_code(raw_code)
+    shipment = None
+    if looks_like_tracking_code(code):
+        shipment = session.exec(select(Shipment).where(Shipment.tracking_code == code)).first()
+    if shipment is None:
+        raise NotFound("No shipment has this tracking code. Check the code and try again.")
+    return PublicTracking(
+        tracking_code=shipment.tracking_code,
+        status=shipment.status,
+        status_label=STATUS_LABELS[ShipmentStatus(shipment.status)],
+        recipient_first_name=shipment.recipient_name.split()[0] if shipment.recipient_name else "",
+        destination_city=city_of(shipment.dropoff_address),
+        window_start=shipment.dropoff_window_start,
+        window_end=shipment.dropoff_window_end,
+        eta=shipment.eta,
+        events=[
+            PublicEvent(
+                status=event.status,
+                label=STATUS_LABELS[ShipmentStatus(event.status)],
+                occurred_at=event.occurred_at,
+                # Driver notes can name people or places; the public page shows only failures' gist.
+                note=event.note
+                if event.status != ShipmentStatus.failed
+                else "Delivery attempt failed",
+            )
+            for event in history(session, shipment.id)  # type: ignore[arg-type]
+        ],
+    )

@@ -1,0 +1,95 @@
+"""The shipment status machine. Every transition writes history and audit in one transaction."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from logistics_ai.models import Shipment, ShipmentStatus, TrackingEvent, utcnow
+from logistics_ai.realtime.bus import queue_event
+from logistics_ai.services import audit
+from logistics_ai.services.actors import Actor
+from logistics_ai.services.errors import IllegalTransition
+
+S = ShipmentStatus
+
+ALLOWED_TRANSITIONS: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
+    S.requested: frozenset({S.scheduled, S.cancelled}),
+    S.scheduled: frozenset({S.assigned, S.cancelled}),
+    # An assigned shipment can be handed back to the pool (unassigned) before pickup.
+    S.assigned: frozenset({S.scheduled, S.picked_up, S.failed, S.cancelled}),
+    S.picked_up: frozenset({S.in_transit, S.delivered, S.failed}),
+    S.in_transit: frozenset({S.delivered, S.failed}),
+    # A failed delivery can be rescheduled by dispatch; delivered and cancelled are final.
+    S.failed: frozenset({S.scheduled}),
+    S.delivered: frozenset(),
+    S.cancelled: frozenset(),
+}
+
+STATUS_LABELS: dict[ShipmentStatus, str] = {
+    S.requested: "Requested",
+    S.scheduled: "Scheduled",
+    S.assigned: "Driver assigned",
+    S.picked_up: "Picked up",
+    S.in_transit: "In transit",
+    S.delivered: "Delivered",
+    S.failed: "Delivery failed",
+    S.cancelled: "Cancelled",
+}
+
+SHIPMENTS_CHANNEL = "shipments"
+
+
+def can_transition(current: str, target: str) -> bool:
+    return ShipmentStatus(target) in ALLOWED_TRANSITIONS[ShipmentStatus(current)]
+
+
+def transition(
+    session: Session,
+    shipment: Shipment,
+    target: ShipmentStatus,
+    actor: Actor,
+    *,
+    note: str | None = None,
+    position: tuple[float, float] | None = None,
+) -> TrackingEvent:
+    """Move `shipment` to `target`, or raise IllegalTransition without touching anything."""
+    current = ShipmentStatus(shipment.status)
+    if target not in ALLOWED_TRANSITIONS[current]:
+        allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[current])) or "none (final status)"
+        raise IllegalTransition(
+            f"Shipment {shipment.tracking_code} is {STATUS_LABELS[current].lower()} "
+            f"and cannot become {STATUS_LABELS[target].lower()}. Allowed next: {allowed}.",
+            details={"from": current.value, "to": target.value},
+        )
+    now = utcnow()
+    shipment.status = target
+    shipment.updated_at = now
+    shipment.version += 1
+    session.add(shipment)
+    event = TrackingEvent(
+        shipment_id=shipment.id,  # type: ignore[arg-type]
+        status=target,
+        occurred_at=now,
+        note=note,
+        lat=position[0] if position else None,
+        lon=position[1] if position else None,
+    )
+    session.add(event)
+    audit.record(
+        session,
+        actor,
+        "shipment.status_changed",
+        "shipment",
+        shipment.id,
+        {"from": current.value, "to": target.value, "note": note},
+    )
+    queue_event(
+        session,
+        SHIPMENTS_CHANNEL,
+        {
+            "shipment_id": shipment.id,
+            "tracking_code": shipment.tracking_code,
+            "status": target.value,
+        },
+    )
+    return event

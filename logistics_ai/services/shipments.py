@@ -1,0 +1,292 @@
+"""Booking, listing and cancelling shipments, scoped to what the caller may see."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from logistics_ai.geo.distance import haversine_km
+from logistics_ai.models import Customer, Depot, Role, Shipment, ShipmentStatus, TrackingEvent
+from logistics_ai.realtime.bus import queue_event
+from logistics_ai.services import audit, clock
+from logistics_ai.services.actors import Actor
+from logistics_ai.services.errors import NotFound, PermissionDenied
+from logistics_ai.services.pricing import quote_cents
+from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL, transition
+from logistics_ai.services.tracking_codes import new_tracking_code
+from logistics_ai.services.validation import fail, parse
+from logistics_ai.settings import get_settings
+
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=300)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-]{7,20}$")]
+Skill = Literal["refrigerated", "liftgate", "fragile", "oversize"]
+
+MAX_WEIGHT_KG = 1000.0
+MAX_VOLUME_M3 = 10.0
+MIN_WINDOW = timedelta(minutes=15)
+MAX_PAGE_SIZE = 100
+
+
+class ShipmentCreate(BaseModel):
+    """A booking request, validated at the edge. Naive datetimes are local time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pickup_address: Address
+    pickup_lat: float = Field(ge=-90, le=90)
+    pickup_lon: float = Field(ge=-180, le=180)
+    pickup_window_start: datetime
+    pickup_window_end: datetime
+    pickup_contact: Name | None = None
+    dropoff_address: Address
+    dropoff_lat: float = Field(ge=-90, le=90)
+    dropoff_lon: float = Field(ge=-180, le=180)
+    dropoff_window_start: datetime
+    dropoff_window_end: datetime
+    recipient_name: Name
+    recipient_phone: Phone | None = None
+    weight_kg: float = Field(gt=0, le=MAX_WEIGHT_KG)
+    volume_m3: float = Field(gt=0, le=MAX_VOLUME_M3)
+    required_skills: list[Skill] = Field(default_factory=list, max_length=4)
+    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    customer_id: int | None = Field(
+        default=None, description="Staff only: book on behalf of this customer."
+    )
+
+
+class ShipmentFilter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ShipmentStatus | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    search: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+    driver_id: int | None = None
+    unassigned_only: bool = False
+    page: int = Field(default=1, ge=1, le=100_000)
+    page_size: int = Field(default=25, ge=1, le=MAX_PAGE_SIZE)
+
+
+class ShipmentPage(BaseModel):
+    items: list[Shipment]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def _window_problems(data: ShipmentCreate, now: datetime) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    pickup_start = clock.as_aware(data.pickup_window_start)
+    pickup_end = clock.as_aware(data.pickup_window_end)
+    dropoff_start = clock.as_aware(data.dropoff_window_start)
+    dropoff_end = clock.as_aware(data.dropoff_window_end)
+    if pickup_end <= pickup_start:
+        problems["pickup_window_end"] = "must be after the pickup window start"
+    elif pickup_end - pickup_start < MIN_WINDOW:
+        problems["pickup_window_end"] = "the pickup window must be at least 15 minutes long"
+    if dropoff_end <= dropoff_start:
+        problems["dropoff_window_end"] = "must be after the delivery window start"
+    elif dropoff_end - dropoff_start < MIN_WINDOW:
+        problems["dropoff_window_end"] = "the delivery window must be at least 15 minutes long"
+    elif dropoff_end <= pickup_start:
+        problems["dropoff_window_end"] = "must be after the pickup window opens"
+    if pickup_end <= now:
+        problems.setdefault("pickup_window_end", "is in the past")
+    if clock.to_local(dropoff_start).date() != clock.to_local(pickup_start).date():
+        problems.setdefault("dropoff_window_start", "must be on the same day as the pickup")
+    return problems
+
+
+def _service_area_problems(session: Session, data: ShipmentCreate) -> dict[str, str]:
+    depots = session.exec(select(Depot)).all()
+    if not depots:
+        return {}
+    radius = get_settings().service_radius_km
+    problems: dict[str, str] = {}
+    for prefix in ("pickup", "dropoff"):
+        point = (getattr(data, f"{prefix}_lat"), getattr(data, f"{prefix}_lon"))
+        nearest = min(haversine_km(point, (d.lat, d.lon)) for d in depots)
+        if nearest > radius:
+            problems[f"{prefix}_address"] = (
+                f"is {nearest:.0f} km from our nearest depot; we deliver within {radius:.0f} km"
+            )
+    return problems
+
+
+def _customer_for(session: Session, actor: Actor, requested_id: int | None) -> int:
+    if actor.role == Role.customer:
+        if actor.customer_id is None:
+            raise PermissionDenied("This account has no customer profile.")
+        return actor.customer_id
+    if actor.is_staff:
+        if requested_id is None or session.get(Customer, requested_id) is None:
+            raise fail({"customer_id": "choose an existing customer to book for"})
+        return requested_id
+    raise PermissionDenied("Only customers and dispatchers can book shipments.")
+
+
+def create_shipment(
+    session: Session, actor: Actor, payload: ShipmentCreate | dict, *, now: datetime | None = None
+) -> Shipment:
+    """Book a shipment. `now` is only for back-filling history (demo seed, imports)."""
+    data = payload if isinstance(payload, ShipmentCreate) else parse(ShipmentCreate, payload)
+    customer_id = _customer_for(session, actor, data.customer_id)
+    problems = _window_problems(data, now or clock.utcnow()) | _service_area_problems(session, data)
+    if problems:
+        raise fail(problems)
+    pickup_start = clock.as_aware(data.pickup_window_start)
+    shipment = Shipment(
+        tracking_code=new_tracking_code(),
+        customer_id=customer_id,
+        status=ShipmentStatus.requested,
+        service_date=clock.to_local(pickup_start).date(),
+        pickup_address=data.pickup_address,
+        pickup_lat=data.pickup_lat,
+        pickup_lon=data.pickup_lon,
+        pickup_window_start=pickup_start,
+        pickup_window_end=clock.as_aware(data.pickup_window_end),
+        pickup_contact=data.pickup_contact,
+        dropoff_address=data.dropoff_address,
+        dropoff_lat=data.dropoff_lat,
+        dropoff_lon=data.dropoff_lon,
+        dropoff_window_start=clock.as_aware(data.dropoff_window_start),
+        dropoff_window_end=clock.as_aware(data.dropoff_window_end),
+        recipient_name=data.recipient_name,
+        recipient_phone=data.recipient_phone,
+        weight_kg=data.weight_kg,
+        volume_m3=data.volume_m3,
+        required_skills=",".join(sorted(set(data.required_skills))),
+        notes=data.notes,
+        price_cents=quote_cents(
+            (data.pickup_lat, data.pickup_lon),
+            (data.dropoff_lat, data.dropoff_lon),
+            data.weight_kg,
+            data.volume_m3,
+        ),
+    )
+    session.add(shipment)
+    session.flush()  # assigns the id used by history and audit below
+    session.add(
+        TrackingEvent(
+            shipment_id=shipment.id,  # type: ignore[arg-type]
+            status=ShipmentStatus.requested,
+            occurred_at=shipment.created_at,
+            note="Booking received",
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        "shipment.created",
+        "shipment",
+        shipment.id,
+        {"tracking_code": shipment.tracking_code, "price_cents": shipment.price_cents},
+    )
+    queue_event(
+        session,
+        SHIPMENTS_CHANNEL,
+        {
+            "shipment_id": shipment.id,
+            "tracking_code": shipment.tracking_code,
+            "status": "requested",
+        },
+    )
+    return shipment
+
+
+def _scoped(actor: Actor):  # type: ignore[no-untyped-def]
+    """The WHERE clause that limits a query to the shipments `actor` may see."""
+    if actor.is_staff:
+        return None
+    if actor.role == Role.customer and actor.customer_id is not None:
+        return col(Shipment.customer_id) == actor.customer_id
+    if actor.role == Role.driver and actor.driver_id is not None:
+        return col(Shipment.driver_id) == actor.driver_id
+    return col(Shipment.id) == -1  # an account without a profile sees nothing
+
+
+def list_shipments(
+    session: Session, actor: Actor, filters: ShipmentFilter | dict | None = None
+) -> ShipmentPage:
+    if filters is None:
+        filters = ShipmentFilter()
+    elif isinstance(filters, dict):
+        filters = parse(ShipmentFilter, filters)
+    conditions = []
+    scope = _scoped(actor)
+    if scope is not None:
+        conditions.append(scope)
+    if filters.status is not None:
+        conditions.append(col(Shipment.status) == filters.status)
+    if filters.date_from is not None:
+        conditions.append(col(Shipment.service_date) >= filters.date_from)
+    if filters.date_to is not None:
+        conditions.append(col(Shipment.service_date) <= filters.date_to)
+    if filters.driver_id is not None:
+        conditions.append(col(Shipment.driver_id) == filters.driver_id)
+    if filters.unassigned_only:
+        conditions.append(col(Shipment.driver_id).is_(None))
+    if filters.search:
+        pattern = f"%{filters.search.replace('%', '').replace('_', '')}%"
+        conditions.append(
+            or_(
+                col(Shipment.tracking_code).ilike(pattern),
+                col(Shipment.recipient_name).ilike(pattern),
+                col(Shipment.pickup_address).ilike(pattern),
+                col(Shipment.dropoff_address).ilike(pattern),
+            )
+        )
+    total = session.exec(select(func.count()).select_from(Shipment).where(*conditions)).one()
+    items = session.exec(
+        select(Shipment)
+        .where(*conditions)
+        .order_by(col(Shipment.created_at).desc(), col(Shipment.id).desc())
+        .offset((filters.page - 1) * filters.page_size)
+        .limit(filters.page_size)
+    ).all()
+    return ShipmentPage(
+        items=list(items), total=total, page=filters.page, page_size=filters.page_size
+    )
+
+
+def get_shipment(session: Session, actor: Actor, shipment_id: int) -> Shipment:
+    query = select(Shipment).where(col(Shipment.id) == shipment_id)
+    scope = _scoped(actor)
+    if scope is not None:
+        query = query.where(scope)
+    shipment = session.exec(query).first()
+    if shipment is None:
+        raise NotFound(f"Shipment {shipment_id} was not found.")
+    return shipment
+
+
+def history(session: Session, shipment_id: int) -> list[TrackingEvent]:
+    return list(
+        session.exec(
+            select(TrackingEvent)
+            .where(col(TrackingEvent.shipment_id) == shipment_id)
+            .order_by(col(TrackingEvent.occurred_at), col(TrackingEvent.id))
+        ).all()
+    )
+
+
+def cancel_shipment(
+    session: Session, actor: Actor, shipment_id: int, reason: str | None = None
+) -> Shipment:
+    shipment = get_shipment(session, actor, shipment_id)
+    if actor.role == Role.driver:
+        raise PermissionDenied("Drivers cannot cancel shipments; mark the stop failed instead.")
+    from logistics_ai.services.assignment import detach_from_route  # avoids an import cycle
+
+    detach_from_route(session, shipment)
+    transition(session, shipment, ShipmentStatus.cancelled, actor, note=reason or "Cancelled")
+    return shipment

@@ -1,0 +1,123 @@
+"""Every runtime setting, read from the environment with a documented default.
+
+The defaults give the embedded mode: SQLite, in-process state and pub/sub, offline
+AI and geocoding. Production switches each part on through environment variables
+alone; `Settings.check_production()` refuses an unsafe prod configuration.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET = "dev-insecure-secret-change-me-0000000000"
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'logistics_ai.db'}"
+
+
+class UnsafeSettingsError(RuntimeError):
+    """Raised at start-up when prod is configured with a development-only value."""
+
+
+class Settings(BaseSettings):
+    """Application settings. Each field's description is rendered into the README table."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    app_env: Literal["dev", "staging", "prod"] = Field(
+        "dev", description="Deployment environment: dev, staging or prod."
+    )
+    debug: bool = Field(False, description="Verbose errors and debug logs. Refused in prod.")
+    secret_key: str = Field(
+        DEFAULT_SECRET,
+        min_length=32,
+        description="Key for signing tokens and deriving field-encryption keys (32+ chars).",
+    )
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL. sqlite:///path (embedded) or postgresql+psycopg://...",
+    )
+    db_pool_size: int = Field(10, ge=1, le=200, description="PostgreSQL pool size per process.")
+    db_max_overflow: int = Field(10, ge=0, le=200, description="Extra PostgreSQL connections.")
+    db_pool_timeout: float = Field(
+        10.0, gt=0, description="Seconds to wait for a pooled connection."
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis URL for cache, sessions, rate limits and pub/sub. Unset: in-process.",
+    )
+    redis_key_prefix: str = Field(
+        "lai:",
+        description="Prefix for every Redis key this app writes (lets deployments share Redis).",
+    )
+    public_base_url: str = Field(
+        "http://localhost:3000", description="Public origin, used in links and cookie policy."
+    )
+    seed_demo: bool = Field(
+        True, description="Seed the demo city on first start when the database is empty."
+    )
+    demo_password: str = Field(
+        "logistics-demo", description="Password of the demo accounts. Refused when APP_ENV=prod."
+    )
+    session_ttl_seconds: int = Field(
+        12 * 3600, ge=300, description="Lifetime of a browser login session."
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed logins per account before it is temporarily locked."
+    )
+    login_lockout_seconds: int = Field(300, ge=1, description="How long a lockout lasts.")
+    groq_api_key: str | None = Field(None, description="Groq API key. Unset: offline AI fallback.")
+    geocoder: Literal["offline", "nominatim"] = Field(
+        "offline", description="Geocoder backend: offline gazetteer or Nominatim via geopy."
+    )
+    osrm_url: str | None = Field(
+        None, description="OSRM base URL for road travel times. Unset: haversine x road factor."
+    )
+    timezone: str = Field(
+        "America/Chicago",
+        description="IANA time zone of the operating area (service days, windows).",
+    )
+    service_radius_km: float = Field(
+        80.0, gt=0, description="Pickups and drop-offs must lie within this distance of a depot."
+    )
+    log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
+    log_json: bool = Field(False, description="Emit logs as JSON lines (on in prod).")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def production_problems(self) -> list[str]:
+        """Every reason this configuration is unsafe for prod, naming the setting."""
+        problems: list[str] = []
+        if self.secret_key == DEFAULT_SECRET:
+            problems.append("SECRET_KEY is the development default; set a random 32+ char secret")
+        if self.debug:
+            problems.append("DEBUG must be false in prod")
+        if self.is_sqlite:
+            problems.append("DATABASE_URL points at SQLite; prod needs PostgreSQL")
+        if not self.redis_url:
+            problems.append("REDIS_URL is not set; prod needs Redis")
+        if self.demo_password == "logistics-demo" and self.seed_demo:
+            problems.append("SEED_DEMO is on with the public demo password; set SEED_DEMO=false")
+        if self.public_base_url.startswith("http://"):
+            problems.append("PUBLIC_BASE_URL uses plain HTTP; prod must be served over HTTPS")
+        return problems
+
+    def check_production(self) -> None:
+        if self.app_env != "prod":
+            return
+        problems = self.production_problems()
+        if problems:
+            raise UnsafeSettingsError("Refusing to start with APP_ENV=prod: " + "; ".join(problems))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    settings = Settings()
+    settings.check_production()
+    return settings
