@@ -16,8 +16,5 @@ def quote_cents(
 ) -> int:
     road_km = haversine_km(pickup, dropoff) * ROAD_FACTOR
     return round(
-            BASE_CENTS
-            + PER_KM_CENTS * road_km
-            + PER_KG_CENTS * weight_kg
-            + PER_M3_CENTS * volume_m3
-        )
+        BASE_CENTS + PER_KM_CENTS * road_km + PER_KG_CENTS * weight_kg + PER_M3_CENTS * volume_m3
+    )

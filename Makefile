@@ -1,0 +1,76 @@
+# Two entry points: `make run` (the app on the embedded default) and `make test` (the whole suite).
+# Everything installs into the project folder: .venv (Python, from uv.lock) and .tools (uv, bun).
+
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+UV_VERSION := 0.13.9
+BUN_VERSION := 1.4.5
+BUN_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),aarch64,x64)
+PYTHON ?= python3
+
+export PATH := $(ROOT)/.tools/bin:$(ROOT)/.venv/bin:$(PATH)
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := 0
+export REFLEX_BUN_PATH := $(ROOT)/.tools/bin/bun
+export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
+export UV_PROJECT_ENVIRONMENT := $(ROOT)/.venv
+PORT ?= 3000
+
+.PHONY: install run dev migrate seed test test-unit test-integration test-e2e lint compile clean
+
+install: .venv/.synced .tools/bin/bun
+
+.tools/bin/uv:
+	@mkdir -p .tools/bin
+	$(PYTHON) -m venv .tools/uv-env
+	.tools/uv-env/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	ln -sf $(ROOT)/.tools/uv-env/bin/uv .tools/bin/uv
+
+.venv/.synced: .tools/bin/uv pyproject.toml uv.lock
+	uv sync --frozen --python $(PYTHON)
+	@touch $@
+
+# Reflex's own bun installer downloads from GitHub; the npm registry carries the same binary.
+.tools/bin/bun:
+	@mkdir -p .tools/bin .tools/bun-pkg
+	cd .tools/bun-pkg && npm pack --silent @oven/bun-linux-$(BUN_ARCH)@$(BUN_VERSION) >/dev/null \
+		&& tar xzf oven-bun-linux-$(BUN_ARCH)-$(BUN_VERSION).tgz
+	mv .tools/bun-pkg/package/bin/bun .tools/bin/bun && rm -rf .tools/bun-pkg
+	.tools/bin/bun --version
+
+migrate: install
+	python -m logistics_ai migrate
+
+seed: migrate
+	python -m logistics_ai seed
+
+# Production mode: one port serves pages, the websocket and /api.
+run: seed
+	reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+
+dev: seed
+	reflex run --env dev
+
+lint: install
+	ruff check .
+	ruff format --check .
+
+compile: install
+	reflex compile
+
+test: install
+	./.ci/test-deps
+	pytest
+
+test-unit: install
+	pytest tests/unit
+
+test-integration: install
+	pytest tests/integration
+
+test-e2e: install
+	./.ci/test-deps
+	pytest tests/e2e
+
+clean:
+	rm -rf .web .venv .tools data

@@ -1,0 +1,1 @@
+"""Reusable UI pieces shared by the customer, driver and dispatch pages."""

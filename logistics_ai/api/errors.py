@@ -1,0 +1,44 @@
+"""The one error envelope of the API: {"error": {"code", "message", "details"}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from loguru import logger
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from logistics_ai.services.errors import DomainError
+
+
+def envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details or {}}}, status_code=status
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_request: Request, error: DomainError) -> JSONResponse:
+        return envelope(error.http_status, error.code, error.message, error.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:
+        fields = {
+            ".".join(str(p) for p in item["loc"] if p not in ("body", "query", "path"))
+            or "body": item["msg"]
+            for item in error.errors()
+        }
+        return envelope(422, "validation_error", "The request is invalid.", {"fields": fields})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return envelope(error.status_code, code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+        logger.opt(exception=error).error("unhandled error in API")
+        return envelope(500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,262 @@
+"""Turn a :class:`Problem` into what a solver backend optimises, and pre-check orders.
+
+Two jobs, both solver-independent:
+
+1. *Fixed prefixes.* A vehicle's committed stops are rolled forward here (matrix
+   travel times, windows, service), and the vehicle is handed to the solver as
+   starting where the prefix ends, at that time, with what is then on board.
+   Shipments picked up inside a prefix but dropped off later become *on-board*
+   jobs pinned to that vehicle. The prefix is prepended to the solver's answer.
+2. *Pre-checks.* An order no vehicle could serve even on its own is reported with
+   a reason (skill, capacity, window) instead of being given to the solver, so the
+   solver never has to explain infeasibility and the dispatcher sees why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from logistics_ai.dispatch.matrix import ResolvedMatrix
+from logistics_ai.dispatch.model import (
+    Load,
+    Problem,
+    StopKind,
+    Unassigned,
+    UnassignedReason,
+    Vehicle,
+    Visit,
+    pad,
+)
+
+
+@dataclass(frozen=True)
+class VehicleState:
+    """A vehicle as the solver sees it: after its fixed prefix."""
+
+    vehicle: Vehicle
+    prefix: tuple[Visit, ...]
+    row: int  # matrix row where the free part of the route starts
+    time: int  # earliest departure from there
+    base_load: Load  # on board for the rest of the route (own load + prefix pickups)
+    capacity: Load
+    end_row: int | None
+    shift_end: int
+    max_duration: int | None  # what is left after the prefix; None = unlimited
+
+    @property
+    def id(self) -> str:
+        return self.vehicle.id
+
+
+@dataclass(frozen=True)
+class Order:
+    """What the solver routes: a job (1 visit) or a shipment (pickup, dropoff).
+
+    ``allowed`` are the vehicle ids that may serve it (skills and on-board pins).
+    ``pinned`` is set when the goods are already on that vehicle.
+    """
+
+    id: str
+    visits: tuple[Visit, ...]
+    allowed: frozenset[str]
+    pinned: str | None = None
+
+    @property
+    def is_shipment(self) -> bool:
+        return len(self.visits) == 2
+
+
+@dataclass
+class Prepared:
+    problem: Problem
+    matrix: ResolvedMatrix
+    dims: int
+    vehicles: list[VehicleState]
+    orders: list[Order]  # feasible on their own; the solver decides the rest
+    unassigned: list[Unassigned] = field(default_factory=list)
+
+    def vehicle_state(self, vehicle_id: str) -> VehicleState:
+        for state in self.vehicles:
+            if state.id == vehicle_id:
+                return state
+        raise KeyError(vehicle_id)
+
+
+def prepare(problem: Problem, matrix: ResolvedMatrix) -> Prepared:
+    visits = problem.visits()
+    dims = problem.dims
+    states, in_prefix, on_board_from_prefix = _roll_prefixes(problem, matrix, visits, dims)
+
+    orders: list[Order] = []
+    for job in problem.jobs:
+        if job.id in in_prefix:
+            continue
+        visit = visits[job.id]
+        orders.append(Order(job.id, (visit,), _allowed(problem, visit), visit.on_board))
+    for shipment in problem.shipments:
+        p, d = shipment.pickup.id, shipment.dropoff.id
+        if p in in_prefix and d in in_prefix:
+            continue
+        if d in in_prefix:
+            raise ValueError(
+                f"shipment {shipment.id!r}: dropoff is in a fixed prefix, pickup is not"
+            )
+        if p in in_prefix:
+            # Picked up in the prefix: the goods ride on that vehicle until dropped.
+            vehicle_id = on_board_from_prefix[p]
+            dropoff = visits[d]
+            amount = tuple(-x for x in dropoff.delta)
+            onboard = replace(dropoff, initial=amount, on_board=vehicle_id)
+            orders.append(Order(shipment.id, (onboard,), _allowed(problem, onboard), vehicle_id))
+            continue
+        pv, dv = visits[p], visits[d]
+        orders.append(Order(shipment.id, (pv, dv), _allowed(problem, pv)))
+
+    prepared = Prepared(problem, matrix, dims, states, [])
+    for order in orders:
+        reason = _precheck(order, prepared)
+        if reason is None:
+            prepared.orders.append(order)
+        else:
+            prepared.unassigned.append(reason)
+    return prepared
+
+
+def _allowed(problem: Problem, visit: Visit) -> frozenset[str]:
+    return frozenset(
+        v.id
+        for v in problem.vehicles
+        if visit.skills <= v.skills and (visit.on_board is None or visit.on_board == v.id)
+    )
+
+
+def _roll_prefixes(
+    problem: Problem, matrix: ResolvedMatrix, visits: dict[str, Visit], dims: int
+) -> tuple[list[VehicleState], set[str], dict[str, str]]:
+    """Advance every vehicle over its fixed prefix (earliest times, no reordering)."""
+    dur = matrix.durations
+    in_prefix: set[str] = set()
+    on_board: dict[str, str] = {}  # shipment pickup id -> vehicle id, if dropoff is not in prefix
+    states: list[VehicleState] = []
+    for v in problem.vehicles:
+        prefix = tuple(visits[j] for j in v.fixed_prefix)
+        load = list(pad(v.start_load, dims))
+        row = matrix.row(v.start)
+        t = v.departure_earliest
+        picked: set[str] = set()
+        for visit in prefix:
+            if visit.id in in_prefix:
+                raise ValueError(f"job {visit.id!r} is in more than one fixed prefix")
+            if visit.on_board is not None and visit.on_board != v.id:
+                raise ValueError(f"job {visit.id!r} is on board {visit.on_board}, not {v.id}")
+            in_prefix.add(visit.id)
+            nxt = matrix.row(visit.location)
+            t = max(t + int(dur[row, nxt]), visit.window.start) + visit.service_s
+            row = nxt
+            if visit.kind is StopKind.JOB:
+                # delivered goods were loaded at the start and are gone; pickups stay
+                load = [x + visit.initial[d] + visit.delta[d] for d, x in enumerate(load)]
+            elif visit.kind is StopKind.PICKUP:
+                picked.add(visit.id)
+            elif visit.kind is StopKind.DROPOFF:
+                pickup_id = _pickup_of(problem, visit)
+                if pickup_id not in picked:
+                    raise ValueError(
+                        f"vehicle {v.id}: fixed prefix drops off {visit.id!r} before its pickup"
+                    )
+                picked.discard(pickup_id)
+        for pickup_id in picked:
+            on_board[pickup_id] = v.id
+        spent = t - v.departure_earliest
+        states.append(
+            VehicleState(
+                vehicle=v,
+                prefix=prefix,
+                row=row,
+                time=t,
+                base_load=tuple(load),
+                capacity=pad(v.capacity, dims),
+                end_row=matrix.row(v.end) if v.end is not None else None,
+                shift_end=v.shift.end,
+                max_duration=None if v.max_duration_s is None else v.max_duration_s - spent,
+            )
+        )
+    return states, in_prefix, on_board
+
+
+def _pickup_of(problem: Problem, dropoff: Visit) -> str:
+    for s in problem.shipments:
+        if s.id == dropoff.shipment_id:
+            return s.pickup.id
+    raise KeyError(dropoff.shipment_id)
+
+
+# -- pre-checks -------------------------------------------------------------------------------
+
+
+def _precheck(order: Order, prep: Prepared) -> Unassigned | None:
+    if not order.allowed:
+        need = ", ".join(sorted(order.visits[0].skills)) or "-"
+        detail = f"needs skills [{need}]"
+        if order.pinned is not None:
+            detail += f" and is on board {order.pinned}"
+        return Unassigned(order.id, UnassignedReason.NO_VEHICLE_WITH_SKILL, detail)
+    candidates = [s for s in prep.vehicles if s.id in order.allowed]
+    fits = [s for s in candidates if _fits_capacity(order, s)]
+    if not fits:
+        return Unassigned(
+            order.id,
+            UnassignedReason.CAPACITY,
+            f"load exceeds the free capacity of all {len(candidates)} eligible vehicles",
+        )
+    if not any(_reachable(order, s, prep.matrix) for s in fits):
+        return Unassigned(
+            order.id,
+            UnassignedReason.WINDOW_UNREACHABLE,
+            "no eligible vehicle can serve it within its window and shift, even directly",
+        )
+    return None
+
+
+def _fits_capacity(order: Order, state: VehicleState) -> bool:
+    # Plain Python: vectors have 1-3 entries, numpy call overhead would dominate.
+    load = [b + i for b, i in zip(state.base_load, _initial(order), strict=True)]
+    if any(x > c for x, c in zip(load, state.capacity, strict=True)):
+        return False
+    for visit in order.visits:
+        load = [x + d for x, d in zip(load, visit.delta, strict=True)]
+        if any(x > c for x, c in zip(load, state.capacity, strict=True)):
+            return False
+    return True
+
+
+def _initial(order: Order) -> Load:
+    return tuple(sum(x) for x in zip(*(v.initial for v in order.visits), strict=True))
+
+
+def _reachable(order: Order, state: VehicleState, matrix: ResolvedMatrix) -> bool:
+    """Can ``state`` serve ``order`` on a route with nothing else in it?"""
+    dur = matrix.durations
+    row = state.row
+    t = state.time
+    waited = 0
+    cap: int | None = None  # how far departure could be postponed (cuts waiting)
+    for visit in order.visits:
+        nxt = matrix.row(visit.location)
+        arrival = t + int(dur[row, nxt])
+        start = max(arrival, visit.window.start)
+        if start > visit.window.end:
+            return False
+        waited += start - arrival
+        slack = waited + visit.window.end - start
+        cap = slack if cap is None else min(cap, slack)
+        t = start + visit.service_s
+        row = nxt
+    end = t + (int(dur[row, state.end_row]) if state.end_row is not None else 0)
+    if end > state.shift_end:
+        return False
+    if state.max_duration is not None:
+        delay = min(waited, cap if cap is not None else 0)
+        if end - (state.time + delay) > state.max_duration:
+            return False
+    return True

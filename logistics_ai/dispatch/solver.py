@@ -1,0 +1,598 @@
+"""Solve a :class:`Problem`: pre-check, hand the rest to a backend, build the :class:`Solution`.
+
+The backend contract (:class:`Solver`) is deliberately small: it receives the
+prepared problem (vehicles already rolled past their fixed prefixes, orders that
+passed the pre-checks, who may serve what) and returns, per vehicle, the ordered
+visit ids after the prefix. Scheduling, prefixes, unassigned reasons and totals are
+done here, once, for every backend.
+
+:class:`PyVRPSolver` maps onto PyVRP 0.14.1 (checked against the installed
+package):
+
+* time windows, service times, multi-dimensional capacity, shift windows, max
+  duration, initial load -> native ``Client`` / ``VehicleType`` fields;
+* shipments -> native ``Shipment`` (same vehicle, pickup before delivery);
+* every order is an *optional* client/shipment with a prize, so jobs that cannot
+  all fit are dropped (and reported ``not_routed``) instead of making the whole
+  plan infeasible;
+* skills: PyVRP has no skill field. Vehicles are grouped by the set of orders they
+  may not serve, and each group gets its own routing *profile* whose matrices make
+  travel into forbidden stops prohibitively long and expensive (so a forbidden
+  visit is always time-infeasible within a shift and costs more than its prize);
+* goods already on one vehicle (on-board jobs, e.g. picked up in a fixed prefix):
+  modelled as a shipment whose pickup sits on a private "gate" location that only
+  that vehicle's start reaches at zero cost - one extra location per vehicle
+  instead of one extra profile (a full matrix copy) per vehicle;
+* open routes end at a virtual location reachable from everywhere at zero cost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pyvrp
+from pyvrp import (
+    Activity,
+    ActivityType,
+    Client,
+    Depot,
+    IteratedLocalSearchCallbacks,
+    IteratedLocalSearchParams,
+    ProblemData,
+    SolveParams,
+    VehicleType,
+)
+from pyvrp import Location as PyLocation
+from pyvrp import Route as PyRoute
+from pyvrp import Shipment as PyShipment
+from pyvrp import Solution as PySolution
+from pyvrp.constants import MAX_VALUE
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
+
+from logistics_ai.dispatch.matrix import IntMatrix, ResolvedMatrix, resolve_problem
+from logistics_ai.dispatch.model import (
+    OPEN_END,
+    Problem,
+    Solution,
+    Unassigned,
+    UnassignedReason,
+    Visit,
+)
+from logistics_ai.dispatch.precheck import Order, Prepared, VehicleState, prepare
+from logistics_ai.dispatch.schedule import schedule_route
+
+log = logging.getLogger(__name__)
+
+Assignment = dict[str, list[str]]  # vehicle id -> visit ids after its fixed prefix
+
+
+@dataclass
+class BackendResult:
+    routes: Assignment
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+class Solver(Protocol):
+    """A routing backend. Implement this to plug in another library."""
+
+    name: str
+
+    def route(self, prepared: Prepared, initial: Assignment | None = None) -> BackendResult:
+        """Order the prepared orders onto the prepared vehicles.
+
+        Must respect windows, capacities, shift ends, max durations, same-vehicle
+        pickup-before-dropoff and ``Order.allowed``; may leave orders out.
+        """
+        ...
+
+
+def solve(
+    problem: Problem,
+    solver: Solver | None = None,
+    initial: Assignment | None = None,
+    matrix: ResolvedMatrix | None = None,
+) -> Solution:
+    """Problem -> Solution through ``solver`` (PyVRP by default). The API path."""
+    started = time.perf_counter()
+    solver = solver if solver is not None else PyVRPSolver()
+    matrix = matrix if matrix is not None else resolve_problem(problem)
+    prepared = prepare(problem, matrix)
+    result = solver.route(prepared, initial)
+    solution = build_solution(prepared, result.routes)
+    solution.runtime_s = time.perf_counter() - started
+    solution.solver = solver.name
+    solution.stats = dict(result.stats)
+    return solution
+
+
+def build_solution(prepared: Prepared, routes: Assignment) -> Solution:
+    """Prepend prefixes, time every route and report what was left out."""
+    problem = prepared.problem
+    visits = problem.visits()
+    order_of_visit = {v.id: o for o in prepared.orders for v in o.visits}
+    served: set[str] = set()
+    out = []
+    for state in prepared.vehicles:
+        tail = [visits[vid] for vid in routes.get(state.id, [])]
+        tail = _drop_forbidden(state, tail, order_of_visit)
+        served.update(order_of_visit[v.id].id for v in tail)
+        if not tail and not state.prefix:
+            continue
+        out.append(
+            schedule_route(
+                state.vehicle,
+                [*state.prefix, *tail],
+                prepared.matrix,
+                prepared.dims,
+                fixed_count=len(state.prefix),
+            )
+        )
+    unassigned = list(prepared.unassigned)
+    for order in prepared.orders:
+        if order.id not in served:
+            detail = "the solver found no feasible place for it within the budget"
+            if order.pinned is not None:
+                detail += f" (goods are on board {order.pinned})"
+            unassigned.append(Unassigned(order.id, UnassignedReason.NOT_ROUTED, detail))
+    return Solution(routes=out, unassigned=unassigned)
+
+
+def _drop_forbidden(
+    state: VehicleState, tail: list[Visit], order_of_visit: dict[str, Order]
+) -> list[Visit]:
+    """Safety net: a backend must never put an order on a vehicle it is not allowed on."""
+    bad = {order_of_visit[v.id].id for v in tail if state.id not in order_of_visit[v.id].allowed}
+    if bad:
+        log.error("backend put %s on vehicle %s without the skill; dropped", bad, state.id)
+    return [v for v in tail if order_of_visit[v.id].id not in bad]
+
+
+# -- PyVRP backend ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Ref:
+    """What a PyVRP activity stands for."""
+
+    visit_id: str | None  # None: internal gate pickup, not shown to anyone
+
+
+@dataclass
+class PyVRPModel:
+    """A built ProblemData plus the maps needed to translate its answer back."""
+
+    data: ProblemData
+    type_vehicles: list[list[str]]  # vehicle type index -> vehicle ids
+    clients: list[str]  # client index -> visit id
+    shipments: list[tuple[str | None, str]]  # shipment index -> (pickup id | None=gate, dropoff)
+    client_of: dict[str, int]
+    pickup_of: dict[str, int]  # pickup visit id -> shipment index
+    dropoff_of: dict[str, int]  # dropoff / on-board visit id -> shipment index
+    gate_shipments: dict[str, list[int]]  # vehicle id -> its gate shipments
+
+
+class _FirstFeasible(IteratedLocalSearchCallbacks):
+    """Records when the search first held a feasible solution (for the city benchmark)."""
+
+    def __init__(self, t0: float) -> None:
+        self.t0 = t0
+        self.first_feasible_s: float | None = None
+
+    def on_start(self, ils: pyvrp.IteratedLocalSearch) -> None:
+        if ils.initial_solution.is_feasible():
+            self.first_feasible_s = time.perf_counter() - self.t0
+
+    def on_best(self, best: PySolution) -> None:
+        if self.first_feasible_s is None and best.is_feasible():
+            self.first_feasible_s = time.perf_counter() - self.t0
+
+
+class PyVRPSolver:
+    """PyVRP 0.14 iterated local search, budget = ``Problem.budget_s`` (``MaxRuntime``)."""
+
+    name = "pyvrp"
+
+    def __init__(
+        self,
+        prize_factor: int = 10,
+        params: SolveParams | None = None,
+        on_model: Callable[[PyVRPModel], None] | None = None,
+    ) -> None:
+        # prize = prize_factor x longest matrix leg: serving a feasible job always
+        # beats dropping it, while it stays far below the forbidden-edge cost.
+        self.prize_factor = prize_factor
+        self.params = params
+        self.on_model = on_model  # hook for benchmarks/tests to inspect the model
+
+    def route(self, prepared: Prepared, initial: Assignment | None = None) -> BackendResult:
+        t0 = time.perf_counter()
+        model = build_model(prepared, self.prize_factor)
+        if self.on_model is not None:
+            self.on_model(model)
+        built = time.perf_counter()
+        if not prepared.orders:
+            return BackendResult({}, {"build_s": built - t0, "solve_s": 0.0})
+        problem = prepared.problem
+        stop: StoppingCriterion = MaxRuntime(max(0.0, problem.budget_s))
+        if problem.max_iterations is not None:
+            stop = MultipleCriteria([stop, MaxIterations(problem.max_iterations)])
+        callbacks = _FirstFeasible(t0)
+        base = self.params or SolveParams()
+        params = SolveParams(
+            ils=IteratedLocalSearchParams(
+                num_iters_no_improvement=base.ils.num_iters_no_improvement,
+                history_length=base.ils.history_length,
+                exhaustive_on_best=base.ils.exhaustive_on_best,
+                callbacks=callbacks,
+            ),
+            penalty=base.penalty,
+            neighbourhood=base.neighbourhood,
+            operators=base.operators,
+            display_interval=base.display_interval,
+            perturbation=base.perturbation,
+        )
+        init = warm_start(model, initial) if initial else None
+        result = pyvrp.solve(
+            model.data,
+            stop,
+            seed=problem.seed,
+            collect_stats=False,
+            display=False,
+            params=params,
+            initial_solution=init,
+        )
+        routes = translate(model, result.best)
+        stats = {
+            "build_s": built - t0,
+            "solve_s": result.runtime,
+            "iterations": float(result.num_iterations),
+        }
+        if callbacks.first_feasible_s is not None:
+            stats["first_feasible_s"] = callbacks.first_feasible_s
+        return BackendResult(routes, stats)
+
+
+def build_model(prepared: Prepared, prize_factor: int = 10) -> PyVRPModel:
+    """Translate a prepared problem into PyVRP ``ProblemData``."""
+    base_dur, base_dist = prepared.matrix.durations, prepared.matrix.distances
+    states = prepared.vehicles
+    coords: list[tuple[float, float]] = []
+    src: list[int] = []  # matrix row behind each PyVRP location (-1: virtual)
+
+    def add_location(row: int, where: tuple[float, float]) -> int:
+        # PyVRP uses coordinates only for plotting; the matrices carry everything.
+        src.append(row)
+        coords.append(where)
+        return len(src) - 1
+
+    # Depots: shared by vehicles that start/end at the same row; private gates for
+    # vehicles carrying on-board orders; one virtual end for open routes.
+    pinned = defaultdict(list)
+    for order in prepared.orders:
+        if order.pinned is not None:
+            pinned[order.pinned].append(order)
+    depot_locs: list[int] = []
+    depot_at: dict[int, int] = {}
+    gates: list[int] = []  # PyVRP location indices that are gates
+
+    def depot_for_row(row: int) -> int:
+        if row not in depot_at:
+            depot_at[row] = len(depot_locs)
+            depot_locs.append(add_location(row, (0.0, 0.0)))
+        return depot_at[row]
+
+    start_depot: dict[str, int] = {}
+    end_depot: dict[str, int] = {}
+    free_end: int | None = None
+    for s in states:
+        if s.id in pinned:
+            loc = add_location(s.row, (0.0, 0.0))
+            gates.append(loc)
+            start_depot[s.id] = len(depot_locs)
+            depot_locs.append(loc)
+        else:
+            start_depot[s.id] = depot_for_row(s.row)
+    for s in states:
+        if s.end_row is not None:
+            end_depot[s.id] = depot_for_row(s.end_row)
+        else:
+            if free_end is None:
+                free_end = len(depot_locs)
+                depot_locs.append(add_location(-1, (0.0, 0.0)))
+            end_depot[s.id] = free_end
+
+    # Orders: plain jobs -> clients; shipments -> shipments; pinned jobs -> gate shipments.
+    horizon = max(
+        [s.shift_end for s in states if s.shift_end < OPEN_END]
+        + [v.window.end for o in prepared.orders for v in o.visits if v.window.end < OPEN_END]
+        + [0]
+    )
+    used_rows = sorted({r for r in src if r >= 0} | _order_rows(prepared))
+    sub = np.ix_(used_rows, used_rows)
+    max_leg = int(base_dist[sub].max()) if used_rows else 1
+    prize = prize_factor * max(1, max_leg)
+    # Forbidden edges must cost more than any prize and be longer than any shift.
+    forbid_dist = min(MAX_VALUE // 64, 100 * prize)
+    forbid_dur = min(MAX_VALUE // 64, max(100 * int(base_dur[sub].max() or 1), 10 * horizon))
+
+    clients: list[Client] = []
+    client_ids: list[str] = []
+    client_of: dict[str, int] = {}
+    ships: list[PyShipment] = []
+    ship_ids: list[tuple[str | None, str]] = []
+    pickup_of: dict[str, int] = {}
+    dropoff_of: dict[str, int] = {}
+    gate_ships: dict[str, list[int]] = defaultdict(list)
+    loc_of_visit: dict[str, int] = {}
+    gate_loc = {s.id: depot_locs[start_depot[s.id]] for s in states if s.id in pinned}
+
+    def tw(v: Visit) -> tuple[int, int]:
+        return v.window.start, min(v.window.end, OPEN_END)
+
+    for order in prepared.orders:
+        if order.pinned is not None:
+            (visit,) = order.visits
+            loc = add_location(prepared.matrix.row(visit.location), (0.0, 0.0))
+            loc_of_visit[visit.id] = loc
+            early, late = tw(visit)
+            dropoff_of[visit.id] = len(ships)
+            gate_ships[order.pinned].append(len(ships))
+            ship_ids.append((None, visit.id))
+            ships.append(
+                PyShipment(
+                    pickup_location=gate_loc[order.pinned],
+                    delivery_location=loc,
+                    delivery_tw_early=early,
+                    delivery_tw_late=late,
+                    delivery_service_duration=visit.service_s,
+                    amount=list(visit.initial),
+                    prize=prize,
+                    required=False,
+                    name=visit.id,
+                )
+            )
+        elif order.is_shipment:
+            p, d = order.visits
+            lp = add_location(prepared.matrix.row(p.location), (0.0, 0.0))
+            ld = add_location(prepared.matrix.row(d.location), (0.0, 0.0))
+            loc_of_visit[p.id], loc_of_visit[d.id] = lp, ld
+            (pe, pl), (de, dl) = tw(p), tw(d)
+            pickup_of[p.id] = dropoff_of[d.id] = len(ships)
+            ship_ids.append((p.id, d.id))
+            ships.append(
+                PyShipment(
+                    pickup_location=lp,
+                    delivery_location=ld,
+                    pickup_tw_early=pe,
+                    pickup_tw_late=pl,
+                    pickup_service_duration=p.service_s,
+                    delivery_tw_early=de,
+                    delivery_tw_late=dl,
+                    delivery_service_duration=d.service_s,
+                    amount=list(p.delta),
+                    prize=prize,
+                    required=False,
+                    name=order.id,
+                )
+            )
+        else:
+            (visit,) = order.visits
+            loc = add_location(prepared.matrix.row(visit.location), (0.0, 0.0))
+            loc_of_visit[visit.id] = loc
+            early, late = tw(visit)
+            client_of[visit.id] = len(clients)
+            client_ids.append(visit.id)
+            clients.append(
+                Client(
+                    location=loc,
+                    delivery=list(visit.initial),
+                    pickup=[i + d for i, d in zip(visit.initial, visit.delta, strict=True)],
+                    service_duration=visit.service_s,
+                    tw_early=early,
+                    tw_late=late,
+                    prize=prize,
+                    required=False,
+                    name=visit.id,
+                )
+            )
+
+    # Base matrices over PyVRP locations, then gate / virtual-end patches.
+    idx = np.asarray(src, dtype=np.int64)
+    real = np.where(idx >= 0, idx, 0)
+    dist = base_dist[np.ix_(real, real)].astype(np.int64)
+    dur = base_dur[np.ix_(real, real)].astype(np.int64)
+    virtual = np.flatnonzero(idx < 0)
+    for m, forbid in ((dist, forbid_dist), (dur, forbid_dur)):
+        m[virtual, :] = forbid  # nothing leaves the virtual end
+        m[:, virtual] = 0  # an open route may stop anywhere for free
+        if gates:
+            m[:, gates] = forbid  # only the owner (starting on it) reaches a gate
+        np.fill_diagonal(m, 0)
+
+    # Skills: one profile per distinct set of forbidden locations.
+    profile_of: dict[frozenset[int], int] = {}
+    dists: list[IntMatrix] = []
+    durs: list[IntMatrix] = []
+    vehicle_profile: dict[str, int] = {}
+    for s in states:
+        banned = frozenset(
+            loc_of_visit[v.id]
+            for o in prepared.orders
+            if o.pinned is None and s.id not in o.allowed
+            for v in o.visits
+        )
+        if banned not in profile_of:
+            profile_of[banned] = len(dists)
+            pd, pt = (dist, dur) if not banned else (dist.copy(), dur.copy())
+            if banned:
+                cols = np.asarray(sorted(banned), dtype=np.int64)
+                pd[:, cols] = forbid_dist
+                pt[:, cols] = forbid_dur
+                pd[cols, cols] = 0
+                pt[cols, cols] = 0
+            dists.append(pd)
+            durs.append(pt)
+        vehicle_profile[s.id] = profile_of[banned]
+
+    # Vehicle types: identical vehicles share a type (PyVRP searches those better).
+    groups: dict[tuple[object, ...], list[VehicleState]] = {}
+    for s in states:
+        key = (
+            s.capacity,
+            start_depot[s.id],
+            end_depot[s.id],
+            s.time,
+            s.shift_end,
+            s.max_duration,
+            s.base_load,
+            vehicle_profile[s.id],
+        )
+        groups.setdefault(key, []).append(s)
+    vehicle_types: list[VehicleType] = []
+    type_vehicles: list[list[str]] = []
+    for members in groups.values():
+        first = members[0]
+        shift_duration = (
+            {} if first.max_duration is None else {"shift_duration": max(0, first.max_duration)}
+        )
+        vehicle_types.append(
+            VehicleType(
+                num_available=len(members),
+                capacity=list(first.capacity),
+                start_depot=start_depot[first.id],
+                end_depot=end_depot[first.id],
+                tw_early=first.time,
+                tw_late=min(first.shift_end, OPEN_END),
+                initial_load=list(first.base_load),
+                profile=vehicle_profile[first.id],
+                name=",".join(m.id for m in members),
+                **shift_duration,
+            )
+        )
+        type_vehicles.append([m.id for m in members])
+
+    data = ProblemData(
+        locations=[PyLocation(x, y) for x, y in coords],
+        clients=clients,
+        depots=[Depot(location=loc) for loc in depot_locs],
+        vehicle_types=vehicle_types,
+        distance_matrices=dists,
+        duration_matrices=durs,
+        groups=[],
+        shipments=ships,
+    )
+    return PyVRPModel(
+        data=data,
+        type_vehicles=type_vehicles,
+        clients=client_ids,
+        shipments=ship_ids,
+        client_of=client_of,
+        pickup_of=pickup_of,
+        dropoff_of=dropoff_of,
+        gate_shipments=dict(gate_ships),
+    )
+
+
+def _order_rows(prepared: Prepared) -> set[int]:
+    return {prepared.matrix.row(v.location) for o in prepared.orders for v in o.visits}
+
+
+def translate(model: PyVRPModel, best: PySolution) -> Assignment:
+    """PyVRP routes -> vehicle id -> visit ids. Infeasible routes are not used."""
+    used: dict[int, int] = defaultdict(int)
+    out: Assignment = {}
+    for route in best.routes():
+        vtype = route.vehicle_type()
+        vehicle_id = model.type_vehicles[vtype][used[vtype]]
+        used[vtype] += 1
+        if not route.is_feasible():
+            # Only possible when the budget ran out before any feasible solution was
+            # found; its orders are then reported as not routed.
+            log.warning("PyVRP returned an infeasible route for %s; dropped", vehicle_id)
+            continue
+        ids: list[str] = []
+        for act in route:  # 0.14: iterating a route yields activities, depots included
+            if act.is_client():
+                ids.append(model.clients[act.idx])
+            elif act.is_pickup():
+                pickup_id = model.shipments[act.idx][0]
+                if pickup_id is not None:  # gate pickups are internal
+                    ids.append(pickup_id)
+            elif act.is_delivery():
+                ids.append(model.shipments[act.idx][1])
+        if ids:
+            out[vehicle_id] = ids
+    return out
+
+
+def warm_start(model: PyVRPModel, initial: Assignment) -> PySolution | None:
+    """Build a PyVRP solution from a previous plan (stops that no longer fit are skipped)."""
+    type_of: dict[str, int] = {}
+    for t, members in enumerate(model.type_vehicles):
+        for vid in members:
+            type_of[vid] = t
+    routes: list[PyRoute] = []
+    taken: set[str] = set()
+    for vehicle_id, ids in initial.items():
+        if vehicle_id not in type_of:
+            continue
+        acts: list[Activity] = []
+        seen_pickups: set[int] = set()
+        gate = set(model.gate_shipments.get(vehicle_id, []))
+        # Shipments are kept only when both ends are present in order on this route.
+        complete = _complete_shipments(model, ids)
+        for vid in ids:
+            if vid in taken:
+                continue
+            if vid in model.client_of:
+                acts.append(Activity(ActivityType.CLIENT, model.client_of[vid]))
+            elif vid in model.pickup_of and model.pickup_of[vid] in complete:
+                seen_pickups.add(model.pickup_of[vid])
+                acts.append(Activity(ActivityType.PICKUP, model.pickup_of[vid]))
+            elif vid in model.dropoff_of:
+                ship = model.dropoff_of[vid]
+                if ship in gate or (ship in complete and ship in seen_pickups):
+                    acts.append(Activity(ActivityType.DELIVERY, ship))
+                else:
+                    continue
+            else:
+                continue
+            taken.add(vid)
+        gate_pickups = [
+            Activity(ActivityType.PICKUP, s)
+            for s in sorted(gate)
+            if Activity(ActivityType.DELIVERY, s) in acts
+        ]
+        acts = gate_pickups + acts
+        if acts:
+            routes.append(PyRoute(model.data, acts, type_of[vehicle_id]))
+    if not routes:
+        return None
+    return PySolution(model.data, routes)
+
+
+def _complete_shipments(model: PyVRPModel, ids: list[str]) -> set[int]:
+    pos = {vid: i for i, vid in enumerate(ids)}
+    ok: set[int] = set()
+    for k, (p, d) in enumerate(model.shipments):
+        if p is not None and p in pos and d in pos and pos[p] < pos[d]:
+            ok.add(k)
+    return ok
+
+
+__all__ = [
+    "Assignment",
+    "BackendResult",
+    "PyVRPModel",
+    "PyVRPSolver",
+    "Solver",
+    "build_model",
+    "build_solution",
+    "solve",
+]

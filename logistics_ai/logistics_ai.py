@@ -1,0 +1,60 @@
+"""The Reflex app: pages, the REST API mount and start-up work.
+
+This module is the composition root, the one place in logistics_ai/ that imports pages/
+(and through them state/ and components/); the rest of the package never does.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from logistics_ai.api.app import create_api
+from logistics_ai.observability.logging import configure_logging
+from logistics_ai.settings import get_settings
+from pages.auth import index, login
+from pages.customer import customer_page
+from pages.dispatch import dispatch_page
+from pages.driver import driver_page
+from pages.tracking import track_page
+from state.auth import AuthState
+from state.customer import CustomerState
+from state.dispatch import DispatchState
+from state.driver import DriverState
+from state.tracking import TrackingState
+
+configure_logging()
+
+
+def _prepare_embedded_database() -> None:
+    """Embedded default only: migrate and seed on start (deployments migrate as a release step)."""
+    if get_settings().is_sqlite:
+        from logistics_ai.bootstrap import prepare_database
+
+        prepare_database()
+
+
+app = rx.App(
+    api_transformer=create_api(),
+    head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
+)
+app.register_lifespan_task(_prepare_embedded_database)
+app.add_page(index, route="/", title="Logistics AI", on_load=AuthState.redirect_home)
+app.add_page(login, route="/login", title="Sign in · Logistics AI", on_load=AuthState.open_login)
+app.add_page(
+    dispatch_page, route="/dispatch", title="Dispatch · Logistics AI", on_load=DispatchState.load
+)
+app.add_page(
+    customer_page,
+    route="/customer",
+    title="My deliveries · Logistics AI",
+    on_load=CustomerState.load,
+)
+app.add_page(
+    driver_page, route="/driver", title="My route · Logistics AI", on_load=DriverState.load
+)
+app.add_page(
+    track_page,
+    route="/track/[tracking_code]",
+    title="Track a delivery · Logistics AI",
+    on_load=TrackingState.load,
+)

@@ -1,0 +1,72 @@
+"""Landing redirect and the login page."""
+
+import reflex as rx
+
+from components.layout import header
+from state.auth import AuthState
+
+DEMO_ACCOUNTS = ("dispatcher@example.com", "driver@example.com", "customer@example.com")
+
+
+def index() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), rx.text("Opening Logistics AI…"), padding="48px")
+
+
+def login() -> rx.Component:
+    return rx.box(
+        header("Sign in"),
+        rx.center(
+            rx.card(
+                rx.form(
+                    rx.vstack(
+                        rx.heading("Sign in", size="6", as_="h1"),
+                        rx.el.label("Email", html_for="email", style={"font-weight": "500"}),
+                        rx.input(
+                            id="email",
+                            name="email",
+                            type="email",
+                            auto_complete="username",
+                            placeholder="you@company.com",
+                            width="100%",
+                            required=True,
+                        ),
+                        rx.el.label("Password", html_for="password", style={"font-weight": "500"}),
+                        rx.input(
+                            id="password",
+                            name="password",
+                            type="password",
+                            auto_complete="current-password",
+                            width="100%",
+                            required=True,
+                        ),
+                        rx.cond(
+                            AuthState.login_error != "",
+                            rx.callout(
+                                AuthState.login_error,
+                                icon="triangle_alert",
+                                color_scheme="red",
+                                role="alert",
+                                width="100%",
+                            ),
+                        ),
+                        rx.button("Sign in", type="submit", width="100%", size="3"),
+                        rx.text(
+                            "Demo accounts: "
+                            + ", ".join(DEMO_ACCOUNTS)
+                            + " (password in the README).",
+                            size="1",
+                            color_scheme="gray",
+                        ),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=AuthState.login,
+                    reset_on_submit=False,
+                    aria_label="Sign in",
+                ),
+                width="100%",
+                max_width="400px",
+            ),
+            padding="32px 16px",
+        ),
+    )

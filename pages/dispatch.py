@@ -1,0 +1,192 @@
+"""Dispatch dashboard (desktop): shipment board with filters, fleet list, manual assignment."""
+
+import reflex as rx
+
+from components.layout import app_shell
+from components.status_badge import status_badge
+from logistics_ai.models import ShipmentStatus
+from state.dispatch import DispatchState
+
+ASSIGNABLE = ("requested", "scheduled", "assigned")
+CELL = {"padding": "6px 8px", "vertical-align": "top", "font-size": "13px"}
+
+
+def _filters() -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.el.label("Status", html_for="status-filter", style={"font-size": "13px"}),
+            rx.el.select(
+                rx.el.option("All statuses", value="all"),
+                *[
+                    rx.el.option(s.value.replace("_", " ").capitalize(), value=s.value)
+                    for s in ShipmentStatus
+                ],
+                id="status-filter",
+                value=DispatchState.status_filter,
+                on_change=DispatchState.set_status_filter,
+                style={"height": "32px", "padding": "0 8px"},
+            ),
+            spacing="1",
+        ),
+        rx.vstack(
+            rx.el.label("Service date", html_for="date-filter", style={"font-size": "13px"}),
+            rx.input(
+                id="date-filter",
+                type="date",
+                value=DispatchState.date_filter,
+                on_change=DispatchState.set_date_filter,
+            ),
+            spacing="1",
+        ),
+        rx.form(
+            rx.hstack(
+                rx.vstack(
+                    rx.el.label("Search", html_for="search", style={"font-size": "13px"}),
+                    rx.input(
+                        id="search",
+                        name="search",
+                        placeholder="Code, recipient, address",
+                        width="260px",
+                    ),
+                    spacing="1",
+                ),
+                rx.button("Search", type="submit", variant="soft"),
+                align="end",
+            ),
+            on_submit=DispatchState.apply_search,
+            reset_on_submit=False,
+            aria_label="Search shipments",
+        ),
+        rx.spacer(),
+        rx.text(DispatchState.range_label, size="2", color_scheme="gray", id="result-count"),
+        align="end",
+        width="100%",
+        wrap="wrap",
+        spacing="4",
+    )
+
+
+def _driver_picker(row: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.el.select(
+        rx.el.option("Unassigned", value="none"),
+        rx.foreach(
+            DispatchState.fleet,
+            lambda driver: rx.el.option(driver["name"], value=driver["id"]),
+        ),
+        value=rx.cond(row["driver_id"] != "", row["driver_id"], "none"),
+        on_change=lambda value: DispatchState.assign(row["id"], value),
+        disabled=~rx.Var.create(list(ASSIGNABLE)).contains(row["status"]),
+        custom_attrs={"aria-label": "Driver for " + row["tracking_code"]},
+        style={"height": "28px", "max-width": "170px"},
+    )
+
+
+def _shipment_row(row: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(rx.code(row["tracking_code"]), style=CELL),
+        rx.el.td(status_badge(row["status"], row["status_label"]), style=CELL),
+        rx.el.td(
+            row["pickup"],
+            rx.el.br(),
+            rx.text(row["pickup_window"], color_scheme="gray"),
+            style=CELL,
+        ),
+        rx.el.td(
+            row["dropoff"],
+            rx.el.br(),
+            rx.text(row["dropoff_window"], color_scheme="gray"),
+            style=CELL,
+        ),
+        rx.el.td(row["recipient"], style=CELL),
+        rx.el.td(row["weight"], style=CELL),
+        rx.el.td(_driver_picker(row), style=CELL),
+        data_code=row["tracking_code"],
+        style={"border-bottom": "1px solid var(--gray-4)"},
+    )
+
+
+def _shipments_table() -> rx.Component:
+    headers = ["Tracking", "Status", "Pickup", "Drop-off", "Recipient", "Load", "Driver"]
+    return rx.box(
+        rx.el.table(
+            rx.el.caption("Shipments", style={"text-align": "left", "font-weight": "600"}),
+            rx.el.thead(
+                rx.el.tr(
+                    *[
+                        rx.el.th(h, scope="col", style={**CELL, "text-align": "left"})
+                        for h in headers
+                    ]
+                )
+            ),
+            rx.el.tbody(rx.foreach(DispatchState.rows, _shipment_row)),
+            style={"width": "100%", "border-collapse": "collapse"},
+            id="shipments-table",
+        ),
+        rx.hstack(
+            rx.button(
+                "Previous",
+                on_click=DispatchState.go_to_page(DispatchState.page - 1),
+                disabled=DispatchState.page <= 1,
+                variant="soft",
+                aria_label="Previous page",
+            ),
+            rx.text("Page ", DispatchState.page, " of ", DispatchState.page_count, size="2"),
+            rx.button(
+                "Next",
+                on_click=DispatchState.go_to_page(DispatchState.page + 1),
+                disabled=DispatchState.page >= DispatchState.page_count,
+                variant="soft",
+                aria_label="Next page",
+            ),
+            align="center",
+            padding_top="8px",
+        ),
+        width="100%",
+        overflow_x="auto",
+    )
+
+
+def _fleet() -> rx.Component:
+    return rx.card(
+        rx.heading("Drivers", size="4", as_="h2"),
+        rx.el.ul(
+            rx.foreach(
+                DispatchState.fleet,
+                lambda d: rx.el.li(
+                    rx.hstack(
+                        rx.vstack(
+                            rx.text(d["name"], weight="medium", size="2"),
+                            rx.text(d["vehicle"], size="1", color_scheme="gray"),
+                            spacing="0",
+                        ),
+                        rx.spacer(),
+                        rx.vstack(
+                            rx.badge(d["status_label"], variant="outline"),
+                            rx.text("stops ", d["progress"], size="1", color_scheme="gray"),
+                            spacing="0",
+                            align="end",
+                        ),
+                        width="100%",
+                    ),
+                    style={
+                        "padding": "6px 0",
+                        "border-bottom": "1px solid var(--gray-4)",
+                        "list-style": "none",
+                    },
+                ),
+            ),
+            aria_label="Drivers",
+            style={"padding": "0", "margin": "0"},
+        ),
+        width="300px",
+        min_width="260px",
+    )
+
+
+def dispatch_page() -> rx.Component:
+    return app_shell(
+        "Dispatch",
+        rx.heading("Today's operations", size="6", as_="h1"),
+        _filters(),
+        rx.hstack(_shipments_table(), _fleet(), align="start", width="100%", spacing="4"),
+    )

@@ -1,0 +1,60 @@
+"""Public tracking page: /track/[tracking_code]."""
+
+import reflex as rx
+
+from components.layout import header
+from components.status_badge import status_badge
+from components.timeline import timeline
+from state.tracking import TrackingState
+
+
+def _found() -> rx.Component:
+    return rx.vstack(
+        rx.heading(TrackingState.status_label, size="7", as_="h1", id="tracking-status"),
+        rx.hstack(
+            status_badge(TrackingState.status, TrackingState.status_label),
+            rx.text("Tracking code ", rx.code(TrackingState.code), size="2"),
+            wrap="wrap",
+            spacing="2",
+        ),
+        rx.card(
+            rx.vstack(
+                rx.text(
+                    "Delivering to ",
+                    rx.text.strong(TrackingState.first_name),
+                    " in ",
+                    TrackingState.city,
+                ),
+                rx.text("Delivery window today: ", TrackingState.delivery_window, size="2"),
+                spacing="1",
+            ),
+            width="100%",
+        ),
+        rx.heading("History", size="4", as_="h2"),
+        timeline(TrackingState.events),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _not_found() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Tracking code not found", size="7", as_="h1", id="tracking-not-found"),
+        rx.text("404 · We have no shipment with the code ", rx.code(TrackingState.code), "."),
+        rx.text("Check the code in your confirmation email and try again.", color_scheme="gray"),
+        spacing="3",
+    )
+
+
+def track_page() -> rx.Component:
+    return rx.box(
+        header("Track a delivery"),
+        rx.el.main(
+            rx.cond(
+                TrackingState.loaded,
+                rx.cond(TrackingState.found, _found(), _not_found()),
+                rx.spinner(size="3"),
+            ),
+            style={"max-width": "640px", "margin": "0 auto", "padding": "16px"},
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Reflex state classes. Thin: each handler authenticates, calls a service, stores the view."""

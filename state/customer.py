@@ -1,0 +1,178 @@
+"""Customer app: my shipments and the booking form with per-field errors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import reflex as rx
+
+from logistics_ai.db import session_scope
+from logistics_ai.geo.geocoder import AddressNotFound, geocode
+from logistics_ai.models import Role
+from logistics_ai.services import clock, shipments
+from logistics_ai.services.errors import DomainError, ValidationFailed
+from state.auth import AuthState
+from state.formatting import shipment_row
+
+CUSTOMER = (Role.customer,)
+# Form fields whose text is parsed here before validation; their errors show under the input.
+TIME_FIELDS = ("pickup_from", "pickup_to", "dropoff_from", "dropoff_to")
+SERVICE_FIELD_FOR_INPUT = {
+    "pickup_window_start": "pickup_from",
+    "pickup_window_end": "pickup_to",
+    "dropoff_window_start": "dropoff_from",
+    "dropoff_window_end": "dropoff_to",
+}
+
+
+class CustomerState(AuthState):
+    my_shipments: list[dict[str, str]] = []
+    errors: dict[str, str] = {}
+    form_message: str = ""
+    booked_code: str = ""
+    submitting: bool = False
+    pickup_address: str = ""
+    pickup_lat: str = ""
+    pickup_lon: str = ""
+    dropoff_address: str = ""
+    dropoff_lat: str = ""
+    dropoff_lon: str = ""
+    service_day: str = ""
+
+    @rx.event
+    def load(self):  # type: ignore[no-untyped-def]
+        redirect = self._guard(CUSTOMER)
+        if redirect:
+            return redirect
+        if not self.service_day:
+            self.service_day = clock.today_local().isoformat()
+        return self._refresh()
+
+    def _refresh(self):  # type: ignore[no-untyped-def]
+        try:
+            with session_scope() as session:
+                actor = self._actor(session, CUSTOMER)
+                page = shipments.list_shipments(session, actor, {"page_size": 50})
+        except DomainError as error:
+            return rx.toast.error(error.message)
+        self.my_shipments = [shipment_row(s) for s in page.items]
+        return None
+
+    @rx.event
+    def set_field(self, field: str, value: str):  # type: ignore[no-untyped-def]
+        if field in {
+            "pickup_address",
+            "pickup_lat",
+            "pickup_lon",
+            "dropoff_address",
+            "dropoff_lat",
+            "dropoff_lon",
+            "service_day",
+        }:
+            setattr(self, field, value)
+            self.errors = {k: v for k, v in self.errors.items() if k != field}
+
+    @rx.event
+    def locate(self, prefix: str):  # type: ignore[no-untyped-def]
+        """Fill a stop's coordinates from its address (offline gazetteer by default)."""
+        if prefix not in ("pickup", "dropoff"):
+            return None
+        address = getattr(self, f"{prefix}_address").strip()
+        try:
+            result = geocode(address)
+        except AddressNotFound as error:
+            self.errors = {**self.errors, f"{prefix}_address": str(error)}
+            return None
+        setattr(self, f"{prefix}_lat", f"{result.lat:.6f}")
+        setattr(self, f"{prefix}_lon", f"{result.lon:.6f}")
+        self.errors = {
+            k: v
+            for k, v in self.errors.items()
+            if k not in (f"{prefix}_address", f"{prefix}_lat", f"{prefix}_lon")
+        }
+        return None
+
+    @rx.event
+    def submit(self, form_data: dict[str, str]):  # type: ignore[no-untyped-def]
+        self.booked_code = ""
+        payload, problems = self._payload(form_data)
+        if problems:
+            self.errors = problems
+            self.form_message = "Please correct the highlighted fields."
+            return None
+        try:
+            with session_scope() as session:
+                actor = self._actor(session, CUSTOMER)
+                shipment = shipments.create_shipment(session, actor, payload)
+                code = shipment.tracking_code
+        except ValidationFailed as error:
+            self.errors = {
+                SERVICE_FIELD_FOR_INPUT.get(field, field): message
+                for field, message in error.field_errors.items()
+            }
+            self.form_message = "Please correct the highlighted fields."
+            return None
+        except DomainError as error:
+            self.form_message = error.message
+            return rx.toast.error(error.message)
+        self.errors = {}
+        self.form_message = ""
+        self.booked_code = code
+        for field in (
+            "pickup_address",
+            "pickup_lat",
+            "pickup_lon",
+            "dropoff_address",
+            "dropoff_lat",
+            "dropoff_lon",
+        ):
+            setattr(self, field, "")
+        self._refresh()
+        return rx.toast.success(f"Booked. Tracking code {code}")
+
+    def _payload(self, form_data: dict[str, str]) -> tuple[dict, dict[str, str]]:
+        """Parse the text inputs; each unparseable one gets its own message."""
+        problems: dict[str, str] = {}
+        try:
+            day = date.fromisoformat(self.service_day)
+        except ValueError:
+            day = None
+            problems["service_day"] = "enter a date"
+        times: dict[str, datetime | None] = {}
+        for field in TIME_FIELDS:
+            raw = (form_data.get(field) or "").strip()
+            try:
+                times[field] = clock.local_datetime(day, time.fromisoformat(raw)) if day else None
+            except ValueError:
+                times[field] = None
+                problems[field] = "enter a time like 14:30"
+        numbers: dict[str, float] = {}
+        for field, raw in (
+            ("pickup_lat", self.pickup_lat),
+            ("pickup_lon", self.pickup_lon),
+            ("dropoff_lat", self.dropoff_lat),
+            ("dropoff_lon", self.dropoff_lon),
+            ("weight_kg", form_data.get("weight_kg", "")),
+            ("volume_m3", form_data.get("volume_m3", "")),
+        ):
+            try:
+                numbers[field] = float(str(raw).strip())
+            except ValueError:
+                problems[field] = "enter a number"
+        if problems:
+            return {}, problems
+        skills = [s for s in ("refrigerated", "fragile", "liftgate") if form_data.get(f"skill_{s}")]
+        payload = {
+            "pickup_address": self.pickup_address,
+            "pickup_window_start": times["pickup_from"],
+            "pickup_window_end": times["pickup_to"],
+            "dropoff_address": self.dropoff_address,
+            "dropoff_window_start": times["dropoff_from"],
+            "dropoff_window_end": times["dropoff_to"],
+            "recipient_name": form_data.get("recipient_name", ""),
+            "recipient_phone": (form_data.get("recipient_phone") or "").strip() or None,
+            "notes": (form_data.get("notes") or "").strip() or None,
+            "required_skills": skills,
+            **numbers,
+        }
+        return payload, {}
