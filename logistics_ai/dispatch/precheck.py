@@ -82,7 +82,10 @@ class Prepared:
         raise KeyError(vehicle_id)
 
 
-def prepare(problem: Problem, matrix: ResolvedMatrix) -> Prepared:
+def prepare(
+    problem: Problem, matrix: ResolvedMatrix, only: set[str] | None = None
+) -> Prepared:
+    """Roll prefixes forward and pre-check orders (all, or just the ids in ``only``)."""
     visits = problem.visits()
     dims = problem.dims
     states, in_prefix, on_board_from_prefix = _roll_prefixes(problem, matrix, visits, dims)
@@ -113,6 +116,8 @@ def prepare(problem: Problem, matrix: ResolvedMatrix) -> Prepared:
         orders.append(Order(shipment.id, (pv, dv), _allowed(problem, pv)))
 
     prepared = Prepared(problem, matrix, dims, states, [])
+    if only is not None:
+        orders = [o for o in orders if o.id in only]
     for order in orders:
         reason = _precheck(order, prepared)
         if reason is None:

@@ -91,9 +91,11 @@ def authenticate(
         audit.record(
             session, failed, "auth.login_failed", "user", None, {"reason": "unknown_email"}
         )
+        session.commit()  # failures are evidence: keep them although the caller rolls back
         raise AuthenticationFailed("Email or password is incorrect.")
     if user.locked_until and user.locked_until > now:
         audit.record(session, failed, "auth.login_failed", "user", user.id, {"reason": "locked"})
+        session.commit()
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise AuthenticationFailed(
             f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
@@ -106,6 +108,7 @@ def authenticate(
         session.add(user)
         reason = "inactive" if user.is_active is False else "bad_password"
         audit.record(session, failed, "auth.login_failed", "user", user.id, {"reason": reason})
+        session.commit()  # the counter and the audit row must survive the raised error
         raise AuthenticationFailed("Email or password is incorrect.")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)

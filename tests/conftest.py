@@ -1,0 +1,34 @@
+"""Session-wide real services. Settings are read from the environment, so fixtures set it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import services
+
+# Tests never read a developer's local configuration or data.
+os.environ.setdefault("APP_ENV", "dev")
+os.environ.setdefault("SEED_DEMO", "false")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[services.PostgresServer]:
+    with services.postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with services.redis_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    prefix = f"lai-test-{secrets.token_hex(4)}:"
+    yield prefix
+    services.delete_prefix(redis_url, prefix)

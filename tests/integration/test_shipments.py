@@ -1,0 +1,98 @@
+"""Booking, validation and visibility of shipments on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from logistics_ai.db import session_scope
+from logistics_ai.models import AuditEvent, Shipment, ShipmentStatus, TrackingEvent
+from logistics_ai.services import shipments
+from logistics_ai.services.errors import NotFound, PermissionDenied, ValidationFailed
+from logistics_ai.services.tracking_codes import looks_like_tracking_code
+from tests.support.world import World, booking, tomorrow_at
+
+
+def test_booking_records_history_audit_and_price(world: World, session: Session) -> None:
+    with session_scope() as s:
+        created = shipments.create_shipment(s, world.alice, booking())
+    stored = session.get(Shipment, created.id)
+    assert stored is not None
+    assert stored.status == ShipmentStatus.requested
+    assert looks_like_tracking_code(stored.tracking_code)
+    assert stored.customer_id == world.alice.customer_id
+    assert stored.price_cents > 490  # base fare plus distance and load
+    events = session.exec(select(TrackingEvent).where(TrackingEvent.shipment_id == created.id)).all()
+    assert [e.status for e in events] == ["requested"]
+    audit = session.exec(select(AuditEvent).where(AuditEvent.action == "shipment.created")).one()
+    assert audit.actor_user_id == world.alice.user_id
+    assert audit.entity_id == str(created.id)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"pickup_lat": 123.0}, "pickup_lat"),
+        ({"dropoff_lon": -200.0}, "dropoff_lon"),
+        ({"weight_kg": -3}, "weight_kg"),
+        ({"volume_m3": 0}, "volume_m3"),
+        ({"pickup_window_end": tomorrow_at(8)}, "pickup_window_end"),
+        ({"dropoff_window_end": tomorrow_at(10, 30)}, "dropoff_window_end"),
+        ({"recipient_name": "   "}, "recipient_name"),
+        ({"recipient_phone": "call me maybe"}, "recipient_phone"),
+        ({"pickup_lat": 40.7128, "pickup_lon": -74.0060}, "pickup_address"),  # New York
+    ],
+)
+def test_bad_input_names_the_field_and_writes_nothing(
+    world: World, session: Session, overrides: dict, field: str
+) -> None:
+    with pytest.raises(ValidationFailed) as caught, session_scope() as s:
+        shipments.create_shipment(s, world.alice, booking(**overrides))
+    assert field in caught.value.field_errors, caught.value.field_errors
+    assert caught.value.http_status == 422
+    assert session.exec(select(Shipment)).all() == []
+    assert session.exec(select(TrackingEvent)).all() == []
+
+
+def test_tracking_codes_are_unique_and_unguessable(world: World) -> None:
+    with session_scope() as s:
+        codes = {shipments.create_shipment(s, world.alice, booking()).tracking_code
+                 for _ in range(30)}
+    assert len(codes) == 30
+    assert all(looks_like_tracking_code(code) for code in codes)
+
+
+def test_customer_cannot_see_another_customers_shipment(world: World) -> None:
+    with session_scope() as s:
+        mine = shipments.create_shipment(s, world.alice, booking())
+        shipments.create_shipment(s, world.bob, booking())
+    with session_scope() as s:
+        with pytest.raises(NotFound):
+            shipments.get_shipment(s, world.bob, mine.id)  # type: ignore[arg-type]
+        assert shipments.list_shipments(s, world.alice).total == 1
+        assert shipments.list_shipments(s, world.bob).total == 1
+        assert shipments.list_shipments(s, world.dispatcher).total == 2
+        # A driver sees only shipments on their own routes: none yet.
+        assert shipments.list_shipments(s, world.dave).total == 0
+
+
+def test_drivers_cannot_book(world: World) -> None:
+    with pytest.raises(PermissionDenied), session_scope() as s:
+        shipments.create_shipment(s, world.dave, booking())
+
+
+def test_list_filters_search_and_pages(world: World) -> None:
+    with session_scope() as s:
+        for index in range(7):
+            shipments.create_shipment(s, world.alice, booking(recipient_name=f"Person {index}"))
+        shipments.create_shipment(s, world.alice, booking(recipient_name="Zelda Unique"))
+    with session_scope() as s:
+        page = shipments.list_shipments(s, world.dispatcher, {"page_size": 3, "page": 3})
+        assert (page.total, len(page.items), page.pages) == (8, 2, 3)
+        found = shipments.list_shipments(s, world.dispatcher, {"search": "zelda"})
+        assert [x.recipient_name for x in found.items] == ["Zelda Unique"]
+        day = tomorrow_at(9).date()
+        assert shipments.list_shipments(s, world.dispatcher, {"date_from": day, "date_to": day}).total == 8
+        assert shipments.list_shipments(s, world.dispatcher, {"status": "delivered"}).total == 0
+    with pytest.raises(ValidationFailed), session_scope() as s:
+        shipments.list_shipments(s, world.dispatcher, {"page_size": 1000})

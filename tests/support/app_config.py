@@ -1,0 +1,23 @@
+"""Point the app's cached settings, engine and bus at the services of a test."""
+
+from __future__ import annotations
+
+import os
+
+from logistics_ai import db
+from logistics_ai.realtime import bus
+from logistics_ai.settings import get_settings
+
+
+def configure(**env: str) -> None:
+    for key, value in env.items():
+        os.environ[key.upper()] = value
+    reset_caches()
+
+
+def reset_caches() -> None:
+    if db.get_engine.cache_info().currsize:
+        db.get_engine().dispose()
+    get_settings.cache_clear()
+    db.get_engine.cache_clear()
+    bus.get_bus.cache_clear()
