@@ -38,7 +38,7 @@ def _actions(stop: rx.Var[dict[str, str]]) -> rx.Component:
                 on_click=DriverState.start_failure(stop["id"]),
                 color_scheme="red",
                 variant="soft",
-                aria_label="Mark " + stop["tracking_code"] + " failed",
+                aria_label="Mark " + stop["tracking_code"] + " " + stop["kind_label"] + " failed",
             ),
             rx.link(
                 "Navigate",

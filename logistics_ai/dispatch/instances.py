@@ -24,6 +24,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -91,7 +92,7 @@ class Instance:
         total = 0.0
         for route in routes:
             nodes = [0, *route, 0]
-            total += float(sum(leg[a, b] for a, b in zip(nodes, nodes[1:], strict=False)))
+            total += float(sum(leg[a, b] for a, b in pairwise(nodes)))
         return total / self.scale
 
     def to_problem(self, budget_s: float = 10.0, seed: int = 0) -> Problem:

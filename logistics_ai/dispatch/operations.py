@@ -104,7 +104,7 @@ def insert(plan: Plan, order: Job | Shipment) -> Plan:
         if prepared_order.is_shipment:
             candidates.extend(view.shipment_candidates(*prepared_order.visits))
         else:
-            candidates.extend(view.job_candidates(prepared_order.visits[0], prepared_order))
+            candidates.extend(view.job_candidates(prepared_order.visits[0]))
     candidates.sort(key=lambda c: c[0])
 
     for _, vehicle_id, positions in candidates[:_VERIFY_LIMIT]:
@@ -172,8 +172,15 @@ class _RouteView:
     latest: np.ndarray
     loads: np.ndarray  # (k + 1, dims): on board after node i
     capacity: np.ndarray
-    dur: np.ndarray
-    dist: np.ndarray
+    matrix: ResolvedMatrix
+
+    @property
+    def dur(self) -> np.ndarray:
+        return self.matrix.durations
+
+    @property
+    def dist(self) -> np.ndarray:
+        return self.matrix.distances
 
     @classmethod
     def build(
@@ -183,7 +190,7 @@ class _RouteView:
         route = plan.solution.route_for(vehicle.id)
         visits = [visits_by_id[s.job_id] for s in route.stops] if route else []
         fixed = len(vehicle.fixed_prefix)
-        dur, dist = matrix.durations, matrix.distances
+        dur = matrix.durations
         rows = np.asarray(
             [matrix.row(vehicle.start), *(matrix.row(v.location) for v in visits)], dtype=np.int64
         )
@@ -212,99 +219,84 @@ class _RouteView:
             loads[i] = loads[i - 1] + np.asarray(v.delta, dtype=np.int64)
         return cls(
             vehicle, visits, fixed, rows, end_row, dep, latest, loads,
-            np.asarray(pad(vehicle.capacity, dims), dtype=np.int64), dur, dist,
+            np.asarray(pad(vehicle.capacity, dims), dtype=np.int64), matrix,
         )
 
     # -- plain jobs: vectorised over all positions -----------------------------------------
-    def job_candidates(
-        self, visit: Visit, order: Order
-    ) -> list[tuple[int, str, tuple[int, ...]]]:
+    def job_candidates(self, visit: Visit) -> list[tuple[int, str, tuple[int, ...]]]:
         k = len(self.visits)
-        x = self.rows_of_new(visit)
+        x = self.row_of(visit)
         pos = np.arange(self.fixed, k + 1)  # insert after node i
         if pos.size == 0:
             return []
         prev = self.rows[pos]
-        arrival = self.dep[pos] + self.dur[prev, x]
-        start = np.maximum(arrival, visit.window.start)
-        depart = start + visit.service_s
+        start = np.maximum(self.dep[pos] + self.dur[prev, x], visit.window.start)
         ok = start <= visit.window.end
         has_next = pos < k
-        nxt = np.where(has_next, self.rows[np.minimum(pos + 1, k)], 0)
-        to_next = np.where(has_next, self.dur[x, nxt], self._to_end_dur(x))
-        ok &= depart + to_next <= self.latest[pos + 1]
-        # capacity: +initial before the stop, +pickup after it
+        nxt = self.rows[np.minimum(pos + 1, k)]
+        if self.end_row is not None:
+            to_next_dur = np.where(has_next, self.dur[x, nxt], self.dur[x, self.end_row])
+            to_next_dist = np.where(has_next, self.dist[x, nxt], self.dist[x, self.end_row])
+            old = np.where(has_next, self.dist[prev, nxt], self.dist[prev, self.end_row])
+        else:  # open route: nothing after the last stop
+            to_next_dur = np.where(has_next, self.dur[x, nxt], 0)
+            to_next_dist = np.where(has_next, self.dist[x, nxt], 0)
+            old = np.where(has_next, self.dist[prev, nxt], 0)
+        ok &= start + visit.service_s + to_next_dur <= self.latest[pos + 1]
+        # capacity: the delivery rides from the start to the stop, the pickup after it
         delivery = np.asarray(visit.initial, dtype=np.int64)
         pickup = delivery + np.asarray(visit.delta, dtype=np.int64)
         pref = np.maximum.accumulate(self.loads, axis=0)[pos]
         suf = np.maximum.accumulate(self.loads[::-1], axis=0)[::-1][pos]
         ok &= np.all(pref + delivery <= self.capacity, axis=1)
         ok &= np.all(suf + pickup <= self.capacity, axis=1)
-        next_dist = np.where(has_next, self.dist[x, nxt], self._to_end_dist(x))
-        old = np.where(has_next, self.dist[prev, nxt], self._end_dist(prev))
-        delta = self.dist[prev, x] + next_dist - old
-        return [
-            (int(delta[n]), self.vehicle.id, (int(pos[n]),)) for n in np.flatnonzero(ok)
-        ]
+        delta = self.dist[prev, x] + to_next_dist - old
+        return [(int(delta[n]), self.vehicle.id, (int(pos[n]),)) for n in np.flatnonzero(ok)]
 
     # -- shipments: O(k^2) incremental scan per route ----------------------------------------
     def shipment_candidates(
         self, pv: Visit, dv: Visit
     ) -> list[tuple[int, str, tuple[int, ...]]]:
+        """Pickup after node i, dropoff after node j >= i (j == i: right after the pickup)."""
         k = len(self.visits)
-        dur, dist, rows = self.dur, self.dist, self.rows
-        p, d = self.rows_of_new(pv), self.rows_of_new(dv)
+        dur, dist, rows, latest = self.dur, self.dist, self.rows, self.latest
+        p, d = self.row_of(pv), self.row_of(dv)
         amount = np.asarray(pv.delta, dtype=np.int64)
-        cap = self.capacity
+        over = np.any(self.loads + amount > self.capacity, axis=1)  # node can't carry it
         out: list[tuple[int, str, tuple[int, ...]]] = []
         for i in range(self.fixed, k + 1):
             ri = int(rows[i])
             p_start = max(int(self.dep[i]) + int(dur[ri, p]), pv.window.start)
-            if p_start > pv.window.end:
+            if p_start > pv.window.end or over[i]:
                 continue
-            p_dep = p_start + pv.service_s
-            if np.any(self.loads[i] + amount > cap):
-                continue
-            old_i = int(dist[ri, rows[i + 1]]) if i < k else int(self._end_dist_scalar(ri))
-            t = p_dep  # departure from the node before the dropoff slot
-            last = p  # matrix row of that node
-            extra = int(dist[ri, p])  # distance added so far
+            base_i = self._next_dist(ri, i)  # edge the pickup breaks
+            t = p_start + pv.service_s  # departure from the node before the dropoff slot
+            last = p  # that node's matrix row
             for j in range(i, k + 1):
                 if j > i:
-                    # stop j now comes after the pickup: re-time it
-                    v = self.visits[j - 1]
+                    # stop j now rides behind the pickup: re-time it; if it is already
+                    # too late or too full, every later dropoff slot is too.
                     rj = int(rows[j])
-                    arr = t + int(dur[last, rj])
-                    if arr > self.latest[j] or np.any(self.loads[j] + amount > cap):
-                        break  # later stops only get later / heavier
-                    t = max(arr, v.window.start) + v.service_s
-                    if j == i + 1:
-                        extra += int(dist[p, rj]) - old_i
+                    arrival = t + int(dur[last, rj])
+                    if arrival > latest[j] or over[j]:
+                        break
+                    v = self.visits[j - 1]
+                    t = max(arrival, v.window.start) + v.service_s
                     last = rj
                 d_start = max(t + int(dur[last, d]), dv.window.start)
                 if d_start > dv.window.end:
                     continue
                 d_dep = d_start + dv.service_s
-                if j < k:
-                    rn = int(rows[j + 1])
-                    if d_dep + int(dur[d, rn]) > self.latest[j + 1]:
-                        continue
-                    tail = int(dist[d, rn]) - (int(dist[last, rn]) if j > i else old_i)
-                    if j == i:
-                        tail = int(dist[d, rn])  # the old edge i->i+1 is already removed
-                else:
-                    if d_dep + int(self._to_end_dur_scalar(d)) > self.latest[k + 1]:
-                        continue
-                    tail = int(self._to_end_dist_scalar(d))
-                    if j > i:
-                        tail -= int(self._end_dist_scalar(last))
-                cost = extra + int(dist[last, d]) + tail
+                to_next = int(dur[d, rows[j + 1]]) if j < k else self._end_dur(d)
+                if d_dep + to_next > latest[j + 1]:
+                    continue
                 if j == i:
-                    cost = int(dist[ri, p]) + int(dist[p, d]) + tail - (old_i if j < k else 0)
-                    if j == k:
-                        cost = (
-                            int(dist[ri, p]) + int(dist[p, d]) + tail - old_i
-                        )
+                    cost = int(dist[ri, p]) + int(dist[p, d]) + self._next_dist(d, i) - base_i
+                else:
+                    cost = (
+                        int(dist[ri, p]) + int(dist[p, rows[i + 1]]) - base_i
+                        + int(dist[last, d]) + self._next_dist(d, j) - self._next_dist(last, j)
+                    )
                 out.append((cost, self.vehicle.id, (i, j)))
         return out
 
@@ -324,27 +316,16 @@ class _RouteView:
         return route if _route_ok(self.vehicle, visits, route) else None
 
     # -- helpers -----------------------------------------------------------------------------
-    def rows_of_new(self, visit: Visit) -> int:
-        return self._matrix_row(visit)
+    def row_of(self, visit: Visit) -> int:
+        return self.matrix.row(visit.location)
 
-    def _matrix_row(self, visit: Visit) -> int:
-        raise NotImplementedError
+    def _end_dur(self, row: int) -> int:
+        return int(self.dur[row, self.end_row]) if self.end_row is not None else 0
 
-    def _to_end_dur(self, x: int) -> int:
-        return int(self.dur[x, self.end_row]) if self.end_row is not None else 0
-
-    def _to_end_dist(self, x: int) -> int:
-        return int(self.dist[x, self.end_row]) if self.end_row is not None else 0
-
-    def _end_dist(self, prev: np.ndarray) -> np.ndarray:
-        if self.end_row is None:
-            return np.zeros_like(prev)
-        return self.dist[prev, self.end_row]
-
-    _to_end_dur_scalar = _to_end_dur
-    _to_end_dist_scalar = _to_end_dist
-
-    def _end_dist_scalar(self, row: int) -> int:
+    def _next_dist(self, row: int, node: int) -> int:
+        """Distance from ``row`` to whatever follows node ``node`` (next stop or the end)."""
+        if node < len(self.visits):
+            return int(self.dist[row, self.rows[node + 1]])
         return int(self.dist[row, self.end_row]) if self.end_row is not None else 0
 
 

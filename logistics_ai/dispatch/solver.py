@@ -102,12 +102,14 @@ def solve(
     started = time.perf_counter()
     solver = solver if solver is not None else PyVRPSolver()
     matrix = matrix if matrix is not None else resolve_problem(problem)
+    matrix_s = time.perf_counter() - started
     prepared = prepare(problem, matrix)
+    prepare_s = time.perf_counter() - started
     result = solver.route(prepared, initial)
     solution = build_solution(prepared, result.routes)
     solution.runtime_s = time.perf_counter() - started
     solution.solver = solver.name
-    solution.stats = dict(result.stats)
+    solution.stats = {"matrix_s": matrix_s, "prepare_s": prepare_s, **result.stats}
     return solution
 
 

@@ -1,0 +1,559 @@
+"""Routing benchmark: our API path vs. raw PyVRP on public instances with known optima.
+
+Usage (also wired as ``python -m logistics_ai bench routing ...``)::
+
+    python -m logistics_ai.dispatch.bench --quick            # 6 Solomon + 2 G&H 1000 + city
+    python -m logistics_ai.dispatch.bench --only 'R1*,C201'  # glob(s) on instance names
+    python -m logistics_ai.dispatch.bench                    # everything (~25 min)
+
+Per instance it runs (1) the API path - ``Problem`` -> :func:`solver.solve` ->
+``Solution`` - and (2) PyVRP called directly on the same integer matrix with the
+same budget and seed. Both are re-checked by :mod:`feasibility` and costed in the
+instance's own convention (Solomon: double-precision Euclidean; G&H 1000: DIMACS
+one-decimal truncation). Gaps are against the distance-only BKS (Solomon
+``<NAME>_distance``), the ``.sol`` files (G&H 1000) or the hierarchical BKS (G&H
+200/400, marked ``hier``: a distance-minimiser may legitimately beat those).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime
+
+from logistics_ai.dispatch.feasibility import check_solution
+from logistics_ai.dispatch.instances import (
+    Instance,
+    read_city,
+    read_solomon,
+    read_vrplib,
+    read_vrplib_solution,
+)
+from logistics_ai.dispatch.matrix import resolve_problem
+from logistics_ai.dispatch.model import Job, Location, Problem, Shipment, Solution, TimeWindow
+from logistics_ai.dispatch.operations import Plan, insert, make_plan
+from logistics_ai.dispatch.schedule import schedule_route
+from logistics_ai.dispatch.solver import solve
+
+QUICK = ["C101", "C201", "R101", "R201", "RC101", "RC201", "R1_10_1", "RC2_10_5", "city1000"]
+DEFAULT_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "routing"
+
+
+@dataclass
+class Run:
+    cost: float
+    vehicles: int
+    seconds: float
+    feasible: bool
+    unassigned: int = 0
+    note: str = ""
+
+
+@dataclass
+class Row:
+    name: str
+    group: str
+    bks: float | None
+    bks_kind: str
+    budget_s: float
+    ours: Run
+    raw: Run | None
+
+    @staticmethod
+    def gap(cost: float, bks: float | None) -> float | None:
+        return None if bks is None or not np.isfinite(cost) else 100.0 * (cost - bks) / bks
+
+
+@dataclass
+class CityResult:
+    budget_s: float
+    first_plan_s: float
+    first_plan_km: float
+    first_plan_feasible: bool
+    first_feasible_in_search_s: float | None
+    km_after_budget: float
+    routes: int
+    unassigned: int
+    feasible: bool
+    raw_km: float | None
+    raw_seconds: float | None
+    insert_job_ms: dict[str, float] = field(default_factory=dict)
+    insert_shipment_ms: dict[str, float] = field(default_factory=dict)
+    inserts_feasible: bool = True
+    inserted: int = 0
+    insert_count: int = 0
+
+
+# -- instance discovery -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    group: str  # solomon | homberger_200 | homberger_400 | homberger_1000 | city
+    path: Path
+
+
+def discover(root: Path) -> list[Spec]:
+    specs: list[Spec] = []
+    for path in sorted((root / "solomon").glob("*.txt")):
+        specs.append(Spec(path.stem, "solomon", path))
+    for path in sorted((root / "homberger").glob("*.txt")):
+        size = path.stem.split("_")[1]
+        specs.append(Spec(path.stem, f"homberger_{size}00", path))
+    for path in sorted((root / "homberger").glob("*.vrp")):
+        specs.append(Spec(path.stem, "homberger_1000", path))
+    if (root / "city1000.json").exists():
+        specs.append(Spec("city1000", "city", root / "city1000.json"))
+    return specs
+
+
+def select(specs: list[Spec], only: str | None, quick: bool) -> list[Spec]:
+    if quick and not only:
+        wanted = {n.lower() for n in QUICK}
+        return [s for s in specs if s.name.lower() in wanted]
+    if not only:
+        return specs
+    patterns = [p.strip().lower() for p in only.split(",") if p.strip()]
+    return [s for s in specs if any(fnmatch.fnmatch(s.name.lower(), p) for p in patterns)]
+
+
+def load_bks(root: Path) -> dict[str, dict[str, float]]:
+    path = root / "BKS.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+# -- one instance -----------------------------------------------------------------------------
+
+
+def run_instance(spec: Spec, bks_table: dict, budget_s: float, seed: int, raw: bool) -> Row:
+    if spec.group == "homberger_1000":
+        inst = read_vrplib(spec.path, convention="dimacs")
+        sol_path = spec.path.with_suffix(".sol")
+        bks = read_vrplib_solution(sol_path).cost if sol_path.exists() else None
+        kind = "dimacs .sol"
+    else:
+        inst = read_solomon(spec.path)
+        entry = bks_table.get(f"{spec.name}_distance")
+        kind = "distance"
+        if entry is None:
+            entry = bks_table.get(spec.name) or bks_table.get(spec.name.lower())
+            kind = "hier"
+        bks = float(entry["best_known_cost"]) if entry else None
+
+    ours = run_ours(inst, budget_s, seed)
+    raw_run = run_raw(inst, budget_s, seed) if raw else None
+    return Row(spec.name, spec.group, bks, kind, budget_s, ours, raw_run)
+
+
+def run_ours(inst: Instance, budget_s: float, seed: int) -> Run:
+    problem = inst.to_problem(budget_s=budget_s, seed=seed)
+    started = time.perf_counter()
+    solution = solve(problem)  # exactly the API path
+    seconds = time.perf_counter() - started
+    routes = [[int(j) for j in r.job_ids] for r in solution.routes]
+    feasible, note = _check(problem, solution, inst)
+    return Run(
+        cost=inst.cost(routes),
+        vehicles=len(routes),
+        seconds=seconds,
+        feasible=feasible and not solution.unassigned,
+        unassigned=len(solution.unassigned),
+        note=note,
+    )
+
+
+def raw_data(inst: Instance) -> pyvrp.ProblemData:
+    """The same instance straight into PyVRP: required clients, one vehicle type."""
+    durations, distances = inst.matrices()
+    ready, due, service = inst.scaled(inst.ready), inst.scaled(inst.due), inst.scaled(inst.service)
+    n = len(inst.coords)
+    clients = [
+        pyvrp.Client(
+            location=i,
+            delivery=[int(inst.demand[i])],
+            service_duration=service[i],
+            tw_early=ready[i],
+            tw_late=due[i],
+        )
+        for i in range(1, n)
+    ]
+    return pyvrp.ProblemData(
+        locations=[pyvrp.Location(float(x), float(y)) for x, y in inst.coords],
+        clients=clients,
+        depots=[pyvrp.Depot(location=0)],
+        vehicle_types=[
+            pyvrp.VehicleType(
+                num_available=inst.vehicles,
+                capacity=[inst.capacity],
+                tw_early=ready[0],
+                tw_late=due[0],
+            )
+        ],
+        distance_matrices=[distances],
+        duration_matrices=[durations],
+    )
+
+
+def run_raw(inst: Instance, budget_s: float, seed: int) -> Run:
+    started = time.perf_counter()
+    data = raw_data(inst)
+    result = pyvrp.solve(data, MaxRuntime(budget_s), seed=seed, collect_stats=False)
+    seconds = time.perf_counter() - started
+    # client c sits on location c + 1 (location 0 is the depot) = instance node c + 1
+    routes = [[a.idx + 1 for a in r if a.is_client()] for r in result.best.routes()]
+    # Re-time the raw answer with our code and check it like ours.
+    problem = inst.to_problem()
+    matrix = resolve_problem(problem)
+    visits = problem.visits()
+    sol = Solution(
+        routes=[
+            schedule_route(problem.vehicles[k], [visits[str(c)] for c in r], matrix, 1)
+            for k, r in enumerate(routes)
+        ],
+        unassigned=[],
+    )
+    feasible, note = _check(problem, sol, inst)
+    return Run(
+        cost=inst.cost(routes) if result.is_feasible() else float("inf"),
+        vehicles=len(routes),
+        seconds=seconds,
+        feasible=feasible and result.is_feasible(),
+        note=note,
+    )
+
+
+def _check(problem: Problem, solution: Solution, inst: Instance) -> tuple[bool, str]:
+    """Independent check; Solomon plans are re-checked on the exact (float) matrix too."""
+    report = check_solution(problem, solution)
+    if report.ok and inst.convention == "solomon":
+        exact = inst.exact_matrix()
+        report = check_solution(problem, solution, exact, exact, check_reported=False)
+    note = "" if report.ok else f"{len(report.violations)} violations: {report.violations[0]}"
+    return report.ok, note
+
+
+# -- city ---------------------------------------------------------------------------------------
+
+
+def run_city(path: Path, budget_s: float, seed: int, raw: bool, inserts: int) -> CityResult:
+    # 1. First plan: the whole API call with no search budget (construction + local search).
+    problem = read_city(path, budget_s=0.0, seed=seed)
+    started = time.perf_counter()
+    first = solve(problem)
+    first_s = time.perf_counter() - started
+    first_ok = check_solution(problem, first).ok and not first.unassigned
+
+    # 2. The normal budget; the solver reports when the search first held a feasible plan.
+    problem = read_city(path, budget_s=budget_s, seed=seed)
+    plan = make_plan(problem)
+    report = check_solution(problem, plan.solution)
+    stats = plan.solution.stats
+    first_in_search = None
+    if "first_feasible_s" in stats:
+        first_in_search = stats.get("prepare_s", 0.0) + stats["first_feasible_s"]
+
+    raw_km = raw_s = None
+    if raw:
+        raw_km, raw_s = _city_raw(problem, plan, budget_s, seed)
+
+    result = CityResult(
+        budget_s=budget_s,
+        first_plan_s=first_s,
+        first_plan_km=first.distance / 1000,
+        first_plan_feasible=first_ok,
+        first_feasible_in_search_s=first_in_search,
+        km_after_budget=plan.solution.distance / 1000,
+        routes=len(plan.solution.routes),
+        unassigned=len(plan.solution.unassigned),
+        feasible=report.ok,
+        raw_km=raw_km,
+        raw_seconds=raw_s,
+    )
+    if inserts:
+        _city_inserts(plan, inserts, seed, result)
+    return result
+
+
+def _city_raw(
+    problem: Problem, plan: Plan, budget_s: float, seed: int
+) -> tuple[float, float]:
+    started = time.perf_counter()
+    dur, dist = plan.matrix.durations, plan.matrix.distances
+    depot = plan.matrix.row(problem.vehicles[0].start)
+    rows = [plan.matrix.row(j.location) for j in problem.jobs]
+    order = [depot, *rows]
+    sub = np.ix_(order, order)
+    v = problem.vehicles[0]
+    data = pyvrp.ProblemData(
+        locations=[pyvrp.Location(0.0, 0.0) for _ in order],
+        clients=[
+            pyvrp.Client(
+                location=i + 1,
+                delivery=list(j.demand),
+                service_duration=j.service_s,
+                tw_early=j.window.start,
+                tw_late=j.window.end,
+            )
+            for i, j in enumerate(problem.jobs)
+        ],
+        depots=[pyvrp.Depot(location=0)],
+        vehicle_types=[
+            pyvrp.VehicleType(
+                num_available=len(problem.vehicles),
+                capacity=list(v.capacity),
+                tw_early=v.shift.start,
+                tw_late=v.shift.end,
+            )
+        ],
+        distance_matrices=[np.ascontiguousarray(dist[sub])],
+        duration_matrices=[np.ascontiguousarray(dur[sub])],
+    )
+    result = pyvrp.solve(data, MaxRuntime(budget_s), seed=seed, collect_stats=False)
+    seconds = time.perf_counter() - started
+    km = result.best.distance() / 1000 if result.is_feasible() else float("inf")
+    return km, seconds
+
+
+def _city_inserts(plan: Plan, count: int, seed: int, out: CityResult) -> None:
+    """``count`` new jobs and ``count`` new shipments, each inserted into the base plan."""
+    rng = np.random.default_rng(seed + 7)
+    lats = np.array([j.location.lat for j in plan.problem.jobs])
+    lons = np.array([j.location.lon for j in plan.problem.jobs])
+    windows = [j.window for j in plan.problem.jobs]
+
+    def point() -> Location:
+        k = int(rng.integers(len(lats)))  # near a real stop, so the spread is city-like
+        return Location.at(
+            float(lats[k] + rng.normal(0, 0.003)), float(lons[k] + rng.normal(0, 0.005))
+        )
+
+    job_ms: list[float] = []
+    ship_ms: list[float] = []
+    inserted = 0
+    feasible = True
+    for n in range(count):
+        w = windows[int(rng.integers(len(windows)))]
+        job = Job(
+            f"new-job-{n}", point(), demand=(int(rng.integers(1, 20)),), window=w, service_s=300
+        )
+        start = int(rng.integers(0, 6)) * 3600
+        shipment = Shipment(
+            f"new-ship-{n}",
+            Job(f"new-ship-{n}-p", point(), window=TimeWindow(start, start + 7200), service_s=120),
+            Job(f"new-ship-{n}-d", point(), window=TimeWindow(start, start + 14400), service_s=120),
+            amount=(int(rng.integers(1, 10)),),
+        )
+        for order, sink in ((job, job_ms), (shipment, ship_ms)):
+            t = time.perf_counter()
+            new_plan = insert(plan, order)
+            sink.append(1000 * (time.perf_counter() - t))
+            if order.id not in new_plan.solution.unassigned_by_id():
+                inserted += 1
+            feasible &= check_solution(new_plan.problem, new_plan.solution).ok
+    out.insert_job_ms = _percentiles(job_ms)
+    out.insert_shipment_ms = _percentiles(ship_ms)
+    out.inserts_feasible = feasible
+    out.inserted = inserted
+    out.insert_count = 2 * count
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    arr = np.asarray(values)
+    return {
+        "p50": float(np.percentile(arr, 50)),
+        "p95": float(np.percentile(arr, 95)),
+        "max": float(arr.max()),
+    }
+
+
+# -- output -------------------------------------------------------------------------------------
+
+
+def _fmt(x: float | None, spec: str) -> str:
+    return "-" if x is None or (isinstance(x, float) and not np.isfinite(x)) else format(x, spec)
+
+
+def print_row(row: Row) -> None:
+    g = Row.gap(row.ours.cost, row.bks)
+    line = (
+        f"{row.name:<10} {row.group:<15} bks {_fmt(row.bks, '10.2f')} {row.bks_kind:<11}"
+        f" | ours {row.ours.cost:10.2f} gap {_fmt(g, '+6.2f')}% veh {row.ours.vehicles:3d}"
+        f" {row.ours.seconds:6.2f}s {'ok ' if row.ours.feasible else 'BAD'}"
+    )
+    if row.raw is not None:
+        rg = Row.gap(row.raw.cost, row.bks)
+        line += (
+            f" | raw {_fmt(row.raw.cost, '10.2f')} gap {_fmt(rg, '+6.2f')}% veh"
+            f" {row.raw.vehicles:3d} {row.raw.seconds:6.2f}s {'ok ' if row.raw.feasible else 'BAD'}"
+            f" | cost x{row.ours.cost / row.raw.cost:.4f} time x{row.ours.seconds / row.raw.seconds:.3f}"
+        )
+    print(line + (f"  [{row.ours.note}]" if row.ours.note else ""), flush=True)
+
+
+def print_city(c: CityResult) -> None:
+    print(
+        f"city1000   50 vehicles: first plan (budget 0) {c.first_plan_s:.2f}s"
+        f" {c.first_plan_km:.1f} km {'feasible' if c.first_plan_feasible else 'INFEASIBLE'};"
+        f" first feasible in search {_fmt(c.first_feasible_in_search_s, '.2f')}s;"
+        f" after {c.budget_s:g}s {c.km_after_budget:.1f} km, {c.routes} routes,"
+        f" {c.unassigned} unassigned, {'feasible' if c.feasible else 'INFEASIBLE'}"
+        + (f" | raw PyVRP {c.raw_km:.1f} km in {c.raw_seconds:.2f}s" if c.raw_km else ""),
+        flush=True,
+    )
+    if c.insert_count:
+        j, s = c.insert_job_ms, c.insert_shipment_ms
+        print(
+            f"city1000   insert into {c.routes}-route plan: job p50 {j['p50']:.1f} ms"
+            f" p95 {j['p95']:.1f} ms max {j['max']:.1f} ms; shipment p50 {s['p50']:.1f} ms"
+            f" p95 {s['p95']:.1f} ms max {s['max']:.1f} ms; {c.inserted}/{c.insert_count}"
+            f" inserted, all plans feasible: {c.inserts_feasible}",
+            flush=True,
+        )
+
+
+def summarise(rows: list[Row], city: CityResult | None) -> dict[str, object]:
+    groups: dict[str, dict[str, object]] = {}
+    for group in sorted({r.group for r in rows}):
+        members = [r for r in rows if r.group == group]
+        ours = [Row.gap(r.ours.cost, r.bks) for r in members]
+        raws = [Row.gap(r.raw.cost, r.bks) for r in members if r.raw is not None]
+        groups[group] = {
+            "instances": len(members),
+            "mean_gap_ours": _mean(ours),
+            "mean_gap_raw": _mean(raws) if raws else None,
+            "all_feasible": all(r.ours.feasible for r in members),
+        }
+    paired = [r for r in rows if r.raw is not None and np.isfinite(r.raw.cost)]
+    summary: dict[str, object] = {"groups": groups}
+    if paired:
+        summary["overhead_time_ratio"] = statistics.fmean(
+            r.ours.seconds / r.raw.seconds for r in paired  # type: ignore[union-attr]
+        )
+        summary["overhead_cost_ratio"] = statistics.fmean(
+            r.ours.cost / r.raw.cost for r in paired  # type: ignore[union-attr]
+        )
+    if city is not None:
+        summary["city"] = asdict(city)
+    return summary
+
+
+def _mean(values: list[float | None]) -> float | None:
+    real = [v for v in values if v is not None]
+    return statistics.fmean(real) if real else None
+
+
+def print_summary(summary: dict[str, object]) -> None:
+    parts = []
+    for group, g in summary["groups"].items():  # type: ignore[attr-defined]
+        raw = g["mean_gap_raw"]
+        parts.append(
+            f"{group} ({g['instances']}): mean gap ours {_fmt(g['mean_gap_ours'], '+.2f')}%"
+            + (f" raw {_fmt(raw, '+.2f')}%" if raw is not None else "")
+            + ("" if g["all_feasible"] else " NOT ALL FEASIBLE")
+        )
+    if "overhead_time_ratio" in summary:
+        parts.append(
+            f"overhead ours/raw: time x{summary['overhead_time_ratio']:.3f}"
+            f" cost x{summary['overhead_cost_ratio']:.4f}"
+        )
+    city = summary.get("city")
+    if isinstance(city, dict):
+        parts.append(
+            f"city1000 first feasible {_fmt(city['first_feasible_in_search_s'], '.2f')}s"
+            + (f", insert p95 {city['insert_job_ms']['p95']:.1f} ms" if city["insert_count"] else "")
+        )
+    print("SUMMARY " + " | ".join(parts), flush=True)
+
+
+# -- entry point --------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="python -m logistics_ai bench routing",
+        description="Benchmark the dispatch routing engine against BKS and raw PyVRP.",
+    )
+    ap.add_argument("--instances", type=Path, default=DEFAULT_DIR, help="benchmark data dir")
+    ap.add_argument(
+        "--budget", type=float, default=None,
+        help="seconds per solve for Solomon and G&H 200/400 (default 10)",
+    )
+    ap.add_argument(
+        "--large-budget", type=float, default=None,
+        help="seconds per solve for the 1000-customer instances (default 30)",
+    )
+    ap.add_argument("--city-budget", type=float, default=10.0, help="city1000 budget (s)")
+    ap.add_argument("--only", help="comma-separated globs on instance names, e.g. 'R1*,C201'")
+    ap.add_argument(
+        "--quick", action="store_true",
+        help="C101 C201 R101 R201 RC101 RC201, R1_10_1 RC2_10_5 and city1000 (~5 min)",
+    )
+    ap.add_argument("--no-raw", action="store_true", help="skip the raw-PyVRP comparison")
+    ap.add_argument("--inserts", type=int, default=100, help="city insert samples per kind")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", action="store_true", help="print one JSON document at the end")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    root: Path = args.instances
+    if not root.is_dir():
+        print(f"instances directory not found: {root}", file=sys.stderr)
+        return 2
+    specs = select(discover(root), args.only, args.quick)
+    if not specs:
+        print("no instance matches", file=sys.stderr)
+        return 2
+    bks = load_bks(root)
+    small = args.budget if args.budget is not None else 10.0
+    large = args.large_budget if args.large_budget is not None else (
+        args.budget if args.budget is not None else 30.0
+    )
+    show = not args.json
+    rows: list[Row] = []
+    city: CityResult | None = None
+    for spec in specs:
+        if spec.group == "city":
+            city = run_city(spec.path, args.city_budget, args.seed, not args.no_raw, args.inserts)
+            if show:
+                print_city(city)
+            continue
+        budget = large if spec.group == "homberger_1000" else small
+        row = run_instance(spec, bks, budget, args.seed, raw=not args.no_raw)
+        rows.append(row)
+        if show:
+            print_row(row)
+    summary = summarise(rows, city)
+    if args.json:
+        doc = {"instances": [asdict(r) for r in rows], "summary": summary}
+        print(json.dumps(_clean(doc), indent=2))
+    else:
+        print_summary(summary)
+    feasible = all(r.ours.feasible for r in rows) and (city is None or city.feasible)
+    return 0 if feasible else 1
+
+
+def _clean(obj: object) -> object:
+    """JSON has no inf/nan: report them as null."""
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, float | np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    return obj
+
+
+if __name__ == "__main__":
+    sys.exit(main())

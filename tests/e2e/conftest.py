@@ -1,0 +1,111 @@
+"""Start the real app in production mode (PostgreSQL + Redis, two workers) for browser tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import services
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+STARTUP_TIMEOUT_S = 300
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+MOBILE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1366, "height": 768}
+
+
+def mid_morning_zone() -> str:
+    """An IANA zone where it is about 10:00 now, so today's delivery windows are in the future.
+
+    The app serves any time zone; pinning the test run's zone keeps the browser tests
+    independent of the hour CI happens to run at.
+    """
+    offset = (10 - datetime.now(UTC).hour) % 24
+    if offset > 14:
+        offset -= 24
+    # POSIX naming: Etc/GMT-3 is UTC+3.
+    return "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except Exception:
+        return 0
+
+
+@pytest.fixture(scope="session")
+def app_url(postgres: services.PostgresServer, redis_url: str, redis_prefix: str,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    database = services.create_database(postgres, prefix="lai_e2e")
+    port = services.free_port()
+    env = {
+        **os.environ,
+        "APP_ENV": "dev",
+        "DATABASE_URL": postgres.url(database),
+        "REDIS_URL": redis_url,
+        "REDIS_KEY_PREFIX": redis_prefix,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SEED_DEMO": "false",
+        "TIMEZONE": mid_morning_zone(),
+        "GRANIAN_WORKERS": "2",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "0",
+    }
+    bun = ROOT / ".tools" / "bin" / "bun"
+    if bun.exists():
+        env.setdefault("REFLEX_BUN_PATH", str(bun))
+        env["PATH"] = f"{bun.parent}:{env['PATH']}"
+    for command in (["migrate"], ["seed"]):
+        subprocess.run([sys.executable, "-m", "logistics_ai", *command], env=env, cwd=ROOT,
+                       check=True, capture_output=True)
+    log_path = tmp_path_factory.mktemp("app") / "app.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reflex", "run", "--env", "prod",
+             "--frontend-port", str(port), "--backend-port", str(port)],
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while _get(f"{base}/healthz") != 200 or _get(f"{base}/login") != 200:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"app did not start:\n{log_path.read_text()[-4000:]}")
+            time.sleep(1)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        services.drop_database(postgres, database)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,19 @@
+"""Small page helpers shared by the browser tests."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, Page, expect
+
+DEMO_PASSWORD = "logistics-demo"
+
+
+def signed_in(browser: Browser, base_url: str, email: str, viewport: dict[str, int],
+              home: str) -> Page:
+    page = browser.new_context(viewport=viewport, base_url=base_url).new_page()
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{home}**", timeout=20_000)
+    expect(page.locator("#signed-in-user")).to_be_visible()
+    return page
