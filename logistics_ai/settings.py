@@ -70,13 +70,6 @@ class Settings(BaseSettings):
         5, ge=1, description="Failed logins per account before it is temporarily locked."
     )
     login_lockout_seconds: int = Field(300, ge=1, description="How long a lockout lasts.")
-    groq_api_key: str | None = Field(None, description="Groq API key. Unset: offline AI fallback.")
-    geocoder: Literal["offline", "nominatim"] = Field(
-        "offline", description="Geocoder backend: offline gazetteer or Nominatim via geopy."
-    )
-    osrm_url: str | None = Field(
-        None, description="OSRM base URL for road travel times. Unset: haversine x road factor."
-    )
     timezone: str = Field(
         "America/Chicago",
         description="IANA time zone of the operating area (service days, windows).",

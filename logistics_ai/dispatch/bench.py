@@ -284,9 +284,7 @@ def run_city(path: Path, budget_s: float, seed: int, raw: bool, inserts: int) ->
     return result
 
 
-def _city_raw(
-    problem: Problem, plan: Plan, budget_s: float, seed: int
-) -> tuple[float, float]:
+def _city_raw(problem: Problem, plan: Plan, budget_s: float, seed: int) -> tuple[float, float]:
     started = time.perf_counter()
     dur, dist = plan.matrix.durations, plan.matrix.distances
     depot = plan.matrix.row(problem.vehicles[0].start)
@@ -437,10 +435,12 @@ def summarise(rows: list[Row], city: CityResult | None) -> dict[str, object]:
     summary: dict[str, object] = {"groups": groups}
     if paired:
         summary["overhead_time_ratio"] = statistics.fmean(
-            r.ours.seconds / r.raw.seconds for r in paired  # type: ignore[union-attr]
+            r.ours.seconds / r.raw.seconds
+            for r in paired  # type: ignore[union-attr]
         )
         summary["overhead_cost_ratio"] = statistics.fmean(
-            r.ours.cost / r.raw.cost for r in paired  # type: ignore[union-attr]
+            r.ours.cost / r.raw.cost
+            for r in paired  # type: ignore[union-attr]
         )
     if city is not None:
         summary["city"] = asdict(city)
@@ -470,7 +470,11 @@ def print_summary(summary: dict[str, object]) -> None:
     if isinstance(city, dict):
         parts.append(
             f"city1000 first feasible {_fmt(city['first_feasible_in_search_s'], '.2f')}s"
-            + (f", insert p95 {city['insert_job_ms']['p95']:.1f} ms" if city["insert_count"] else "")
+            + (
+                f", insert p95 {city['insert_job_ms']['p95']:.1f} ms"
+                if city["insert_count"]
+                else ""
+            )
         )
     print("SUMMARY " + " | ".join(parts), flush=True)
 
@@ -485,17 +489,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--instances", type=Path, default=DEFAULT_DIR, help="benchmark data dir")
     ap.add_argument(
-        "--budget", type=float, default=None,
+        "--budget",
+        type=float,
+        default=None,
         help="seconds per solve for Solomon and G&H 200/400 (default 10)",
     )
     ap.add_argument(
-        "--large-budget", type=float, default=None,
+        "--large-budget",
+        type=float,
+        default=None,
         help="seconds per solve for the 1000-customer instances (default 30)",
     )
     ap.add_argument("--city-budget", type=float, default=10.0, help="city1000 budget (s)")
     ap.add_argument("--only", help="comma-separated globs on instance names, e.g. 'R1*,C201'")
     ap.add_argument(
-        "--quick", action="store_true",
+        "--quick",
+        action="store_true",
         help="C101 C201 R101 R201 RC101 RC201, R1_10_1 RC2_10_5 and city1000 (~5 min)",
     )
     ap.add_argument("--no-raw", action="store_true", help="skip the raw-PyVRP comparison")
@@ -517,8 +526,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     bks = load_bks(root)
     small = args.budget if args.budget is not None else 10.0
-    large = args.large_budget if args.large_budget is not None else (
-        args.budget if args.budget is not None else 30.0
+    large = (
+        args.large_budget
+        if args.large_budget is not None
+        else (args.budget if args.budget is not None else 30.0)
     )
     show = not args.json
     rows: list[Row] = []

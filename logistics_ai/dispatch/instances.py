@@ -98,7 +98,11 @@ class Instance:
     def to_problem(self, budget_s: float = 10.0, seed: int = 0) -> Problem:
         """The instance as an API-level :class:`Problem` on the scaled matrix."""
         durations, distances = self.matrices()
-        ready, due, service = self.scaled(self.ready), self.scaled(self.due), self.scaled(self.service)
+        ready, due, service = (
+            self.scaled(self.ready),
+            self.scaled(self.due),
+            self.scaled(self.service),
+        )
         jobs = [
             Job(
                 id=str(i),

@@ -84,10 +84,14 @@ def insert(plan: Plan, order: Job | Shipment) -> Plan:
     order is listed in ``solution.unassigned`` with the reason.
     """
     problem = _with_order(plan.problem, order)
-    end_locations = [order.location] if isinstance(order, Job) else [
-        order.pickup.location,
-        order.dropoff.location,
-    ]
+    end_locations = (
+        [order.location]
+        if isinstance(order, Job)
+        else [
+            order.pickup.location,
+            order.dropoff.location,
+        ]
+    )
     matrix = plan.matrix.extend(end_locations)
     prepared = prepare(problem, matrix, only={order.id})
     if prepared.unassigned:
@@ -218,8 +222,16 @@ class _RouteView:
         for i, v in enumerate(visits, start=1):
             loads[i] = loads[i - 1] + np.asarray(v.delta, dtype=np.int64)
         return cls(
-            vehicle, visits, fixed, rows, end_row, dep, latest, loads,
-            np.asarray(pad(vehicle.capacity, dims), dtype=np.int64), matrix,
+            vehicle,
+            visits,
+            fixed,
+            rows,
+            end_row,
+            dep,
+            latest,
+            loads,
+            np.asarray(pad(vehicle.capacity, dims), dtype=np.int64),
+            matrix,
         )
 
     # -- plain jobs: vectorised over all positions -----------------------------------------
@@ -254,9 +266,7 @@ class _RouteView:
         return [(int(delta[n]), self.vehicle.id, (int(pos[n]),)) for n in np.flatnonzero(ok)]
 
     # -- shipments: O(k^2) incremental scan per route ----------------------------------------
-    def shipment_candidates(
-        self, pv: Visit, dv: Visit
-    ) -> list[tuple[int, str, tuple[int, ...]]]:
+    def shipment_candidates(self, pv: Visit, dv: Visit) -> list[tuple[int, str, tuple[int, ...]]]:
         """Pickup after node i, dropoff after node j >= i (j == i: right after the pickup)."""
         k = len(self.visits)
         dur, dist, rows, latest = self.dur, self.dist, self.rows, self.latest
@@ -294,8 +304,12 @@ class _RouteView:
                     cost = int(dist[ri, p]) + int(dist[p, d]) + self._next_dist(d, i) - base_i
                 else:
                     cost = (
-                        int(dist[ri, p]) + int(dist[p, rows[i + 1]]) - base_i
-                        + int(dist[last, d]) + self._next_dist(d, j) - self._next_dist(last, j)
+                        int(dist[ri, p])
+                        + int(dist[p, rows[i + 1]])
+                        - base_i
+                        + int(dist[last, d])
+                        + self._next_dist(d, j)
+                        - self._next_dist(last, j)
                     )
                 out.append((cost, self.vehicle.id, (i, j)))
         return out

@@ -82,9 +82,7 @@ class Prepared:
         raise KeyError(vehicle_id)
 
 
-def prepare(
-    problem: Problem, matrix: ResolvedMatrix, only: set[str] | None = None
-) -> Prepared:
+def prepare(problem: Problem, matrix: ResolvedMatrix, only: set[str] | None = None) -> Prepared:
     """Roll prefixes forward and pre-check orders (all, or just the ids in ``only``)."""
     visits = problem.visits()
     dims = problem.dims

@@ -1,4 +1,7 @@
-"""Address -> coordinates. Offline gazetteer by default; Nominatim (geopy) when configured."""
+"""Address -> coordinates with the offline gazetteer of the demo city.
+
+An online geocoder (geopy) plugs in behind `geocode` with the geocoding issue.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import hashlib
 from dataclasses import dataclass
 
 from logistics_ai.geo.gazetteer import CITY, NEIGHBOURHOODS
-from logistics_ai.settings import get_settings
 
 # About 0.004 degrees of latitude is 450 m: offsets stay inside the neighbourhood.
 _SPREAD_DEG = 0.004
@@ -43,11 +45,4 @@ def offline_geocode(address: str) -> GeocodeResult:
 
 
 def geocode(address: str) -> GeocodeResult:
-    if get_settings().geocoder == "nominatim":
-        from geopy.geocoders import Nominatim
-
-        location = Nominatim(user_agent="logistics-ai").geocode(address, timeout=5)
-        if location is None:
-            raise AddressNotFound("No match for this address.")
-        return GeocodeResult(location.latitude, location.longitude, location.address, False)
     return offline_geocode(address)

@@ -23,8 +23,14 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 STARTUP_TIMEOUT_S = 300
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 MOBILE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 768}
@@ -52,8 +58,12 @@ def _get(url: str) -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(postgres: services.PostgresServer, redis_url: str, redis_prefix: str,
-            tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(
+    postgres: services.PostgresServer,
+    redis_url: str,
+    redis_prefix: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
     database = services.create_database(postgres, prefix="lai_e2e")
     port = services.free_port()
     env = {
@@ -74,14 +84,33 @@ def app_url(postgres: services.PostgresServer, redis_url: str, redis_prefix: str
         env.setdefault("REFLEX_BUN_PATH", str(bun))
         env["PATH"] = f"{bun.parent}:{env['PATH']}"
     for command in (["migrate"], ["seed"]):
-        subprocess.run([sys.executable, "-m", "logistics_ai", *command], env=env, cwd=ROOT,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "logistics_ai", *command],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
     log_path = tmp_path_factory.mktemp("app") / "app.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod",
-             "--frontend-port", str(port), "--backend-port", str(port)],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "reflex",
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(port),
+                "--backend-port",
+                str(port),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -7,8 +7,9 @@ from playwright.sync_api import Browser, Page, expect
 DEMO_PASSWORD = "logistics-demo"
 
 
-def signed_in(browser: Browser, base_url: str, email: str, viewport: dict[str, int],
-              home: str) -> Page:
+def signed_in(
+    browser: Browser, base_url: str, email: str, viewport: dict[str, int], home: str
+) -> Page:
     page = browser.new_context(viewport=viewport, base_url=base_url).new_page()
     page.goto("/login")
     page.get_by_label("Email").fill(email)

@@ -13,8 +13,9 @@ from tests.e2e.pages import signed_in
 pytestmark = pytest.mark.e2e
 
 
-def _fill_booking(page: Page, *, lat: str = "", weight: str = "12",
-                  pickup: tuple[str, str] = ("11:00", "13:00")) -> None:
+def _fill_booking(
+    page: Page, *, lat: str = "", weight: str = "12", pickup: tuple[str, str] = ("11:00", "13:00")
+) -> None:
     page.get_by_label("Address").first.fill("1200 N Clark St, Lincoln Park, Chicago, IL")
     page.get_by_role("button", name="Find pickup coordinates from the address").click()
     expect(page.locator("#pickup_lat")).not_to_have_value("")
@@ -31,8 +32,9 @@ def _fill_booking(page: Page, *, lat: str = "", weight: str = "12",
     page.get_by_label("Weight (kg)").fill(weight)
 
 
-def test_book_assign_pick_up_deliver_track(browser: Browser, app_url: str,
-                                           screenshot_dir: Path) -> None:
+def test_book_assign_pick_up_deliver_track(
+    browser: Browser, app_url: str, screenshot_dir: Path
+) -> None:
     customer = signed_in(browser, app_url, "customer@example.com", MOBILE, "/customer")
     customer.screenshot(path=screenshot_dir / "customer.png")
     _fill_booking(customer)
@@ -84,8 +86,9 @@ def test_booking_form_explains_bad_input(browser: Browser, app_url: str) -> None
     expect(page.locator("#booked-code")).to_have_count(0)
 
 
-def test_unknown_tracking_code_shows_not_found(browser: Browser, app_url: str,
-                                               screenshot_dir: Path) -> None:
+def test_unknown_tracking_code_shows_not_found(
+    browser: Browser, app_url: str, screenshot_dir: Path
+) -> None:
     page = browser.new_context(viewport=MOBILE, base_url=app_url).new_page()
     page.goto("/track/LA0000NOTREAL")
     expect(page.locator("#tracking-not-found")).to_have_text("Tracking code not found")
@@ -95,22 +98,27 @@ def test_unknown_tracking_code_shows_not_found(browser: Browser, app_url: str,
 def test_stale_screen_cannot_make_an_illegal_transition(browser: Browser, app_url: str) -> None:
     first = signed_in(browser, app_url, "driver2@example.com", MOBILE, "/driver")
     stale = signed_in(browser, app_url, "driver2@example.com", MOBILE, "/driver")
-    dropoff = first.locator("li[data-kind='dropoff']").filter(
-        has=first.get_by_role("button", name="Delivered")).first
+    dropoff = (
+        first.locator("li[data-kind='dropoff']")
+        .filter(has=first.get_by_role("button", name="Delivered"))
+        .first
+    )
     code = dropoff.get_attribute("data-code")
     first.get_by_role("button", name=f"Mark {code} Drop-off failed").click()
     first.get_by_label("Reason").fill("Recipient not home")
     first.get_by_role("button", name="Confirm failure").click()
     expect(first.locator(f"li[data-code='{code}'][data-kind='dropoff']")).to_contain_text(
-        "Recipient not home")
+        "Recipient not home"
+    )
 
     stale.get_by_role("button", name=f"Mark {code} delivered").click()
     expect(stale.get_by_text("This stop is already failed")).to_be_visible()
     expect(stale.locator(f"li[data-code='{code}'][data-kind='dropoff']")).to_contain_text("Failed")
 
 
-def test_wrong_password_and_role_guard(browser: Browser, app_url: str,
-                                       screenshot_dir: Path) -> None:
+def test_wrong_password_and_role_guard(
+    browser: Browser, app_url: str, screenshot_dir: Path
+) -> None:
     page = browser.new_context(viewport=MOBILE, base_url=app_url).new_page()
     page.goto("/login")
     page.get_by_label("Email").fill("customer@example.com")

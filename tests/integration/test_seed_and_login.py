@@ -13,8 +13,14 @@ from logistics_ai.services import demo_seed, users
 from logistics_ai.services.errors import AuthenticationFailed
 from logistics_ai.settings import get_settings
 
-DEMO_EMAILS = ["admin@example.com", "dispatcher@example.com", "driver@example.com",
-               "driver2@example.com", "customer@example.com", "customer2@example.com"]
+DEMO_EMAILS = [
+    "admin@example.com",
+    "dispatcher@example.com",
+    "driver@example.com",
+    "driver2@example.com",
+    "customer@example.com",
+    "customer2@example.com",
+]
 
 
 def test_demo_city(clean_db: None, session: Session) -> None:
@@ -23,8 +29,16 @@ def test_demo_city(clean_db: None, session: Session) -> None:
     assert report.shipments == 200
     assert len(session.exec(select(Driver)).all()) == 10
     statuses = Counter(s.status for s in session.exec(select(Shipment)).all())
-    assert set(statuses) == {"requested", "scheduled", "assigned", "picked_up", "in_transit",
-                             "delivered", "failed", "cancelled"}
+    assert set(statuses) == {
+        "requested",
+        "scheduled",
+        "assigned",
+        "picked_up",
+        "in_transit",
+        "delivered",
+        "failed",
+        "cancelled",
+    }
     assert sum(statuses.values()) == 200
     emails = {u.email for u in session.exec(select(User)).all()}
     assert set(DEMO_EMAILS) <= emails
@@ -35,22 +49,34 @@ def test_demo_city(clean_db: None, session: Session) -> None:
 
 def test_lockout_after_repeated_failures(clean_db: None, session: Session) -> None:
     with session_scope() as s:
-        users.create_user(s, {"email": "lock@test.example.com", "full_name": "Lock",
-                              "password": "a-long-enough-password"})
+        users.create_user(
+            s,
+            {
+                "email": "lock@test.example.com",
+                "full_name": "Lock",
+                "password": "a-long-enough-password",
+            },
+        )
     for _ in range(get_settings().login_max_failures):
         with pytest.raises(AuthenticationFailed, match="incorrect"), session_scope() as s:
             users.authenticate(s, "lock@test.example.com", "wrong-password")
     with pytest.raises(AuthenticationFailed, match="Try again in"), session_scope() as s:
         users.authenticate(s, "lock@test.example.com", "a-long-enough-password")
-    failures = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.login_failed")).all()
+    failures = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "auth.login_failed")
+    ).all()
     assert len(failures) == get_settings().login_max_failures + 1
     assert all("wrong-password" not in str(f.details) for f in failures)
     assert {f.details["reason"] for f in failures} == {"bad_password", "locked"}
 
 
-def test_unknown_email_is_audited_without_revealing_it_exists(clean_db: None, session: Session) -> None:
-    with pytest.raises(AuthenticationFailed, match="Email or password is incorrect"), \
-            session_scope() as s:
+def test_unknown_email_is_audited_without_revealing_it_exists(
+    clean_db: None, session: Session
+) -> None:
+    with (
+        pytest.raises(AuthenticationFailed, match="Email or password is incorrect"),
+        session_scope() as s,
+    ):
         users.authenticate(s, "nobody@test.example.com", "whatever-password")
     failure = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.login_failed")).one()
     assert failure.details == {"reason": "unknown_email"}

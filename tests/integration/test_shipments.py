@@ -22,7 +22,9 @@ def test_booking_records_history_audit_and_price(world: World, session: Session)
     assert looks_like_tracking_code(stored.tracking_code)
     assert stored.customer_id == world.alice.customer_id
     assert stored.price_cents > 490  # base fare plus distance and load
-    events = session.exec(select(TrackingEvent).where(TrackingEvent.shipment_id == created.id)).all()
+    events = session.exec(
+        select(TrackingEvent).where(TrackingEvent.shipment_id == created.id)
+    ).all()
     assert [e.status for e in events] == ["requested"]
     audit = session.exec(select(AuditEvent).where(AuditEvent.action == "shipment.created")).one()
     assert audit.actor_user_id == world.alice.user_id
@@ -56,8 +58,9 @@ def test_bad_input_names_the_field_and_writes_nothing(
 
 def test_tracking_codes_are_unique_and_unguessable(world: World) -> None:
     with session_scope() as s:
-        codes = {shipments.create_shipment(s, world.alice, booking()).tracking_code
-                 for _ in range(30)}
+        codes = {
+            shipments.create_shipment(s, world.alice, booking()).tracking_code for _ in range(30)
+        }
     assert len(codes) == 30
     assert all(looks_like_tracking_code(code) for code in codes)
 
@@ -92,7 +95,10 @@ def test_list_filters_search_and_pages(world: World) -> None:
         found = shipments.list_shipments(s, world.dispatcher, {"search": "zelda"})
         assert [x.recipient_name for x in found.items] == ["Zelda Unique"]
         day = tomorrow_at(9).date()
-        assert shipments.list_shipments(s, world.dispatcher, {"date_from": day, "date_to": day}).total == 8
+        assert (
+            shipments.list_shipments(s, world.dispatcher, {"date_from": day, "date_to": day}).total
+            == 8
+        )
         assert shipments.list_shipments(s, world.dispatcher, {"status": "delivered"}).total == 0
     with pytest.raises(ValidationFailed), session_scope() as s:
         shipments.list_shipments(s, world.dispatcher, {"page_size": 1000})

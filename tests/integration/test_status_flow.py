@@ -45,13 +45,15 @@ def test_full_lifecycle_writes_history_and_audit(world: World, session: Session)
     stored = session.get(Shipment, shipment.id)
     assert stored is not None and stored.status == ShipmentStatus.delivered
     history = session.exec(
-        select(TrackingEvent.status).where(TrackingEvent.shipment_id == shipment.id)
+        select(TrackingEvent.status)
+        .where(TrackingEvent.shipment_id == shipment.id)
         .order_by(col(TrackingEvent.id))
     ).all()
     assert list(history) == ["requested", "scheduled", "assigned", "picked_up", "delivered"]
     transitions = session.exec(
-        select(AuditEvent).where(AuditEvent.action == "shipment.status_changed",
-                                 AuditEvent.entity_id == str(shipment.id))
+        select(AuditEvent).where(
+            AuditEvent.action == "shipment.status_changed", AuditEvent.entity_id == str(shipment.id)
+        )
     ).all()
     assert len(transitions) == 4
     route = session.get(Route, stored.route_id)

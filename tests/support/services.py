@@ -52,8 +52,9 @@ def free_port() -> int:
 
 def _postgres_answers(host: str, port: int, user: str) -> bool:
     try:
-        with psycopg.connect(f"host={host} port={port} user={user} dbname=postgres",
-                             connect_timeout=3):
+        with psycopg.connect(
+            f"host={host} port={port} user={user} dbname=postgres", connect_timeout=3
+        ):
             return True
     except psycopg.Error:
         return False
@@ -76,12 +77,37 @@ def postgres_server() -> Iterator[PostgresServer]:
     os.chown(workdir, postgres_user.pw_uid, postgres_user.pw_gid)
     port = free_port()
     as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    subprocess.run([*as_postgres, _postgres_bin("initdb"), "-D", f"{workdir}/data", "-A", "trust",
-                    "-U", "postgres"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_postgres,
+            _postgres_bin("initdb"),
+            "-D",
+            f"{workdir}/data",
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+        ],
+        check=True,
+        capture_output=True,
+    )
     server = subprocess.Popen(
-        [*as_postgres, _postgres_bin("postgres"), "-D", f"{workdir}/data", "-p", str(port),
-         "-h", "127.0.0.1", "-k", workdir, "-c", "fsync=off"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            *as_postgres,
+            _postgres_bin("postgres"),
+            "-D",
+            f"{workdir}/data",
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            workdir,
+            "-c",
+            "fsync=off",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -127,9 +153,21 @@ def redis_server() -> Iterator[str]:
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="lai-redis-")
     server = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", workdir],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S

@@ -28,22 +28,40 @@ class World:
 
 
 def _user(session: Session, email: str, role: Role) -> Actor:
-    user = create_user(session, NewUser(email=email, full_name=email.split("@")[0].title(),
-                                        password=PASSWORD, role=role))
+    user = create_user(
+        session,
+        NewUser(email=email, full_name=email.split("@")[0].title(), password=PASSWORD, role=role),
+    )
     if role == Role.driver:
-        vehicle = Vehicle(plate=f"T-{user.id}", label="Van", capacity_kg=800, capacity_m3=8,
-                          skills="refrigerated" if email.startswith("dave") else "")
+        vehicle = Vehicle(
+            plate=f"T-{user.id}",
+            label="Van",
+            capacity_kg=800,
+            capacity_m3=8,
+            skills="refrigerated" if email.startswith("dave") else "",
+        )
         session.add(vehicle)
         session.flush()
-        session.add(Driver(user_id=user.id, vehicle_id=vehicle.id,  # type: ignore[arg-type]
-                           status=DriverStatus.available))
+        session.add(
+            Driver(
+                user_id=user.id,
+                vehicle_id=vehicle.id,  # type: ignore[arg-type]
+                status=DriverStatus.available,
+            )
+        )
         session.flush()
     return actor_for(session, user)
 
 
 def build_world(session: Session) -> World:
-    session.add(Depot(name="Test depot", address="1 Depot St, West Loop, Chicago, IL",
-                      lat=DEPOT_LAT, lon=DEPOT_LON))
+    session.add(
+        Depot(
+            name="Test depot",
+            address="1 Depot St, West Loop, Chicago, IL",
+            lat=DEPOT_LAT,
+            lon=DEPOT_LON,
+        )
+    )
     session.flush()
     return World(
         dispatcher=_user(session, "dispatch@test.example.com", Role.dispatcher),

@@ -46,8 +46,9 @@ def test_forged_expired_and_alg_none_tokens_are_rejected() -> None:
     expired = jwt.encode({**base, "exp": now - timedelta(seconds=1)}, secret, algorithm="HS256")
     wrong_key = jwt.encode({**base, "exp": now + timedelta(hours=1)}, "k" * 40, algorithm="HS256")
     unsigned = jwt.encode({**base, "exp": now + timedelta(hours=1)}, None, algorithm="none")
-    wrong_aud = jwt.encode({**base, "aud": "other", "exp": now + timedelta(hours=1)}, secret,
-                           algorithm="HS256")
+    wrong_aud = jwt.encode(
+        {**base, "aud": "other", "exp": now + timedelta(hours=1)}, secret, algorithm="HS256"
+    )
     token = sessions.issue_session_token(_user())
     header, payload, signature = token.split(".")
     tampered = f"{header}.{payload[:-2]}xx.{signature}"

@@ -14,8 +14,14 @@ def test_prod_refuses_each_unsafe_default_by_name() -> None:
     with pytest.raises(UnsafeSettingsError) as caught:
         settings.check_production()
     message = str(caught.value)
-    for setting in ("SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "SEED_DEMO",
-                    "PUBLIC_BASE_URL"):
+    for setting in (
+        "SECRET_KEY",
+        "DEBUG",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SEED_DEMO",
+        "PUBLIC_BASE_URL",
+    ):
         assert setting in message
 
 

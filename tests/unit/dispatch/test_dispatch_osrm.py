@@ -44,7 +44,11 @@ class _FakeOsrm(BaseHTTPRequestHandler):
         if query.get("annotations") != ["duration,distance"]:
             return self._send(400, {"code": "InvalidOptions", "message": "annotations"})
         src = [int(x) for x in query["sources"][0].split(";")] if "sources" in query else None
-        dst = [int(x) for x in query["destinations"][0].split(";")] if "destinations" in query else None
+        dst = (
+            [int(x) for x in query["destinations"][0].split(";")]
+            if "destinations" in query
+            else None
+        )
         src = src if src is not None else list(range(len(coords)))
         dst = dst if dst is not None else list(range(len(coords)))
         points = [(lat, lon) for lon, lat in coords]
@@ -61,8 +65,12 @@ class _FakeOsrm(BaseHTTPRequestHandler):
             200,
             {
                 "code": "Ok",
-                "durations": [[cell(durations, a, b) for b in range(len(dst))] for a in range(len(src))],
-                "distances": [[cell(distances, a, b) for b in range(len(dst))] for a in range(len(src))],
+                "durations": [
+                    [cell(durations, a, b) for b in range(len(dst))] for a in range(len(src))
+                ],
+                "distances": [
+                    [cell(distances, a, b) for b in range(len(dst))] for a in range(len(src))
+                ],
                 "sources": [{"location": list(coords[i])} for i in src],
                 "destinations": [{"location": list(coords[j])} for j in dst],
             },
@@ -122,9 +130,7 @@ def test_osrm_table_and_resolve(osrm_url: str) -> None:
     assert dur.shape == (2, 5)
     resolved = resolve([Location.at(*p) for p in POINTS[:3]], provider)
     grown = resolved.extend([Location.at(*POINTS[4])])
-    np.testing.assert_array_equal(
-        grown.distances, REFERENCE.matrix([*POINTS[:3], POINTS[4]])[1]
-    )
+    np.testing.assert_array_equal(grown.distances, REFERENCE.matrix([*POINTS[:3], POINTS[4]])[1])
 
 
 def test_osrm_unroutable_pairs_become_large(osrm_url: str) -> None:
