@@ -56,6 +56,7 @@ class Run:
     feasible: bool
     unassigned: int = 0
     note: str = ""
+    cpu_share: float = 1.0  # process CPU time / wall time: < 1 means the box was busy
 
 
 @dataclass
@@ -157,9 +158,10 @@ def run_instance(spec: Spec, bks_table: dict, budget_s: float, seed: int, raw: b
 
 def run_ours(inst: Instance, budget_s: float, seed: int) -> Run:
     problem = inst.to_problem(budget_s=budget_s, seed=seed)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     solution = solve(problem)  # exactly the API path
     seconds = time.perf_counter() - started
+    cpu_share = (time.process_time() - cpu) / seconds
     routes = [[int(j) for j in r.job_ids] for r in solution.routes]
     feasible, note = _check(problem, solution, inst)
     return Run(
@@ -169,6 +171,7 @@ def run_ours(inst: Instance, budget_s: float, seed: int) -> Run:
         feasible=feasible and not solution.unassigned,
         unassigned=len(solution.unassigned),
         note=note,
+        cpu_share=cpu_share,
     )
 
 
@@ -205,10 +208,11 @@ def raw_data(inst: Instance) -> pyvrp.ProblemData:
 
 
 def run_raw(inst: Instance, budget_s: float, seed: int) -> Run:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     data = raw_data(inst)
     result = pyvrp.solve(data, MaxRuntime(budget_s), seed=seed, collect_stats=False)
     seconds = time.perf_counter() - started
+    cpu_share = (time.process_time() - cpu) / seconds
     # client c sits on location c + 1 (location 0 is the depot) = instance node c + 1
     routes = [[a.idx + 1 for a in r if a.is_client()] for r in result.best.routes()]
     # Re-time the raw answer with our code and check it like ours.
@@ -229,6 +233,7 @@ def run_raw(inst: Instance, budget_s: float, seed: int) -> Run:
         seconds=seconds,
         feasible=feasible and result.is_feasible(),
         note=note,
+        cpu_share=cpu_share,
     )
 
 
@@ -382,20 +387,23 @@ def _fmt(x: float | None, spec: str) -> str:
 
 
 def print_row(row: Row) -> None:
-    g = Row.gap(row.ours.cost, row.bks)
+    o, r = row.ours, row.raw
     line = (
-        f"{row.name:<10} {row.group:<15} bks {_fmt(row.bks, '10.2f')} {row.bks_kind:<11}"
-        f" | ours {row.ours.cost:10.2f} gap {_fmt(g, '+6.2f')}% veh {row.ours.vehicles:3d}"
-        f" {row.ours.seconds:6.2f}s {'ok ' if row.ours.feasible else 'BAD'}"
+        f"{row.name:<10} {row.group:<15} bks {_fmt(row.bks, '9.2f')} {row.bks_kind:<11}"
+        f" | ours {o.cost:9.2f} gap {_fmt(Row.gap(o.cost, row.bks), '+6.2f')}%"
+        f" veh {o.vehicles:3d} {o.seconds:6.2f}s cpu {o.cpu_share:4.0%} {_ok(o)}"
     )
-    if row.raw is not None:
-        rg = Row.gap(row.raw.cost, row.bks)
+    if r is not None:
         line += (
-            f" | raw {_fmt(row.raw.cost, '10.2f')} gap {_fmt(rg, '+6.2f')}% veh"
-            f" {row.raw.vehicles:3d} {row.raw.seconds:6.2f}s {'ok ' if row.raw.feasible else 'BAD'}"
-            f" | cost x{row.ours.cost / row.raw.cost:.4f} time x{row.ours.seconds / row.raw.seconds:.3f}"
+            f" | raw {_fmt(r.cost, '9.2f')} gap {_fmt(Row.gap(r.cost, row.bks), '+6.2f')}%"
+            f" veh {r.vehicles:3d} {r.seconds:6.2f}s cpu {r.cpu_share:4.0%} {_ok(r)}"
+            f" | cost x{o.cost / r.cost:.4f} time x{o.seconds / r.seconds:.3f}"
         )
-    print(line + (f"  [{row.ours.note}]" if row.ours.note else ""), flush=True)
+    print(line + (f"  [{o.note}]" if o.note else ""), flush=True)
+
+
+def _ok(run: Run) -> str:
+    return "ok " if run.feasible else "BAD"
 
 
 def print_city(c: CityResult) -> None:

@@ -25,10 +25,11 @@ def pg_url(postgres: services.PostgresServer) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def app_services(pg_url: str, redis_url: str, redis_prefix: str) -> Iterator[None]:
-    app_config.configure(database_url=pg_url, redis_url=redis_url, redis_key_prefix=redis_prefix)
-    migrate.upgrade(pg_url)
-    yield
-    app_config.reset_caches()
+    with app_config.configured(
+        database_url=pg_url, redis_url=redis_url, redis_key_prefix=redis_prefix
+    ):
+        migrate.upgrade(pg_url)
+        yield
 
 
 @pytest.fixture

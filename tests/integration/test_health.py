@@ -17,13 +17,10 @@ def test_ready_when_database_and_redis_answer(clean_db: None) -> None:
     assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
 
 
-def test_not_ready_names_the_failed_dependency(clean_db: None, redis_url: str) -> None:
+def test_not_ready_names_the_failed_dependency(clean_db: None) -> None:
     dead = f"redis://127.0.0.1:{services.free_port()}/0"
-    app_config.configure(redis_url=dead)
-    try:
+    with app_config.configured(redis_url=dead):
         response = TestClient(create_api()).get("/readyz")
-    finally:
-        app_config.configure(redis_url=redis_url)
     assert response.status_code == 503
     assert response.json()["checks"]["redis"].startswith("unavailable")
     assert response.json()["checks"]["database"] == "ok"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from logistics_ai import db
 from logistics_ai.realtime import bus
@@ -13,6 +15,22 @@ def configure(**env: str) -> None:
     for key, value in env.items():
         os.environ[key.upper()] = value
     reset_caches()
+
+
+@contextmanager
+def configured(**env: str) -> Iterator[None]:
+    """Set variables for the duration of a block, then restore what was there before."""
+    previous = {key.upper(): os.environ.get(key.upper()) for key in env}
+    configure(**env)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        reset_caches()
 
 
 def reset_caches() -> None:

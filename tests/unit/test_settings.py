@@ -3,6 +3,13 @@ import pytest
 from logistics_ai.settings import Settings, UnsafeSettingsError
 
 
+@pytest.fixture(autouse=True)
+def _no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about defaults: whatever another test or the shell exported is ignored."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
 def test_defaults_are_the_embedded_mode() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.is_sqlite and settings.redis_url is None and settings.app_env == "dev"
