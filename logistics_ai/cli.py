@@ -1,4 +1,4 @@
-"""Command line: `python -m logistics_ai migrate | seed [--reset] | bench routing ...`."""
+"""Command line: `python -m logistics_ai migrate | seed [--reset] | worker | bench routing`."""
 
 from __future__ import annotations
 
@@ -34,6 +34,17 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from logistics_ai.jobs import worker
+
+    if args.once:
+        for name, result in worker.run_once().items():
+            print(f"{name}: {result}")
+        return 0
+    worker.run_forever()
+    return 0
+
+
 def _bench(args: argparse.Namespace, rest: list[str]) -> int:
     if args.what != "routing":
         print(f"unknown benchmark {args.what!r}; available: routing", file=sys.stderr)
@@ -52,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     seed_cmd.add_argument(
         "--reset", action="store_true", help="delete all data first (not in prod)"
     )
+    worker_cmd = commands.add_parser("worker", help="run background jobs until stopped")
+    worker_cmd.add_argument("--once", action="store_true", help="run every job once and exit")
     bench_cmd = commands.add_parser("bench", help="run a benchmark (routing)")
     bench_cmd.add_argument("what", choices=["routing"])
     args, rest = parser.parse_known_args(argv)
@@ -63,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
             return _migrate(args)
         if args.command == "seed":
             return _seed(args)
+        if args.command == "worker":
+            return _worker(args)
         return _bench(args, rest)
     except Exception as error:  # a CLI prints one clear line, the log keeps the trace
         logger.opt(exception=error).debug("command failed")

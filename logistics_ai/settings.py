@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     service_radius_km: float = Field(
         80.0, gt=0, description="Pickups and drop-offs must lie within this distance of a depot."
     )
+    location_retention_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="Days driver GPS pings are kept before the worker purges them.",
+    )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     log_json: bool = Field(False, description="Emit logs as JSON lines (on in prod).")
 
