@@ -70,6 +70,42 @@ class Settings(BaseSettings):
         5, ge=1, description="Failed logins per account before it is temporarily locked."
     )
     login_lockout_seconds: int = Field(300, ge=1, description="How long a lockout lasts.")
+    jwt_keys: str = Field(
+        "",
+        description="Access-token signing keys as `kid:secret` pairs, comma-separated; "
+        "two during a rotation. Empty: one key derived from SECRET_KEY.",
+    )
+    jwt_active_kid: str = Field(
+        "", description="Which JWT_KEYS entry signs new tokens (default: the first)."
+    )
+    access_token_ttl_seconds: int = Field(
+        900, ge=60, le=3600, description="Lifetime of an API access token (JWT)."
+    )
+    refresh_token_ttl_seconds: int = Field(
+        30 * 86400, ge=3600, description="Lifetime of a refresh-token family without use."
+    )
+    rate_limit_auth_per_ip: int = Field(
+        20, ge=1, description="Requests to /api/v1/auth/* per client IP per window."
+    )
+    rate_limit_auth_per_account: int = Field(
+        10, ge=1, description="Login attempts per account (email) per window."
+    )
+    rate_limit_auth_window_seconds: int = Field(
+        60, ge=1, description="Window of the /auth rate limits, in seconds."
+    )
+    rate_limit_api_per_principal: int = Field(
+        600, ge=1, description="API requests per user or API key per window."
+    )
+    rate_limit_api_window_seconds: int = Field(
+        60, ge=1, description="Window of the general API rate limit, in seconds."
+    )
+    trusted_proxy_hops: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Reverse proxies in front of the app whose X-Forwarded-For "
+        "is trusted for the client IP (1 behind nginx).",
+    )
     timezone: str = Field(
         "America/Chicago",
         description="IANA time zone of the operating area (service days, windows).",
@@ -120,3 +156,16 @@ def get_settings() -> Settings:
     settings = Settings()
     settings.check_production()
     return settings
+
+
+def settings_table_markdown() -> str:
+    """The README's settings table, generated so the documentation cannot drift."""
+    shown_default = {
+        "database_url": "sqlite:///data/logistics_ai.db",
+        "secret_key": "development value (refused in prod)",
+    }
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = shown_default.get(name, field.default)
+        lines.append(f"| `{name.upper()}` | `{default}` | {field.description} |")
+    return "\n".join(lines)

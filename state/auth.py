@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from logistics_ai.db import session_scope
 from logistics_ai.models import Role
-from logistics_ai.security.sessions import issue_session_token, user_id_from_token
-from logistics_ai.services import users
+from logistics_ai.security import refresh, tokens
+from logistics_ai.services import auth, limits, users
 from logistics_ai.services.actors import Actor
 from logistics_ai.services.errors import AuthenticationFailed, DomainError, PermissionDenied
 from logistics_ai.settings import get_settings
@@ -34,10 +34,14 @@ class AuthState(rx.State):
 
     def _actor(self, session: Session, roles: Iterable[Role] | None = None) -> Actor:
         """Re-check the signed-in user against the database; client state is never trusted."""
-        user_id = user_id_from_token(self.session_token)
-        user = users.active_user(session, user_id) if user_id is not None else None
-        if user is None:
-            raise AuthenticationFailed("Your session has ended. Please sign in again.")
+        if not self.session_token:
+            raise AuthenticationFailed("Please sign in.")
+        try:
+            user, _ = auth.user_for_access_token(
+                session, self.session_token, audience=tokens.WEB_AUDIENCE
+            )
+        except AuthenticationFailed:
+            raise AuthenticationFailed("Your session has ended. Please sign in again.") from None
         if roles is not None and Role(user.role) not in set(roles):
             raise PermissionDenied("Your account cannot open this page.")
         return users.actor_for(
@@ -70,16 +74,19 @@ class AuthState(rx.State):
             self.login_error = "Enter your email and password."
             return None
         try:
+            ip = self.router.session.client_ip or None
+            limits.auth_by_ip(ip)
+            limits.auth_by_account(email)
             with session_scope() as session:
-                user = users.authenticate(
+                login = auth.web_login(
                     session,
                     email,
                     password,
-                    ip=self.router.session.client_ip or None,
+                    ip=ip,
                     user_agent=self.router.headers.user_agent or None,
                 )
-                token = issue_session_token(user)
-                role, name = Role(user.role), user.full_name
+                token = login.token
+                role, name = Role(login.user.role), login.user.full_name
         except DomainError as error:
             self.login_error = error.message
             return None
@@ -91,6 +98,13 @@ class AuthState(rx.State):
 
     @rx.event
     def logout(self):  # type: ignore[no-untyped-def]
+        try:
+            claims = tokens.decode(self.session_token, audience=tokens.WEB_AUDIENCE)
+            record = refresh.load(claims.session_id)
+            if record is not None:
+                refresh.revoke(record)
+        except tokens.InvalidToken:
+            pass  # already invalid: nothing to revoke server-side
         self.session_token = ""
         self.user_name = ""
         self.user_role = ""

@@ -63,7 +63,7 @@ class DispatchState(AuthState):
             with session_scope() as session:
                 actor = self._actor(session, STAFF)
                 result = shipments.list_shipments(session, actor, filters)
-                board = drivers.fleet_board(session, day or clock.today_local())
+                board = drivers.fleet_board(session, actor, day or clock.today_local())
         except DomainError as error:
             return rx.toast.error(error.message)
         self.rows = [shipment_row(s) for s in result.items]

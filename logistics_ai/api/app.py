@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from logistics_ai.api import health, tracking
-from logistics_ai.api.errors import install_error_handlers
+from logistics_ai.api.deps import limit_anonymous
+from logistics_ai.api.errors import envelope, install_error_handlers
+from logistics_ai.api.routers import admin, auth, drivers, me, shipments
+
+DESCRIPTION = """
+Delivery operations over HTTPS + JSON.
+
+Authenticate with `Authorization: Bearer <access token>` from `POST /api/v1/auth/token`,
+or with an API key as `Authorization: Bearer lai_...` or `X-API-Key: lai_...`.
+Errors are always `{"error": {"code", "message", "details"}}`.
+"""
 
 
 def create_api() -> FastAPI:
     api = FastAPI(
         title="Logistics AI API",
         version="1.0.0",
+        description=DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
     )
     install_error_handlers(api)
     v1 = APIRouter(prefix="/api/v1")
-    v1.include_router(tracking.router)
+    v1.include_router(auth.router)
+    v1.include_router(me.router)
+    v1.include_router(shipments.router)
+    v1.include_router(drivers.router)
+    v1.include_router(admin.router)
+    v1.include_router(tracking.router, dependencies=[Depends(limit_anonymous)])
     api.include_router(v1)
     api.include_router(health.router)
+
+    # Without this, unknown /api paths would fall through to the Reflex frontend's HTML.
+    @api.api_route(
+        "/api/{rest:path}",
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    def unknown_api_route(request: Request, rest: str) -> JSONResponse:
+        return envelope(404, "not_found", f"No API route {request.method} /api/{rest}.")
+
     return api

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from loguru import logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from logistics_ai.services.errors import DomainError
+from logistics_ai.services.errors import DomainError, RateLimited
 
 
 def envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
@@ -22,7 +22,12 @@ def envelope(status: int, code: str, message: str, details: Any = None) -> JSONR
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, error: DomainError) -> JSONResponse:
-        return envelope(error.http_status, error.code, error.message, error.details)
+        response = envelope(error.http_status, error.code, error.message, error.details)
+        if isinstance(error, RateLimited):
+            response.headers["Retry-After"] = str(error.retry_after_s)
+        if error.http_status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, error: RequestValidationError) -> JSONResponse:

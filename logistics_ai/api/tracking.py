@@ -7,10 +7,11 @@ from datetime import datetime
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
+from logistics_ai.api.routers.common import PUBLIC_ERRORS
 from logistics_ai.db import session_scope
 from logistics_ai.services.public_tracking import track
 
-router = APIRouter(tags=["tracking"])
+router = APIRouter(tags=["tracking"], responses=PUBLIC_ERRORS)
 
 
 class TrackingEventOut(BaseModel):

@@ -44,6 +44,11 @@ class VehicleState:
     end_row: int | None
     shift_end: int
     max_duration: int | None  # what is left after the prefix; None = unlimited
+    # Deliveries of the free part are on board from the very start, i.e. also while
+    # the prefix is driven. ``release`` is how much fuller the vehicle is at its
+    # fullest prefix point than after the prefix; a backend must keep that much
+    # capacity free for its deliveries (PyVRP: a zero-cost stop dropping it first).
+    release: Load = ()
 
     @property
     def id(self) -> str:
@@ -145,6 +150,9 @@ def _roll_prefixes(
     for v in problem.vehicles:
         prefix = tuple(visits[j] for j in v.fixed_prefix)
         load = list(pad(v.start_load, dims))
+        # real load while driving the prefix: the prefix's own deliveries start on board
+        real = [x + sum(p.initial[d] for p in prefix) for d, x in enumerate(load)]
+        peak = list(real)
         row = matrix.row(v.start)
         t = v.departure_earliest
         picked: set[str] = set()
@@ -157,6 +165,8 @@ def _roll_prefixes(
             nxt = matrix.row(visit.location)
             t = max(t + int(dur[row, nxt]), visit.window.start) + visit.service_s
             row = nxt
+            real = [x + visit.delta[d] for d, x in enumerate(real)]
+            peak = [max(a, b) for a, b in zip(peak, real, strict=True)]
             if visit.kind is StopKind.JOB:
                 # delivered goods were loaded at the start and are gone; pickups stay
                 load = [x + visit.initial[d] + visit.delta[d] for d, x in enumerate(load)]
@@ -183,6 +193,7 @@ def _roll_prefixes(
                 end_row=matrix.row(v.end) if v.end is not None else None,
                 shift_end=v.shift.end,
                 max_duration=None if v.max_duration_s is None else v.max_duration_s - spent,
+                release=tuple(max(0, a - b) for a, b in zip(peak, real, strict=True)),
             )
         )
     return states, in_prefix, on_board
@@ -206,7 +217,14 @@ def _precheck_all(orders: list[Order], prep: Prepared) -> list[Unassigned | None
     classes: dict[tuple[object, ...], list[VehicleState]] = {}
     for s in prep.vehicles:
         key = (
-            s.row, s.time, s.base_load, s.capacity, s.end_row, s.shift_end, s.max_duration,
+            s.row,
+            s.time,
+            s.base_load,
+            s.capacity,
+            s.end_row,
+            s.shift_end,
+            s.max_duration,
+            s.release,
             s.vehicle.skills,
         )
         classes.setdefault(key, []).append(s)
@@ -258,11 +276,15 @@ def _fits_capacity(orders: list[Order], state: VehicleState, dims: int) -> np.nd
     if dims == 0:
         return np.ones(len(orders), dtype=bool)
     cap = np.asarray(state.capacity, dtype=np.int64)
-    load = np.asarray(state.base_load, dtype=np.int64) + np.asarray(
+    base = np.asarray(state.base_load, dtype=np.int64)
+    initial = np.asarray(
         [[sum(x) for x in zip(*(v.initial for v in o.visits), strict=True)] for o in orders],
         dtype=np.int64,
     )
-    ok = np.all(load <= cap, axis=1)
+    # deliveries also ride through the prefix, at its fullest point
+    ok = np.all(base + np.asarray(state.release, dtype=np.int64) + initial <= cap, axis=1)
+    load = base + initial
+    ok &= np.all(load <= cap, axis=1)
     for step in range(len(orders[0].visits)):
         load = load + np.asarray([o.visits[step].delta for o in orders], dtype=np.int64)
         ok &= np.all(load <= cap, axis=1)

@@ -174,12 +174,13 @@ class PyVRPModel:
 
     data: ProblemData
     type_vehicles: list[list[str]]  # vehicle type index -> vehicle ids
-    clients: list[str]  # client index -> visit id
+    clients: list[str | None]  # client index -> visit id (None: internal release stop)
     shipments: list[tuple[str | None, str]]  # shipment index -> (pickup id | None=gate, dropoff)
     client_of: dict[str, int]
     pickup_of: dict[str, int]  # pickup visit id -> shipment index
     dropoff_of: dict[str, int]  # dropoff / on-board visit id -> shipment index
     gate_shipments: dict[str, list[int]]  # vehicle id -> its gate shipments
+    release_clients: dict[str, int] = field(default_factory=dict)  # vehicle id -> client
 
 
 class _FirstFeasible(IteratedLocalSearchCallbacks):
@@ -244,9 +245,7 @@ class PyVRPSolver:
         )
         init = warm_start(model, initial) if initial else None
         result = self._run(model, probe, problem.seed, callbacks, init)
-        stats.update(
-            solve_s=result.runtime, iterations=float(result.num_iterations), phase=1.0
-        )
+        stats.update(solve_s=result.runtime, iterations=float(result.num_iterations), phase=1.0)
         best, final_model = result.best, model
         if not best.is_feasible():
             # Not everything fits: let the solver drop orders (reported not_routed).
@@ -362,9 +361,7 @@ def _transfer(best: PySolution, model: PyVRPModel) -> PySolution:
     return PySolution(model.data, routes)
 
 
-def build_model(
-    prepared: Prepared, prize_factor: int = 10, required: bool = False
-) -> PyVRPModel:
+def build_model(prepared: Prepared, prize_factor: int = 10, required: bool = False) -> PyVRPModel:
     """Translate a prepared problem into PyVRP ``ProblemData``."""
     base_dur, base_dist = prepared.matrix.durations, prepared.matrix.distances
     states = prepared.vehicles
@@ -397,7 +394,7 @@ def build_model(
     end_depot: dict[str, int] = {}
     free_end: int | None = None
     for s in states:
-        if s.id in pinned:
+        if s.id in pinned or any(s.release):
             loc = add_location(s.row, (0.0, 0.0))
             gates.append(loc)
             start_depot[s.id] = len(depot_locs)
@@ -435,7 +432,7 @@ def build_model(
     opt = {"required": required, "prize": 0 if required else prize}
 
     clients: list[Client] = []
-    client_ids: list[str] = []
+    client_ids: list[str | None] = []
     client_of: dict[str, int] = {}
     ships: list[PyShipment] = []
     ship_ids: list[tuple[str | None, str]] = []
@@ -443,7 +440,25 @@ def build_model(
     dropoff_of: dict[str, int] = {}
     gate_ships: dict[str, list[int]] = defaultdict(list)
     loc_of_visit: dict[str, int] = {}
-    gate_loc = {s.id: depot_locs[start_depot[s.id]] for s in states if s.id in pinned}
+    gate_loc = {
+        s.id: depot_locs[start_depot[s.id]] for s in states if s.id in pinned or any(s.release)
+    }
+    release_clients: dict[str, int] = {}
+    for s in states:
+        if any(s.release):
+            # Drops, at zero cost before anything else, the extra load the vehicle had
+            # while driving its prefix: deliveries then fit the prefix's peak load too.
+            release_clients[s.id] = len(clients)
+            client_ids.append(None)
+            clients.append(
+                Client(
+                    location=gate_loc[s.id],
+                    delivery=list(s.release),
+                    pickup=[0] * len(s.release),
+                    required=True,
+                    name=f"release:{s.id}",
+                )
+            )
 
     def tw(v: Visit) -> tuple[int, int]:
         return v.window.start, min(v.window.end, OPEN_END)
@@ -530,12 +545,11 @@ def build_model(
     dists: list[IntMatrix] = []
     durs: list[IntMatrix] = []
     vehicle_profile: dict[str, int] = {}
+    everyone = len(states)
+    restricted = [o for o in prepared.orders if o.pinned is None and len(o.allowed) < everyone]
     for s in states:
         banned = frozenset(
-            loc_of_visit[v.id]
-            for o in prepared.orders
-            if o.pinned is None and s.id not in o.allowed
-            for v in o.visits
+            loc_of_visit[v.id] for o in restricted if s.id not in o.allowed for v in o.visits
         )
         if banned not in profile_of:
             profile_of[banned] = len(dists)
@@ -606,6 +620,7 @@ def build_model(
         pickup_of=pickup_of,
         dropoff_of=dropoff_of,
         gate_shipments=dict(gate_ships),
+        release_clients=release_clients,
     )
 
 
@@ -629,7 +644,9 @@ def translate(model: PyVRPModel, best: PySolution) -> Assignment:
         ids: list[str] = []
         for act in route:  # 0.14: iterating a route yields activities, depots included
             if act.is_client():
-                ids.append(model.clients[act.idx])
+                client_id = model.clients[act.idx]
+                if client_id is not None:  # release stops are internal
+                    ids.append(client_id)
             elif act.is_pickup():
                 pickup_id = model.shipments[act.idx][0]
                 if pickup_id is not None:  # gate pickups are internal
@@ -679,6 +696,8 @@ def warm_start(model: PyVRPModel, initial: Assignment) -> PySolution | None:
             for s in sorted(gate)
             if Activity(ActivityType.DELIVERY, s) in acts
         ]
+        if vehicle_id in model.release_clients:
+            gate_pickups.insert(0, Activity(ActivityType.CLIENT, model.release_clients[vehicle_id]))
         acts = gate_pickups + acts
         if acts:
             routes.append(PyRoute(model.data, acts, type_of[vehicle_id]))

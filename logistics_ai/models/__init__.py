@@ -15,7 +15,7 @@ from logistics_ai.models.records import ApiKey, AuditEvent, Notification
 from logistics_ai.models.routing import Route, Stop
 from logistics_ai.models.shipments import Shipment, TrackingEvent
 from logistics_ai.models.telemetry import LocationPing, ProofOfDelivery
-from logistics_ai.models.users import Customer, User
+from logistics_ai.models.users import Customer, Invitation, User
 
 __all__ = [
     "ApiKey",
@@ -24,6 +24,7 @@ __all__ = [
     "Depot",
     "Driver",
     "DriverStatus",
+    "Invitation",
     "LocationPing",
     "Notification",
     "NotificationStatus",

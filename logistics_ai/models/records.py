@@ -42,6 +42,8 @@ class ApiKey(SQLModel, table=True):
     key_hash: str = Field(max_length=128)
     scopes: str = Field(max_length=300)
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    # The key acts as this user (e.g. a customer's shop integration), narrowed by its scopes.
+    owner_user_id: int = Field(foreign_key="users.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -16,6 +16,9 @@ class Actor:
     driver_id: int | None = None
     ip: str | None = None
     user_agent: str | None = None
+    # Set for API keys: the scopes that narrow what the owner's role allows.
+    scopes: frozenset[str] | None = None
+    api_key_id: int | None = None
 
     @property
     def is_staff(self) -> bool:

@@ -18,17 +18,18 @@ from logistics_ai.models import (
     Vehicle,
     utcnow,
 )
+from logistics_ai.security import policy
+from logistics_ai.security.policy import Action
 from logistics_ai.services import audit
 from logistics_ai.services.actors import Actor
-from logistics_ai.services.errors import Conflict, NotFound, PermissionDenied
+from logistics_ai.services.errors import Conflict, NotFound
 from logistics_ai.services.shipment_status import transition
 
 ASSIGNABLE = {ShipmentStatus.requested, ShipmentStatus.scheduled, ShipmentStatus.assigned}
 
 
 def _require_staff(actor: Actor) -> None:
-    if not actor.is_staff:
-        raise PermissionDenied("Only dispatchers and admins can assign shipments.")
+    policy.require(actor, Action.shipment_assign)
 
 
 def route_for(session: Session, driver_id: int, service_date: date) -> Route:

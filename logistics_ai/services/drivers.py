@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from logistics_ai.models import (
     Driver,
     DriverStatus,
+    LocationPing,
     Route,
     RouteStatus,
     Shipment,
@@ -24,11 +26,13 @@ from logistics_ai.models import (
     utcnow,
 )
 from logistics_ai.realtime.bus import queue_event
-from logistics_ai.services import audit
+from logistics_ai.security import policy
+from logistics_ai.security.policy import Action
+from logistics_ai.services import audit, clock
 from logistics_ai.services.actors import Actor
 from logistics_ai.services.errors import Conflict, NotFound, PermissionDenied
 from logistics_ai.services.shipment_status import transition
-from logistics_ai.services.validation import fail
+from logistics_ai.services.validation import fail, parse
 
 StopEvent = Literal["arrived", "picked_up", "delivered", "failed"]
 DRIVERS_CHANNEL = "drivers"
@@ -74,7 +78,8 @@ class StopView:
         return self.shipment.dropoff_lat, self.shipment.dropoff_lon
 
 
-def fleet_board(session: Session, day: date) -> list[DriverRow]:
+def fleet_board(session: Session, actor: Actor, day: date) -> list[DriverRow]:
+    policy.require(actor, Action.fleet_read)
     counts = dict(
         session.exec(
             select(Route.driver_id, func.count(Stop.id))
@@ -117,7 +122,10 @@ def fleet_board(session: Session, day: date) -> list[DriverRow]:
 
 
 def set_status(session: Session, actor: Actor, driver_id: int, status: DriverStatus) -> Driver:
-    if not (actor.is_staff or actor.driver_id == driver_id):
+    if (
+        policy.require(actor, Action.driver_status_update) == "self"
+        and actor.driver_id != driver_id
+    ):
         raise PermissionDenied("You can only change your own shift status.")
     driver = session.get(Driver, driver_id)
     if driver is None:
@@ -138,7 +146,7 @@ def set_status(session: Session, actor: Actor, driver_id: int, status: DriverSta
 
 
 def stops_for_day(session: Session, actor: Actor, driver_id: int, day: date) -> list[StopView]:
-    if not (actor.is_staff or actor.driver_id == driver_id):
+    if policy.require(actor, Action.route_read) == "self" and actor.driver_id != driver_id:
         raise NotFound("Route not found.")
     rows = session.exec(
         select(Stop, Shipment)
@@ -157,8 +165,9 @@ def _stop_for_actor(session: Session, actor: Actor, stop_id: int) -> tuple[Stop,
         .join(Shipment, col(Shipment.id) == Stop.shipment_id)
         .where(Stop.id == stop_id)
     ).first()
+    granted = policy.require(actor, Action.stop_update)
     # A driver asking about another driver's stop learns nothing, not even that it exists.
-    if row is None or not (actor.is_staff or row[1].driver_id == actor.driver_id):
+    if row is None or (granted == "route" and row[1].driver_id != actor.driver_id):
         raise NotFound(f"Stop {stop_id} was not found.")
     return row
 
@@ -230,3 +239,73 @@ def _complete_route_if_finished(session: Session, route: Route) -> None:
 
 def driver_for_user(session: Session, user_id: int) -> Driver | None:
     return session.exec(select(Driver).where(Driver.user_id == user_id)).first()
+
+
+# --- GPS -------------------------------------------------------------------------------
+
+MAX_PINGS_PER_BATCH = 100
+
+
+class PingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    recorded_at: datetime | None = None
+    accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
+    speed_mps: float | None = Field(default=None, ge=0, le=100)
+    heading_deg: float | None = Field(default=None, ge=0, lt=360)
+
+
+class PingBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pings: list[PingIn] = Field(min_length=1, max_length=MAX_PINGS_PER_BATCH)
+
+
+def record_locations(session: Session, actor: Actor, payload: PingBatch | dict) -> Driver:
+    """Store a batch of GPS fixes from the driver's phone and move the driver's marker."""
+    policy.require(actor, Action.driver_location_update)
+    batch = payload if isinstance(payload, PingBatch) else parse(PingBatch, payload)
+    driver = session.get(Driver, actor.driver_id) if actor.driver_id else None
+    if driver is None:
+        raise NotFound("This account has no driver profile.")
+    now = utcnow()
+    latest: PingIn | None = None
+    latest_at = None
+    for ping in batch.pings:
+        at = clock.as_aware(ping.recorded_at) if ping.recorded_at else now
+        if at > now + timedelta(minutes=5):
+            raise fail({"recorded_at": "is in the future; check the phone's clock"})
+        session.add(
+            LocationPing(
+                driver_id=driver.id,
+                lat=ping.lat,
+                lon=ping.lon,
+                recorded_at=at,  # type: ignore[arg-type]
+                accuracy_m=ping.accuracy_m,
+                speed_mps=ping.speed_mps,
+                heading_deg=ping.heading_deg,
+            )
+        )
+        if latest_at is None or at >= latest_at:
+            latest, latest_at = ping, at
+    if latest is not None and (driver.last_seen_at is None or latest_at >= driver.last_seen_at):  # type: ignore[operator]
+        driver.last_lat, driver.last_lon, driver.last_seen_at = latest.lat, latest.lon, latest_at
+        session.add(driver)
+        queue_event(
+            session,
+            DRIVERS_CHANNEL,
+            {
+                "driver_id": driver.id,
+                "lat": latest.lat,
+                "lon": latest.lon,
+                "at": latest_at.isoformat(),
+            },
+        )  # type: ignore[union-attr]
+    return driver
+
+
+def stop_view(session: Session, stop: Stop) -> StopView:
+    shipment = session.get(Shipment, stop.shipment_id)
+    return StopView(stop=stop, shipment=shipment)  # type: ignore[arg-type]

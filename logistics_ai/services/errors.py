@@ -51,3 +51,12 @@ class IllegalTransition(DomainError):
 class Conflict(DomainError):
     http_status = 409
     code = "conflict"
+
+
+class RateLimited(DomainError):
+    http_status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message, details={"retry_after_seconds": retry_after_s})
+        self.retry_after_s = retry_after_s

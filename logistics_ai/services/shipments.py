@@ -10,8 +10,10 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from logistics_ai.geo.distance import haversine_km
-from logistics_ai.models import Customer, Depot, Role, Shipment, ShipmentStatus, TrackingEvent
+from logistics_ai.models import Customer, Depot, Shipment, ShipmentStatus, TrackingEvent
 from logistics_ai.realtime.bus import queue_event
+from logistics_ai.security import policy
+from logistics_ai.security.policy import Action
 from logistics_ai.services import audit, clock
 from logistics_ai.services.actors import Actor
 from logistics_ai.services.errors import NotFound, PermissionDenied
@@ -123,15 +125,13 @@ def _service_area_problems(session: Session, data: ShipmentCreate) -> dict[str, 
 
 
 def _customer_for(session: Session, actor: Actor, requested_id: int | None) -> int:
-    if actor.role == Role.customer:
+    if policy.require(actor, Action.shipment_create) == "own":
         if actor.customer_id is None:
             raise PermissionDenied("This account has no customer profile.")
         return actor.customer_id
-    if actor.is_staff:
-        if requested_id is None or session.get(Customer, requested_id) is None:
-            raise fail({"customer_id": "choose an existing customer to book for"})
-        return requested_id
-    raise PermissionDenied("Only customers and dispatchers can book shipments.")
+    if requested_id is None or session.get(Customer, requested_id) is None:
+        raise fail({"customer_id": "choose an existing customer to book for"})
+    return requested_id
 
 
 def create_shipment(
@@ -203,13 +203,14 @@ def create_shipment(
     return shipment
 
 
-def _scoped(actor: Actor):  # type: ignore[no-untyped-def]
+def _scoped(actor: Actor, action: Action = Action.shipment_read):  # type: ignore[no-untyped-def]
     """The WHERE clause that limits a query to the shipments `actor` may see."""
-    if actor.is_staff:
+    granted = policy.require(actor, action)
+    if granted == "all":
         return None
-    if actor.role == Role.customer and actor.customer_id is not None:
+    if granted == "own" and actor.customer_id is not None:
         return col(Shipment.customer_id) == actor.customer_id
-    if actor.role == Role.driver and actor.driver_id is not None:
+    if granted == "route" and actor.driver_id is not None:
         return col(Shipment.driver_id) == actor.driver_id
     return col(Shipment.id) == -1  # an account without a profile sees nothing
 
@@ -258,9 +259,11 @@ def list_shipments(
     )
 
 
-def get_shipment(session: Session, actor: Actor, shipment_id: int) -> Shipment:
+def get_shipment(
+    session: Session, actor: Actor, shipment_id: int, action: Action = Action.shipment_read
+) -> Shipment:
     query = select(Shipment).where(col(Shipment.id) == shipment_id)
-    scope = _scoped(actor)
+    scope = _scoped(actor, action)
     if scope is not None:
         query = query.where(scope)
     shipment = session.exec(query).first()
@@ -282,9 +285,7 @@ def history(session: Session, shipment_id: int) -> list[TrackingEvent]:
 def cancel_shipment(
     session: Session, actor: Actor, shipment_id: int, reason: str | None = None
 ) -> Shipment:
-    shipment = get_shipment(session, actor, shipment_id)
-    if actor.role == Role.driver:
-        raise PermissionDenied("Drivers cannot cancel shipments; mark the stop failed instead.")
+    shipment = get_shipment(session, actor, shipment_id, Action.shipment_cancel)
     from logistics_ai.services.assignment import detach_from_route  # avoids an import cycle
 
     detach_from_route(session, shipment)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from logistics_ai.models import Customer, Driver, Role, User, utcnow
+from logistics_ai.models import Customer, Driver, Invitation, Role, User, utcnow
+from logistics_ai.security import refresh
 from logistics_ai.security.passwords import (
     WeakPasswordError,
     check_strength,
@@ -16,9 +20,10 @@ from logistics_ai.security.passwords import (
     needs_rehash,
     verify_password,
 )
+from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit
 from logistics_ai.services.actors import SYSTEM, Actor
-from logistics_ai.services.errors import AuthenticationFailed, Conflict
+from logistics_ai.services.errors import AuthenticationFailed, Conflict, NotFound
 from logistics_ai.services.validation import fail, parse
 from logistics_ai.settings import get_settings
 
@@ -150,3 +155,196 @@ def actor_for(
 def active_user(session: Session, user_id: int) -> User | None:
     user = session.get(User, user_id)
     return user if user is not None and user.is_active else None
+
+
+# --- Self-service sign-up and administration -------------------------------------------
+
+INVITATION_TTL = timedelta(days=7)
+
+
+class Registration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    full_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
+    ]
+    password: Annotated[str, StringConstraints(max_length=256)]
+    company_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None
+    ) = None
+
+
+class Invite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    full_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
+    ]
+    role: Role
+
+
+@dataclass(frozen=True)
+class InvitationLink:
+    user: User
+    token: str  # shown once to the admin, stored only as a hash
+
+
+def register_customer(
+    session: Session,
+    payload: Registration | dict,
+    *,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> User:
+    """Customers sign themselves up; drivers and dispatchers only come in by invitation."""
+    data = payload if isinstance(payload, Registration) else parse(Registration, payload)
+    actor = Actor(
+        user_id=None,
+        role=None,
+        label=normalize_email(str(data.email)),
+        ip=ip,
+        user_agent=user_agent,
+    )
+    user = create_user(
+        session,
+        NewUser(
+            email=data.email, full_name=data.full_name, password=data.password, role=Role.customer
+        ),
+        actor,
+    )
+    if data.company_name:
+        customer = session.exec(select(Customer).where(Customer.user_id == user.id)).one()
+        customer.company_name = data.company_name
+        session.add(customer)
+    return user
+
+
+def invite(session: Session, actor: Actor, payload: Invite | dict) -> InvitationLink:
+    require(actor, Action.user_manage)
+    data = payload if isinstance(payload, Invite) else parse(Invite, payload)
+    placeholder = secrets.token_urlsafe(32)  # nobody knows it; the invitee sets their own
+    user = create_user(
+        session,
+        NewUser(email=data.email, full_name=data.full_name, password=placeholder, role=data.role),
+        actor,
+        check_password=False,
+    )
+    user.is_active = False
+    session.add(user)
+    _ensure_profile(session, user)
+    token = secrets.token_urlsafe(32)
+    session.add(
+        Invitation(
+            user_id=user.id,
+            token_hash=_token_hash(token),  # type: ignore[arg-type]
+            invited_by_id=actor.user_id,
+            expires_at=utcnow() + INVITATION_TTL,
+        )
+    )
+    audit.record(session, actor, "user.invited", "user", user.id, {"role": data.role.value})
+    session.flush()
+    return InvitationLink(user, token)
+
+
+def accept_invitation(session: Session, token: str, password: str) -> User:
+    invitation = session.exec(
+        select(Invitation).where(Invitation.token_hash == _token_hash(token))
+    ).first()
+    if (
+        invitation is None
+        or invitation.accepted_at is not None
+        or invitation.expires_at <= utcnow()
+    ):
+        raise NotFound(
+            "This invitation link is invalid or has expired. Ask your admin for a new one."
+        )
+    user = session.get(User, invitation.user_id)
+    if user is None:
+        raise NotFound("This invitation link is invalid or has expired.")
+    try:
+        check_strength(password, email=user.email)
+    except WeakPasswordError as error:
+        raise fail({"password": str(error)}) from None
+    user.password_hash = hash_password(password)
+    user.is_active = True
+    invitation.accepted_at = utcnow()
+    session.add_all([user, invitation])
+    audit.record(session, actor_for(session, user), "user.invitation_accepted", "user", user.id)
+    return user
+
+
+def list_users(session: Session, actor: Actor, role: Role | None = None) -> list[User]:
+    require(actor, Action.user_manage)
+    query = select(User).order_by(col(User.role), col(User.full_name))
+    if role is not None:
+        query = query.where(User.role == role)
+    return list(session.exec(query).all())
+
+
+def change_role(session: Session, actor: Actor, user_id: int, role: Role) -> User:
+    require(actor, Action.user_manage)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} was not found.")
+    if user.id == actor.user_id:
+        raise Conflict("You cannot change your own role; ask another admin.")
+    previous = user.role
+    user.role = Role(role)
+    session.add(user)
+    _ensure_profile(session, user)
+    audit.record(
+        session,
+        actor,
+        "user.role_changed",
+        "user",
+        user.id,
+        {"from": previous, "to": Role(role).value},
+    )
+    return user
+
+
+def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> User:
+    require(actor, Action.user_manage)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} was not found.")
+    if user.id == actor.user_id and not active:
+        raise Conflict("You cannot deactivate your own account.")
+    user.is_active = active
+    session.add(user)
+    if not active:
+        for record in refresh.for_user(user.id):  # type: ignore[arg-type]
+            refresh.revoke(record)
+    audit.record(
+        session, actor, "user.activated" if active else "user.deactivated", "user", user.id
+    )
+    return user
+
+
+def _ensure_profile(session: Session, user: User) -> None:
+    session.flush()
+    if (
+        user.role == Role.customer
+        and session.exec(select(Customer).where(Customer.user_id == user.id)).first() is None
+    ):
+        session.add(Customer(user_id=user.id))  # type: ignore[arg-type]
+    if (
+        user.role == Role.driver
+        and session.exec(select(Driver).where(Driver.user_id == user.id)).first() is None
+    ):
+        session.add(Driver(user_id=user.id))  # type: ignore[arg-type]
+    session.flush()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_for_admin(session: Session, actor: Actor, user_id: int) -> User:
+    require(actor, Action.user_manage)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} was not found.")
+    return user

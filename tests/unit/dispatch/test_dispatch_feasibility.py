@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from logistics_ai.dispatch.feasibility import check_solution
-from logistics_ai.dispatch.matrix import ExplicitMatrix
+from logistics_ai.dispatch.matrix import ExplicitMatrix, resolve_problem
 from logistics_ai.dispatch.model import (
     Job,
     Location,
@@ -23,7 +23,6 @@ from logistics_ai.dispatch.model import (
     Vehicle,
 )
 from logistics_ai.dispatch.schedule import schedule_route
-from logistics_ai.dispatch.matrix import resolve_problem
 
 L = Location.row
 

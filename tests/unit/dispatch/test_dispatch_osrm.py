@@ -116,7 +116,7 @@ def test_osrm_matrix_matches_server_answer(osrm_url: str) -> None:
 
 def test_osrm_chunks_large_requests(osrm_url: str) -> None:
     provider = OsrmMatrix(osrm_url, chunk_size=2)
-    durations, distances = provider.matrix(POINTS)
+    _, distances = provider.matrix(POINTS)
     assert provider.requests_made == 9  # ceil(5/2) ** 2 blocks
     np.testing.assert_array_equal(distances, REFERENCE.matrix(POINTS)[1])
     # cached: no new requests
@@ -126,7 +126,7 @@ def test_osrm_chunks_large_requests(osrm_url: str) -> None:
 
 def test_osrm_table_and_resolve(osrm_url: str) -> None:
     provider = OsrmMatrix(osrm_url)
-    dur, dist = provider.table(POINTS[:2], POINTS)
+    dur, _ = provider.table(POINTS[:2], POINTS)
     assert dur.shape == (2, 5)
     resolved = resolve([Location.at(*p) for p in POINTS[:3]], provider)
     grown = resolved.extend([Location.at(*POINTS[4])])

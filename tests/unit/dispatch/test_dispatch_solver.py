@@ -45,8 +45,13 @@ def _solve(problem: Problem, **kw) -> Solution:
 
 def _fast(jobs, vehicles, matrix, shipments=(), iters: int = 300, seed: int = 1) -> Problem:
     return Problem(
-        list(jobs), list(vehicles), list(shipments), matrix=matrix,
-        budget_s=10.0, max_iterations=iters, seed=seed,
+        list(jobs),
+        list(vehicles),
+        list(shipments),
+        matrix=matrix,
+        budget_s=10.0,
+        max_iterations=iters,
+        seed=seed,
     )
 
 
@@ -231,8 +236,13 @@ def test_open_route_and_mid_day_start(grid) -> None:
     jobs = [Job(f"j{i}", L(i), demand=(1,), window=TimeWindow(0, 50_000)) for i in range(1, 9)]
     vehicles = [
         Vehicle(
-            "v", (10,), start=L(3), end=None, shift=TimeWindow(0, 50_000),
-            start_time=30_000, start_load=(2,),
+            "v",
+            (10,),
+            start=L(3),
+            end=None,
+            shift=TimeWindow(0, 50_000),
+            start_time=30_000,
+            start_load=(2,),
         )
     ]
     sol = _solve(_fast(jobs, vehicles, m))
@@ -245,10 +255,12 @@ def test_open_route_and_mid_day_start(grid) -> None:
 def test_infinite_shift_with_skills_never_violates(grid) -> None:
     m = grid(_points(10, seed=9))
     jobs = [
-        Job(f"j{i}", L(i), skills=frozenset({"x"}) if i % 2 else frozenset())
-        for i in range(1, 11)
+        Job(f"j{i}", L(i), skills=frozenset({"x"}) if i % 2 else frozenset()) for i in range(1, 11)
     ]
-    vehicles = [Vehicle("plain", (), L(0), L(0)), Vehicle("xv", (), L(0), L(0), skills=frozenset({"x"}))]
+    vehicles = [
+        Vehicle("plain", (), L(0), L(0)),
+        Vehicle("xv", (), L(0), L(0), skills=frozenset({"x"})),
+    ]
     sol = _solve(_fast(jobs, vehicles, m))
     assert not sol.unassigned
 
@@ -306,3 +318,21 @@ def test_invalid_inputs_rejected(grid) -> None:
         solve(_fast([Job("a", L(1))], [Vehicle("v", (), L(0), fixed_prefix=("zz",))], m))
     with pytest.raises(ValueError, match="dimensions"):
         solve(_fast([Job("a", L(1), demand=(1, 2))], [Vehicle("v", (5,), L(0))], m))
+
+
+def test_prefix_deliveries_share_capacity_with_later_deliveries(grid) -> None:
+    # Deliveries are loaded at the start, so while the prefix is driven the van also
+    # carries every later delivery: 6 (prefix) + later ones must fit in 10.
+    m = grid(_points(6, seed=13))
+    jobs = [
+        Job("big", L(1), demand=(6,)),
+        *[Job(f"j{i}", L(i), demand=(2,)) for i in range(2, 7)],
+    ]
+    vehicles = [Vehicle("v", (10,), L(0), L(0), shift=SHIFT, fixed_prefix=("big",))]
+    sol = _solve(_fast(jobs, vehicles, m))
+    route = sol.route_for("v")
+    assert route.job_ids[0] == "big"
+    assert len(route.stops) == 3  # big + two 2-unit deliveries
+    assert route.start_load == (10,)
+    assert {u.reason for u in sol.unassigned} == {UnassignedReason.NOT_ROUTED}
+    assert len(sol.unassigned) == 3

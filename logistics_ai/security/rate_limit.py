@@ -1,0 +1,26 @@
+"""Sliding-window rate limits kept in the shared store (Redis in production)."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from logistics_ai.security.store import get_store
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after_s: int
+
+
+def check(bucket: str, limit: int, window_s: int, now: float | None = None) -> Decision:
+    now = time.time() if now is None else now
+    count, oldest = get_store().hit(f"rl:{bucket}", window_s, now)
+    if count <= limit:
+        return Decision(True, limit, limit - count, 0)
+    retry = max(1, math.ceil(oldest + window_s - now))
+    return Decision(False, limit, 0, retry)

@@ -1,0 +1,131 @@
+"""Login sessions as refresh-token families: opaque, rotating, stored hashed.
+
+A refresh token is `<session id>.<secret>`. Each use returns a new secret and retires the
+old one; presenting a retired secret means the token was copied, so the whole family (the
+session) is revoked. Sessions are indexed per user so they can be listed and revoked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+
+from logistics_ai.models import utcnow
+from logistics_ai.security.store import get_store
+from logistics_ai.settings import get_settings
+
+MAX_RETIRED = 50
+
+
+class RefreshRejected(Exception):
+    def __init__(self, message: str, *, reuse: bool = False, session: SessionRecord | None = None):
+        super().__init__(message)
+        self.reuse = reuse
+        self.session = session
+
+
+@dataclass
+class SessionRecord:
+    session_id: str
+    user_id: int
+    kind: str  # "api" or "web"
+    created_at: str
+    last_used_at: str
+    ip: str | None
+    user_agent: str | None
+    current_hash: str = ""
+    retired_hashes: list[str] = field(default_factory=list)
+    revoked: bool = False
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _ttl() -> int:
+    return get_settings().refresh_token_ttl_seconds
+
+
+def _save(record: SessionRecord) -> None:
+    store = get_store()
+    store.set(f"session:{record.session_id}", json.dumps(asdict(record)), _ttl())
+    store.add_to_set(f"user_sessions:{record.user_id}", record.session_id, _ttl())
+
+
+def load(session_id: str) -> SessionRecord | None:
+    raw = get_store().get(f"session:{session_id}")
+    return SessionRecord(**json.loads(raw)) if raw else None
+
+
+def start(
+    user_id: int, kind: str, ip: str | None, user_agent: str | None
+) -> tuple[SessionRecord, str]:
+    """Open a session; returns it and its first refresh token."""
+    now = utcnow().isoformat()
+    secret = secrets.token_urlsafe(32)
+    record = SessionRecord(
+        session_id=secrets.token_urlsafe(16),
+        user_id=user_id,
+        kind=kind,
+        created_at=now,
+        last_used_at=now,
+        ip=ip,
+        user_agent=(user_agent or "")[:200] or None,
+        current_hash=_hash(secret),
+    )
+    _save(record)
+    return record, f"{record.session_id}.{secret}"
+
+
+def rotate(refresh_token: str, ip: str | None = None) -> tuple[SessionRecord, str]:
+    session_id, _, secret = refresh_token.partition(".")
+    record = load(session_id) if session_id and secret else None
+    if record is None or record.revoked:
+        raise RefreshRejected("This refresh token is not valid. Sign in again.")
+    presented = _hash(secret)
+    if presented in record.retired_hashes:
+        revoke(record)
+        raise RefreshRejected(
+            "This refresh token was already used; the session is revoked.",
+            reuse=True,
+            session=record,
+        )
+    if not secrets.compare_digest(presented, record.current_hash):
+        raise RefreshRejected("This refresh token is not valid. Sign in again.")
+    new_secret = secrets.token_urlsafe(32)
+    record.retired_hashes = [*record.retired_hashes, presented][-MAX_RETIRED:]
+    record.current_hash = _hash(new_secret)
+    record.last_used_at = utcnow().isoformat()
+    record.ip = ip or record.ip
+    _save(record)
+    return record, f"{record.session_id}.{new_secret}"
+
+
+def is_active(session_id: str) -> bool:
+    record = load(session_id)
+    return record is not None and not record.revoked
+
+
+def touch(record: SessionRecord) -> None:
+    record.last_used_at = utcnow().isoformat()
+    _save(record)
+
+
+def revoke(record: SessionRecord) -> None:
+    record.revoked = True
+    # Keep the revoked record until it would have expired, so reuse is still recognised.
+    _save(record)
+
+
+def for_user(user_id: int) -> list[SessionRecord]:
+    store = get_store()
+    records = []
+    for session_id in store.members(f"user_sessions:{user_id}"):
+        record = load(session_id)
+        if record is None:
+            store.remove_from_set(f"user_sessions:{user_id}", session_id)
+        elif not record.revoked:
+            records.append(record)
+    return sorted(records, key=lambda r: r.last_used_at, reverse=True)

@@ -1,0 +1,120 @@
+"""API access tokens: short-lived JWTs, HS256 pinned, signing keys chosen by `kid`.
+
+Rotation: put the new key next to the old one in JWT_KEYS, switch JWT_ACTIVE_KID to it,
+and remove the old key once the longest access-token lifetime has passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+
+from logistics_ai.models import utcnow
+from logistics_ai.security.store import get_store
+from logistics_ai.settings import get_settings
+
+ALGORITHM = "HS256"  # pinned server-side: the token's own `alg` header is never trusted
+ISSUER = "logistics-ai"
+API_AUDIENCE = "logistics-ai:api"
+WEB_AUDIENCE = "logistics-ai:web"
+REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "aud", "iss", "jti", "role", "sid"]
+
+
+class InvalidToken(Exception):
+    """The token is missing, malformed, forged, expired, revoked or for another audience."""
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    role: str
+    session_id: str
+    jti: str
+    expires_at: int
+
+
+def signing_keys() -> dict[str, str]:
+    settings = get_settings()
+    keys: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in settings.jwt_keys.split(","))):
+        kid, _, secret = pair.partition(":")
+        if not kid or len(secret) < 32:
+            raise ValueError("JWT_KEYS entries must be kid:secret with a secret of 32+ chars")
+        keys[kid] = secret
+    if not keys:
+        derived = hashlib.sha256(f"jwt:{settings.secret_key}".encode()).hexdigest()
+        keys["k1"] = derived
+    return keys
+
+
+def active_kid() -> str:
+    keys = signing_keys()
+    kid = get_settings().jwt_active_kid or next(iter(keys))
+    if kid not in keys:
+        raise ValueError(f"JWT_ACTIVE_KID {kid!r} is not in JWT_KEYS")
+    return kid
+
+
+def issue(
+    user_id: int,
+    role: str,
+    session_id: str,
+    *,
+    audience: str = API_AUDIENCE,
+    ttl_s: int | None = None,
+) -> str:
+    now = utcnow()
+    ttl = ttl_s if ttl_s is not None else get_settings().access_token_ttl_seconds
+    kid = active_kid()
+    claims = {
+        "iss": ISSUER,
+        "aud": audience,
+        "sub": str(user_id),
+        "role": role,
+        "sid": session_id,
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(seconds=ttl),
+        "jti": secrets.token_urlsafe(16),
+    }
+    return jwt.encode(claims, signing_keys()[kid], algorithm=ALGORITHM, headers={"kid": kid})
+
+
+def decode(token: str, *, audience: str = API_AUDIENCE) -> TokenClaims:
+    """Verify signature, algorithm, audience, issuer, times and the revocation list."""
+    try:
+        header = jwt.get_unverified_header(token)
+        key = signing_keys().get(str(header.get("kid", "")))
+        if key is None or header.get("alg") != ALGORITHM:
+            raise InvalidToken("unknown signing key or algorithm")
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=audience,
+            issuer=ISSUER,
+            options={"require": REQUIRED_CLAIMS},
+            leeway=5,
+        )
+        parsed = TokenClaims(
+            user_id=int(claims["sub"]),
+            role=str(claims["role"]),
+            session_id=str(claims["sid"]),
+            jti=str(claims["jti"]),
+            expires_at=int(claims["exp"]),
+        )
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError) as error:
+        raise InvalidToken(str(error)) from None
+    if get_store().get(f"revoked_jti:{parsed.jti}") is not None:
+        raise InvalidToken("token revoked")
+    return parsed
+
+
+def revoke(claims: TokenClaims) -> None:
+    remaining = claims.expires_at - int(utcnow().timestamp())
+    if remaining > 0:
+        get_store().set(f"revoked_jti:{claims.jti}", "1", remaining + 5)
