@@ -85,8 +85,7 @@ COPY migrations ./migrations
 ARG API_URL=
 RUN if [ -n "${API_URL}" ]; then export REFLEX_API_URL="${API_URL}"; fi \
     && reflex export --frontend-only --no-zip --loglevel info \
-    && python3 -m logistics_ai.__init__ 2>/dev/null; \
-    test -f .web/build/client/index.html \
+    && test -f .web/build/client/index.html \
     && mkdir -p /out \
     && cp -a .web/build/client /out/frontend
 COPY deploy/docker/csp_hashes.py /tmp/csp_hashes.py
@@ -129,13 +128,12 @@ COPY --from=build /app/migrations ./migrations
 COPY --from=build /app/.web/backend ./.web/backend
 COPY --from=build /app/.web/reflex.json ./.web/reflex.json
 COPY --from=build /out/frontend ./frontend
-COPY deploy/docker/lai-healthcheck deploy/docker/lai-release deploy/docker/lai-wait-for \
-     /usr/local/bin/
+COPY deploy/docker/lai-healthcheck deploy/docker/lai-release /usr/local/bin/
 # Reflex keeps per-process scratch state in .states; /srv/frontend is the mount point of the
 # volume that the release step publishes the static site into (nginx reads it).
 RUN mkdir -p /app/.states /srv/frontend \
     && chown app:app /app/.states /srv/frontend \
-    && chmod 0755 /usr/local/bin/lai-healthcheck /usr/local/bin/lai-release /usr/local/bin/lai-wait-for
+    && chmod 0755 /usr/local/bin/lai-healthcheck /usr/local/bin/lai-release
 ENV PATH=/app/.venv/bin:$PATH \
     HOME=/home/app \
     APP_VERSION=${VERSION} \

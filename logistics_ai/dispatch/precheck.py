@@ -316,6 +316,8 @@ def _reachable(orders: list[Order], state: VehicleState, matrix: ResolvedMatrix)
     end = t + (dur[row, state.end_row] if state.end_row is not None else 0)
     ok &= end <= state.shift_end
     if state.max_duration is not None and cap is not None:
-        delay = np.minimum(waited, cap)
+        # Postponing the departure cuts waiting - but not after a fixed prefix, where
+        # the vehicle is already on its way (mirrors the PyVRP adapter's start_late).
+        delay = 0 if state.prefix else np.minimum(waited, cap)
         ok &= end - (state.time + delay) <= state.max_duration
     return ok

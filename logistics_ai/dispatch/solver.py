@@ -576,15 +576,20 @@ def build_model(prepared: Prepared, prize_factor: int = 10, required: bool = Fal
             s.max_duration,
             s.base_load,
             vehicle_profile[s.id],
+            bool(s.prefix),
         )
         groups.setdefault(key, []).append(s)
     vehicle_types: list[VehicleType] = []
     type_vehicles: list[list[str]] = []
     for members in groups.values():
         first = members[0]
-        shift_duration = (
-            {} if first.max_duration is None else {"shift_duration": max(0, first.max_duration)}
-        )
+        extra: dict[str, int] = {}
+        if first.max_duration is not None:
+            extra["shift_duration"] = max(0, first.max_duration)
+        if first.prefix:
+            # After a prefix the vehicle may not "start later": waiting at the last
+            # prefix stop counts against max duration in the real route.
+            extra["start_late"] = first.time
         vehicle_types.append(
             VehicleType(
                 num_available=len(members),
@@ -596,7 +601,7 @@ def build_model(prepared: Prepared, prize_factor: int = 10, required: bool = Fal
                 initial_load=list(first.base_load),
                 profile=vehicle_profile[first.id],
                 name=",".join(m.id for m in members),
-                **shift_duration,
+                **extra,
             )
         )
         type_vehicles.append([m.id for m in members])

@@ -158,6 +158,14 @@ def stops_for_day(session: Session, actor: Actor, driver_id: int, day: date) -> 
     return [StopView(stop=stop, shipment=shipment) for stop, shipment in rows]
 
 
+def my_route(session: Session, actor: Actor, day: date) -> list[StopView]:
+    """The calling driver's own stops for a day."""
+    policy.require(actor, Action.route_read)
+    if actor.driver_id is None:
+        raise NotFound("This account has no driver profile.")
+    return stops_for_day(session, actor, actor.driver_id, day)
+
+
 def _stop_for_actor(session: Session, actor: Actor, stop_id: int) -> tuple[Stop, Route, Shipment]:
     row = session.exec(
         select(Stop, Route, Shipment)

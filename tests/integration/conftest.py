@@ -33,8 +33,9 @@ def app_services(pg_url: str, redis_url: str, redis_prefix: str) -> Iterator[Non
 
 
 @pytest.fixture
-def clean_db(app_services: None) -> Iterator[None]:
+def clean_db(app_services: None, redis_url: str, redis_prefix: str) -> Iterator[None]:
     yield
+    services.delete_prefix(redis_url, redis_prefix)  # sessions, revocations, rate-limit windows
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with get_engine().begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from logistics_ai import db
 from logistics_ai.realtime import bus
+from logistics_ai.security import store
 from logistics_ai.settings import get_settings
 
 
@@ -39,3 +40,4 @@ def reset_caches() -> None:
     get_settings.cache_clear()
     db.get_engine.cache_clear()
     bus.get_bus.cache_clear()
+    store.get_store.cache_clear()

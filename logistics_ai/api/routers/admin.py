@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
@@ -25,7 +26,7 @@ from logistics_ai.services.api_keys import NewApiKey
 from logistics_ai.services.users import Invite
 
 router = APIRouter(responses=ERRORS)
-ItemId = Path(ge=1, le=2**31 - 1)
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.post(
@@ -55,7 +56,7 @@ def list_keys(actor: Actor = Depends(current_actor)) -> list[ApiKeyOut]:
     tags=["api-keys"],
     summary="Revoke an API key",
 )
-def revoke_key(key_id: int = ItemId, actor: Actor = Depends(current_actor)) -> Response:
+def revoke_key(key_id: ItemId, actor: Actor = Depends(current_actor)) -> Response:
     with session_scope() as session:
         api_keys.revoke(session, actor, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -86,9 +87,7 @@ def invite(body: Invite, actor: Actor = Depends(current_actor)) -> InvitationOut
     tags=["users"],
     summary="Change a user's role or deactivate them",
 )
-def update_user(
-    body: UserPatch, user_id: int = ItemId, actor: Actor = Depends(current_actor)
-) -> UserOut:
+def update_user(body: UserPatch, user_id: ItemId, actor: Actor = Depends(current_actor)) -> UserOut:
     with session_scope() as session:
         user = None
         if body.role is not None:

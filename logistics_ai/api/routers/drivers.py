@@ -13,7 +13,6 @@ from logistics_ai.db import session_scope
 from logistics_ai.services import clock, drivers
 from logistics_ai.services.actors import Actor
 from logistics_ai.services.drivers import PingBatch
-from logistics_ai.services.errors import NotFound
 
 router = APIRouter(tags=["drivers"], responses=ERRORS)
 
@@ -59,12 +58,10 @@ def my_route(
     day: date | None = Query(default=None, alias="date"), actor: Actor = Depends(current_actor)
 ) -> RouteOut:
     service_date = day or clock.today_local()
-    if actor.driver_id is None:
-        raise NotFound("This account has no driver profile.")
     with session_scope() as session:
-        views = drivers.stops_for_day(session, actor, actor.driver_id, service_date)
+        views = drivers.my_route(session, actor, service_date)
         return RouteOut(
-            driver_id=actor.driver_id,
+            driver_id=actor.driver_id,  # type: ignore[arg-type]
             service_date=service_date,
             stops=[_stop_out(v) for v in views],
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
@@ -16,7 +17,7 @@ from logistics_ai.services.actors import Actor
 from logistics_ai.services.shipments import MAX_PAGE_SIZE, ShipmentCreate
 
 router = APIRouter(prefix="/shipments", tags=["shipments"], responses=ERRORS)
-ShipmentId = Path(ge=1, le=2**31 - 1)
+ShipmentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.post(
@@ -57,15 +58,15 @@ def list_(
 
 
 @router.get("/{shipment_id}", response_model=ShipmentOut, summary="One shipment")
-def get(shipment_id: int = ShipmentId, actor: Actor = Depends(current_actor)) -> ShipmentOut:
+def get(shipment_id: ShipmentId, actor: Actor = Depends(current_actor)) -> ShipmentOut:
     with session_scope() as session:
         return ShipmentOut.of(shipments.get_shipment(session, actor, shipment_id))
 
 
 @router.post("/{shipment_id}/cancel", response_model=ShipmentOut, summary="Cancel a shipment")
 def cancel(
+    shipment_id: ShipmentId,
     body: CancelIn | None = None,
-    shipment_id: int = ShipmentId,
     actor: Actor = Depends(current_actor),
 ) -> ShipmentOut:
     with session_scope() as session:
@@ -79,7 +80,7 @@ def cancel(
     summary="Assign to a driver (dispatchers and admins)",
 )
 def assign(
-    body: AssignIn, shipment_id: int = ShipmentId, actor: Actor = Depends(current_actor)
+    body: AssignIn, shipment_id: ShipmentId, actor: Actor = Depends(current_actor)
 ) -> ShipmentOut:
     with session_scope() as session:
         return ShipmentOut.of(

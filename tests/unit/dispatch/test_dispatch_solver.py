@@ -336,3 +336,25 @@ def test_prefix_deliveries_share_capacity_with_later_deliveries(grid) -> None:
     assert route.start_load == (10,)
     assert {u.reason for u in sol.unassigned} == {UnassignedReason.NOT_ROUTED}
     assert len(sol.unassigned) == 3
+
+
+def test_max_duration_after_prefix_counts_waiting(grid) -> None:
+    # The prefix stop's exact window fixes the departure at 0, so waiting for "late"
+    # (window 1000) cannot be avoided: route 0 -> 1200 s > 1000 s max duration.
+    m = grid([(0.0, 0.0), (100.0, 0.0), (200.0, 0.0), (150.0, 0.0)])
+    jobs = [
+        Job("first", L(1), window=TimeWindow(100, 100)),
+        Job("late", L(2), window=TimeWindow(1000, 1000)),
+        Job("easy", L(3)),
+    ]
+    vehicle = Vehicle(
+        "v", (), L(0), L(0), shift=SHIFT, max_duration_s=1000, fixed_prefix=("first",)
+    )
+    sol = _solve(_fast(jobs, [vehicle], m))
+    assert sol.route_for("v").job_ids == ["first", "easy"]
+    assert {u.id: u.reason for u in sol.unassigned} == {
+        "late": UnassignedReason.WINDOW_UNREACHABLE
+    }
+    # without the committed stop the van may leave later and not wait: it fits
+    free = replace(vehicle, fixed_prefix=())
+    assert not _solve(_fast(jobs[1:], [free], m)).unassigned
