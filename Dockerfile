@@ -22,28 +22,47 @@
 ARG BASE_IMAGE=debian:12.15-slim
 
 # --------------------------------------------------------------------------------------------
-FROM ${BASE_IMAGE} AS base
+FROM ${BASE_IMAGE} AS os
 ENV LANG=C.UTF-8 \
     LC_ALL=C.UTF-8 \
-    PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1 \
     DEBIAN_FRONTEND=noninteractive
+# Extra CA certificates (PEM text) for networks whose HTTPS egress is inspected by a proxy with
+# its own CA; empty by default. CA certificates are public, so a build argument is fine.
+ARG EXTRA_CA_CERTS=
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates tini tzdata \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* \
+    && if [ -n "${EXTRA_CA_CERTS}" ]; then \
+         printf '%s\n' "${EXTRA_CA_CERTS}" > /usr/local/share/ca-certificates/extra-ca.crt \
+         && update-ca-certificates; \
+       fi
+# Every TLS client in the build (pip, uv, npm, bun) and the app trusts the system store.
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+    REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt \
+    PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+
+# --------------------------------------------------------------------------------------------
+FROM os AS base
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
 # Debian 12's python3 is 3.11 (pyproject: >=3.11,<3.13); psycopg[binary] brings its own libpq.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3 ca-certificates tini tzdata \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get install -y --no-install-recommends python3 \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
 
 # --------------------------------------------------------------------------------------------
 # bun comes from the npm registry (Reflex's own installer downloads from GitHub). npm and node
 # only live in this throwaway stage; the build stage gets the bun binary alone.
-FROM base AS bun
+FROM os AS bun
 ARG BUN_VERSION=1.4.5
 ARG BUN_ARCH=x64
 WORKDIR /tmp/bun
 RUN apt-get update \
     && apt-get install -y --no-install-recommends npm \
-    && rm -rf /var/lib/apt/lists/*
-RUN npm pack --silent "@oven/bun-linux-${BUN_ARCH}@${BUN_VERSION}" \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
+RUN npm config set cafile /etc/ssl/certs/ca-certificates.crt \
+    && npm pack --silent "@oven/bun-linux-${BUN_ARCH}@${BUN_VERSION}" \
     && tar xzf "oven-bun-linux-${BUN_ARCH}-${BUN_VERSION}.tgz" \
     && install -m 0755 package/bin/bun /usr/local/bin/bun \
     && /usr/local/bin/bun --version
@@ -52,8 +71,8 @@ RUN npm pack --silent "@oven/bun-linux-${BUN_ARCH}@${BUN_VERSION}" \
 FROM base AS build
 ARG UV_VERSION=0.13.9
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends python3-venv unzip \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get install -y --no-install-recommends python3-venv \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
 RUN python3 -m venv /opt/uv \
     && /opt/uv/bin/pip install --no-cache-dir --disable-pip-version-check "uv==${UV_VERSION}" \
     && ln -s /opt/uv/bin/uv /usr/local/bin/uv
@@ -142,7 +161,7 @@ ENV PATH=/app/.venv/bin:$PATH \
     REFLEX_BACKEND_PORT=8000 \
     GRANIAN_WORKERS=2 \
     LOG_JSON=true
-USER app
+USER 10001:10001
 EXPOSE 8000
 # Granian (started by `reflex run`) drains on SIGTERM; tini forwards it and reaps children.
 # Give containers a stop grace period longer than the drain (compose: stop_grace_period).
@@ -161,7 +180,7 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
 CMD ["python", "-m", "logistics_ai", "worker"]
 
 # --------------------------------------------------------------------------------------------
-FROM base AS proxy
+FROM os AS proxy
 ARG VERSION=dev
 ARG VCS_REF=unknown
 LABEL org.opencontainers.image.title="logistics-ai-proxy" \
@@ -171,7 +190,7 @@ LABEL org.opencontainers.image.title="logistics-ai-proxy" \
       org.opencontainers.image.revision="${VCS_REF}"
 RUN apt-get update \
     && apt-get install -y --no-install-recommends nginx gettext-base \
-    && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled /etc/nginx/conf.d/* \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled /etc/nginx/conf.d/* \
     && mkdir -p /srv/frontend /run/nginx-dynamic
 COPY deploy/nginx/templates /etc/nginx/templates
 COPY deploy/nginx/nginx-render /usr/local/bin/nginx-render

@@ -74,3 +74,5 @@ test-e2e: install
 
 clean:
 	rm -rf .web .venv .tools data
+
+include deploy/deploy.mk

@@ -19,16 +19,27 @@ wait_until() {
   done
 }
 
-# start_dockerd DIR: start dockerd with all state under DIR; exports DOCKER_HOST.
+# start_dockerd DIR [DATA_ROOT]: start dockerd with its sockets and state under DIR (images and
+# layers under DATA_ROOT, default DIR/root); exports DOCKER_HOST.
 start_dockerd() {
-  local dir=$1
-  mkdir -p "$dir/root" "$dir/exec"
-  dockerd --data-root "$dir/root" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
+  local dir=$1 data_root=${2:-$1/root}
+  mkdir -p "$dir/exec" "$data_root"
+  dockerd --data-root "$data_root" --exec-root "$dir/exec" --pidfile "$dir/dockerd.pid" \
     -H "unix://$dir/docker.sock" --bridge=none --iptables=false --ip6tables=false \
     --ip-masq=false --default-ulimit nofile=20000:20000 >"$dir/dockerd.log" 2>&1 &
   DOCKERD_PID=$!
   export DOCKER_HOST="unix://$dir/docker.sock"
   wait_until 30 "dockerd" "$DOCKER_CLI" info || { tail -20 "$dir/dockerd.log" >&2; return 1; }
+}
+
+# remove_project NAME: delete the containers and volumes of a compose project (no compose file
+# needed, so it also cleans up after a run that was killed).
+remove_project() {
+  local -a ids
+  mapfile -t ids < <("$DOCKER_CLI" ps -aq --filter "label=com.docker.compose.project=$1")
+  ((${#ids[@]} == 0)) || "$DOCKER_CLI" rm -f "${ids[@]}" >/dev/null
+  mapfile -t ids < <("$DOCKER_CLI" volume ls -q --filter "label=com.docker.compose.project=$1")
+  ((${#ids[@]} == 0)) || "$DOCKER_CLI" volume rm -f "${ids[@]}" >/dev/null
 }
 
 stop_dockerd() {
@@ -46,7 +57,7 @@ stop_dockerd() {
 import_base_image() {
   local name=$1 cache=$2 work=$3
   local tarball
-  tarball="$cache/bookworm-minbase-$(date +%Y%m%d).tar"
+  tarball="$cache/bookworm-minbase-v2-$(date +%Y%m%d).tar"
   mkdir -p "$cache"
   if [ ! -s "$tarball" ]; then
     log "debootstrap bookworm minbase (no cached rootfs for today)"
@@ -68,14 +79,18 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
-    # Like the official slim image: no recommends, no docs, an empty apt cache.
-    printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n' \
-      >"$rootfs/etc/apt/apt.conf.d/99no-recommends"
+    # Like the official slim image: apt deletes downloaded packages, no docs, an empty cache.
+    cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<'APTCLEAN'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APTCLEAN
     rm -rf "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
       "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/*
     tar -C "$rootfs" -cf "$tarball.part" . && mv "$tarball.part" "$tarball"
     rm -rf "$rootfs"
-    find "$cache" -name 'bookworm-minbase-*.tar' ! -name "$(basename "$tarball")" -delete
+    find "$cache" -maxdepth 1 -name 'bookworm-minbase-*.tar' ! -name "$(basename "$tarball")" -delete
   else
     log "using cached rootfs $tarball"
   fi

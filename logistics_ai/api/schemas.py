@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from logistics_ai.models import Role
+from logistics_ai.services.validation import Clean, text
 
-Secret = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=256), Clean]
 
 
 class Out(BaseModel):
@@ -28,13 +29,13 @@ class ErrorEnvelope(BaseModel):
 
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+    email: text(254, min_length=3)
     password: Secret
 
 
 class RefreshIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    refresh_token: Annotated[str, StringConstraints(min_length=10, max_length=200)]
+    refresh_token: Annotated[str, StringConstraints(min_length=10, max_length=200), Clean]
 
 
 class TokenOut(BaseModel):
@@ -46,7 +47,7 @@ class TokenOut(BaseModel):
 
 class AcceptInvitationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    token: Annotated[str, StringConstraints(min_length=10, max_length=200)]
+    token: Annotated[str, StringConstraints(min_length=10, max_length=200), Clean]
     password: Secret
 
 
@@ -128,7 +129,7 @@ class ShipmentPageOut(BaseModel):
 
 class CancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    reason: text(300) | None = None
 
 
 class AssignIn(BaseModel):
@@ -139,7 +140,7 @@ class AssignIn(BaseModel):
 class StopEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     event: Literal["arrived", "picked_up", "delivered", "failed"]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    reason: text(300) | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
@@ -223,6 +224,4 @@ class RegisterIn(BaseModel):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
     ]
     password: Secret
-    company_name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None
-    ) = None
+    company_name: text(120) | None = None

@@ -273,7 +273,7 @@ def run_city(path: Path, budget_s: float, seed: int, raw: bool, inserts: int) ->
     stats = plan.solution.stats
     first_in_search = None
     if "first_feasible_s" in stats:
-        first_in_search = stats.get("prepare_s", 0.0) + stats["first_feasible_s"]
+        first_in_search = stats.get("backend_start_s", 0.0) + stats["first_feasible_s"]
 
     raw_km = raw_s = None
     if raw:

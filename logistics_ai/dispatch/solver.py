@@ -107,12 +107,12 @@ def solve(
     matrix = matrix if matrix is not None else resolve_problem(problem)
     matrix_s = time.perf_counter() - started
     prepared = prepare(problem, matrix)
-    prepare_s = time.perf_counter() - started
+    backend_start_s = time.perf_counter() - started  # matrix + pre-checks
     result = solver.route(prepared, initial)
     solution = build_solution(prepared, result.routes)
     solution.runtime_s = time.perf_counter() - started
     solution.solver = solver.name
-    solution.stats = {"matrix_s": matrix_s, "prepare_s": prepare_s, **result.stats}
+    solution.stats = {"matrix_s": matrix_s, "backend_start_s": backend_start_s, **result.stats}
     return solution
 
 
@@ -122,10 +122,11 @@ def build_solution(prepared: Prepared, routes: Assignment) -> Solution:
     visits = problem.visits()
     order_of_visit = {v.id: o for o in prepared.orders for v in o.visits}
     served: set[str] = set()
+    taken: set[str] = set()
     out = []
     for state in prepared.vehicles:
-        tail = [visits[vid] for vid in routes.get(state.id, [])]
-        tail = _drop_forbidden(state, tail, order_of_visit)
+        tail = [visits[vid] for vid in routes.get(state.id, []) if vid in visits]
+        tail = _drop_invalid(state, tail, order_of_visit, taken)
         served.update(order_of_visit[v.id].id for v in tail)
         if not tail and not state.prefix:
             continue
@@ -148,14 +149,35 @@ def build_solution(prepared: Prepared, routes: Assignment) -> Solution:
     return Solution(routes=out, unassigned=unassigned)
 
 
-def _drop_forbidden(
-    state: VehicleState, tail: list[Visit], order_of_visit: dict[str, Order]
+def _drop_invalid(
+    state: VehicleState,
+    tail: list[Visit],
+    order_of_visit: dict[str, Order],
+    taken: set[str],
 ) -> list[Visit]:
-    """Safety net: a backend must never put an order on a vehicle it is not allowed on."""
-    bad = {order_of_visit[v.id].id for v in tail if state.id not in order_of_visit[v.id].allowed}
+    """Safety net for any backend: drop stops that are not open orders or already on
+    another route, orders put on a vehicle without the skill, and shipments split or
+    reversed. Logged, because a correct backend never triggers it."""
+    position: dict[str, int] = {}
+    bad: set[str] = set()
+    for i, v in enumerate(tail):
+        order = order_of_visit.get(v.id)
+        if order is None or v.id in position or v.id in taken:
+            bad.add(v.id if order is None else order.id)
+            continue
+        position[v.id] = i
+        if state.id not in order.allowed:
+            bad.add(order.id)
+    for vid in position:
+        order = order_of_visit[vid]
+        where = [position.get(v.id, -1) for v in order.visits]
+        if -1 in where or where != sorted(where):
+            bad.add(order.id)
     if bad:
-        log.error("backend put %s on vehicle %s without the skill; dropped", bad, state.id)
-    return [v for v in tail if order_of_visit[v.id].id not in bad]
+        log.error("backend returned invalid stops %s for %s; dropped", sorted(bad), state.id)
+    kept = [v for v in tail if v.id in position and order_of_visit[v.id].id not in bad]
+    taken.update(v.id for v in kept)
+    return kept
 
 
 # -- PyVRP backend ----------------------------------------------------------------------------
@@ -265,7 +287,7 @@ class PyVRPSolver:
             stats["phase"] = 2.0
         if callbacks.first_feasible_s is not None:
             stats["first_feasible_s"] = callbacks.first_feasible_s
-        return BackendResult(translate(final_model, best), stats)
+        return BackendResult(translate(final_model, best, initial), stats)
 
     def _run(
         self,
@@ -633,18 +655,19 @@ def _order_rows(prepared: Prepared) -> set[int]:
     return {prepared.matrix.row(v.location) for o in prepared.orders for v in o.visits}
 
 
-def translate(model: PyVRPModel, best: PySolution) -> Assignment:
-    """PyVRP routes -> vehicle id -> visit ids. Infeasible routes are not used."""
-    used: dict[int, int] = defaultdict(int)
-    out: Assignment = {}
+def translate(model: PyVRPModel, best: PySolution, initial: Assignment | None = None) -> Assignment:
+    """PyVRP routes -> vehicle id -> visit ids. Infeasible routes are not used.
+
+    PyVRP only knows vehicle *types*; identical vehicles share one. Routes are
+    handed back to the vehicle of that type whose previous route (``initial``) they
+    overlap most, so a re-optimisation does not swap drivers' routes around.
+    """
+    by_type: dict[int, list[list[str]]] = defaultdict(list)
     for route in best.routes():
-        vtype = route.vehicle_type()
-        vehicle_id = model.type_vehicles[vtype][used[vtype]]
-        used[vtype] += 1
         if not route.is_feasible():
             # Only possible when the budget ran out before any feasible solution was
             # found; its orders are then reported as not routed.
-            log.warning("PyVRP returned an infeasible route for %s; dropped", vehicle_id)
+            log.warning("PyVRP returned an infeasible route; its stops are not routed")
             continue
         ids: list[str] = []
         for act in route:  # 0.14: iterating a route yields activities, depots included
@@ -659,7 +682,28 @@ def translate(model: PyVRPModel, best: PySolution) -> Assignment:
             elif act.is_delivery():
                 ids.append(model.shipments[act.idx][1])
         if ids:
-            out[vehicle_id] = ids
+            by_type[route.vehicle_type()].append(ids)
+    out: Assignment = {}
+    for vtype, routes in by_type.items():
+        vehicles = list(model.type_vehicles[vtype])
+        previous = {v: set((initial or {}).get(v, ())) for v in vehicles}
+        pairs = sorted(
+            (
+                (-len(previous[v] & set(ids)), r, v)
+                for r, ids in enumerate(routes)
+                for v in vehicles
+                if previous[v] & set(ids)
+            ),
+        )
+        done: set[int] = set()
+        for _, r, v in pairs:
+            if r not in done and v not in out:
+                out[v] = routes[r]
+                done.add(r)
+        free = [v for v in vehicles if v not in out]
+        for r, ids in enumerate(routes):
+            if r not in done:
+                out[free.pop(0)] = ids
     return out
 
 

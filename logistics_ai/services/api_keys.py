@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from logistics_ai.models import ApiKey, User, utcnow
@@ -15,7 +14,7 @@ from logistics_ai.security.policy import SCOPES, Action, require
 from logistics_ai.services import audit, users
 from logistics_ai.services.actors import Actor
 from logistics_ai.services.errors import AuthenticationFailed, NotFound
-from logistics_ai.services.validation import fail, parse
+from logistics_ai.services.validation import Id, fail, parse, text
 
 # Update last_used_at at most this often, so a busy key doesn't write on every request.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -24,9 +23,9 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)
 class NewApiKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    name: text(80, min_length=1)
     scopes: list[str] = Field(min_length=1, max_length=len(SCOPES))
-    owner_user_id: int | None = Field(default=None, description="Defaults to the creating admin.")
+    owner_user_id: Id | None = Field(default=None, description="Defaults to the creating admin.")
     expires_in_days: int | None = Field(default=90, ge=1, le=730)
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -13,9 +12,9 @@ from logistics_ai.models import AuditEvent
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import clock
 from logistics_ai.services.actors import Actor
-from logistics_ai.services.validation import parse
+from logistics_ai.services.validation import parse, text
 
-Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
+Short = text(64)
 
 
 class AuditFilter(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,7 +32,7 @@ from logistics_ai.services import audit, clock
 from logistics_ai.services.actors import Actor
 from logistics_ai.services.errors import Conflict, NotFound, PermissionDenied
 from logistics_ai.services.shipment_status import transition
-from logistics_ai.services.validation import fail, parse
+from logistics_ai.services.validation import Moment, fail, parse
 
 StopEvent = Literal["arrived", "picked_up", "delivered", "failed"]
 DRIVERS_CHANNEL = "drivers"
@@ -259,7 +259,7 @@ class PingIn(BaseModel):
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    recorded_at: datetime | None = None
+    recorded_at: Moment | None = None
     accuracy_m: float | None = Field(default=None, ge=0, le=100_000)
     speed_mps: float | None = Field(default=None, ge=0, le=100)
     heading_deg: float | None = Field(default=None, ge=0, lt=360)

@@ -20,11 +20,11 @@ from logistics_ai.services.errors import NotFound, PermissionDenied
 from logistics_ai.services.pricing import quote_cents
 from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL, transition
 from logistics_ai.services.tracking_codes import new_tracking_code
-from logistics_ai.services.validation import fail, parse
+from logistics_ai.services.validation import Id, Moment, fail, parse, text
 from logistics_ai.settings import get_settings
 
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=300)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Address = text(300, min_length=5)
+Name = text(120, min_length=1)
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-]{7,20}$")]
 Skill = Literal["refrigerated", "liftgate", "fragile", "oversize"]
 
@@ -42,21 +42,21 @@ class ShipmentCreate(BaseModel):
     pickup_address: Address
     pickup_lat: float = Field(ge=-90, le=90)
     pickup_lon: float = Field(ge=-180, le=180)
-    pickup_window_start: datetime
-    pickup_window_end: datetime
+    pickup_window_start: Moment
+    pickup_window_end: Moment
     pickup_contact: Name | None = None
     dropoff_address: Address
     dropoff_lat: float = Field(ge=-90, le=90)
     dropoff_lon: float = Field(ge=-180, le=180)
-    dropoff_window_start: datetime
-    dropoff_window_end: datetime
+    dropoff_window_start: Moment
+    dropoff_window_end: Moment
     recipient_name: Name
     recipient_phone: Phone | None = None
     weight_kg: float = Field(gt=0, le=MAX_WEIGHT_KG)
     volume_m3: float = Field(gt=0, le=MAX_VOLUME_M3)
     required_skills: list[Skill] = Field(default_factory=list, max_length=4)
-    notes: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
-    customer_id: int | None = Field(
+    notes: text(500) | None = None
+    customer_id: Id | None = Field(
         default=None, description="Staff only: book on behalf of this customer."
     )
 
@@ -67,8 +67,8 @@ class ShipmentFilter(BaseModel):
     status: ShipmentStatus | None = None
     date_from: date | None = None
     date_to: date | None = None
-    search: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    driver_id: int | None = None
+    search: text(100) | None = None
+    driver_id: Id | None = None
     unassigned_only: bool = False
     page: int = Field(default=1, ge=1, le=100_000)
     page_size: int = Field(default=25, ge=1, le=MAX_PAGE_SIZE)

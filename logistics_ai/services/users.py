@@ -24,7 +24,7 @@ from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit
 from logistics_ai.services.actors import SYSTEM, Actor
 from logistics_ai.services.errors import AuthenticationFailed, Conflict, NotFound
-from logistics_ai.services.validation import fail, parse
+from logistics_ai.services.validation import Clean, fail, parse, text
 from logistics_ai.settings import get_settings
 
 # A hash of a random password, verified when the email is unknown so both paths cost the same.
@@ -38,9 +38,9 @@ class NewUser(BaseModel):
     full_name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
     ]
-    password: Annotated[str, StringConstraints(max_length=256)]
+    password: Annotated[str, StringConstraints(max_length=256), Clean]
     role: Role = Role.customer
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    phone: text(32) | None = None
 
 
 def normalize_email(email: str) -> str:
@@ -169,10 +169,8 @@ class Registration(BaseModel):
     full_name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
     ]
-    password: Annotated[str, StringConstraints(max_length=256)]
-    company_name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None
-    ) = None
+    password: Annotated[str, StringConstraints(max_length=256), Clean]
+    company_name: text(120) | None = None
 
 
 class Invite(BaseModel):

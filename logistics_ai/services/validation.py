@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationError
 
 from logistics_ai.services.errors import ValidationFailed
 
@@ -32,3 +33,34 @@ def parse(model: type[ModelT], data: Any) -> ModelT:
 def fail(fields: dict[str, str]) -> ValidationFailed:
     summary = "; ".join(f"{field}: {msg}" for field, msg in fields.items())
     return ValidationFailed(f"Please fix: {summary}", details={"fields": fields})
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refusing it here turns a 500 into a clear 422.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _plausible_moment(value: datetime) -> datetime:
+    if not (MIN_YEAR <= value.year <= MAX_YEAR):
+        raise ValueError(f"must be between the years {MIN_YEAR} and {MAX_YEAR}")
+    return value
+
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MAX_ID = 2**31 - 1  # the id columns are 32-bit integers
+
+Clean = AfterValidator(_no_nul)
+Text = Annotated[str, Clean]
+Moment = Annotated[datetime, AfterValidator(_plausible_moment)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def text(max_length: int, *, min_length: int = 0) -> Any:
+    """A stripped, length-bounded string without NUL characters, for Pydantic fields."""
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
+        Clean,
+    ]

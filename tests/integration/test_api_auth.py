@@ -22,9 +22,17 @@ ME = "/api/v1/me"
 
 def _claims(world: World) -> dict:
     now = utcnow()
-    return {"iss": tokens.ISSUER, "aud": tokens.API_AUDIENCE, "sub": str(world.alice.user_id),
-            "role": "customer", "sid": "x", "iat": now, "nbf": now,
-            "exp": now + timedelta(minutes=5), "jti": "j1"}
+    return {
+        "iss": tokens.ISSUER,
+        "aud": tokens.API_AUDIENCE,
+        "sub": str(world.alice.user_id),
+        "role": "customer",
+        "sid": "x",
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(minutes=5),
+        "jti": "j1",
+    }
 
 
 def test_login_me_refresh_logout(world: World) -> None:
@@ -47,7 +55,9 @@ def test_login_me_refresh_logout(world: World) -> None:
 def test_refresh_reuse_revokes_the_family(world: World, session: Session) -> None:
     http = client()
     first = login(http, "alice@test.example.com")
-    second = http.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}).json()
+    second = http.post(
+        "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    ).json()
     stolen = http.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert stolen.status_code == 401
     assert "already used" in stolen.json()["error"]["message"]
@@ -78,18 +88,32 @@ def test_forged_tokens_are_rejected(world: World) -> None:
     now = int(time.time())
     attacks = {
         "alg none": unsigned(good_claims),
-        "wrong key": jwt.encode(good_claims, "k" * 64, algorithm="HS256",
-                                headers={"kid": tokens.active_kid()}),
+        "wrong key": jwt.encode(
+            good_claims, "k" * 64, algorithm="HS256", headers={"kid": tokens.active_kid()}
+        ),
         # The right key under another algorithm: the server pins HS256 and ignores `alg`.
-        "other algorithm": jwt.encode(good_claims, key, algorithm="HS512",
-                                      headers={"kid": tokens.active_kid()}),
+        "other algorithm": jwt.encode(
+            good_claims, key, algorithm="HS512", headers={"kid": tokens.active_kid()}
+        ),
         "unknown kid": jwt.encode(good_claims, key, algorithm="HS256", headers={"kid": "zz"}),
-        "expired": jwt.encode({**good_claims, "exp": now - 60, "iat": now - 120},
-                              key, algorithm="HS256", headers={"kid": tokens.active_kid()}),
-        "not yet valid": jwt.encode({**good_claims, "nbf": now + 600}, key, algorithm="HS256",
-                                    headers={"kid": tokens.active_kid()}),
-        "wrong audience": jwt.encode({**good_claims, "aud": tokens.WEB_AUDIENCE}, key,
-                                     algorithm="HS256", headers={"kid": tokens.active_kid()}),
+        "expired": jwt.encode(
+            {**good_claims, "exp": now - 60, "iat": now - 120},
+            key,
+            algorithm="HS256",
+            headers={"kid": tokens.active_kid()},
+        ),
+        "not yet valid": jwt.encode(
+            {**good_claims, "nbf": now + 600},
+            key,
+            algorithm="HS256",
+            headers={"kid": tokens.active_kid()},
+        ),
+        "wrong audience": jwt.encode(
+            {**good_claims, "aud": tokens.WEB_AUDIENCE},
+            key,
+            algorithm="HS256",
+            headers={"kid": tokens.active_kid()},
+        ),
         "tampered role": tampered_role(),
         "garbage": "not.a.jwt",
     }
@@ -105,8 +129,9 @@ def test_rs256_token_signed_with_any_key_is_refused(world: World) -> None:
 
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     http = client()
-    claims = jwt.decode(login(http, "alice@test.example.com")["access_token"],
-                        options={"verify_signature": False})
+    claims = jwt.decode(
+        login(http, "alice@test.example.com")["access_token"], options={"verify_signature": False}
+    )
     forged = jwt.encode(claims, private, algorithm="RS256", headers={"kid": tokens.active_kid()})
     assert http.get(ME, headers=bearer(forged)).status_code == 401
 
@@ -142,29 +167,36 @@ def test_sessions_can_be_listed_and_revoked(world: World) -> None:
     listed = http.get("/api/v1/me/sessions", headers=bearer(laptop["access_token"])).json()
     assert len(listed) == 2 and sum(s["current"] for s in listed) == 1
     other = next(s for s in listed if not s["current"])
-    assert http.delete(f"/api/v1/me/sessions/{other['session_id']}",
-                       headers=bearer(laptop["access_token"])).status_code == 204
+    assert (
+        http.delete(
+            f"/api/v1/me/sessions/{other['session_id']}", headers=bearer(laptop["access_token"])
+        ).status_code
+        == 204
+    )
     assert http.get(ME, headers=bearer(phone["access_token"])).status_code == 401
     assert http.get(ME, headers=bearer(laptop["access_token"])).status_code == 200
     bob = login(http, "bob@test.example.com")
     # Another user's session id answers 404: it is none of bob's business that it exists.
     sid = listed[0]["session_id"]
-    assert http.delete(f"/api/v1/me/sessions/{sid}",
-                       headers=bearer(bob["access_token"])).status_code == 404
+    assert (
+        http.delete(f"/api/v1/me/sessions/{sid}", headers=bearer(bob["access_token"])).status_code
+        == 404
+    )
 
 
 def test_brute_force_is_rate_limited_then_lifted(world: World) -> None:
-    with app_config.configured(rate_limit_auth_per_account="3",
-                               rate_limit_auth_window_seconds="2"):
+    with app_config.configured(rate_limit_auth_per_account="3", rate_limit_auth_window_seconds="2"):
         http = client()
         codes = [
-            http.post("/api/v1/auth/token",
-                      json={"email": "bob@test.example.com", "password": "guess"}).status_code
+            http.post(
+                "/api/v1/auth/token", json={"email": "bob@test.example.com", "password": "guess"}
+            ).status_code
             for _ in range(4)
         ]
         assert codes == [401, 401, 401, 429]
-        blocked = http.post("/api/v1/auth/token",
-                            json={"email": "bob@test.example.com", "password": PASSWORD})
+        blocked = http.post(
+            "/api/v1/auth/token", json={"email": "bob@test.example.com", "password": PASSWORD}
+        )
         assert blocked.status_code == 429
         assert 1 <= int(blocked.headers["Retry-After"]) <= 2
         time.sleep(2.2)
@@ -175,8 +207,9 @@ def test_per_ip_limit_covers_many_accounts(world: World) -> None:
     with app_config.configured(rate_limit_auth_per_ip="5", rate_limit_auth_window_seconds="30"):
         http = client()
         codes = [
-            http.post("/api/v1/auth/token",
-                      json={"email": f"user{i}@test.example.com", "password": "x"}).status_code
+            http.post(
+                "/api/v1/auth/token", json={"email": f"user{i}@test.example.com", "password": "x"}
+            ).status_code
             for i in range(6)
         ]
     assert codes == [401] * 5 + [429]
@@ -184,8 +217,10 @@ def test_per_ip_limit_covers_many_accounts(world: World) -> None:
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"email": "new@test.example.com", "full_name": "N", "password": "short"}, "password"),
-     ({"email": "not-an-email", "full_name": "N", "password": "long-enough-pass"}, "email")],
+    [
+        ({"email": "new@test.example.com", "full_name": "N", "password": "short"}, "password"),
+        ({"email": "not-an-email", "full_name": "N", "password": "long-enough-pass"}, "email"),
+    ],
 )
 def test_registration_validates(world: World, body: dict, field: str) -> None:
     response = client().post("/api/v1/auth/register", json=body)
@@ -195,24 +230,36 @@ def test_registration_validates(world: World, body: dict, field: str) -> None:
 
 def test_customer_self_registration_and_invited_staff(world: World) -> None:
     http = client()
-    created = http.post("/api/v1/auth/register", json={
-        "email": "new@test.example.com", "full_name": "New Customer",
-        "password": "a-good-long-password"})
+    created = http.post(
+        "/api/v1/auth/register",
+        json={
+            "email": "new@test.example.com",
+            "full_name": "New Customer",
+            "password": "a-good-long-password",
+        },
+    )
     assert created.status_code == 201 and created.json()["role"] == "customer"
     assert login(http, "new@test.example.com", "a-good-long-password")
 
     admin = bearer(login(http, "admin@test.example.com")["access_token"])
-    invited = http.post("/api/v1/users/invitations", headers=admin, json={
-        "email": "newdriver@test.example.com", "full_name": "Nia Driver", "role": "driver"})
+    invited = http.post(
+        "/api/v1/users/invitations",
+        headers=admin,
+        json={"email": "newdriver@test.example.com", "full_name": "Nia Driver", "role": "driver"},
+    )
     assert invited.status_code == 201
     token = invited.json()["invitation_token"]
-    failed = http.post("/api/v1/auth/token", json={"email": "newdriver@test.example.com",
-                                                   "password": "anything-at-all"})
+    failed = http.post(
+        "/api/v1/auth/token",
+        json={"email": "newdriver@test.example.com", "password": "anything-at-all"},
+    )
     assert failed.status_code == 401  # cannot log in before accepting
-    accepted = http.post("/api/v1/auth/invitations/accept",
-                         json={"token": token, "password": "drive-safe-2026"})
+    accepted = http.post(
+        "/api/v1/auth/invitations/accept", json={"token": token, "password": "drive-safe-2026"}
+    )
     assert accepted.status_code == 200 and accepted.json()["is_active"] is True
     assert login(http, "newdriver@test.example.com", "drive-safe-2026")
-    reused = http.post("/api/v1/auth/invitations/accept",
-                       json={"token": token, "password": "drive-safe-2027"})
+    reused = http.post(
+        "/api/v1/auth/invitations/accept", json={"token": token, "password": "drive-safe-2027"}
+    )
     assert reused.status_code == 404

@@ -19,9 +19,15 @@ def _admin(http) -> dict[str, str]:  # type: ignore[no-untyped-def]
 def test_key_lifecycle(world: World, session: Session) -> None:
     http = client()
     admin = _admin(http)
-    created = http.post("/api/v1/api-keys", headers=admin, json={
-        "name": "Casey's shop", "scopes": ["shipments:read", "shipments:write"],
-        "owner_user_id": world.alice.user_id})
+    created = http.post(
+        "/api/v1/api-keys",
+        headers=admin,
+        json={
+            "name": "Casey's shop",
+            "scopes": ["shipments:read", "shipments:write"],
+            "owner_user_id": world.alice.user_id,
+        },
+    )
     assert created.status_code == 201
     key = created.json()["key"]
     stored = session.exec(select(ApiKey)).one()
@@ -47,22 +53,25 @@ def test_key_lifecycle(world: World, session: Session) -> None:
 def test_scopes_narrow_the_owner_role(world: World) -> None:
     http = client()
     admin = _admin(http)
-    key = http.post("/api/v1/api-keys", headers=admin, json={
-        "name": "read only", "scopes": ["shipments:read"]}).json()["key"]
+    key = http.post(
+        "/api/v1/api-keys", headers=admin, json={"name": "read only", "scopes": ["shipments:read"]}
+    ).json()["key"]
     assert http.get("/api/v1/shipments", headers={"X-API-Key": key}).status_code == 200
     # The owner is an admin, but the key may only read shipments.
     assert http.get("/api/v1/users", headers={"X-API-Key": key}).status_code == 403
     assert http.post("/api/v1/shipments/1/cancel", headers={"X-API-Key": key}).status_code == 403
-    bad_scope = http.post("/api/v1/api-keys", headers=admin, json={
-        "name": "x", "scopes": ["everything"]})
+    bad_scope = http.post(
+        "/api/v1/api-keys", headers=admin, json={"name": "x", "scopes": ["everything"]}
+    )
     assert bad_scope.status_code == 422
 
 
 def test_expired_and_malformed_keys(world: World) -> None:
     http = client()
     admin = _admin(http)
-    body = http.post("/api/v1/api-keys", headers=admin, json={
-        "name": "old", "scopes": ["shipments:read"]}).json()
+    body = http.post(
+        "/api/v1/api-keys", headers=admin, json={"name": "old", "scopes": ["shipments:read"]}
+    ).json()
     with session_scope() as s:
         stored = s.get(ApiKey, body["id"])
         stored.expires_at = utcnow() - timedelta(seconds=1)  # type: ignore[union-attr]
@@ -77,15 +86,19 @@ def test_admin_changes_roles_and_deactivates(world: World, session: Session) -> 
     http = client()
     admin = _admin(http)
     erin = login(http, "erin@test.example.com")
-    promoted = http.patch(f"/api/v1/users/{world.erin.user_id}", headers=admin,
-                          json={"role": "dispatcher"})
+    promoted = http.patch(
+        f"/api/v1/users/{world.erin.user_id}", headers=admin, json={"role": "dispatcher"}
+    )
     assert promoted.status_code == 200, promoted.text
     assert promoted.json()["role"] == "dispatcher"
-    off = http.patch(f"/api/v1/users/{world.erin.user_id}", headers=admin, json={"is_active": False})
+    off = http.patch(
+        f"/api/v1/users/{world.erin.user_id}", headers=admin, json={"is_active": False}
+    )
     assert off.json()["is_active"] is False
     assert http.get("/api/v1/me", headers=bearer(erin["access_token"])).status_code == 401
-    myself = http.patch(f"/api/v1/users/{world.admin.user_id}", headers=admin,
-                        json={"role": "customer"})
+    myself = http.patch(
+        f"/api/v1/users/{world.admin.user_id}", headers=admin, json={"role": "customer"}
+    )
     assert myself.status_code == 409
     audit = http.get("/api/v1/audit-events", headers=admin, params={"action": "user."}).json()
     assert {"user.role_changed", "user.deactivated"} <= {e["action"] for e in audit["items"]}

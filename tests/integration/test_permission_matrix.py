@@ -61,24 +61,62 @@ ENDPOINTS = [
     Endpoint("GET", lambda r: "/api/v1/me", None, 200),
     Endpoint("GET", lambda r: "/api/v1/me/sessions", Action.session_manage, 200),
     Endpoint("GET", lambda r: "/api/v1/shipments", Action.shipment_read, 200),
-    Endpoint("GET", lambda r: f"/api/v1/shipments/{r.shipment_id}", Action.shipment_read, 200,
-             record_bound=True),
-    Endpoint("POST", lambda r: "/api/v1/shipments", Action.shipment_create, 201,
-             body=lambda r, w: _json(booking(customer_id=w.alice.customer_id))),
-    Endpoint("POST", lambda r: f"/api/v1/shipments/{r.shipment_id}/cancel",
-             Action.shipment_cancel, 200, body=lambda r, w: {"reason": "test"},
-             record_bound=True, fresh=True),
-    Endpoint("POST", lambda r: f"/api/v1/shipments/{r.shipment_id}/assign",
-             Action.shipment_assign, 200, body=lambda r, w: {"driver_id": w.erin.driver_id},
-             fresh=True),
-    Endpoint("POST", lambda r: f"/api/v1/stops/{r.pickup_stop_id}/events", Action.stop_update,
-             200, body=lambda r, w: {"event": "arrived"}, record_bound=True, fresh=True),
+    Endpoint(
+        "GET",
+        lambda r: f"/api/v1/shipments/{r.shipment_id}",
+        Action.shipment_read,
+        200,
+        record_bound=True,
+    ),
+    Endpoint(
+        "POST",
+        lambda r: "/api/v1/shipments",
+        Action.shipment_create,
+        201,
+        body=lambda r, w: _json(booking(customer_id=w.alice.customer_id)),
+    ),
+    Endpoint(
+        "POST",
+        lambda r: f"/api/v1/shipments/{r.shipment_id}/cancel",
+        Action.shipment_cancel,
+        200,
+        body=lambda r, w: {"reason": "test"},
+        record_bound=True,
+        fresh=True,
+    ),
+    Endpoint(
+        "POST",
+        lambda r: f"/api/v1/shipments/{r.shipment_id}/assign",
+        Action.shipment_assign,
+        200,
+        body=lambda r, w: {"driver_id": w.erin.driver_id},
+        fresh=True,
+    ),
+    Endpoint(
+        "POST",
+        lambda r: f"/api/v1/stops/{r.pickup_stop_id}/events",
+        Action.stop_update,
+        200,
+        body=lambda r, w: {"event": "arrived"},
+        record_bound=True,
+        fresh=True,
+    ),
     Endpoint("GET", lambda r: "/api/v1/drivers/me/route", Action.route_read, 200),
-    Endpoint("POST", lambda r: "/api/v1/drivers/me/location", Action.driver_location_update, 200,
-             body=lambda r, w: {"pings": [{"lat": 41.9, "lon": -87.65}]}),
+    Endpoint(
+        "POST",
+        lambda r: "/api/v1/drivers/me/location",
+        Action.driver_location_update,
+        200,
+        body=lambda r, w: {"pings": [{"lat": 41.9, "lon": -87.65}]},
+    ),
     Endpoint("GET", lambda r: "/api/v1/api-keys", Action.api_key_manage, 200),
-    Endpoint("POST", lambda r: "/api/v1/api-keys", Action.api_key_manage, 201,
-             body=lambda r, w: {"name": "shop", "scopes": ["shipments:read"]}),
+    Endpoint(
+        "POST",
+        lambda r: "/api/v1/api-keys",
+        Action.api_key_manage,
+        201,
+        body=lambda r, w: {"name": "shop", "scopes": ["shipments:read"]},
+    ),
     Endpoint("GET", lambda r: "/api/v1/users", Action.user_manage, 200),
     Endpoint("GET", lambda r: "/api/v1/audit-events", Action.audit_read, 200),
 ]
@@ -102,17 +140,20 @@ def expected_status(endpoint: Endpoint, role: Role, owns: bool) -> int:
     return 404
 
 
-def _call(http: TestClient, endpoint: Endpoint, records: Records, world: World,
-          headers: dict[str, str]) -> int:
+def _call(
+    http: TestClient, endpoint: Endpoint, records: Records, world: World, headers: dict[str, str]
+) -> int:
     body = endpoint.body(records, world) if endpoint.body else None
-    return http.request(endpoint.method, endpoint.path(records), json=body,
-                        headers=headers).status_code
+    return http.request(
+        endpoint.method, endpoint.path(records), json=body, headers=headers
+    ).status_code
 
 
 def test_permission_matrix(world: World) -> None:
     http = client()
-    tokens = {name: bearer(login(http, email)["access_token"])
-              for name, (email, _, _) in SUBJECTS.items()}
+    tokens = {
+        name: bearer(login(http, email)["access_token"]) for name, (email, _, _) in SUBJECTS.items()
+    }
     shared = fresh_records(world)
     mismatches: list[str] = []
     cells = 0
@@ -123,8 +164,10 @@ def test_permission_matrix(world: World) -> None:
             want = expected_status(endpoint, role, owns)
             cells += 1
             if got != want:
-                mismatches.append(f"{endpoint.method} {endpoint.path(records)} as {name}: "
-                                  f"got {got}, policy says {want}")
+                mismatches.append(
+                    f"{endpoint.method} {endpoint.path(records)} as {name}: "
+                    f"got {got}, policy says {want}"
+                )
         anonymous = _call(http, endpoint, shared, world, {})
         cells += 1
         if anonymous != 401:

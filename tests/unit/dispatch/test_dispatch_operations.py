@@ -210,3 +210,52 @@ def test_eta_for_route_uses_plan_matrix(grid) -> None:
     assert len(etas) == len(route.stops)
     rest = eta_for_route(plan, route.vehicle_id, L(0), 0, served={first.job_id})
     assert [e.job_id for e in rest] == route.job_ids[1:]
+
+
+def test_reoptimize_without_search_returns_the_warm_start(grid) -> None:
+    plan = _base(grid, n=20, vehicles=4)
+    frozen = replace(plan.problem, max_iterations=0)
+    again = reoptimize(frozen, plan)
+    assert {r.vehicle_id: r.job_ids for r in again.solution.routes} == {
+        r.vehicle_id: r.job_ids for r in plan.solution.routes
+    }
+
+
+def test_reoptimize_mid_day_with_shipments_in_prefix(grid) -> None:
+    rng = np.random.default_rng(21)
+    pts = [(500.0, 500.0), *map(tuple, rng.uniform(0, 1000, size=(16, 2)))]
+    m = grid(pts)
+    shipments = [
+        Shipment(f"s{i}", Job(f"s{i}-p", L(i)), Job(f"s{i}-d", L(i + 8)), amount=(2,))
+        for i in range(1, 9)
+    ]
+    fleet = [Vehicle(f"v{k}", (5,), L(0), L(0), shift=TimeWindow(0, 20_000)) for k in range(2)]
+    problem = Problem([], fleet, shipments, matrix=m, max_iterations=300, seed=4)
+    plan = make_plan(problem)
+    _ok(plan)
+    route = max(plan.solution.routes, key=lambda r: len(r.stops))
+    # commit to the stops up to (and including) the first pickup whose dropoff comes later
+    ids = route.job_ids
+    cut = next(i for i, j in enumerate(ids) if j.endswith("-p")) + 1
+    prefix = tuple(ids[:cut])
+    carried = prefix[-1].removesuffix("-p") + "-d"
+    assert carried not in prefix
+    vehicles = [replace(v, fixed_prefix=prefix) if v.id == route.vehicle_id else v for v in fleet]
+    new = reoptimize(replace(problem, vehicles=vehicles), plan)
+    _ok(new)
+    new_ids = new.solution.route_for(route.vehicle_id).job_ids
+    assert tuple(new_ids[:cut]) == prefix
+    assert carried in new_ids  # goods on board stay with that van
+    assert not new.solution.unassigned
+
+
+def test_insert_into_open_route(grid) -> None:
+    m = grid([(0.0, 0.0), (100.0, 0.0), (200.0, 0.0), (300.0, 0.0)])
+    jobs = [Job("a", L(1)), Job("b", L(2))]
+    van = Vehicle("v", (), L(0), end=None, shift=TimeWindow(0, 1000))
+    plan = make_plan(Problem(jobs, [van], matrix=m, max_iterations=50, seed=1))
+    assert plan.solution.routes[0].job_ids == ["a", "b"]
+    new = insert(plan, Job("c", L(3)))
+    _ok(new)
+    assert new.solution.routes[0].job_ids == ["a", "b", "c"]
+    assert new.solution.distance == 300  # no return leg on an open route

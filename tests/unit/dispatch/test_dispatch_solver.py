@@ -352,9 +352,38 @@ def test_max_duration_after_prefix_counts_waiting(grid) -> None:
     )
     sol = _solve(_fast(jobs, [vehicle], m))
     assert sol.route_for("v").job_ids == ["first", "easy"]
-    assert {u.id: u.reason for u in sol.unassigned} == {
-        "late": UnassignedReason.WINDOW_UNREACHABLE
-    }
+    assert {u.id: u.reason for u in sol.unassigned} == {"late": UnassignedReason.WINDOW_UNREACHABLE}
     # without the committed stop the van may leave later and not wait: it fits
     free = replace(vehicle, fixed_prefix=())
     assert not _solve(_fast(jobs[1:], [free], m)).unassigned
+
+
+class _SloppySolver:
+    """A broken backend: wrong skills, split/reversed shipments, duplicates."""
+
+    name = "sloppy"
+
+    def route(self, prepared: Prepared, initial: Assignment | None = None) -> BackendResult:
+        return BackendResult(
+            {
+                "plain": ["cold", "ok", "s1-p", "s2-d", "s2-p", "ghost"],
+                "fridge": ["ok", "s1-d"],
+            }
+        )
+
+
+def test_invalid_backend_output_is_dropped_not_trusted(grid) -> None:
+    m = grid(_points(6, seed=3))
+    jobs = [Job("ok", L(1)), Job("cold", L(2), skills=frozenset({"fridge"}))]
+    shipments = [
+        Shipment("s1", Job("s1-p", L(3)), Job("s1-d", L(4))),
+        Shipment("s2", Job("s2-p", L(5)), Job("s2-d", L(6))),
+    ]
+    vehicles = [
+        Vehicle("plain", (), L(0), L(0), shift=SHIFT),
+        Vehicle("fridge", (), L(0), L(0), shift=SHIFT, skills=frozenset({"fridge"})),
+    ]
+    sol = _solve(_fast(jobs, vehicles, m, shipments), solver=_SloppySolver())
+    assert sol.route_for("plain").job_ids == ["ok"]
+    assert sol.route_for("fridge") is None  # its "ok" was a duplicate, "s1-d" half a shipment
+    assert {u.id for u in sol.unassigned} == {"cold", "s1", "s2"}

@@ -1,0 +1,267 @@
+"""Locust user classes: customers, drivers and dispatchers.
+
+Weights and think times model a working day: most traffic is customers tracking deliveries,
+drivers post GPS batches every ~10 s, and a few dispatchers work the board. Paths follow the
+REST contract in DESIGN §4; tasks are marked with @endpoint so the gate skips the ones the target
+does not serve yet (see loadtests/endpoints.py). All classes use FastHttpUser.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import string
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from locust import FastHttpUser, between, constant_throughput, task
+
+from loadtests.endpoints import endpoint
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # tracking-code alphabet of the app
+DEPOT = (41.8837, -87.6476)  # demo city: Chicago West Loop
+PASSWORD = os.environ.get("LOADTEST_PASSWORD", "logistics-demo")
+
+
+def _known_tracking_codes() -> list[str]:
+    codes = os.environ.get("LOADTEST_TRACKING_CODES", "")
+    path = os.environ.get("LOADTEST_TRACKING_CODES_FILE")
+    if path and Path(path).exists():
+        codes += "," + Path(path).read_text().replace("\n", ",")
+    return [c.strip() for c in codes.split(",") if c.strip()]
+
+
+KNOWN_CODES = _known_tracking_codes()
+
+
+def tracking_code() -> str:
+    """A seeded code when given (LOADTEST_TRACKING_CODES[_FILE]), else a well-formed unknown one
+    (the API looks it up and answers its 404 envelope: the same database work)."""
+    if KNOWN_CODES and random.random() < 0.9:
+        return random.choice(KNOWN_CODES)
+    return "LA" + "".join(random.choice(ALPHABET) for _ in range(12))
+
+
+def _near(lat: float, lon: float, spread: float = 0.08) -> dict[str, float]:
+    return {
+        "lat": round(lat + random.uniform(-spread, spread), 6),
+        "lon": round(lon + random.uniform(-spread, spread), 6),
+    }
+
+
+class ApiUser(FastHttpUser):
+    """Shared plumbing: TLS (self-signed loopback stacks by default), login when needed."""
+
+    abstract = True
+    insecure = os.environ.get("LOADTEST_VERIFY_TLS", "0") != "1"
+    email = ""
+    token: str | None = None
+
+    def on_start(self) -> None:
+        if any(getattr(t, "needs_auth", False) for t in self.tasks):
+            self.login()
+
+    def login(self) -> None:
+        with self.client.post(
+            "/api/v1/auth/token",
+            json={"email": self.email, "password": PASSWORD},
+            name="POST /api/v1/auth/token",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 200 and response.json().get("access_token"):
+                self.token = response.json()["access_token"]
+                response.success()
+            else:
+                response.failure(f"login as {self.email} failed: {response.status_code}")
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def expect(self, response, *ok_statuses: int) -> None:  # type: ignore[no-untyped-def]
+        if response.status_code in ok_statuses:
+            response.success()
+        else:
+            response.failure(f"unexpected status {response.status_code}")
+
+
+class CustomerUser(ApiUser):
+    weight = 70
+    wait_time = between(3, 10)
+    email = os.environ.get("LOADTEST_CUSTOMER_EMAIL", "customer@example.com")
+
+    @task(6)
+    @endpoint("GET", "/api/v1/track/{tracking_code}")
+    def track(self) -> None:
+        with self.client.get(
+            f"/api/v1/track/{tracking_code()}",
+            name="GET /api/v1/track/[code]",
+            catch_response=True,
+        ) as response:
+            # 404 with the error envelope is the correct answer for an unknown code.
+            if response.status_code == 200 or (
+                response.status_code == 404 and "error" in (response.json() or {})
+            ):
+                response.success()
+            else:
+                response.failure(f"unexpected status {response.status_code}")
+
+    @task(2)
+    @endpoint("GET", "/track/{tracking_code}", page=True)
+    def track_page(self) -> None:
+        with self.client.get(
+            f"/track/{tracking_code()}", name="GET /track/[code] (page)", catch_response=True
+        ) as response:
+            self.expect(response, 200)
+
+    @task(3)
+    @endpoint("GET", "/api/v1/shipments", auth=True)
+    def list_shipments(self) -> None:
+        with self.client.get(
+            "/api/v1/shipments?page=1&page_size=20",
+            headers=self.auth,
+            name="GET /api/v1/shipments",
+            catch_response=True,
+        ) as response:
+            self.expect(response, 200)
+
+    @task(1)
+    @endpoint("POST", "/api/v1/shipments", auth=True)
+    def create_shipment(self) -> None:
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+        body = {
+            "pickup": {"address": "1 N Canal St, Chicago, IL", **_near(*DEPOT, 0.02)},
+            "dropoff": {"address": "Load test recipient, Chicago, IL", **_near(*DEPOT)},
+            "recipient_name": "Load Test " + "".join(random.choices(string.ascii_uppercase, k=4)),
+            "window_start": start.isoformat(),
+            "window_end": (start + timedelta(hours=3)).isoformat(),
+            "weight_kg": round(random.uniform(0.5, 30), 1),
+            "notes": "created by loadtests",
+        }
+        with self.client.post(
+            "/api/v1/shipments",
+            json=body,
+            headers=self.auth,
+            name="POST /api/v1/shipments",
+            catch_response=True,
+        ) as response:
+            self.expect(response, 200, 201)
+
+
+class DriverUser(ApiUser):
+    weight = 20
+    wait_time = between(8, 15)  # a GPS batch every ~10 s while driving
+    email = os.environ.get("LOADTEST_DRIVER_EMAIL", "driver@example.com")
+    stop_ids: list[int] = []
+
+    @task(8)
+    @endpoint("POST", "/api/v1/drivers/me/location", auth=True)
+    def location_batch(self) -> None:
+        now = datetime.now(UTC)
+        position = _near(*DEPOT)
+        points = [
+            {
+                **_near(position["lat"], position["lon"], 0.002),
+                "recorded_at": (now - timedelta(seconds=2 * i)).isoformat(),
+                "speed_kmh": round(random.uniform(0, 60), 1),
+                "heading": random.randint(0, 359),
+                "accuracy_m": round(random.uniform(3, 15), 1),
+            }
+            for i in range(5)
+        ]
+        with self.client.post(
+            "/api/v1/drivers/me/location",
+            json={"points": points},
+            headers=self.auth,
+            name="POST /api/v1/drivers/me/location",
+            catch_response=True,
+        ) as response:
+            self.expect(response, 200, 201, 202, 204)
+
+    @task(2)
+    @endpoint("GET", "/api/v1/drivers/me/route", auth=True)
+    def route(self) -> None:
+        with self.client.get(
+            "/api/v1/drivers/me/route",
+            headers=self.auth,
+            name="GET /api/v1/drivers/me/route",
+            catch_response=True,
+        ) as response:
+            self.expect(response, 200, 404)
+            if response.status_code == 200:
+                stops = (response.json() or {}).get("stops", [])
+                self.stop_ids = [s["id"] for s in stops if "id" in s]
+
+    @task(1)
+    @endpoint("POST", "/api/v1/stops/{stop_id}/events", auth=True)
+    def stop_event(self) -> None:
+        if not self.stop_ids:
+            return
+        with self.client.post(
+            f"/api/v1/stops/{random.choice(self.stop_ids)}/events",
+            json={"type": "arrived", **_near(*DEPOT)},
+            headers=self.auth,
+            name="POST /api/v1/stops/[id]/events",
+            catch_response=True,
+        ) as response:
+            # 409: the stop already moved past "arrived" (the status machine refuses it).
+            self.expect(response, 200, 201, 409)
+
+
+class DispatcherUser(ApiUser):
+    weight = 10
+    wait_time = between(2, 8)
+    email = os.environ.get("LOADTEST_DISPATCHER_EMAIL", "dispatcher@example.com")
+
+    @task(2)
+    @endpoint("GET", "/dispatch", page=True)
+    def board_page(self) -> None:
+        with self.client.get("/dispatch", name="GET /dispatch (page)", catch_response=True) as r:
+            self.expect(r, 200)
+
+    @task(5)
+    @endpoint("GET", "/api/v1/shipments", auth=True)
+    def list_shipments(self) -> None:
+        with self.client.get(
+            "/api/v1/shipments?page=1&page_size=50",
+            headers=self.auth,
+            name="GET /api/v1/shipments",
+            catch_response=True,
+        ) as response:
+            self.expect(response, 200)
+
+    @task(4)
+    @endpoint("GET", "/api/v1/shipments", auth=True)
+    def filter_shipments(self) -> None:
+        status = random.choice(["requested", "scheduled", "assigned", "in_transit", "delivered"])
+        today = datetime.now(UTC).date().isoformat()
+        with self.client.get(
+            f"/api/v1/shipments?status={status}&date={today}&page=1&page_size=50",
+            headers=self.auth,
+            name="GET /api/v1/shipments?status&date",
+            catch_response=True,
+        ) as response:
+            self.expect(response, 200)
+
+    @task(1)
+    @endpoint("POST", "/api/v1/dispatch/plan", auth=True)
+    def plan_preview(self) -> None:
+        today = datetime.now(UTC).date().isoformat()
+        with self.client.post(
+            "/api/v1/dispatch/plan",
+            json={"date": today, "dry_run": True},
+            headers=self.auth,
+            name="POST /api/v1/dispatch/plan (preview)",
+            catch_response=True,
+        ) as response:
+            self.expect(response, 200)
+
+
+class CapacityCustomer(CustomerUser):
+    """Capacity probe: the customer's tasks at a fixed 1 request/s per user (no think time), so
+    `users` reads directly as offered requests per second. Used by loadtests.capacity."""
+
+    wait_time = constant_throughput(1)
+
+
+ALL_USERS = [CustomerUser, DriverUser, DispatcherUser]

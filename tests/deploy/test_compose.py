@@ -1,0 +1,124 @@
+"""Structure of the Compose stacks, read from `docker compose config` (no engine needed)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from tests.deploy.conftest import COMPOSE, ROOT, clean_environ, operator_env
+
+PROD = ("compose.yaml", "compose.prod.yaml")
+LONG_RUNNING = {"postgres", "redis", "app", "app2", "worker", "proxy"}
+
+
+def test_prod_stack_has_every_part(compose_config) -> None:
+    services = compose_config(*PROD)["services"]
+    assert set(services) == LONG_RUNNING | {"release"}
+    app_replicas = [n for n, s in services.items() if s["image"].startswith("logistics-ai:")]
+    assert sorted(app_replicas) == ["app", "app2", "release"]
+
+
+def test_every_long_running_service_is_healthchecked_restarted_and_limited(compose_config) -> None:
+    services = compose_config(*PROD)["services"]
+    for name in LONG_RUNNING:
+        service = services[name]
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
+        assert service.get("restart") == "unless-stopped", name
+        limits = service["deploy"]["resources"]["limits"]
+        assert limits.get("cpus") and limits.get("memory"), name
+
+
+def test_dependencies_wait_for_health(compose_config) -> None:
+    services = compose_config(*PROD)["services"]
+    for name in ("app", "app2", "worker", "release"):
+        depends = services[name]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+    for name in ("app", "app2", "worker"):
+        assert services[name]["depends_on"]["release"]["condition"] == (
+            "service_completed_successfully"
+        )
+    assert services["proxy"]["depends_on"]["app"]["condition"] == "service_healthy"
+    assert services["proxy"]["depends_on"]["app2"]["condition"] == "service_healthy"
+
+
+def test_only_the_proxy_is_published_and_data_lives_in_volumes(compose_config) -> None:
+    config = compose_config(*PROD)
+    services = config["services"]
+    assert [n for n, s in services.items() if s.get("ports")] == ["proxy"]
+    assert {"pgdata", "redisdata", "frontend"} <= set(config["volumes"])
+    mounts = {v["target"]: v for v in services["postgres"]["volumes"]}
+    assert mounts["/var/lib/postgresql/data"]["source"] == "pgdata"
+    assert "edge" not in services["postgres"]["networks"]  # the database is not on the edge
+    assert "backend" not in services["proxy"]["networks"]
+
+
+def test_app_containers_are_hardened(compose_config) -> None:
+    services = compose_config(*PROD)["services"]
+    for name in ("app", "app2", "worker"):
+        assert services[name]["read_only"] is True
+        assert services[name]["cap_drop"] == ["ALL"]
+        assert "no-new-privileges:true" in services[name]["security_opt"]
+    assert services["app"]["environment"]["GRANIAN_WORKERS"] == "2"
+
+
+def test_prod_environment_reaches_the_app(compose_config) -> None:
+    env = compose_config(*PROD)["services"]["app"]["environment"]
+    assert env["APP_ENV"] == "prod"
+    assert env["DATABASE_URL"].startswith("postgresql+psycopg://logistics:test-postgres@postgres:")
+    assert env["REDIS_URL"] == "redis://:test-redis@redis:6379/0"
+    assert env["PUBLIC_BASE_URL"].startswith("https://")
+    assert env["SEED_DEMO"] == "false"
+
+
+def _config_error(tmp_path: Path, **missing: None) -> str:
+    env_file = operator_env(tmp_path / "broken.env", "prod", **missing)
+    result = subprocess.run(
+        [str(COMPOSE), "--env-file", str(env_file), "-f", PROD[0], "-f", PROD[1], "config", "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_environ(),
+    )
+    assert result.returncode != 0
+    return result.stderr
+
+
+def test_no_default_secrets(deploy_tools: None, tmp_path: Path) -> None:
+    for name in ("SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "IMAGE_TAG"):
+        assert f"set {name}" in _config_error(tmp_path, **{name: None}), name
+
+
+def test_every_interpolated_variable_is_documented() -> None:
+    import re
+
+    documented = {
+        line.split("=", 1)[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    used: set[str] = set()
+    for name in ("compose.yaml", "compose.prod.yaml", "compose.dev.yaml"):
+        used |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", (ROOT / name).read_text()))
+    assert used - documented == set()
+
+
+def test_dev_stack_hot_reloads_from_a_bind_mount(compose_config) -> None:
+    services = compose_config(
+        "compose.yaml", "compose.dev.yaml", env_file=ROOT / "deploy" / "env" / "dev.env"
+    )["services"]
+    app = services["app"]
+    assert app["command"][:4] == ["reflex", "run", "--env", "dev"]
+    assert any(v["type"] == "bind" and v["target"] == "/app" for v in app["volumes"])
+    assert app["environment"]["SEED_DEMO"] == "true"
+    assert app["environment"]["LOG_LEVEL"] == "DEBUG"
+    assert {p["target"] for p in app["ports"]} == {3000, 8000}
+    assert "proxy" not in services
+
+
+def test_host_network_override_moves_every_service(compose_config) -> None:
+    services = compose_config(*PROD, "deploy/compose/compose.hostnet.yaml")["services"]
+    for name, service in services.items():
+        assert service.get("network_mode") == "host", name
+        assert not service.get("ports"), name

@@ -1,0 +1,88 @@
+"""The SLA gate and the endpoint filter of the Locust suites (no traffic sent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from loadtests import sla
+from loadtests.endpoints import Availability, restrict_to_available
+from loadtests.users import CustomerUser, DispatcherUser, DriverUser
+
+
+@dataclass
+class FakeEntry:
+    name: str
+    num_requests: int
+    num_failures: int
+    times: list[int] = field(default_factory=list)
+    method: str | None = None
+
+    def get_response_time_percentile(self, percent: float) -> int:
+        ordered = sorted(self.times)
+        return ordered[min(len(ordered) - 1, int(percent * len(ordered)))]
+
+    @property
+    def total_rps(self) -> float:
+        return self.num_requests / 60
+
+
+def test_sla_file_matches_the_objectives() -> None:
+    objectives = sla.load_sla()
+    for objective in (objectives.aggregate, objectives.endpoint):
+        assert (objective.p95_ms, objective.p99_ms, objective.max_error_rate) == (500, 1500, 0.001)
+
+
+def test_gate_passes_fast_clean_traffic() -> None:
+    entry = FakeEntry("GET /api/v1/track/[code]", 1000, 0, [20] * 990 + [300] * 10)
+    rows = sla.evaluate([entry], FakeEntry("Aggregated", 1000, 0, entry.times), sla.load_sla())
+    assert sla.passed(rows)
+    report = sla.format_report(rows, users=50, peak_users=50, duration_s=60)
+    assert "SLA PASSED" in report and "p95" in report
+
+
+def test_gate_fails_on_slow_p95_or_errors_per_endpoint() -> None:
+    slow = FakeEntry("GET /slow", 100, 0, [600] * 100)
+    failing = FakeEntry("GET /flaky", 1000, 2, [10] * 1000)
+    total = FakeEntry("Aggregated", 1100, 2, [10] * 1100)
+    rows = sla.evaluate([slow, failing], total, sla.load_sla())
+    assert not sla.passed(rows)
+    breaches = {row.name: row.breaches for row in rows}
+    assert any("p95" in b for b in breaches["GET /slow"])
+    assert any("errors" in b for b in breaches["GET /flaky"])
+    assert breaches["Aggregated"] == ()
+
+
+def test_no_requests_is_a_breach() -> None:
+    rows = sla.evaluate([], FakeEntry("Aggregated", 0, 0, [0]), sla.load_sla())
+    assert not sla.passed(rows)
+
+
+def test_only_served_endpoints_run() -> None:
+    classes = [CustomerUser, DriverUser, DispatcherUser]
+    saved = {c: list(c.tasks) for c in classes}
+    try:
+        served = Availability(operations={("GET", "/api/v1/track/{tracking_code}")}, pages=True)
+        kept, report = restrict_to_available(classes, served)
+        assert kept == [CustomerUser, DispatcherUser]  # the dispatcher still opens the board page
+        names = {t.__name__ for t in CustomerUser.tasks}
+        assert names == {"track", "track_page"}
+        assert any("skipped (endpoint not served yet)" in line for line in report)
+        # Authenticated tasks need the token endpoint as well as their own.
+        for c in classes:
+            c.tasks = list(saved[c])
+        served = Availability(
+            operations={("GET", "/api/v1/shipments"), ("POST", "/api/v1/auth/token")}, pages=False
+        )
+        kept, _ = restrict_to_available(classes, served)
+        assert {t.__name__ for t in DispatcherUser.tasks} == {"list_shipments", "filter_shipments"}
+    finally:
+        for c in classes:
+            c.tasks = saved[c]
+
+
+def test_user_mix_and_every_task_names_its_endpoint() -> None:
+    assert CustomerUser.weight > DriverUser.weight > DispatcherUser.weight
+    for user in (CustomerUser, DriverUser, DispatcherUser):
+        assert user.wait_time is not None
+        for t in user.tasks:
+            assert hasattr(t, "endpoint"), f"{user.__name__}.{t.__name__}"
