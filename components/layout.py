@@ -19,6 +19,11 @@ def header(title: str) -> rx.Component:
         rx.cond(
             AuthState.user_role != "",
             rx.hstack(
+                rx.cond(
+                    (AuthState.user_role == "dispatcher") | (AuthState.user_role == "admin"),
+                    rx.link("Dispatch", href="/dispatch", size="2"),
+                ),
+                rx.cond(AuthState.user_role == "admin", rx.link("Admin", href="/admin", size="2")),
                 rx.text(AuthState.user_name, size="2", id="signed-in-user"),
                 rx.button(
                     "Log out",

@@ -11,11 +11,15 @@ import reflex as rx
 from logistics_ai.api.app import create_api
 from logistics_ai.observability.logging import configure_logging
 from logistics_ai.settings import get_settings
+from pages.account import invite_page, signup_page
+from pages.admin import admin_page
 from pages.auth import index, login
 from pages.customer import customer_page
 from pages.dispatch import dispatch_page
 from pages.driver import driver_page
 from pages.tracking import track_page
+from state.account import AccountState
+from state.admin import AdminState
 from state.auth import AuthState
 from state.customer import CustomerState
 from state.dispatch import DispatchState
@@ -51,6 +55,19 @@ app.add_page(
 )
 app.add_page(
     driver_page, route="/driver", title="My route · Logistics AI", on_load=DriverState.load
+)
+app.add_page(admin_page, route="/admin", title="Admin · Logistics AI", on_load=AdminState.load)
+app.add_page(
+    signup_page,
+    route="/signup",
+    title="Create an account · Logistics AI",
+    on_load=AccountState.reset_form,
+)
+app.add_page(
+    invite_page,
+    route="/invite/[invite_token]",
+    title="Accept invitation · Logistics AI",
+    on_load=AccountState.reset_form,
 )
 app.add_page(
     track_page,

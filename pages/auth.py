@@ -51,6 +51,9 @@ def login() -> rx.Component:
                         ),
                         rx.button("Sign in", type="submit", width="100%", size="3"),
                         rx.text(
+                            "New customer? ", rx.link("Create an account", href="/signup"), size="2"
+                        ),
+                        rx.text(
                             "Demo accounts: "
                             + ", ".join(DEMO_ACCOUNTS)
                             + " (password in the README).",

@@ -541,7 +541,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--quick",
         action="store_true",
-        help="C101 C201 R101 R201 RC101 RC201, R1_10_1 RC2_10_5 and city1000 (~5 min)",
+        help="C101 C201 R101 R201 RC101 RC201, R1_10_1 RC2_10_5 and city1000 (~6 min)",
     )
     ap.add_argument("--no-raw", action="store_true", help="skip the raw-PyVRP comparison")
     ap.add_argument("--inserts", type=int, default=100, help="city insert samples per kind")

@@ -76,6 +76,8 @@ def app_url(
         "SEED_DEMO": "false",
         "TIMEZONE": mid_morning_zone(),
         "GRANIAN_WORKERS": "2",
+        # Every browser logs in from 127.0.0.1; the per-IP login limit has its own tests.
+        "RATE_LIMIT_AUTH_PER_IP": "1000",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "0",
     }

@@ -1,0 +1,277 @@
+"""Admin area (desktop): users and invitations, API keys, audit log."""
+
+import reflex as rx
+
+from components.field import field_error, labeled_input
+from components.layout import app_shell
+from logistics_ai.models import Role
+from logistics_ai.security.policy import SCOPES
+from state.admin import AdminState
+
+CELL = {"padding": "6px 8px", "font-size": "13px", "vertical-align": "top", "text-align": "left"}
+ROLES = [r.value for r in Role]
+
+
+def _table(caption: str, headers: list[str], rows, render, table_id: str) -> rx.Component:  # type: ignore[no-untyped-def]
+    return rx.box(
+        rx.el.table(
+            rx.el.caption(caption, style={"text-align": "left", "font-weight": "600"}),
+            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col", style=CELL) for h in headers])),
+            rx.el.tbody(rx.foreach(rows, render)),
+            id=table_id,
+            style={"width": "100%", "border-collapse": "collapse"},
+        ),
+        overflow_x="auto",
+        width="100%",
+    )
+
+
+def _user_row(u) -> rx.Component:  # type: ignore[no-untyped-def]
+    return rx.el.tr(
+        rx.el.td(u["name"], style=CELL),
+        rx.el.td(u["email"], style=CELL),
+        rx.el.td(
+            rx.el.select(
+                *[rx.el.option(role, value=role) for role in ROLES],
+                value=u["role"],
+                on_change=lambda role: AdminState.change_role(u["id"], role),
+                custom_attrs={"aria-label": "Role of " + u["email"]},
+            ),
+            style=CELL,
+        ),
+        rx.el.td(u["active"], style=CELL),
+        rx.el.td(u["last_login"], style=CELL),
+        rx.el.td(
+            rx.button(
+                rx.cond(u["active"] == "yes", "Deactivate", "Activate"),
+                on_click=AdminState.toggle_active(u["id"], u["active"]),
+                size="1",
+                variant="soft",
+                aria_label=rx.cond(u["active"] == "yes", "Deactivate ", "Activate ") + u["email"],
+            ),
+            style=CELL,
+        ),
+        data_email=u["email"],
+        style={"border-bottom": "1px solid var(--gray-4)"},
+    )
+
+
+def _users_tab() -> rx.Component:
+    e = AdminState.invite_errors
+    return rx.vstack(
+        rx.form(
+            rx.hstack(
+                labeled_input("Email", "invite_email", e.get("invite_email", ""), type="email"),
+                labeled_input("Full name", "invite_name", e.get("invite_name", "")),
+                rx.vstack(
+                    rx.el.label("Role", html_for="invite_role", style={"font-size": "14px"}),
+                    rx.el.select(
+                        *[
+                            rx.el.option(r, value=r)
+                            for r in ("driver", "dispatcher", "admin", "customer")
+                        ],
+                        id="invite_role",
+                        name="invite_role",
+                        style={"height": "32px"},
+                    ),
+                    field_error(e.get("invite_role", ""), "invite_role"),
+                    spacing="1",
+                ),
+                rx.button("Create invitation", type="submit"),
+                align="end",
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=AdminState.invite,
+            aria_label="Invite a user",
+        ),
+        rx.cond(
+            AdminState.invite_link != "",
+            rx.callout(
+                rx.text(
+                    "Send this link to the invitee (shown once): ",
+                    rx.code(AdminState.invite_link, id="invite-link"),
+                ),
+                icon="link",
+                width="100%",
+            ),
+        ),
+        _table(
+            "Users",
+            ["Name", "Email", "Role", "Active", "Last login", ""],
+            AdminState.people,
+            _user_row,
+            "users-table",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _key_row(k) -> rx.Component:  # type: ignore[no-untyped-def]
+    return rx.el.tr(
+        rx.el.td(k["name"], style=CELL),
+        rx.el.td(rx.code(k["prefix"]), style=CELL),
+        rx.el.td(k["scopes"], style=CELL),
+        rx.el.td(k["owner"], style=CELL),
+        rx.el.td(k["expires"], style=CELL),
+        rx.el.td(k["last_used"], style=CELL),
+        rx.el.td(k["state"], style=CELL),
+        rx.el.td(
+            rx.cond(
+                k["state"] == "active",
+                rx.button(
+                    "Revoke",
+                    on_click=AdminState.revoke_key(k["id"]),
+                    size="1",
+                    color_scheme="red",
+                    variant="soft",
+                    aria_label="Revoke API key " + k["name"],
+                ),
+            ),
+            style=CELL,
+        ),
+        style={"border-bottom": "1px solid var(--gray-4)"},
+    )
+
+
+def _keys_tab() -> rx.Component:
+    e = AdminState.key_errors
+    return rx.vstack(
+        rx.form(
+            rx.vstack(
+                rx.hstack(
+                    labeled_input(
+                        "Key name",
+                        "key_name",
+                        e.get("key_name", ""),
+                        placeholder="e.g. Webshop integration",
+                    ),
+                    labeled_input(
+                        "Acts as user (email, optional)",
+                        "key_owner",
+                        e.get("key_owner", ""),
+                        placeholder="defaults to you",
+                    ),
+                    width="100%",
+                ),
+                rx.el.fieldset(
+                    rx.el.legend("Scopes", style={"font-size": "14px"}),
+                    rx.hstack(
+                        *[
+                            rx.el.label(
+                                rx.el.input(type="checkbox", name=f"scope_{s}", id=f"scope_{s}"),
+                                " " + s,
+                                html_for=f"scope_{s}",
+                                style={"font-size": "14px"},
+                            )
+                            for s in SCOPES
+                        ],
+                        spacing="3",
+                        wrap="wrap",
+                    ),
+                    style={"border": "none", "padding": "0"},
+                ),
+                field_error(e.get("key_scopes", ""), "key_scopes"),
+                rx.button("Create API key", type="submit"),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=AdminState.create_key,
+            aria_label="Create an API key",
+        ),
+        rx.cond(
+            AdminState.new_key_secret != "",
+            rx.callout(
+                rx.text(
+                    "Copy this key now; it will not be shown again: ",
+                    rx.code(AdminState.new_key_secret, id="new-api-key"),
+                ),
+                icon="key",
+                color_scheme="amber",
+                width="100%",
+            ),
+        ),
+        _table(
+            "API keys",
+            ["Name", "Prefix", "Scopes", "Acts as", "Expires", "Last used", "State", ""],
+            AdminState.keys,
+            _key_row,
+            "keys-table",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def _event_row(ev) -> rx.Component:  # type: ignore[no-untyped-def]
+    return rx.el.tr(
+        *[
+            rx.el.td(ev[f], style=CELL)
+            for f in ("when", "actor", "action", "entity", "ip", "details")
+        ],
+        style={"border-bottom": "1px solid var(--gray-4)"},
+    )
+
+
+def _audit_tab() -> rx.Component:
+    return rx.vstack(
+        rx.form(
+            rx.hstack(
+                labeled_input("Action starts with", "audit_action", placeholder="e.g. auth."),
+                labeled_input("Actor contains", "audit_actor", placeholder="email or api_key"),
+                rx.button("Filter", type="submit", variant="soft"),
+                align="end",
+                spacing="3",
+            ),
+            on_submit=AdminState.filter_audit,
+            reset_on_submit=False,
+            aria_label="Filter the audit log",
+        ),
+        _table(
+            "Audit log",
+            ["When", "Actor", "Action", "Entity", "IP", "Details"],
+            AdminState.events,
+            _event_row,
+            "audit-table",
+        ),
+        rx.hstack(
+            rx.button(
+                "Previous",
+                on_click=AdminState.audit_go(AdminState.audit_page - 1),
+                disabled=AdminState.audit_page <= 1,
+                variant="soft",
+                aria_label="Previous audit page",
+            ),
+            rx.text("Page ", AdminState.audit_page, " of ", AdminState.audit_pages, size="2"),
+            rx.button(
+                "Next",
+                on_click=AdminState.audit_go(AdminState.audit_page + 1),
+                disabled=AdminState.audit_page >= AdminState.audit_pages,
+                variant="soft",
+                aria_label="Next audit page",
+            ),
+            align="center",
+        ),
+        width="100%",
+        spacing="3",
+    )
+
+
+def admin_page() -> rx.Component:
+    return app_shell(
+        "Admin",
+        rx.heading("Administration", size="6", as_="h1"),
+        rx.tabs.root(
+            rx.tabs.list(
+                rx.tabs.trigger("Users", value="users"),
+                rx.tabs.trigger("API keys", value="keys"),
+                rx.tabs.trigger("Audit log", value="audit"),
+            ),
+            rx.tabs.content(_users_tab(), value="users", padding_top="12px"),
+            rx.tabs.content(_keys_tab(), value="keys", padding_top="12px"),
+            rx.tabs.content(_audit_tab(), value="audit", padding_top="12px"),
+            default_value="users",
+            width="100%",
+        ),
+    )

@@ -1,0 +1,108 @@
+"""Sign-in and sign-out for every role, sign-up, invitations, API keys and the audit log."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.conftest import DESKTOP, MOBILE
+from tests.e2e.pages import signed_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize(
+    ("email", "home", "viewport"),
+    [
+        ("admin@example.com", "/dispatch", DESKTOP),
+        ("dispatcher@example.com", "/dispatch", DESKTOP),
+        ("driver@example.com", "/driver", MOBILE),
+        ("customer@example.com", "/customer", MOBILE),
+    ],
+)
+def test_each_role_signs_in_and_out(
+    browser: Browser, app_url: str, email: str, home: str, viewport: dict[str, int]
+) -> None:
+    page = signed_in(browser, app_url, email, viewport, home)
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login**")
+    page.goto(home)
+    page.wait_for_url("**/login**", timeout=15_000)  # the session is gone, not just hidden
+
+
+def test_customer_signs_up(browser: Browser, app_url: str) -> None:
+    email = f"new-{secrets.token_hex(3)}@shop.example.com"
+    page = browser.new_context(viewport=MOBILE, base_url=app_url).new_page()
+    page.goto("/signup")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Full name").fill("Nova Shopper")
+    page.get_by_label("Password (10+ characters)").fill("short")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#password-error")).to_contain_text("at least 10")
+    page.get_by_label("Password (10+ characters)").fill("a-proper-long-password")
+    page.get_by_role("button", name="Create account").click()
+    page.locator("#signin-link").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("a-proper-long-password")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/customer**", timeout=20_000)
+
+
+def test_admin_invites_a_driver(browser: Browser, app_url: str, screenshot_dir: Path) -> None:
+    email = f"driver-{secrets.token_hex(3)}@fleet.example.com"
+    admin = signed_in(browser, app_url, "admin@example.com", DESKTOP, "/dispatch")
+    admin.get_by_role("link", name="Admin").click()
+    admin.wait_for_url("**/admin**")
+    admin.get_by_label("Email").fill(email)
+    admin.get_by_label("Full name").fill("Ines Invited")
+    admin.get_by_label("Role").select_option("driver")
+    admin.get_by_role("button", name="Create invitation").click()
+    link = admin.locator("#invite-link")
+    expect(link).to_be_visible()
+    admin.screenshot(path=screenshot_dir / "admin.png")
+    invite_path = link.inner_text().strip()
+
+    invitee = browser.new_context(viewport=MOBILE, base_url=app_url).new_page()
+    invitee.goto(invite_path)
+    invitee.get_by_label("New password (10+ characters)").fill("road-warrior-2026")
+    invitee.get_by_label("Repeat the password").fill("road-warrior-2026")
+    invitee.get_by_role("button", name="Activate my account").click()
+    invitee.locator("#signin-link").click()
+    invitee.get_by_label("Email").fill(email)
+    invitee.get_by_label("Password").fill("road-warrior-2026")
+    invitee.get_by_role("button", name="Sign in").click()
+    invitee.wait_for_url("**/driver**", timeout=20_000)
+
+
+def test_admin_issues_and_revokes_an_api_key(browser: Browser, app_url: str) -> None:
+    admin = signed_in(browser, app_url, "admin@example.com", DESKTOP, "/dispatch")
+    admin.goto("/admin")
+    admin.get_by_role("tab", name="API keys").click()
+    admin.get_by_label("Key name").fill("E2E integration")
+    admin.get_by_label("Acts as user (email, optional)").fill("customer@example.com")
+    admin.get_by_label("shipments:read").check()
+    admin.get_by_role("button", name="Create API key").click()
+    key = admin.locator("#new-api-key").inner_text().strip()
+    assert key.startswith("lai_")
+    listed = httpx.get(f"{app_url}/api/v1/shipments", headers={"X-API-Key": key})
+    assert listed.status_code == 200 and listed.json()["total"] > 0
+    admin.get_by_role("button", name="Revoke API key E2E integration").click()
+    expect(admin.locator("#keys-table")).to_contain_text("revoked")
+    assert httpx.get(f"{app_url}/api/v1/shipments", headers={"X-API-Key": key}).status_code == 401
+
+    admin.get_by_role("tab", name="Audit log").click()
+    admin.get_by_label("Action starts with").fill("api_key.")
+    admin.get_by_role("button", name="Filter").click()
+    expect(admin.locator("#audit-table")).to_contain_text("api_key.revoked")
+    expect(admin.locator("#audit-table")).to_contain_text("api_key.created")
+
+
+def test_non_admins_cannot_open_admin(browser: Browser, app_url: str) -> None:
+    page = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
+    page.goto("/admin")
+    page.wait_for_url("**/dispatch**", timeout=15_000)
+    expect(page.get_by_role("link", name="Admin")).to_have_count(0)
