@@ -46,9 +46,10 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace, rest: list[str]) -> int:
-    if args.what != "routing":
-        print(f"unknown benchmark {args.what!r}; available: routing", file=sys.stderr)
-        return 2
+    if args.what == "api":
+        from logistics_ai.api import bench as api_bench
+
+        return api_bench.main(rest)
     from logistics_ai.dispatch import bench
 
     return bench.main(rest)
@@ -65,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     worker_cmd = commands.add_parser("worker", help="run background jobs until stopped")
     worker_cmd.add_argument("--once", action="store_true", help="run every job once and exit")
-    bench_cmd = commands.add_parser("bench", help="run a benchmark (routing)")
-    bench_cmd.add_argument("what", choices=["routing"])
+    bench_cmd = commands.add_parser("bench", help="run a benchmark (routing, api)")
+    bench_cmd.add_argument("what", choices=["routing", "api"])
     args, rest = parser.parse_known_args(argv)
     configure_logging()
     if args.command != "bench" and rest:

@@ -25,11 +25,13 @@ import sys
 import threading
 import time
 import urllib.parse
+import warnings
 from pathlib import Path
 
 import requests
 import urllib3
 
+warnings.filterwarnings("ignore", category=DeprecationWarning)  # ssl.TLSVersion.TLSv1_1 probe
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -46,6 +48,7 @@ def check(name: str, ok: bool, detail: str = "") -> None:
 def session() -> requests.Session:
     s = requests.Session()
     s.verify = False
+    s.trust_env = False  # REQUESTS_CA_BUNDLE in the environment would override verify=False
     return s
 
 

@@ -528,13 +528,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--budget",
         type=float,
         default=None,
-        help="seconds per solve for Solomon and G&H 200/400 (default 10)",
+        help="seconds per solve (default 10; 30 for the 1000-customer instances"
+        " unless this or --large-budget is given)",
     )
     ap.add_argument(
         "--large-budget",
         type=float,
         default=None,
-        help="seconds per solve for the 1000-customer instances (default 30)",
+        help="seconds per solve for the 1000-customer instances (overrides --budget)",
     )
     ap.add_argument("--city-budget", type=float, default=10.0, help="city1000 budget (s)")
     ap.add_argument("--only", help="comma-separated globs on instance names, e.g. 'R1*,C201'")

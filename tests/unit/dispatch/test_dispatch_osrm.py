@@ -157,3 +157,16 @@ def test_osrm_unreachable_server_raises() -> None:
     server.server_close()  # nothing listens on this port any more
     with pytest.raises(OsrmError, match="not reachable"):
         OsrmMatrix(f"http://127.0.0.1:{port}", timeout_s=2).matrix(POINTS[:2])
+
+
+def test_solve_on_osrm_matrix(osrm_url: str) -> None:
+    from logistics_ai.dispatch import Job, Problem, TimeWindow, Vehicle, check_solution, solve
+
+    depot = Location.at(*POINTS[0])
+    jobs = [Job(f"j{i}", Location.at(*p), service_s=60) for i, p in enumerate(POINTS[1:])]
+    van = Vehicle("v", (), depot, depot, shift=TimeWindow(0, 36_000))
+    problem = Problem(jobs, [van], matrix=OsrmMatrix(osrm_url), max_iterations=50, seed=1)
+    solution = solve(problem)
+    assert not solution.unassigned
+    assert check_solution(problem, solution).ok
+    assert solution.distance > 0
