@@ -175,7 +175,7 @@ CMD ["reflex", "run", "--env", "prod", "--backend-only"]
 FROM app AS worker
 LABEL org.opencontainers.image.title="logistics-ai-worker" \
       org.opencontainers.image.description="Logistics AI: background jobs worker"
-HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=15s --timeout=10s --start-period=30s --retries=3 \
     CMD ["python3", "/usr/local/bin/lai-healthcheck", "worker"]
 CMD ["python", "-m", "logistics_ai", "worker"]
 

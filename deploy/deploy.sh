@@ -162,6 +162,21 @@ proxy_running() {
   [ "$ENV_NAME" != dev ] && [ -n "$(compose ps -q --status running proxy 2>/dev/null)" ]
 }
 
+# Restarting nginx drops connections for a moment, so keep the running proxy container when the
+# new tag's proxy image is byte-for-byte the same image (the usual app-only release).
+keep_unchanged_proxy() {
+  local container running_image running_id new_id
+  container=$(compose ps -q proxy 2>/dev/null | head -1)
+  [ -n "$container" ] || return 0
+  running_image=$($DOCKER inspect --format '{{.Config.Image}}' "$container" 2>/dev/null) || return 0
+  running_id=$($DOCKER inspect --format '{{.Image}}' "$container" 2>/dev/null) || return 0
+  new_id=$($DOCKER image inspect --format '{{.Id}}' "$IMAGE_REPO-proxy:$IMAGE_TAG" 2>/dev/null) || return 0
+  if [ "$running_id" = "$new_id" ] && [ "$running_image" != "$IMAGE_REPO-proxy:$IMAGE_TAG" ]; then
+    export PROXY_IMAGE_TAG=${running_image##*:}
+    log "proxy image unchanged: keeping the running proxy ($running_image)"
+  fi
+}
+
 rolling_update() {
   local force=() i replica upstream started
   if [ "${DEPLOY_FORCE_RECREATE:-false}" = true ]; then force=(--force-recreate); fi
@@ -186,6 +201,7 @@ rolling_update() {
   log "updating worker"
   compose up -d --no-deps "${force[@]}" --wait --wait-timeout "$HEALTH_TIMEOUT" worker
   if [ "$ENV_NAME" != dev ]; then
+    keep_unchanged_proxy
     log "updating proxy (recreated only if its image or settings changed)"
     compose up -d --no-deps --wait --wait-timeout "$HEALTH_TIMEOUT" proxy
     # New CSP hashes of the just-published frontend, fresh DNS for recreated replicas.

@@ -51,6 +51,15 @@ stop_dockerd() {
   DOCKERD_PID=
 }
 
+# unmount_under DIR: lazily unmount whatever the engine left mounted below DIR (netns, overlay).
+unmount_under() {
+  local dir
+  dir=$(realpath -m "$1")
+  awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | while read -r mount; do
+    umount -l "$mount" 2>/dev/null || true
+  done
+}
+
 # import_base_image NAME CACHE_DIR WORK_DIR: a stand-in for the registry base image NAME
 # (debian:12.x-slim): Debian bookworm minbase from debootstrap, with the same apt sources as the
 # official image, imported into the engine under NAME. The rootfs tarball is cached per day.

@@ -9,6 +9,7 @@ from logistics_ai.api import health, tracking
 from logistics_ai.api.deps import limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
 from logistics_ai.api.routers import admin, auth, drivers, me, shipments
+from logistics_ai.observability import metrics
 
 DESCRIPTION = """
 Delivery operations over HTTPS + JSON.
@@ -29,6 +30,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(api)
+    api.middleware("http")(metrics.measure)
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(auth.router)
     v1.include_router(me.router)
@@ -38,6 +40,7 @@ def create_api() -> FastAPI:
     v1.include_router(tracking.router, dependencies=[Depends(limit_anonymous)])
     api.include_router(v1)
     api.include_router(health.router)
+    api.add_api_route("/metrics", metrics.metrics_response, include_in_schema=False)
 
     # Without this, unknown /api paths would fall through to the Reflex frontend's HTML.
     @api.api_route(

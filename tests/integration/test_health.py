@@ -39,3 +39,15 @@ def test_public_tracking_shows_first_name_and_city_only(world: World) -> None:
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "not_found"
     assert client.get("/api/v1/nowhere").json()["error"]["code"] == "not_found"
+
+
+def test_metrics_count_requests_by_route_template(clean_db: None) -> None:
+    client = TestClient(create_api())
+    client.get("/api/v1/track/LA0000000000NOPE")
+    body = client.get("/metrics").text
+    assert (
+        'lai_http_requests_total{method="GET",route="/api/v1/track/{tracking_code}",status="404"}'
+        in body
+    )
+    assert "lai_http_request_duration_seconds_bucket" in body
+    assert "LA0000000000NOPE" not in body  # templates, not raw paths
