@@ -113,6 +113,17 @@ class Settings(BaseSettings):
     service_radius_km: float = Field(
         80.0, gt=0, description="Pickups and drop-offs must lie within this distance of a depot."
     )
+    osrm_url: str | None = Field(
+        None, description="OSRM base URL for road travel times. Unset: haversine x 1.3 at 30 km/h."
+    )
+    shift_start: str = Field("07:00", description="Local time drivers' shifts start (planning).")
+    shift_end: str = Field("21:00", description="Local time drivers' shifts end (planning).")
+    stop_service_minutes: int = Field(
+        5, ge=0, le=120, description="Minutes planned at each pickup and drop-off."
+    )
+    dispatch_budget_seconds: float = Field(
+        5.0, gt=0, le=120, description="Solver time budget for the dashboard's auto-dispatch."
+    )
     location_retention_days: int = Field(
         30,
         ge=1,

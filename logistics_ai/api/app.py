@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from logistics_ai.api import health, tracking
 from logistics_ai.api.deps import limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
-from logistics_ai.api.routers import admin, auth, drivers, me, shipments
+from logistics_ai.api.routers import admin, auth, dispatch, drivers, me, shipments
 from logistics_ai.observability import metrics
 
 DESCRIPTION = """
@@ -18,6 +18,23 @@ Authenticate with `Authorization: Bearer <access token>` from `POST /api/v1/auth
 or with an API key as `Authorization: Bearer lai_...` or `X-API-Key: lai_...`.
 Errors are always `{"error": {"code", "message", "details"}}`.
 """
+
+
+# Optimisation problems may be large (explicit matrices); everything else stays small.
+BODY_LIMITS = {"/api/v1/optimize": dispatch.MAX_OPTIMIZE_BODY_BYTES}
+DEFAULT_BODY_LIMIT = 1024 * 1024
+
+
+async def limit_body_size(request: Request, call_next):  # type: ignore[no-untyped-def]
+    if not request.url.path.startswith("/api/"):
+        return await call_next(request)  # Reflex's own routes (e.g. /_upload) set their own
+    limit = BODY_LIMITS.get(request.url.path, DEFAULT_BODY_LIMIT)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return envelope(
+            413, "payload_too_large", f"The request body is larger than {limit // 1024} KiB."
+        )
+    return await call_next(request)
 
 
 def create_api() -> FastAPI:
@@ -31,12 +48,14 @@ def create_api() -> FastAPI:
     )
     install_error_handlers(api)
     api.middleware("http")(metrics.measure)
+    api.middleware("http")(limit_body_size)
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(auth.router)
     v1.include_router(me.router)
     v1.include_router(shipments.router)
     v1.include_router(drivers.router)
     v1.include_router(admin.router)
+    v1.include_router(dispatch.router)
     v1.include_router(tracking.router, dependencies=[Depends(limit_anonymous)])
     api.include_router(v1)
     api.include_router(health.router)

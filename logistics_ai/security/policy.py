@@ -35,6 +35,7 @@ class Action(StrEnum):
     user_manage = "user.manage"
     api_key_manage = "api_key.manage"
     audit_read = "audit.read"
+    optimize_run = "optimize.run"
 
 
 C, D, P, A = Role.customer, Role.driver, Role.dispatcher, Role.admin
@@ -53,6 +54,7 @@ POLICY: dict[Action, dict[Role, Ownership]] = {
     Action.user_manage: {A: "all"},
     Action.api_key_manage: {A: "all"},
     Action.audit_read: {A: "all"},
+    Action.optimize_run: {P: "all", A: "all"},
 }
 
 # What an API key's scopes allow, on top of (never beyond) its owner's role.
@@ -60,6 +62,7 @@ SCOPES: dict[str, frozenset[Action]] = {
     "shipments:read": frozenset({Action.shipment_read}),
     "shipments:write": frozenset({Action.shipment_create, Action.shipment_cancel}),
     "dispatch:write": frozenset({Action.shipment_assign, Action.fleet_read}),
+    "optimize:run": frozenset({Action.optimize_run}),
     "drivers:write": frozenset(
         {
             Action.driver_location_update,
