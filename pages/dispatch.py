@@ -5,7 +5,7 @@ import reflex as rx
 from components.layout import app_shell
 from components.status_badge import status_badge
 from logistics_ai.models import ShipmentStatus
-from state.dispatch import DispatchState
+from state.dispatch import AutoDispatchState, DispatchState
 
 ASSIGNABLE = ("requested", "scheduled", "assigned")
 CELL = {"padding": "6px 8px", "vertical-align": "top", "font-size": "13px"}
@@ -183,10 +183,116 @@ def _fleet() -> rx.Component:
     )
 
 
+def _auto_dispatch_bar() -> rx.Component:
+    return rx.hstack(
+        rx.button(
+            rx.icon("route", size=16),
+            "Auto-dispatch",
+            on_click=AutoDispatchState.auto_dispatch,
+            loading=AutoDispatchState.planning,
+            aria_label="Auto-dispatch: optimise routes for the selected day",
+        ),
+        rx.cond(
+            AutoDispatchState.planning,
+            rx.hstack(
+                rx.progress(
+                    value=AutoDispatchState.plan_progress,
+                    width="200px",
+                    aria_label="Optimisation progress",
+                ),
+                rx.text(
+                    "Optimising routes… ",
+                    AutoDispatchState.plan_elapsed,
+                    " s of ",
+                    AutoDispatchState.plan_budget,
+                    " s",
+                    size="2",
+                    id="plan-progress",
+                    role="status",
+                ),
+                align="center",
+            ),
+        ),
+        align="center",
+        spacing="3",
+    )
+
+
+def _plan_route_row(route: rx.Var[dict[str, str]]) -> rx.Component:
+    return rx.el.tr(
+        rx.el.td(
+            route["driver"], rx.el.br(), rx.text(route["vehicle"], color_scheme="gray"), style=CELL
+        ),
+        rx.el.td(route["stops"], style=CELL),
+        rx.el.td(route["distance"], style=CELL),
+        rx.el.td(route["duration"], style=CELL),
+        rx.el.td(route["load"], style=CELL),
+        rx.el.td(rx.text(route["sequence"], size="1"), style=CELL),
+        style={"border-bottom": "1px solid var(--gray-4)"},
+    )
+
+
+def _plan_dialog() -> rx.Component:
+    headers = ["Driver", "Stops", "Distance", "Duration", "Peak load", "Sequence"]
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Proposed plan"),
+            rx.dialog.description(AutoDispatchState.plan_summary, id="plan-summary"),
+            rx.box(
+                rx.el.table(
+                    rx.el.thead(
+                        rx.el.tr(
+                            *[
+                                rx.el.th(h, scope="col", style={**CELL, "text-align": "left"})
+                                for h in headers
+                            ]
+                        )
+                    ),
+                    rx.el.tbody(rx.foreach(AutoDispatchState.plan_routes, _plan_route_row)),
+                    id="plan-routes",
+                    style={"width": "100%", "border-collapse": "collapse"},
+                ),
+                max_height="50vh",
+                overflow_y="auto",
+                margin_top="12px",
+            ),
+            rx.cond(
+                AutoDispatchState.plan_unassigned.length() > 0,
+                rx.box(
+                    rx.text("Not placed:", weight="bold", size="2"),
+                    rx.foreach(
+                        AutoDispatchState.plan_unassigned,
+                        lambda u: rx.text(rx.code(u["code"]), " ", u["reason"], size="1"),
+                    ),
+                    margin_top="8px",
+                    max_height="20vh",
+                    overflow_y="auto",
+                    id="plan-unassigned",
+                ),
+            ),
+            rx.hstack(
+                rx.button("Discard", on_click=AutoDispatchState.discard_plan, variant="soft"),
+                rx.button("Apply plan", on_click=AutoDispatchState.apply_plan),
+                justify="end",
+                padding_top="12px",
+            ),
+            max_width="980px",
+        ),
+        open=AutoDispatchState.plan_id != "",
+    )
+
+
 def dispatch_page() -> rx.Component:
     return app_shell(
         "Dispatch",
-        rx.heading("Today's operations", size="6", as_="h1"),
+        rx.hstack(
+            rx.heading("Today's operations", size="6", as_="h1"),
+            rx.spacer(),
+            _auto_dispatch_bar(),
+            width="100%",
+            align="center",
+        ),
+        _plan_dialog(),
         _filters(),
         rx.hstack(_shipments_table(), _fleet(), align="start", width="100%", spacing="4"),
     )

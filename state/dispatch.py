@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 import reflex as rx
 
 from logistics_ai.db import session_scope
 from logistics_ai.models import Role
-from logistics_ai.services import assignment, clock, drivers, shipments
+from logistics_ai.services import assignment, clock, dispatch_planning, drivers, shipments
 from logistics_ai.services.errors import DomainError
+from logistics_ai.settings import get_settings
 from state.auth import AuthState
 from state.formatting import shipment_row
 
@@ -126,3 +128,108 @@ class DispatchState(AuthState):
         self.notice = message
         self._refresh()
         return rx.toast.success(message)
+
+
+class AutoDispatchState(DispatchState):
+    """Auto-dispatch: solve in the background with progress, preview, apply on confirmation."""
+
+    planning: bool = False
+    plan_elapsed: float = 0.0
+    plan_budget: float = 0.0
+    plan_id: str = ""
+    plan_summary: str = ""
+    plan_routes: list[dict[str, str]] = []
+    plan_unassigned: list[dict[str, str]] = []
+    applying: bool = False
+
+    @rx.var
+    def plan_progress(self) -> int:
+        if self.plan_budget <= 0:
+            return 0
+        return min(99, int(100 * self.plan_elapsed / self.plan_budget))
+
+    @rx.event(background=True)
+    async def auto_dispatch(self):  # type: ignore[no-untyped-def]
+        async with self:
+            if self.planning:
+                return
+            try:
+                with session_scope() as session:
+                    actor = self._actor(session, STAFF)
+            except DomainError as error:
+                yield rx.toast.error(error.message)
+                return
+            day = date.fromisoformat(self.date_filter) if self.date_filter else None
+            self.planning, self.plan_elapsed, self.plan_id = True, 0.0, ""
+            self.plan_budget = get_settings().dispatch_budget_seconds
+
+        def solve() -> dispatch_planning.PlanPreview:
+            with session_scope() as session:
+                return dispatch_planning.preview(session, actor, day)
+
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        job = loop.run_in_executor(None, solve)
+        while not job.done():
+            await asyncio.sleep(0.25)
+            async with self:
+                self.plan_elapsed = round(loop.time() - started, 1)
+        try:
+            plan = job.result()
+        except DomainError as error:
+            async with self:
+                self.planning = False
+            yield rx.toast.error(error.message)
+            return
+        async with self:
+            self.planning = False
+            self.plan_id = plan.plan_id
+            self.plan_summary = (
+                f"{len(plan.routes)} routes · {plan.total_distance_m / 1000:.1f} km · "
+                f"{plan.newly_assigned} newly assigned, {plan.reassigned} moved to another "
+                f"driver, {plan.unchanged} unchanged, {len(plan.unassigned)} not placed · "
+                f"solved in {plan.runtime_s:.1f} s"
+            )
+            self.plan_routes = [
+                {
+                    "driver": route.driver_name,
+                    "vehicle": route.vehicle,
+                    "stops": str(len(route.stops)),
+                    "distance": f"{route.distance_m / 1000:.1f} km",
+                    "duration": _hours_minutes(route.duration_s),
+                    "load": f"{route.max_load_kg} / {route.capacity_kg:g} kg",
+                    "sequence": " → ".join(
+                        f"{'P' if s.kind == 'pickup' else 'D'} {s.tracking_code[-4:]}"
+                        for s in route.stops
+                    ),
+                }
+                for route in plan.routes
+            ]
+            self.plan_unassigned = [
+                {"code": item["tracking_code"], "reason": item["reason"].replace("_", " ")}
+                for item in plan.unassigned
+            ]
+
+    @rx.event
+    def discard_plan(self):  # type: ignore[no-untyped-def]
+        self.plan_id = ""
+
+    @rx.event
+    def apply_plan(self):  # type: ignore[no-untyped-def]
+        try:
+            with session_scope() as session:
+                actor = self._actor(session, STAFF)
+                plan = dispatch_planning.apply(session, actor, self.plan_id)
+        except DomainError as error:
+            self.plan_id = ""
+            return rx.toast.error(error.message)
+        self.plan_id = ""
+        self._refresh()
+        return rx.toast.success(
+            f"Plan applied: {sum(len(r.stops) for r in plan.routes)} stops on "
+            f"{len(plan.routes)} routes"
+        )
+
+
+def _hours_minutes(seconds: int) -> str:
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"

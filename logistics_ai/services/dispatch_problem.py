@@ -129,8 +129,6 @@ def build_problem(
     ).all():
         stops_by_shipment.setdefault(stop.shipment_id, {})[stop.kind] = stop
 
-    # Drivers who can take work, plus any driver who still has goods on board.
-    carrying = {s.driver_id for s in shipments if s.status in ON_BOARD_STATUSES and s.driver_id}
     rows = session.exec(
         select(Driver, User, Vehicle)
         .join(User, col(User.id) == Driver.user_id)
@@ -145,8 +143,8 @@ def build_problem(
                 job = pickup_id(shipment.id) if kind == StopKind.pickup else dropoff_id(shipment.id)  # type: ignore[arg-type]
                 arrived_prefix.setdefault(shipment.driver_id, []).append(job)
     for driver, user, vehicle in rows:
-        if driver.status == DriverStatus.off_duty and driver.id not in carrying:
-            continue
+        if driver.status == DriverStatus.off_duty:
+            continue  # off duty: no new work; goods already on board stay with them
         depot = depots.get(driver.depot_id or vehicle.depot_id or -1) or default_depot
         home = vrp.Location.at(depot.lat, depot.lon) if depot else None
         fresh = (

@@ -78,6 +78,7 @@ def app_url(
         "GRANIAN_WORKERS": "2",
         # Every browser logs in from 127.0.0.1; the per-IP login limit has its own tests.
         "RATE_LIMIT_AUTH_PER_IP": "1000",
+        "DISPATCH_BUDGET_SECONDS": "3",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "0",
     }

@@ -23,25 +23,42 @@ def _book_several(world: World, count: int) -> list[int]:
     ids = []
     with session_scope() as s:
         for i in range(count):
-            ids.append(shipments.create_shipment(s, world.alice, booking(
-                pickup_window_start=tomorrow_at(8), pickup_window_end=tomorrow_at(12),
-                dropoff_window_start=tomorrow_at(9), dropoff_window_end=tomorrow_at(18),
-                recipient_name=f"R {i}")).id)
+            ids.append(
+                shipments.create_shipment(
+                    s,
+                    world.alice,
+                    booking(
+                        pickup_window_start=tomorrow_at(8),
+                        pickup_window_end=tomorrow_at(12),
+                        dropoff_window_start=tomorrow_at(9),
+                        dropoff_window_end=tomorrow_at(18),
+                        recipient_name=f"R {i}",
+                    ),
+                ).id
+            )
     return ids  # type: ignore[return-value]
 
 
 def test_plan_preview_then_apply(world: World, session: Session) -> None:
     ids = _book_several(world, 6)
     with session_scope() as s:
-        shipments.create_shipment(s, world.alice, booking(
-            required_skills=["liftgate"],  # no vehicle in the test world has it
-            pickup_window_start=tomorrow_at(8), pickup_window_end=tomorrow_at(12),
-            dropoff_window_start=tomorrow_at(9), dropoff_window_end=tomorrow_at(18)))
+        shipments.create_shipment(
+            s,
+            world.alice,
+            booking(
+                required_skills=["liftgate"],  # no vehicle in the test world has it
+                pickup_window_start=tomorrow_at(8),
+                pickup_window_end=tomorrow_at(12),
+                dropoff_window_start=tomorrow_at(9),
+                dropoff_window_end=tomorrow_at(18),
+            ),
+        )
     http = client()
     staff = _staff(http)
     day = tomorrow_at(9).date().isoformat()
-    preview = http.post("/api/v1/dispatch/plan", headers=staff,
-                        json={"date": day, "budget_seconds": 1, "seed": 1})
+    preview = http.post(
+        "/api/v1/dispatch/plan", headers=staff, json={"date": day, "budget_seconds": 1, "seed": 1}
+    )
     assert preview.status_code == 200, preview.text
     plan = preview.json()
     planned = {s["shipment_id"] for r in plan["routes"] for s in r["stops"]}
@@ -61,7 +78,9 @@ def test_plan_preview_then_apply(world: World, session: Session) -> None:
     assert Counter(stored[i].status for i in ids) == {"assigned": 6}
     assert all(stored[i].eta is not None for i in ids)
     assert len(session.exec(select(Stop)).all()) == 12
-    assert session.exec(select(AuditEvent).where(AuditEvent.action == "dispatch.plan_applied")).one()
+    assert session.exec(
+        select(AuditEvent).where(AuditEvent.action == "dispatch.plan_applied")
+    ).one()
     again = http.post(f"/api/v1/dispatch/plans/{plan['plan_id']}/apply", headers=staff)
     assert again.status_code == 404  # a plan applies once
 
@@ -71,8 +90,9 @@ def test_stale_plan_is_refused(world: World) -> None:
     http = client()
     staff = _staff(http)
     day = tomorrow_at(9).date().isoformat()
-    plan = http.post("/api/v1/dispatch/plan", headers=staff,
-                     json={"date": day, "budget_seconds": 1}).json()
+    plan = http.post(
+        "/api/v1/dispatch/plan", headers=staff, json={"date": day, "budget_seconds": 1}
+    ).json()
     with session_scope() as s:
         shipments.cancel_shipment(s, world.alice, ids[0], "changed my mind")
     stale = http.post(f"/api/v1/dispatch/plans/{plan['plan_id']}/apply", headers=staff)
@@ -84,7 +104,10 @@ def test_customers_cannot_plan(world: World) -> None:
     http = client()
     alice = bearer(login(http, "alice@test.example.com")["access_token"])
     assert http.post("/api/v1/dispatch/plan", headers=alice, json={}).status_code == 403
-    assert http.post("/api/v1/optimize", headers=alice, json={"vehicles": []}).status_code in (403, 422)
+    assert http.post("/api/v1/optimize", headers=alice, json={"vehicles": []}).status_code in (
+        403,
+        422,
+    )
 
 
 def _vehicle(**extra) -> dict:  # type: ignore[no-untyped-def]
@@ -99,8 +122,12 @@ def test_optimize_with_explicit_matrix(world: World) -> None:
         "stops": [
             {"id": "a", "location": {"index": 1}, "demand": [3]},
             {"id": "b", "location": {"index": 2}, "demand": [3]},
-            {"id": "late", "location": {"index": 3}, "demand": [3],
-             "window": {"start": 0, "end": 5}},  # 30 s away: unreachable by second 5
+            {
+                "id": "late",
+                "location": {"index": 3},
+                "demand": [3],
+                "window": {"start": 0, "end": 5},
+            },  # 30 s away: unreachable by second 5
             {"id": "heavy", "location": {"index": 3}, "demand": [50]},
         ],
         "vehicles": [_vehicle()],
@@ -120,16 +147,35 @@ def test_optimize_with_explicit_matrix(world: World) -> None:
     ("body", "status"),
     [
         ({"vehicles": []}, 422),
-        ({"vehicles": [_vehicle()], "stops": [{"id": "x", "location": {"index": 9}}],
-          "matrix": {"durations": [[0]], "distances": [[0]]}}, 422),
-        ({"vehicles": [_vehicle()], "stops": [{"id": "x", "location": {"lat": 99, "lon": 0}}]},
-         422),
-        ({"vehicles": [_vehicle(start={"lat": 41.9, "lon": -87.6}, end=None)],
-          "stops": [{"id": "x", "location": {"index": 0}}]}, 422),
+        (
+            {
+                "vehicles": [_vehicle()],
+                "stops": [{"id": "x", "location": {"index": 9}}],
+                "matrix": {"durations": [[0]], "distances": [[0]]},
+            },
+            422,
+        ),
+        (
+            {"vehicles": [_vehicle()], "stops": [{"id": "x", "location": {"lat": 99, "lon": 0}}]},
+            422,
+        ),
+        (
+            {
+                "vehicles": [_vehicle(start={"lat": 41.9, "lon": -87.6}, end=None)],
+                "stops": [{"id": "x", "location": {"index": 0}}],
+            },
+            422,
+        ),
         ({"vehicles": [_vehicle()], "budget_seconds": 600}, 422),
-        ({"vehicles": [_vehicle(start={"lat": 41.9, "lon": -87.6}, end=None)],
-          "stops": [{"id": f"s{i}", "location": {"lat": 41.9, "lon": -87.6}}
-                    for i in range(2001)]}, 413),
+        (
+            {
+                "vehicles": [_vehicle(start={"lat": 41.9, "lon": -87.6}, end=None)],
+                "stops": [
+                    {"id": f"s{i}", "location": {"lat": 41.9, "lon": -87.6}} for i in range(2001)
+                ],
+            },
+            413,
+        ),
     ],
 )
 def test_optimize_rejects_malformed_and_oversized(world: World, body: dict, status: int) -> None:
@@ -142,6 +188,9 @@ def test_optimize_rejects_malformed_and_oversized(world: World, body: dict, stat
 def test_optimize_body_size_limit(world: World) -> None:
     http = client()
     huge = b'{"vehicles": [], "pad": "' + b"x" * (17 * 1024 * 1024) + b'"}'
-    response = http.post("/api/v1/optimize", headers={**_staff(http),
-                         "Content-Type": "application/json"}, content=huge)
+    response = http.post(
+        "/api/v1/optimize",
+        headers={**_staff(http), "Content-Type": "application/json"},
+        content=huge,
+    )
     assert response.status_code == 413
