@@ -8,6 +8,7 @@ Static pages (served by nginx from the exported frontend) are available when /lo
 from __future__ import annotations
 
 import json
+import os
 import ssl
 import urllib.error
 import urllib.request
@@ -35,6 +36,8 @@ def endpoint(method: str, path: str, *, auth: bool = False, page: bool = False) 
 class Availability:
     operations: set[tuple[str, str]] = field(default_factory=set)
     pages: bool = False
+    # LOADTEST_ANONYMOUS_ONLY=1: no signed-in tasks (a prod stack has no load-test accounts).
+    anonymous_only: bool = False
     problems: list[str] = field(default_factory=list)
 
     def serves(self, task: Callable) -> bool:
@@ -45,7 +48,9 @@ class Availability:
             return self.pages
         if marked not in self.operations:
             return False
-        return not getattr(task, "needs_auth", False) or AUTH_ENDPOINT in self.operations
+        if not getattr(task, "needs_auth", False):
+            return True
+        return not self.anonymous_only and AUTH_ENDPOINT in self.operations
 
 
 def _get(url: str, insecure: bool, timeout: float = 10) -> tuple[int, bytes]:
@@ -59,7 +64,7 @@ def _get(url: str, insecure: bool, timeout: float = 10) -> tuple[int, bytes]:
 
 
 def probe(host: str, insecure: bool = True) -> Availability:
-    availability = Availability()
+    availability = Availability(anonymous_only=os.environ.get("LOADTEST_ANONYMOUS_ONLY") == "1")
     host = host.rstrip("/")
     try:
         status, body = _get(host + OPENAPI_PATH, insecure)
@@ -89,6 +94,9 @@ def restrict_to_available(
     """
     kept: list[type] = []
     report: list[str] = []
+    reason = (
+        ", or needs an account: LOADTEST_ANONYMOUS_ONLY=1" if availability.anonymous_only else ""
+    )
     for user_class in user_classes:
         tasks = list(user_class.tasks)
         runnable = [t for t in tasks if availability.serves(t)]
@@ -99,7 +107,11 @@ def restrict_to_available(
             kept.append(user_class)
         report.append(
             f"{user_class.__name__}: running {', '.join(running) or 'nothing'}"
-            + (f"; skipped (endpoint not served yet): {', '.join(skipped)}" if skipped else "")
+            + (
+                f"; skipped (endpoint not served yet{reason}): {', '.join(skipped)}"
+                if skipped
+                else ""
+            )
         )
     return kept, report
 

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import gevent
 from locust import events
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -41,7 +42,7 @@ def _only_served_endpoints(environment, **_kwargs) -> None:  # type: ignore[no-u
         print("[loadtest] no task can run against this target; failing the gate", flush=True)
         environment.process_exit_code = 1
         if environment.runner is not None:
-            environment.runner.quit()
+            gevent.spawn_later(0.1, environment.runner.quit)
         return
     environment.user_classes[:] = kept
 

@@ -31,15 +31,23 @@ def _known_tracking_codes() -> list[str]:
     return [c.strip() for c in codes.split(",") if c.strip()]
 
 
-KNOWN_CODES = _known_tracking_codes()
+KNOWN_CODES = _known_tracking_codes()  # grows with the codes signed-in customers list
 
 
 def tracking_code() -> str:
-    """A seeded code when given (LOADTEST_TRACKING_CODES[_FILE]), else a well-formed unknown one
-    (the API looks it up and answers its 404 envelope: the same database work)."""
+    """A real code when known (LOADTEST_TRACKING_CODES[_FILE], or listed by a signed-in
+    customer), else a well-formed unknown one (the API looks it up and answers its 404
+    envelope: the same database work)."""
     if KNOWN_CODES and random.random() < 0.9:
         return random.choice(KNOWN_CODES)
     return "LA" + "".join(random.choice(ALPHABET) for _ in range(12))
+
+
+def _remember_codes(payload: dict | None) -> None:
+    for item in (payload or {}).get("items", []):
+        code = item.get("tracking_code")
+        if code and code not in KNOWN_CODES and len(KNOWN_CODES) < 500:
+            KNOWN_CODES.append(code)
 
 
 def _near(lat: float, lon: float, spread: float = 0.08) -> dict[str, float]:
@@ -124,18 +132,29 @@ class CustomerUser(ApiUser):
             catch_response=True,
         ) as response:
             self.expect(response, 200)
+            if response.status_code == 200:
+                _remember_codes(response.json())
 
     @task(1)
     @endpoint("POST", "/api/v1/shipments", auth=True)
     def create_shipment(self) -> None:
-        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        pickup = _near(*DEPOT, 0.02)
+        dropoff = _near(*DEPOT)
         body = {
-            "pickup": {"address": "1 N Canal St, Chicago, IL", **_near(*DEPOT, 0.02)},
-            "dropoff": {"address": "Load test recipient, Chicago, IL", **_near(*DEPOT)},
+            "pickup_address": "1 N Canal St, Chicago, IL 60606",
+            "pickup_lat": pickup["lat"],
+            "pickup_lon": pickup["lon"],
+            "pickup_window_start": (now + timedelta(hours=1)).isoformat(),
+            "pickup_window_end": (now + timedelta(hours=3)).isoformat(),
+            "dropoff_address": f"{random.randint(100, 9999)} W Madison St, Chicago, IL",
+            "dropoff_lat": dropoff["lat"],
+            "dropoff_lon": dropoff["lon"],
+            "dropoff_window_start": (now + timedelta(hours=2)).isoformat(),
+            "dropoff_window_end": (now + timedelta(hours=6)).isoformat(),
             "recipient_name": "Load Test " + "".join(random.choices(string.ascii_uppercase, k=4)),
-            "window_start": start.isoformat(),
-            "window_end": (start + timedelta(hours=3)).isoformat(),
             "weight_kg": round(random.uniform(0.5, 30), 1),
+            "volume_m3": round(random.uniform(0.01, 0.5), 2),
             "notes": "created by loadtests",
         }
         with self.client.post(
@@ -159,19 +178,19 @@ class DriverUser(ApiUser):
     def location_batch(self) -> None:
         now = datetime.now(UTC)
         position = _near(*DEPOT)
-        points = [
+        pings = [
             {
                 **_near(position["lat"], position["lon"], 0.002),
                 "recorded_at": (now - timedelta(seconds=2 * i)).isoformat(),
-                "speed_kmh": round(random.uniform(0, 60), 1),
-                "heading": random.randint(0, 359),
+                "speed_mps": round(random.uniform(0, 17), 1),
+                "heading_deg": random.randint(0, 359),
                 "accuracy_m": round(random.uniform(3, 15), 1),
             }
             for i in range(5)
         ]
         with self.client.post(
             "/api/v1/drivers/me/location",
-            json={"points": points},
+            json={"pings": pings},
             headers=self.auth,
             name="POST /api/v1/drivers/me/location",
             catch_response=True,
@@ -199,7 +218,7 @@ class DriverUser(ApiUser):
             return
         with self.client.post(
             f"/api/v1/stops/{random.choice(self.stop_ids)}/events",
-            json={"type": "arrived", **_near(*DEPOT)},
+            json={"event": "arrived", **_near(*DEPOT)},
             headers=self.auth,
             name="POST /api/v1/stops/[id]/events",
             catch_response=True,
@@ -236,7 +255,8 @@ class DispatcherUser(ApiUser):
         status = random.choice(["requested", "scheduled", "assigned", "in_transit", "delivered"])
         today = datetime.now(UTC).date().isoformat()
         with self.client.get(
-            f"/api/v1/shipments?status={status}&date={today}&page=1&page_size=50",
+            f"/api/v1/shipments?status={status}&date_from={today}&date_to={today}"
+            "&page=1&page_size=50",
             headers=self.auth,
             name="GET /api/v1/shipments?status&date",
             catch_response=True,
@@ -246,10 +266,11 @@ class DispatcherUser(ApiUser):
     @task(1)
     @endpoint("POST", "/api/v1/dispatch/plan", auth=True)
     def plan_preview(self) -> None:
-        today = datetime.now(UTC).date().isoformat()
+        # POST /dispatch/plan previews a plan (applying is a separate call); the solver's time
+        # budget is kept short, as the dashboard's "preview" button would.
         with self.client.post(
             "/api/v1/dispatch/plan",
-            json={"date": today, "dry_run": True},
+            json={"budget_seconds": float(os.environ.get("LOADTEST_PLAN_BUDGET_S", "0.2"))},
             headers=self.auth,
             name="POST /api/v1/dispatch/plan (preview)",
             catch_response=True,

@@ -146,6 +146,37 @@ def _shipments_table() -> rx.Component:
     )
 
 
+def _alerts() -> rx.Component:
+    return rx.card(
+        rx.heading("Late-risk alerts (", DispatchState.alerts.length(), ")", size="3", as_="h2"),
+        rx.cond(
+            DispatchState.alerts.length() == 0,
+            rx.text("Every open stop is on time.", size="2", color_scheme="gray"),
+            rx.el.ul(
+                rx.foreach(
+                    DispatchState.alerts,
+                    lambda a: rx.el.li(
+                        rx.text(rx.code(a["code"]), " ", a["stop"], " · ", a["driver"], size="2"),
+                        rx.text(
+                            "ETA ",
+                            a["eta"],
+                            " after window end ",
+                            a["window_end"],
+                            size="1",
+                            color_scheme="red",
+                        ),
+                        style={"list-style": "none", "padding": "4px 0"},
+                    ),
+                ),
+                aria_label="Late-risk alerts",
+                style={"padding": "0", "margin": "0", "max-height": "220px", "overflow-y": "auto"},
+            ),
+        ),
+        width="300px",
+        id="late-alerts",
+    )
+
+
 def _fleet() -> rx.Component:
     return rx.card(
         rx.heading("Drivers", size="4", as_="h2"),
@@ -294,5 +325,11 @@ def dispatch_page() -> rx.Component:
         ),
         _plan_dialog(),
         _filters(),
-        rx.hstack(_shipments_table(), _fleet(), align="start", width="100%", spacing="4"),
+        rx.hstack(
+            _shipments_table(),
+            rx.vstack(_alerts(), _fleet(), spacing="3"),
+            align="start",
+            width="100%",
+            spacing="4",
+        ),
     )

@@ -79,6 +79,17 @@ def _stop_card(stop: rx.Var[dict[str, str]]) -> rx.Component:
                     align="center",
                 ),
                 rx.text(stop["address"], size="2"),
+                rx.cond(
+                    stop["eta"] != "",
+                    rx.hstack(
+                        rx.text("ETA ", stop["eta"], size="2"),
+                        rx.cond(
+                            stop["late"] != "",
+                            rx.badge("late risk", color_scheme="red", variant="soft"),
+                        ),
+                        spacing="2",
+                    ),
+                ),
                 rx.text(
                     rx.code(stop["tracking_code"]),
                     " · ",

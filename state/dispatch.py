@@ -9,11 +9,18 @@ import reflex as rx
 
 from logistics_ai.db import session_scope
 from logistics_ai.models import Role
-from logistics_ai.services import assignment, clock, dispatch_planning, drivers, shipments
+from logistics_ai.services import (
+    assignment,
+    clock,
+    dispatch_planning,
+    drivers,
+    eta_updates,
+    shipments,
+)
 from logistics_ai.services.errors import DomainError
 from logistics_ai.settings import get_settings
 from state.auth import AuthState
-from state.formatting import shipment_row
+from state.formatting import hhmm, shipment_row
 
 STAFF = (Role.dispatcher, Role.admin)
 PAGE_SIZE = 25
@@ -29,6 +36,7 @@ class DispatchState(AuthState):
     total: int = 0
     loading: bool = False
     notice: str = ""
+    alerts: list[dict[str, str]] = []
 
     @rx.var
     def page_count(self) -> int:
@@ -66,6 +74,22 @@ class DispatchState(AuthState):
                 actor = self._actor(session, STAFF)
                 result = shipments.list_shipments(session, actor, filters)
                 board = drivers.fleet_board(session, actor, day or clock.today_local())
+                late = eta_updates.late_alerts(session, actor, day or clock.today_local())
+                names = {row.id: row.name for row in board}
+                self.alerts = [
+                    {
+                        "code": shipment.tracking_code,
+                        "stop": "pickup" if stop.kind == "pickup" else "drop-off",
+                        "driver": names.get(driver.id, ""),
+                        "eta": hhmm(stop.planned_arrival),
+                        "window_end": hhmm(
+                            shipment.pickup_window_end
+                            if stop.kind == "pickup"
+                            else shipment.dropoff_window_end
+                        ),
+                    }
+                    for stop, shipment, driver in late
+                ]
         except DomainError as error:
             return rx.toast.error(error.message)
         self.rows = [shipment_row(s) for s in result.items]

@@ -9,7 +9,7 @@ from logistics_ai.models import DriverStatus, Role, StopKind
 from logistics_ai.services import clock, drivers
 from logistics_ai.services.errors import DomainError
 from state.auth import AuthState
-from state.formatting import window
+from state.formatting import hhmm, window
 
 DRIVER = (Role.driver,)
 
@@ -57,6 +57,8 @@ class DriverState(AuthState):
                 "weight": f"{view.shipment.weight_kg:g} kg",
                 "maps_url": f"https://www.google.com/maps/dir/?api=1&destination={view.position[0]},{view.position[1]}",
                 "failure_reason": view.stop.failure_reason or "",
+                "eta": hhmm(view.stop.planned_arrival),
+                "late": "yes" if view.stop.late_risk else "",
             }
             for index, view in enumerate(views)
         ]

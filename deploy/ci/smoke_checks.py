@@ -325,7 +325,15 @@ def run_load(args: argparse.Namespace) -> int:
             name, url, ok = targets[i % len(targets)]
             i += 1
             try:
-                status = s.get(url, timeout=15).status_code
+                try:
+                    status = s.get(url, timeout=15).status_code
+                except requests.ConnectionError:
+                    # nginx closes idle keep-alive connections when it reloads (drain/undrain);
+                    # a request racing that close on a reused HTTP/1.1 connection is retried
+                    # once on a new connection, as browsers do for idempotent requests
+                    # (RFC 9112 9.3.1; over HTTP/2 nginx sends GOAWAY instead). Counted.
+                    record("retried after a keep-alive close")
+                    status = s.get(url, timeout=15).status_code
                 if status in ok:
                     record("ok")
                 else:

@@ -46,6 +46,8 @@ class Stop(SQLModel, table=True):
     sequence: int = Field(ge=0)
     status: str = Field(default=StopStatus.pending, sa_type=String(16))
     planned_arrival: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The latest ETA passes the window end: shown to dispatchers as an alert.
+    late_risk: bool = Field(default=False)
     actual_arrival: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     failure_reason: str | None = Field(default=None, max_length=300)

@@ -31,6 +31,7 @@ from logistics_ai.security.policy import Action
 from logistics_ai.services import audit, clock
 from logistics_ai.services.actors import Actor
 from logistics_ai.services.errors import Conflict, NotFound, PermissionDenied
+from logistics_ai.services.eta_updates import refresh_driver_etas
 from logistics_ai.services.shipment_status import transition
 from logistics_ai.services.validation import Moment, fail, parse
 
@@ -223,6 +224,7 @@ def record_stop_event(
     audit.record(session, actor, f"stop.{event}", "stop", stop.id, {"reason": reason})
     session.flush()
     _complete_route_if_finished(session, route)
+    refresh_driver_etas(session, route.driver_id, now)
     return stop
 
 
@@ -301,6 +303,7 @@ def record_locations(session: Session, actor: Actor, payload: PingBatch | dict) 
     if latest is not None and (driver.last_seen_at is None or latest_at >= driver.last_seen_at):  # type: ignore[operator]
         driver.last_lat, driver.last_lon, driver.last_seen_at = latest.lat, latest.lon, latest_at
         session.add(driver)
+        refresh_driver_etas(session, driver.id, now)  # type: ignore[arg-type]
         queue_event(
             session,
             DRIVERS_CHANNEL,

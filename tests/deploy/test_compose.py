@@ -127,3 +127,39 @@ def test_host_network_override_moves_every_service(compose_config) -> None:
     for name, service in services.items():
         assert service.get("network_mode") == "host", name
         assert not service.get("ports"), name
+
+
+def test_every_app_setting_is_wired_with_the_apps_default(compose_config, tmp_path: Path) -> None:
+    from logistics_ai.settings import Settings
+
+    minimal = tmp_path / "minimal.env"
+    minimal.write_text(
+        "APP_ENV=prod\nIMAGE_TAG=t\nSECRET_KEY=" + "k" * 40 + "\nPOSTGRES_PASSWORD=p\n"
+        "REDIS_PASSWORD=r\nPUBLIC_BASE_URL=https://example.com\nSERVER_NAME=example.com\n"
+        "TLS_CERT_DIR=/tmp\n"
+    )
+    env = compose_config(*PROD, env_file=minimal)["services"]["app"]["environment"]
+    # Deployments differ from the embedded default on purpose here.
+    deliberate = {
+        "TRUSTED_PROXY_HOPS": "1",
+        "LOG_JSON": "true",
+        "APP_ENV": "prod",
+        "SEED_DEMO": "false",
+    }
+    composed = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL"}
+    for name, field in Settings.model_fields.items():
+        key = name.upper()
+        assert key in env, f"{key} is not passed to the app by compose.yaml"
+        if key in composed:
+            continue
+        expected = deliberate.get(key)
+        if expected is None:
+            default = field.default
+            expected = (
+                ""
+                if default is None
+                else str(default).lower()
+                if isinstance(default, bool)
+                else str(default)
+            )
+        assert env[key] == expected, (key, env[key], expected)

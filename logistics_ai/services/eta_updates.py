@@ -1,0 +1,112 @@
+"""Live ETAs: recomputed for a driver's remaining stops when their position or a stop changes.
+
+A stop whose ETA passes its window end gets `late_risk`, which the dashboard shows as an
+alert; the drop-off ETA is also the customer's `Shipment.eta`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session, col, select
+
+from logistics_ai.dispatch import model as vrp
+from logistics_ai.dispatch.eta import eta
+from logistics_ai.models import Depot, Driver, Route, Shipment, Stop, StopKind, StopStatus
+from logistics_ai.realtime.bus import queue_event
+from logistics_ai.security.policy import Action, require
+from logistics_ai.services import clock
+from logistics_ai.services.actors import Actor
+from logistics_ai.services.dispatch_problem import matrix_provider
+from logistics_ai.settings import get_settings
+
+ETA_CHANNEL = "eta"
+OPEN = (StopStatus.pending, StopStatus.arrived)
+
+
+def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None = None) -> int:
+    """Recompute today's open stops of one driver; returns how many are at risk of being late."""
+    now = now or clock.utcnow()
+    day = clock.to_local(now).date()
+    driver = session.get(Driver, driver_id)
+    if driver is None:
+        return 0
+    rows = session.exec(
+        select(Stop, Shipment)
+        .join(Route, col(Route.id) == Stop.route_id)
+        .join(Shipment, col(Shipment.id) == Stop.shipment_id)
+        .where(Route.driver_id == driver_id, Route.service_date == day, col(Stop.status).in_(OPEN))
+        .order_by(col(Stop.sequence))
+    ).all()
+    if not rows:
+        return 0
+    position = _position(session, driver)
+    if position is None:
+        return 0
+    origin = clock.local_datetime(day, time(0, 0))
+    service_s = get_settings().stop_service_minutes * 60
+
+    def seconds(moment: datetime) -> int:
+        return int((moment - origin).total_seconds())
+
+    jobs = []
+    for stop, shipment in rows:
+        pickup = stop.kind == StopKind.pickup
+        start, end = (
+            (shipment.pickup_window_start, shipment.pickup_window_end)
+            if pickup
+            else (shipment.dropoff_window_start, shipment.dropoff_window_end)
+        )
+        lat, lon = (
+            (shipment.pickup_lat, shipment.pickup_lon)
+            if pickup
+            else (shipment.dropoff_lat, shipment.dropoff_lon)
+        )
+        jobs.append(
+            vrp.Job(
+                id=str(stop.id),
+                location=vrp.Location.at(lat, lon),
+                window=vrp.TimeWindow(max(0, seconds(start)), max(0, seconds(end))),
+                service_s=service_s,
+            )
+        )
+    estimates = eta(jobs, position, seconds(now), matrix_provider())
+    at_risk = 0
+    for (stop, shipment), estimate in zip(rows, estimates, strict=True):
+        stop.planned_arrival = origin + timedelta(seconds=estimate.eta)
+        stop.late_risk = estimate.late_risk
+        at_risk += estimate.late_risk
+        session.add(stop)
+        if stop.kind == StopKind.dropoff:
+            shipment.eta = stop.planned_arrival
+            session.add(shipment)
+    queue_event(session, ETA_CHANNEL, {"driver_id": driver_id, "late_risk": at_risk})
+    return at_risk
+
+
+def _position(session: Session, driver: Driver) -> vrp.Location | None:
+    if driver.last_lat is not None and driver.last_lon is not None:
+        return vrp.Location.at(driver.last_lat, driver.last_lon)
+    depot = session.get(Depot, driver.depot_id) if driver.depot_id else None
+    return vrp.Location.at(depot.lat, depot.lon) if depot else None
+
+
+def late_alerts(session: Session, actor: Actor, day: date) -> list[tuple[Stop, Shipment, Driver]]:
+    """Open stops whose ETA passes their window, for the dispatch board."""
+    require(actor, Action.fleet_read)
+    return late_stops(session, day)
+
+
+def late_stops(session: Session, day: date) -> list[tuple[Stop, Shipment, Driver]]:
+    return list(
+        session.exec(
+            select(Stop, Shipment, Driver)
+            .join(Route, col(Route.id) == Stop.route_id)
+            .join(Shipment, col(Shipment.id) == Stop.shipment_id)
+            .join(Driver, col(Driver.id) == Route.driver_id)
+            .where(
+                Route.service_date == day, col(Stop.late_risk).is_(True), col(Stop.status).in_(OPEN)
+            )
+            .order_by(col(Stop.planned_arrival))
+        ).all()
+    )

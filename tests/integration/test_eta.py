@@ -1,0 +1,80 @@
+"""ETAs follow the driver: a far-away driver puts the window at risk, a near one clears it."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from logistics_ai.db import session_scope
+from logistics_ai.models import Driver, Shipment, Stop
+from logistics_ai.services import assignment, shipments
+from logistics_ai.services.eta_updates import late_stops, refresh_driver_etas
+from tests.support.world import World, booking, tomorrow_at
+
+
+def _move(driver_id: int, lat: float, lon: float) -> None:
+    with session_scope() as s:
+        driver = s.get(Driver, driver_id)
+        driver.last_lat, driver.last_lon = lat, lon  # type: ignore[union-attr]
+        s.add(driver)
+
+
+def test_late_risk_follows_the_driver(world: World, session: Session) -> None:
+    with session_scope() as s:
+        shipment = shipments.create_shipment(
+            s,
+            world.alice,
+            booking(pickup_window_start=tomorrow_at(10), pickup_window_end=tomorrow_at(11)),
+        )
+        assignment.assign_shipment(s, world.dispatcher, shipment.id, world.dave.driver_id)  # type: ignore[arg-type]
+    now = tomorrow_at(10, 30)
+    _move(world.dave.driver_id, 42.3, -88.2)  # about 60 km north-west: over an hour away  # type: ignore[arg-type]
+    with session_scope() as s:
+        # About 2.6 h of driving: the pickup window (until 11:00) is missed; the drop-off
+        # window (until 14:00) still holds.
+        assert refresh_driver_etas(s, world.dave.driver_id, now) == 1  # type: ignore[arg-type]
+        at_risk = late_stops(s, now.date())
+        assert [stop.kind for stop, _, _ in at_risk] == ["pickup"]
+    stored = session.get(Shipment, shipment.id)
+    assert stored is not None and stored.eta is not None and stored.eta > tomorrow_at(11)
+
+    _move(world.dave.driver_id, 41.9210, -87.6510)  # at the pickup  # type: ignore[arg-type]
+    with session_scope() as s:
+        assert refresh_driver_etas(s, world.dave.driver_id, now) == 0  # type: ignore[arg-type]
+    session.expire_all()
+    pickup = next(
+        st
+        for st in assignment.shipment_stops(session, shipment.id)  # type: ignore[arg-type]
+        if st.kind == "pickup"
+    )
+    assert isinstance(pickup, Stop) and pickup.late_risk is False
+    assert pickup.planned_arrival is not None and pickup.planned_arrival <= tomorrow_at(10, 31)
+
+
+def test_gps_batch_updates_position_and_etas(world: World, session: Session) -> None:
+    from tests.support.api import bearer, client, login
+
+    with session_scope() as s:
+        shipment = shipments.create_shipment(s, world.alice, booking())
+        assignment.assign_shipment(s, world.dispatcher, shipment.id, world.dave.driver_id)  # type: ignore[arg-type]
+    http = client()
+    dave = bearer(login(http, "dave@test.example.com")["access_token"])
+    sent = http.post(
+        "/api/v1/drivers/me/location",
+        headers=dave,
+        json={
+            "pings": [
+                {"lat": 41.90, "lon": -87.65},
+                {"lat": 41.91, "lon": -87.651, "speed_mps": 8.5},
+            ]
+        },
+    )
+    assert sent.status_code == 200 and sent.json()["accepted"] == 2
+    assert sent.json()["lat"] == 41.91
+    bad = http.post("/api/v1/drivers/me/location", headers=dave, json={"pings": []})
+    assert bad.status_code == 422
+    future = http.post(
+        "/api/v1/drivers/me/location",
+        headers=dave,
+        json={"pings": [{"lat": 41.9, "lon": -87.6, "recorded_at": "2099-01-01T00:00:00Z"}]},
+    )
+    assert future.status_code == 422
