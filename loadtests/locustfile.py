@@ -25,7 +25,7 @@ from loadtests import sla as sla_module
 from loadtests.endpoints import probe, restrict_to_available
 from loadtests.users import CustomerUser, DispatcherUser, DriverUser  # noqa: F401
 
-_state = {"peak_users": 0, "started": 0.0}
+_state = {"peak_users": 0, "started": 0.0, "spawned": 0.0}
 
 
 @events.test_start.add_listener
@@ -50,6 +50,7 @@ def _only_served_endpoints(environment, **_kwargs) -> None:  # type: ignore[no-u
 @events.spawning_complete.add_listener
 def _peak(user_count: int, **_kwargs) -> None:  # type: ignore[no-untyped-def]
     _state["peak_users"] = max(_state["peak_users"], user_count)
+    _state["spawned"] = time.monotonic()
 
 
 @events.quitting.add_listener
@@ -58,7 +59,10 @@ def _sla_gate(environment, **_kwargs) -> None:  # type: ignore[no-untyped-def]
     sla = sla_module.load_sla(Path(os.environ.get("LOADTEST_SLA_FILE", sla_module.SLA_FILE)))
     rows = sla_module.evaluate(list(stats.entries.values()), stats.total, sla)
     users = environment.runner.user_count if environment.runner else 0
-    duration = time.monotonic() - _state["started"] if _state["started"] else 0
+    # With --reset-stats (make loadtest) the statistics cover the time after the ramp-up.
+    reset = getattr(environment.parsed_options, "reset_stats", False)
+    since = _state["spawned"] if reset and _state["spawned"] else _state["started"]
+    duration = time.monotonic() - since if since else 0
     print(sla_module.format_report(rows, users, _state["peak_users"], duration), flush=True)
     if environment.process_exit_code == 1 and stats.total.num_requests == 0:
         return

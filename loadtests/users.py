@@ -91,6 +91,11 @@ class ApiUser(FastHttpUser):
             response.success()
         else:
             response.failure(f"unexpected status {response.status_code}")
+            if response.status_code == 401 and self.token:
+                # Access tokens live ACCESS_TOKEN_TTL_SECONDS (15 min by default): sign in again,
+                # as the apps do; the 401 itself still counts against the SLA.
+                self.token = None
+                self.login()
 
 
 class CustomerUser(ApiUser):

@@ -99,7 +99,25 @@ def _shipment_row(row: rx.Var[dict[str, str]]) -> rx.Component:
         ),
         rx.el.td(row["recipient"], style=CELL),
         rx.el.td(row["weight"], style=CELL),
-        rx.el.td(_driver_picker(row), style=CELL),
+        rx.el.td(
+            rx.hstack(
+                _driver_picker(row),
+                rx.cond(
+                    (row["driver_id"] == "")
+                    & ((row["status"] == "requested") | (row["status"] == "scheduled")),
+                    rx.button(
+                        "Auto",
+                        on_click=DispatchState.auto_assign(row["id"]),
+                        size="1",
+                        variant="soft",
+                        aria_label="Auto-assign " + row["tracking_code"] + " to the best route",
+                    ),
+                ),
+                spacing="1",
+                align="center",
+            ),
+            style=CELL,
+        ),
         data_code=row["tracking_code"],
         style={"border-bottom": "1px solid var(--gray-4)"},
     )

@@ -12,6 +12,7 @@ from logistics_ai.models import Role
 from logistics_ai.services import (
     assignment,
     clock,
+    dispatch_insert,
     dispatch_planning,
     drivers,
     eta_updates,
@@ -130,6 +131,21 @@ class DispatchState(AuthState):
     def go_to_page(self, page: int):  # type: ignore[no-untyped-def]
         self.page = min(max(1, page), self.page_count)
         return self._refresh()
+
+    @rx.event
+    def auto_assign(self, shipment_id: str):  # type: ignore[no-untyped-def]
+        try:
+            with session_scope() as session:
+                actor = self._actor(session, STAFF)
+                result = dispatch_insert.auto_assign(session, actor, int(shipment_id))
+                message = (
+                    f"{result.shipment.tracking_code} inserted into a route "
+                    f"(+{result.added_distance_m / 1000:.1f} km)"
+                )
+        except DomainError as error:
+            return rx.toast.error(error.message)
+        self._refresh()
+        return rx.toast.success(message)
 
     @rx.event
     def assign(self, shipment_id: str, driver_id: str):  # type: ignore[no-untyped-def]

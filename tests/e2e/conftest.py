@@ -49,6 +49,15 @@ def mid_morning_zone() -> str:
     return "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 
+APP_TIMEZONE = mid_morning_zone()  # chosen once, so every test agrees with the app
+
+
+def app_today() -> str:
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(APP_TIMEZONE)).date().isoformat()
+
+
 def _get(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -74,7 +83,7 @@ def app_url(
         "REDIS_KEY_PREFIX": redis_prefix,
         "SECRET_KEY": secrets.token_urlsafe(48),
         "SEED_DEMO": "false",
-        "TIMEZONE": mid_morning_zone(),
+        "TIMEZONE": APP_TIMEZONE,
         "GRANIAN_WORKERS": "2",
         # Every browser logs in from 127.0.0.1; the per-IP login limit has its own tests.
         "RATE_LIMIT_AUTH_PER_IP": "1000",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import DESKTOP
+from tests.e2e.conftest import DESKTOP, app_today
 from tests.e2e.pages import signed_in
 
 pytestmark = pytest.mark.e2e
@@ -64,3 +64,42 @@ def test_driver_far_away_raises_a_late_risk_alert(browser: Browser, app_url: str
     assert sent.status_code == 200, sent.text
     page = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
     expect(page.get_by_label("Late-risk alerts")).to_contain_text("Dora Driver")
+
+
+def test_auto_assign_one_shipment(browser: Browser, app_url: str) -> None:
+    import httpx
+
+    customer = httpx.post(
+        f"{app_url}/api/v1/auth/token",
+        json={"email": "customer2@example.com", "password": "logistics-demo"},
+    ).json()["access_token"]
+    booked = httpx.post(
+        f"{app_url}/api/v1/shipments",
+        headers={"Authorization": f"Bearer {customer}"},
+        json={
+            "pickup_address": "1200 N Clark St, Lincoln Park, Chicago, IL",
+            "pickup_lat": 41.9214,
+            "pickup_lon": -87.6513,
+            "pickup_window_start": f"{app_today()}T11:00:00",
+            "pickup_window_end": f"{app_today()}T14:00:00",
+            "dropoff_address": "1600 W Chicago Ave, Ukrainian Village, Chicago",
+            "dropoff_lat": 41.8960,
+            "dropoff_lon": -87.6660,
+            "dropoff_window_start": f"{app_today()}T12:00:00",
+            "dropoff_window_end": f"{app_today()}T18:00:00",
+            "recipient_name": "Ari Auto",
+            "weight_kg": 4,
+            "volume_m3": 0.05,
+        },
+    )
+    assert booked.status_code == 201, booked.text
+    code = booked.json()["tracking_code"]
+
+    page = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
+    page.get_by_role("textbox", name="Search").fill(code)
+    page.get_by_role("button", name="Search", exact=True).click()
+    row = page.locator(f"tr[data-code='{code}']")
+    expect(row).to_contain_text("Requested")
+    page.get_by_role("button", name=f"Auto-assign {code} to the best route").click()
+    expect(page.get_by_text(f"{code} inserted into a route")).to_be_visible(timeout=20_000)
+    expect(row).to_contain_text("Driver assigned")

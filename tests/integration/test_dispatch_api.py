@@ -194,3 +194,57 @@ def test_optimize_body_size_limit(world: World) -> None:
         content=huge,
     )
     assert response.status_code == 413
+
+
+def test_auto_assign_inserts_without_reordering_existing_stops(
+    world: World, session: Session
+) -> None:
+    ids = _book_several(world, 4)
+    http = client()
+    staff = _staff(http)
+    for sid in ids[:3]:
+        response = http.post(f"/api/v1/shipments/{sid}/auto-assign", headers=staff)
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "assigned"
+    session.expire_all()
+    before = {
+        (s.shipment_id, s.kind): (s.route_id, s.sequence) for s in session.exec(select(Stop)).all()
+    }
+    inserted = http.post(f"/api/v1/shipments/{ids[3]}/auto-assign", headers=staff)
+    assert inserted.status_code == 200
+    session.expire_all()
+    stops = session.exec(select(Stop)).all()
+    by_route: dict[int, list] = {}
+    for stop in stops:
+        by_route.setdefault(stop.route_id, []).append(stop)
+    for route_stops in by_route.values():
+        ordered = sorted(route_stops, key=lambda s: s.sequence)
+        assert len({s.sequence for s in ordered}) == len(ordered)  # no shared places
+        existing = [(s.shipment_id, s.kind) for s in ordered if (s.shipment_id, s.kind) in before]
+        assert existing == sorted(existing, key=lambda k: before[k][1])  # order kept
+        kinds = [(s.shipment_id, s.kind) for s in ordered]
+        for sid in {k[0] for k in kinds}:
+            assert kinds.index((sid, "pickup")) < kinds.index((sid, "dropoff"))
+    new_stops = [s for s in stops if s.shipment_id == ids[3]]
+    assert len(new_stops) == 2 and all(s.planned_arrival is not None for s in new_stops)
+    again = http.post(f"/api/v1/shipments/{ids[3]}/auto-assign", headers=staff)
+    assert again.status_code == 409
+
+
+def test_auto_assign_explains_why_it_cannot(world: World) -> None:
+    with session_scope() as s:
+        cold = shipments.create_shipment(
+            s,
+            world.alice,
+            booking(
+                required_skills=["liftgate"],
+                pickup_window_start=tomorrow_at(8),
+                pickup_window_end=tomorrow_at(12),
+                dropoff_window_start=tomorrow_at(9),
+                dropoff_window_end=tomorrow_at(18),
+            ),
+        )
+    http = client()
+    response = http.post(f"/api/v1/shipments/{cold.id}/auto-assign", headers=_staff(http))
+    assert response.status_code == 409
+    assert response.json()["error"]["details"]["reason"] == "no_vehicle_with_skill"

@@ -12,7 +12,7 @@ from logistics_ai.api.routers.common import ERRORS
 from logistics_ai.api.schemas import AssignIn, CancelIn, ShipmentOut, ShipmentPageOut
 from logistics_ai.db import session_scope
 from logistics_ai.models import ShipmentStatus
-from logistics_ai.services import assignment, shipments
+from logistics_ai.services import assignment, dispatch_insert, shipments
 from logistics_ai.services.actors import Actor
 from logistics_ai.services.shipments import MAX_PAGE_SIZE, ShipmentCreate
 
@@ -86,3 +86,13 @@ def assign(
         return ShipmentOut.of(
             assignment.assign_shipment(session, actor, shipment_id, body.driver_id)
         )
+
+
+@router.post(
+    "/{shipment_id}/auto-assign",
+    response_model=ShipmentOut,
+    summary="Insert into the live routes at the cheapest feasible place (dispatchers, admins)",
+)
+def auto_assign(shipment_id: ShipmentId, actor: Actor = Depends(current_actor)) -> ShipmentOut:
+    with session_scope() as session:
+        return ShipmentOut.of(dispatch_insert.auto_assign(session, actor, shipment_id).shipment)
