@@ -24,7 +24,13 @@ def header(title: str) -> rx.Component:
                     rx.link("Dispatch", href="/dispatch", size="2"),
                 ),
                 rx.cond(AuthState.user_role == "admin", rx.link("Admin", href="/admin", size="2")),
-                rx.text(AuthState.user_name, size="2", id="signed-in-user"),
+                rx.link(
+                    AuthState.user_name,
+                    href="/account/sessions",
+                    size="2",
+                    id="signed-in-user",
+                    aria_label="My sessions",
+                ),
                 rx.button(
                     "Log out",
                     on_click=AuthState.logout,

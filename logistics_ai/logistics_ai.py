@@ -17,6 +17,7 @@ from pages.auth import index, login
 from pages.customer import customer_page
 from pages.dispatch import dispatch_page
 from pages.driver import driver_page
+from pages.sessions import sessions_page
 from pages.tracking import track_page
 from state.account import AccountState
 from state.admin import AdminState
@@ -24,6 +25,7 @@ from state.auth import AuthState
 from state.customer import CustomerState
 from state.dispatch import DispatchState
 from state.driver import DriverState
+from state.sessions import SessionsState
 from state.tracking import TrackingState
 
 configure_logging()
@@ -55,6 +57,12 @@ app.add_page(
 )
 app.add_page(
     driver_page, route="/driver", title="My route · Logistics AI", on_load=DriverState.load
+)
+app.add_page(
+    sessions_page,
+    route="/account/sessions",
+    title="My sessions · Logistics AI",
+    on_load=SessionsState.load,
 )
 app.add_page(admin_page, route="/admin", title="Admin · Logistics AI", on_load=AdminState.load)
 app.add_page(

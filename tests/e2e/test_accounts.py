@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -106,3 +107,21 @@ def test_non_admins_cannot_open_admin(browser: Browser, app_url: str) -> None:
     page.goto("/admin")
     page.wait_for_url("**/dispatch**", timeout=15_000)
     expect(page.get_by_role("link", name="Admin")).to_have_count(0)
+
+
+def test_user_signs_out_another_session(browser: Browser, app_url: str) -> None:
+    phone = signed_in(browser, app_url, "customer2@example.com", MOBILE, "/customer")
+    laptop = signed_in(browser, app_url, "customer2@example.com", DESKTOP, "/customer")
+    laptop.get_by_role("link", name="My sessions").click()
+    laptop.wait_for_url("**/account/sessions**")
+    sessions = laptop.get_by_role("list", name="My sessions")
+    expect(sessions).to_contain_text("this browser")
+    others = laptop.get_by_role("button", name=re.compile(r"^Sign out session Browser"))
+    count = others.count()
+    assert count >= 1
+    for _ in range(count):
+        others.first.click()
+        expect(laptop.get_by_text("Session signed out").first).to_be_visible()
+    expect(others).to_have_count(0)
+    phone.goto("/customer")
+    phone.wait_for_url("**/login**", timeout=15_000)
