@@ -13,6 +13,7 @@ from logistics_ai.services.errors import DomainError
 from state.auth import AuthState
 from state.formatting import when
 
+
 class SessionsState(AuthState):
     sessions: list[dict[str, str]] = []
 
