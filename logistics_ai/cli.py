@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     worker_cmd = commands.add_parser("worker", help="run background jobs until stopped")
     worker_cmd.add_argument("--once", action="store_true", help="run every job once and exit")
-    bench_cmd = commands.add_parser("bench", help="run a benchmark (routing, api)")
+    # The benchmarks parse their own options (and --help), so this parser must not eat them.
+    bench_cmd = commands.add_parser("bench", help="run a benchmark (routing, api)", add_help=False)
     bench_cmd.add_argument("what", choices=["routing", "api"])
     args, rest = parser.parse_known_args(argv)
     configure_logging()
