@@ -25,7 +25,12 @@ HOME_BY_ROLE = {
 
 class AuthState(rx.State):
     session_token: str = rx.Cookie(
-        "", name="lai_session", same_site="strict", max_age=get_settings().session_ttl_seconds
+        "",
+        name="lai_session",
+        same_site="strict",
+        max_age=get_settings().session_ttl_seconds,
+        # Behind HTTPS the cookie never travels in clear text.
+        secure=get_settings().public_base_url.startswith("https://"),
     )
     user_name: str = ""
     user_role: str = ""
