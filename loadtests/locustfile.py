@@ -63,7 +63,8 @@ def _sla_gate(environment, **_kwargs) -> None:  # type: ignore[no-untyped-def]
     reset = getattr(environment.parsed_options, "reset_stats", False)
     since = _state["spawned"] if reset and _state["spawned"] else _state["started"]
     duration = time.monotonic() - since if since else 0
-    print(sla_module.format_report(rows, users, _state["peak_users"], duration), flush=True)
+    report = sla_module.format_report(rows, users, _state["peak_users"], duration, sla.min_samples)
+    print(report, flush=True)
     if environment.process_exit_code == 1 and stats.total.num_requests == 0:
         return
     environment.process_exit_code = 0 if sla_module.passed(rows) else 1

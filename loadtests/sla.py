@@ -38,6 +38,9 @@ class Sla:
     aggregate: Objective
     endpoint: Objective
     overrides: dict[str, Objective]
+    # Percentiles of an endpoint with fewer samples are reported, not judged (its p95 would be
+    # its second-slowest request); its errors and the aggregate are always judged.
+    min_samples: int = 50
 
     def for_endpoint(self, name: str) -> Objective:
         return self.overrides.get(name, self.endpoint)
@@ -72,10 +75,15 @@ def load_sla(path: Path = SLA_FILE) -> Sla:
     overrides = {
         name: _objective(values, endpoint) for name, values in data.get("endpoints", {}).items()
     }
-    return Sla(aggregate=_objective(data["aggregate"]), endpoint=endpoint, overrides=overrides)
+    return Sla(
+        aggregate=_objective(data["aggregate"]),
+        endpoint=endpoint,
+        overrides=overrides,
+        min_samples=int(data.get("min_samples", 50)),
+    )
 
 
-def judge(name: str, entry: StatsEntryLike, objective: Objective) -> Row:
+def judge(name: str, entry: StatsEntryLike, objective: Objective, min_samples: int = 1) -> Row:
     requests = entry.num_requests
     failures = entry.num_failures
     error_rate = failures / requests if requests else 0.0
@@ -85,10 +93,11 @@ def judge(name: str, entry: StatsEntryLike, objective: Objective) -> Row:
     breaches = []
     if requests == 0:
         breaches.append("no requests")
-    if p95 >= objective.p95_ms:
-        breaches.append(f"p95 {p95:.0f} ms >= {objective.p95_ms:.0f}")
-    if p99 >= objective.p99_ms:
-        breaches.append(f"p99 {p99:.0f} ms >= {objective.p99_ms:.0f}")
+    if requests >= min_samples:
+        if p95 >= objective.p95_ms:
+            breaches.append(f"p95 {p95:.0f} ms >= {objective.p95_ms:.0f}")
+        if p99 >= objective.p99_ms:
+            breaches.append(f"p99 {p99:.0f} ms >= {objective.p99_ms:.0f}")
     if error_rate >= objective.max_error_rate and failures:
         breaches.append(f"errors {error_rate:.3%} >= {objective.max_error_rate:.3%}")
     return Row(
@@ -99,8 +108,9 @@ def judge(name: str, entry: StatsEntryLike, objective: Objective) -> Row:
 def evaluate(entries: list[StatsEntryLike], total: StatsEntryLike, sla: Sla) -> list[Row]:
     """One row per endpoint (sorted by name), then the aggregate row named 'Aggregated'."""
     rows = [
-        judge(_entry_name(entry), entry, sla.for_endpoint(_entry_name(entry)))
+        judge(_entry_name(entry), entry, sla.for_endpoint(_entry_name(entry)), sla.min_samples)
         for entry in sorted(entries, key=_entry_name)
+        if entry.num_requests  # entries emptied by --reset-stats (e.g. the ramp-up's logins)
     ]
     rows.append(judge("Aggregated", total, sla.aggregate))
     return rows
@@ -111,7 +121,9 @@ def _entry_name(entry: StatsEntryLike) -> str:
     return entry.name
 
 
-def format_report(rows: list[Row], users: int, peak_users: int, duration_s: float) -> str:
+def format_report(
+    rows: list[Row], users: int, peak_users: int, duration_s: float, min_samples: int = 1
+) -> str:
     header = (
         f"{'endpoint':<44} {'reqs':>7} {'fails':>6} {'err%':>7} {'p50':>6} {'p95':>6} "
         f"{'p99':>6} {'rps':>7}  verdict"
@@ -121,6 +133,8 @@ def format_report(rows: list[Row], users: int, peak_users: int, duration_s: floa
         if row.name == "Aggregated":
             lines.append("-" * len(header))
         verdict = "ok" if not row.breaches else "BREACH: " + "; ".join(row.breaches)
+        if not row.breaches and row.name != "Aggregated" and row.requests < min_samples:
+            verdict = f"ok (errors only: < {min_samples} samples for percentiles)"
         lines.append(
             f"{row.name[:44]:<44} {row.requests:>7} {row.failures:>6} {row.error_rate:>7.3%} "
             f"{row.p50:>6.0f} {row.p95:>6.0f} {row.p99:>6.0f} {row.rps:>7.1f}  {verdict}"

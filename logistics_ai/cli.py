@@ -34,6 +34,15 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reencrypt(_args: argparse.Namespace) -> int:
+    from logistics_ai.db import session_scope
+    from logistics_ai.security.fields import reencrypt_all
+
+    with session_scope() as session:
+        print(f"re-encrypted {reencrypt_all(session)} values under the newest key")
+    return 0
+
+
 def _worker(args: argparse.Namespace) -> int:
     from logistics_ai.jobs import worker
 
@@ -64,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     seed_cmd.add_argument(
         "--reset", action="store_true", help="delete all data first (not in prod)"
     )
+    commands.add_parser(
+        "reencrypt", help="re-save personal data under the newest FIELD_ENCRYPTION_KEYS key"
+    )
     worker_cmd = commands.add_parser("worker", help="run background jobs until stopped")
     worker_cmd.add_argument("--once", action="store_true", help="run every job once and exit")
     # The benchmarks parse their own options (and --help), so this parser must not eat them.
@@ -78,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             return _migrate(args)
         if args.command == "seed":
             return _seed(args)
+        if args.command == "reencrypt":
+            return _reencrypt(args)
         if args.command == "worker":
             return _worker(args)
         return _bench(args, rest)

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         min_length=32,
         description="Key for signing tokens and deriving field-encryption keys (32+ chars).",
     )
+    field_encryption_keys: str = Field(
+        "",
+        description="Fernet keys for personal data at rest, comma-separated, newest first. "
+        "Empty: derived from SECRET_KEY.",
+    )
     database_url: str = Field(
         DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL. sqlite:///path (embedded) or postgresql+psycopg://...",

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from logistics_ai.models._base import UTCDateTime, utcnow
 from logistics_ai.models.enums import ShipmentStatus, check_in
+from logistics_ai.security.fields import EncryptedString
 
 
 class Shipment(SQLModel, table=True):
@@ -49,7 +50,7 @@ class Shipment(SQLModel, table=True):
     dropoff_window_start: datetime = Field(sa_type=UTCDateTime)
     dropoff_window_end: datetime = Field(sa_type=UTCDateTime)
     recipient_name: str = Field(max_length=120)
-    recipient_phone: str | None = Field(default=None, max_length=32)
+    recipient_phone: str | None = Field(default=None, sa_type=EncryptedString)  # PII
 
     weight_kg: float
     volume_m3: float

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from logistics_ai.models._base import UTCDateTime, utcnow
 from logistics_ai.models.enums import Role, check_in
+from logistics_ai.security.fields import EncryptedString
 
 
 class User(SQLModel, table=True):
@@ -18,7 +19,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     full_name: str = Field(max_length=120)
-    phone: str | None = Field(default=None, max_length=32)
+    phone: str | None = Field(default=None, sa_type=EncryptedString)  # PII
     role: str = Field(sa_type=String(16), index=True)
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)

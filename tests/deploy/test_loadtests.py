@@ -43,18 +43,22 @@ def test_gate_passes_fast_clean_traffic() -> None:
 
 def test_gate_fails_on_slow_p95_or_errors_per_endpoint() -> None:
     slow = FakeEntry("GET /slow", 100, 0, [600] * 100)
+    few = FakeEntry("GET /rare", 3, 0, [900] * 3)  # too few samples: percentiles not judged
     failing = FakeEntry("GET /flaky", 1000, 2, [10] * 1000)
     total = FakeEntry("Aggregated", 3000, 2, [10] * 3000)
-    rows = sla.evaluate([slow, failing], total, sla.load_sla())
+    rows = sla.evaluate([slow, failing, few], total, sla.load_sla())
     assert not sla.passed(rows)
     breaches = {row.name: row.breaches for row in rows}
     assert any("p95" in b for b in breaches["GET /slow"])
     assert any("errors" in b for b in breaches["GET /flaky"])
     assert breaches["Aggregated"] == ()
+    assert breaches["GET /rare"] == ()
 
 
-def test_no_requests_is_a_breach() -> None:
-    rows = sla.evaluate([], FakeEntry("Aggregated", 0, 0, [0]), sla.load_sla())
+def test_no_requests_is_a_breach_and_emptied_entries_are_left_out() -> None:
+    emptied = FakeEntry("POST /api/v1/auth/token", 0, 0, [0])  # after --reset-stats
+    rows = sla.evaluate([emptied], FakeEntry("Aggregated", 0, 0, [0]), sla.load_sla())
+    assert [row.name for row in rows] == ["Aggregated"]
     assert not sla.passed(rows)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from sqlmodel import SQLModel
 
 import logistics_ai.models  # noqa: F401
@@ -61,3 +61,28 @@ def test_downgrade_one_step_then_upgrade_again(empty_database: str) -> None:
     migrate.upgrade(empty_database)
     assert migrate.current_revision(empty_database) == head
     assert _tables(empty_database) == set(SQLModel.metadata.tables)
+
+
+def test_phone_encryption_migration_converts_existing_rows(empty_database: str) -> None:
+    from logistics_ai.security.fields import decrypt
+
+    migrate.upgrade(empty_database, "eb8d35fb72ab")  # the revision before encryption
+    engine = create_engine(empty_database)
+    insert = text(
+        "INSERT INTO users (email, full_name, phone, role, password_hash, is_active,"
+        " failed_logins, created_at) VALUES ('p@x.example', 'P', '+1 312 555 0100', 'customer',"
+        " 'x', true, 0, CURRENT_TIMESTAMP)"
+    )
+    read = text("SELECT phone FROM users WHERE email = 'p@x.example'")
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert)
+        migrate.upgrade(empty_database)
+        with engine.connect() as connection:
+            stored = connection.execute(read).scalar_one()
+        assert "555" not in stored and decrypt(stored) == "+1 312 555 0100"
+        migrate.downgrade(empty_database, "-1")
+        with engine.connect() as connection:
+            assert connection.execute(read).scalar_one() == "+1 312 555 0100"
+    finally:
+        engine.dispose()
