@@ -46,6 +46,7 @@ STATE_DIR=${DEPLOY_STATE_DIR:-deploy/state/$ENV_NAME}
 mkdir -p "$STATE_DIR"
 
 DOCKER=${DOCKER:-docker}
+export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-1}  # Docker 20.10 still defaults to the legacy builder
 if [ -z "${COMPOSE:-}" ]; then
   if docker compose version >/dev/null 2>&1; then
     COMPOSE="docker compose"

@@ -80,3 +80,29 @@ def test_unknown_email_is_audited_without_revealing_it_exists(
         users.authenticate(s, "nobody@test.example.com", "whatever-password")
     failure = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.login_failed")).one()
     assert failure.details == {"reason": "unknown_email"}
+
+
+def test_login_rehashes_passwords_made_with_old_parameters(
+    clean_db: None, session: Session
+) -> None:
+    from argon2 import PasswordHasher
+
+    from logistics_ai.security.passwords import ARGON2_MEMORY_KIB
+
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4)
+    with session_scope() as s:
+        user = users.create_user(
+            s,
+            {
+                "email": "old@test.example.com",
+                "full_name": "Old",
+                "password": "a-long-gone-era-password",
+            },
+        )
+        user.password_hash = old.hash("a-long-gone-era-password")
+        s.add(user)
+    with session_scope() as s:
+        users.authenticate(s, "old@test.example.com", "a-long-gone-era-password")
+    session.expire_all()
+    stored = session.exec(select(User).where(User.email == "old@test.example.com")).one()
+    assert f"m={ARGON2_MEMORY_KIB}," in stored.password_hash
