@@ -251,13 +251,13 @@ class DispatcherUser(ApiUser):
     wait_time = between(2, 8)
     email = os.environ.get("LOADTEST_DISPATCHER_EMAIL", "dispatcher@example.com")
 
-    @task(2)
+    @task(3)
     @endpoint("GET", "/dispatch", page=True)
     def board_page(self) -> None:
         with self.client.get("/dispatch", name="GET /dispatch (page)", catch_response=True) as r:
             self.expect(r, 200)
 
-    @task(5)
+    @task(10)
     @endpoint("GET", "/api/v1/shipments", auth=True)
     def list_shipments(self) -> None:
         with self.client.get(
@@ -268,7 +268,7 @@ class DispatcherUser(ApiUser):
         ) as response:
             self.expect(response, 200)
 
-    @task(4)
+    @task(8)
     @endpoint("GET", "/api/v1/shipments", auth=True)
     def filter_shipments(self) -> None:
         status = random.choice(["requested", "scheduled", "assigned", "in_transit", "delivered"])
@@ -282,7 +282,7 @@ class DispatcherUser(ApiUser):
         ) as response:
             self.expect(response, 200)
 
-    @task(1)
+    @task(1)  # about every two minutes per dispatcher: re-planning is occasional
     @endpoint("POST", "/api/v1/dispatch/plan", auth=True)
     def plan_preview(self) -> None:
         # POST /dispatch/plan previews a plan (applying is a separate call); the solver's time
