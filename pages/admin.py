@@ -4,6 +4,7 @@ import reflex as rx
 
 from components.field import field_error, labeled_input
 from components.layout import app_shell
+from components.pager import pager
 from logistics_ai.models import Role
 from logistics_ai.security.policy import SCOPES
 from state.admin import AdminState
@@ -235,24 +236,7 @@ def _audit_tab() -> rx.Component:
             _event_row,
             "audit-table",
         ),
-        rx.hstack(
-            rx.button(
-                "Previous",
-                on_click=AdminState.audit_go(AdminState.audit_page - 1),
-                disabled=AdminState.audit_page <= 1,
-                variant="soft",
-                aria_label="Previous audit page",
-            ),
-            rx.text("Page ", AdminState.audit_page, " of ", AdminState.audit_pages, size="2"),
-            rx.button(
-                "Next",
-                on_click=AdminState.audit_go(AdminState.audit_page + 1),
-                disabled=AdminState.audit_page >= AdminState.audit_pages,
-                variant="soft",
-                aria_label="Next audit page",
-            ),
-            align="center",
-        ),
+        pager(AdminState.audit_page, AdminState.audit_pages, AdminState.audit_go, "audit"),
         width="100%",
         spacing="3",
     )

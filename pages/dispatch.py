@@ -3,6 +3,7 @@
 import reflex as rx
 
 from components.layout import app_shell
+from components.pager import pager
 from components.status_badge import status_badge
 from logistics_ai.models import ShipmentStatus
 from state.dispatch import AutoDispatchState, DispatchState
@@ -140,25 +141,7 @@ def _shipments_table() -> rx.Component:
             style={"width": "100%", "border-collapse": "collapse"},
             id="shipments-table",
         ),
-        rx.hstack(
-            rx.button(
-                "Previous",
-                on_click=DispatchState.go_to_page(DispatchState.page - 1),
-                disabled=DispatchState.page <= 1,
-                variant="soft",
-                aria_label="Previous page",
-            ),
-            rx.text("Page ", DispatchState.page, " of ", DispatchState.page_count, size="2"),
-            rx.button(
-                "Next",
-                on_click=DispatchState.go_to_page(DispatchState.page + 1),
-                disabled=DispatchState.page >= DispatchState.page_count,
-                variant="soft",
-                aria_label="Next page",
-            ),
-            align="center",
-            padding_top="8px",
-        ),
+        pager(DispatchState.page, DispatchState.page_count, DispatchState.go_to_page, "shipments"),
         width="100%",
         overflow_x="auto",
     )

@@ -100,6 +100,19 @@ class _LruCache:
             self._data.popitem(last=False)
 
 
+def _cached_square(
+    provider: MatrixProvider, cache: _LruCache, points: Sequence[Point]
+) -> tuple[IntMatrix, IntMatrix]:
+    """A provider's square matrix for ``points``, computed once per distinct point list."""
+    key = tuple((float(a), float(b)) for a, b in points)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    result = provider.table(key, key)
+    cache.put(key, result)
+    return result
+
+
 class HaversineMatrix:
     """Straight-line (great-circle) distance x ``road_factor`` at ``speed_kmh``.
 
@@ -117,13 +130,7 @@ class HaversineMatrix:
         self._cache = _LruCache(cache_size)
 
     def matrix(self, points: Sequence[Point]) -> tuple[IntMatrix, IntMatrix]:
-        key = tuple((float(a), float(b)) for a, b in points)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        result = self.table(key, key)
-        self._cache.put(key, result)
-        return result
+        return _cached_square(self, self._cache, points)
 
     def table(
         self, sources: Sequence[Point], destinations: Sequence[Point]
@@ -176,13 +183,7 @@ class OsrmMatrix:
         self._cache = _LruCache(cache_size)
 
     def matrix(self, points: Sequence[Point]) -> tuple[IntMatrix, IntMatrix]:
-        key = tuple((float(a), float(b)) for a, b in points)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        result = self.table(key, key)
-        self._cache.put(key, result)
-        return result
+        return _cached_square(self, self._cache, points)
 
     def table(
         self, sources: Sequence[Point], destinations: Sequence[Point]

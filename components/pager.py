@@ -1,0 +1,26 @@
+"""Previous / page x of y / next, for any paginated list."""
+
+import reflex as rx
+
+
+def pager(page: rx.Var[int], pages: rx.Var[int], go_to, what: str) -> rx.Component:  # type: ignore[no-untyped-def]
+    """`go_to(n)` must return the event that loads page n; `what` names the list for labels."""
+    return rx.hstack(
+        rx.button(
+            "Previous",
+            on_click=go_to(page - 1),
+            disabled=page <= 1,
+            variant="soft",
+            aria_label=f"Previous {what} page",
+        ),
+        rx.text("Page ", page, " of ", pages, size="2"),
+        rx.button(
+            "Next",
+            on_click=go_to(page + 1),
+            disabled=page >= pages,
+            variant="soft",
+            aria_label=f"Next {what} page",
+        ),
+        align="center",
+        padding_top="8px",
+    )
