@@ -36,6 +36,7 @@ def test_book_assign_pick_up_deliver_track(
     browser: Browser, app_url: str, screenshot_dir: Path
 ) -> None:
     customer = signed_in(browser, app_url, "customer@example.com", MOBILE, "/customer")
+    expect(customer.locator("li[data-code]").first).to_be_visible()
     customer.screenshot(path=screenshot_dir / "customer.png")
     _fill_booking(customer)
     customer.get_by_role("button", name="Book delivery").click()
@@ -45,6 +46,8 @@ def test_book_assign_pick_up_deliver_track(
     expect(customer.locator(f"li[data-code='{code}']")).to_contain_text("Requested")
 
     dispatcher = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
+    expect(dispatcher.locator("#shipments-table tbody tr").first).to_be_visible()
+    expect(dispatcher.get_by_label("Drivers")).to_contain_text("Dmitri Driver")
     dispatcher.screenshot(path=screenshot_dir / "dispatch.png")
     dispatcher.get_by_role("textbox", name="Search").fill(code)
     dispatcher.get_by_role("button", name="Search", exact=True).click()
