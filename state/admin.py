@@ -35,10 +35,7 @@ class AdminState(AuthState):
 
     @rx.event
     def load(self):  # type: ignore[no-untyped-def]
-        redirect = self._guard(ADMIN)
-        if redirect:
-            return redirect
-        return self._refresh()
+        return self._guard(ADMIN) or self._refresh()
 
     def _refresh(self):  # type: ignore[no-untyped-def]
         try:

@@ -41,12 +41,9 @@ class CustomerState(AuthState):
 
     @rx.event
     def load(self):  # type: ignore[no-untyped-def]
-        redirect = self._guard(CUSTOMER)
-        if redirect:
-            return redirect
         if not self.service_day:
             self.service_day = clock.today_local().isoformat()
-        return self._refresh()
+        return self._guard(CUSTOMER) or self._refresh()
 
     def _refresh(self):  # type: ignore[no-untyped-def]
         try:

@@ -53,12 +53,9 @@ class DispatchState(AuthState):
 
     @rx.event
     def load(self):  # type: ignore[no-untyped-def]
-        redirect = self._guard(STAFF)
-        if redirect:
-            return redirect
         if not self.date_filter:
             self.date_filter = clock.today_local().isoformat()
-        return self._refresh()
+        return self._guard(STAFF) or self._refresh()
 
     def _refresh(self):  # type: ignore[no-untyped-def]
         day = date.fromisoformat(self.date_filter) if self.date_filter else None

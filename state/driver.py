@@ -26,10 +26,7 @@ class DriverState(AuthState):
 
     @rx.event
     def load(self):  # type: ignore[no-untyped-def]
-        redirect = self._guard(DRIVER)
-        if redirect:
-            return redirect
-        return self._refresh()
+        return self._guard(DRIVER) or self._refresh()
 
     def _refresh(self):  # type: ignore[no-untyped-def]
         try:
