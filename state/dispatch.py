@@ -21,7 +21,7 @@ from logistics_ai.services import (
 from logistics_ai.services.errors import DomainError
 from logistics_ai.settings import get_settings
 from state.auth import AuthState
-from state.formatting import hhmm, shipment_row
+from state.formatting import hhmm, hours_minutes, shipment_row
 
 STAFF = (Role.dispatcher, Role.admin)
 PAGE_SIZE = 25
@@ -233,7 +233,7 @@ class AutoDispatchState(DispatchState):
                     "vehicle": route.vehicle,
                     "stops": str(len(route.stops)),
                     "distance": f"{route.distance_m / 1000:.1f} km",
-                    "duration": _hours_minutes(route.duration_s),
+                    "duration": hours_minutes(route.duration_s),
                     "load": f"{route.max_load_kg} / {route.capacity_kg:g} kg",
                     "sequence": " → ".join(
                         f"{'P' if s.kind == 'pickup' else 'D'} {s.tracking_code[-4:]}"
@@ -266,7 +266,3 @@ class AutoDispatchState(DispatchState):
             f"Plan applied: {sum(len(r.stops) for r in plan.routes)} stops on "
             f"{len(plan.routes)} routes"
         )
-
-
-def _hours_minutes(seconds: int) -> str:
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"

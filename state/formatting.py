@@ -21,6 +21,10 @@ def when(moment: datetime | None) -> str:
     return clock.to_local(moment).strftime("%b %d, %H:%M") if moment else ""
 
 
+def hours_minutes(seconds: int) -> str:
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
 def money(cents: int) -> str:
     return f"${cents / 100:,.2f}"
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from logistics_ai.models import ApiKey, User, utcnow
+from logistics_ai.models import ApiKey, utcnow
 from logistics_ai.security import api_keys as keys
 from logistics_ai.security.policy import SCOPES, Action, require
 from logistics_ai.services import audit, users
@@ -114,10 +114,6 @@ def authenticate(
         scopes=frozenset(key.scopes.split(",")),
         api_key_id=key.id,
     )
-
-
-def owner_of(session: Session, key: ApiKey) -> User | None:
-    return session.get(User, key.owner_user_id)
 
 
 def is_expired(key: ApiKey, now: datetime | None = None) -> bool:

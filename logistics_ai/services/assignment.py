@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from logistics_ai.models import (
     Driver,
@@ -155,14 +155,6 @@ def unassign_shipment(session: Session, actor: Actor, shipment_id: int) -> Shipm
     detach_from_route(session, shipment)
     transition(session, shipment, ShipmentStatus.scheduled, actor, note="Driver unassigned")
     return shipment
-
-
-def route_stops(session: Session, route_id: int) -> list[Stop]:
-    return list(
-        session.exec(
-            select(Stop).where(Stop.route_id == route_id).order_by(col(Stop.sequence))
-        ).all()
-    )
 
 
 def shipment_stops(session: Session, shipment_id: int) -> list[Stop]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from logistics_ai.models import Role, User
+from logistics_ai.models import User
 from logistics_ai.security import refresh, tokens
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit, users
@@ -129,7 +129,3 @@ def revoke_session(session: Session, actor: Actor, session_id: str) -> None:
         raise NotFound("Session not found.")
     refresh.revoke(record)
     audit.record(session, actor, "auth.session_revoked", "session", session_id)
-
-
-def actor_role(user: User) -> Role:
-    return Role(user.role)

@@ -26,7 +26,6 @@ from logistics_ai.services.dispatch_problem import (
     PlanningContext,
     build_problem,
     parse_job_id,
-    vehicle_id,
 )
 from logistics_ai.services.errors import Conflict, NotFound
 from logistics_ai.services.shipment_status import transition
@@ -293,4 +292,4 @@ def _stop_for(session: Session, shipment: Shipment, kind: StopKind, route: Route
     return stop
 
 
-__all__ = ["PlanPreview", "apply", "load_preview", "preview", "vehicle_id"]
+__all__ = ["PlanPreview", "apply", "load_preview", "preview"]

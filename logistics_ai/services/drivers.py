@@ -247,10 +247,6 @@ def _complete_route_if_finished(session: Session, route: Route) -> None:
         session.add(route)
 
 
-def driver_for_user(session: Session, user_id: int) -> Driver | None:
-    return session.exec(select(Driver).where(Driver.user_id == user_id)).first()
-
-
 # --- GPS -------------------------------------------------------------------------------
 
 MAX_PINGS_PER_BATCH = 100
