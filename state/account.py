@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.errors import DomainError, ValidationFailed
 from logistics_ai.services import limits, users
-from logistics_ai.services.errors import DomainError, ValidationFailed
 
 
 class AccountState(rx.State):

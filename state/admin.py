@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.errors import DomainError, ValidationFailed
 from logistics_ai.models import Role
 from logistics_ai.security.policy import SCOPES
 from logistics_ai.services import api_keys, audit_log, users
-from logistics_ai.services.errors import DomainError, ValidationFailed
 from state.auth import AuthState
 from state.formatting import when
 

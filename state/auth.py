@@ -8,11 +8,11 @@ import reflex as rx
 from sqlmodel import Session
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import AuthenticationFailed, DomainError, PermissionDenied
 from logistics_ai.models import Role
 from logistics_ai.security import refresh, tokens
 from logistics_ai.services import auth, limits, users
-from logistics_ai.services.actors import Actor
-from logistics_ai.services.errors import AuthenticationFailed, DomainError, PermissionDenied
 from logistics_ai.settings import get_settings
 
 HOME_BY_ROLE = {

@@ -7,10 +7,11 @@ from datetime import date, datetime, time
 import reflex as rx
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain import clock
+from logistics_ai.domain.errors import DomainError, ValidationFailed
 from logistics_ai.geo.geocoder import AddressNotFound, geocode
 from logistics_ai.models import Role
-from logistics_ai.services import clock, shipments
-from logistics_ai.services.errors import DomainError, ValidationFailed
+from logistics_ai.services import shipments
 from state.auth import AuthState
 from state.formatting import shipment_row
 

@@ -8,17 +8,17 @@ from datetime import date
 import reflex as rx
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain import clock
+from logistics_ai.domain.errors import DomainError
 from logistics_ai.models import Role
 from logistics_ai.services import (
     assignment,
-    clock,
     dispatch_insert,
     dispatch_planning,
     drivers,
     eta_updates,
     shipments,
 )
-from logistics_ai.services.errors import DomainError
 from logistics_ai.settings import get_settings
 from state.auth import AuthState
 from state.formatting import hhmm, hours_minutes, shipment_row

@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain import clock
+from logistics_ai.domain.errors import DomainError
 from logistics_ai.models import DriverStatus, Role, StopKind
-from logistics_ai.services import clock, drivers
-from logistics_ai.services.errors import DomainError
+from logistics_ai.services import drivers
 from state.auth import AuthState
 from state.formatting import hhmm, window
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from logistics_ai.domain import clock
 from logistics_ai.models import ShipmentStatus
-from logistics_ai.services import clock
 from logistics_ai.services.shipment_status import STATUS_LABELS
 
 

@@ -7,9 +7,9 @@ from datetime import datetime
 import reflex as rx
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.errors import DomainError
 from logistics_ai.security import tokens
 from logistics_ai.services import auth
-from logistics_ai.services.errors import DomainError
 from state.auth import AuthState
 from state.formatting import when
 

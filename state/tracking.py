@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from logistics_ai.db import session_scope
-from logistics_ai.services.errors import NotFound
+from logistics_ai.domain.errors import NotFound
 from logistics_ai.services.public_tracking import track
 from state.formatting import when, window
 

@@ -8,11 +8,11 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import AuthenticationFailed
 from logistics_ai.security.api_keys import KEY_PREFIX
 from logistics_ai.security.tokens import TokenClaims
 from logistics_ai.services import api_keys, auth, limits, users
-from logistics_ai.services.actors import Actor
-from logistics_ai.services.errors import AuthenticationFailed
 from logistics_ai.settings import get_settings
 
 bearer_scheme = HTTPBearer(auto_error=False, description="JWT access token or API key")

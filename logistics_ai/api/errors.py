@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from loguru import logger
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from logistics_ai.services.errors import DomainError, RateLimited
+from logistics_ai.domain.errors import DomainError, RateLimited
 
 
 def envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:

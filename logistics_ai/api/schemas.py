@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from logistics_ai.domain.validation import Clean, text
 from logistics_ai.models import Role
-from logistics_ai.services.validation import Clean, text
 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=256), Clean]
 

@@ -8,9 +8,9 @@ from sqlalchemy import func
 from sqlmodel import col, delete, select
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.actors import SYSTEM
 from logistics_ai.models import LocationPing, utcnow
 from logistics_ai.services import audit
-from logistics_ai.services.actors import SYSTEM
 from logistics_ai.settings import get_settings
 
 BATCH_SIZE = 5000

@@ -15,8 +15,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
+from logistics_ai.domain.errors import PermissionDenied
 from logistics_ai.models import Role
-from logistics_ai.services.errors import PermissionDenied
 
 Ownership = Literal["all", "own", "route", "self"]
 

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import AuthenticationFailed, NotFound
+from logistics_ai.domain.validation import Id, fail, parse, text
 from logistics_ai.models import ApiKey, utcnow
 from logistics_ai.security import api_keys as keys
 from logistics_ai.security.policy import SCOPES, Action, require
 from logistics_ai.services import audit, users
-from logistics_ai.services.actors import Actor
-from logistics_ai.services.errors import AuthenticationFailed, NotFound
-from logistics_ai.services.validation import Id, fail, parse, text
 
 # Update last_used_at at most this often, so a busy key doesn't write on every request.
 LAST_USED_GRANULARITY = timedelta(minutes=1)

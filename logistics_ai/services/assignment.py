@@ -7,6 +7,8 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import Conflict, NotFound
 from logistics_ai.models import (
     Driver,
     Route,
@@ -21,8 +23,6 @@ from logistics_ai.models import (
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
 from logistics_ai.services import audit
-from logistics_ai.services.actors import Actor
-from logistics_ai.services.errors import Conflict, NotFound
 from logistics_ai.services.shipment_status import transition
 
 ASSIGNABLE = {ShipmentStatus.requested, ShipmentStatus.scheduled, ShipmentStatus.assigned}

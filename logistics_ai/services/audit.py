@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from logistics_ai.domain.actors import Actor
 from logistics_ai.models import AuditEvent
-from logistics_ai.services.actors import Actor
 
 
 def record(

@@ -8,11 +8,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.validation import parse, text
 from logistics_ai.models import AuditEvent
 from logistics_ai.security.policy import Action, require
-from logistics_ai.services import clock
-from logistics_ai.services.actors import Actor
-from logistics_ai.services.validation import parse, text
 
 Short = text(64)
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import AuthenticationFailed, NotFound
 from logistics_ai.models import User
 from logistics_ai.security import refresh, tokens
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit, users
-from logistics_ai.services.actors import Actor
-from logistics_ai.services.errors import AuthenticationFailed, NotFound
 from logistics_ai.settings import get_settings
 
 

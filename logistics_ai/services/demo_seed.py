@@ -13,6 +13,8 @@ from datetime import time, timedelta
 from loguru import logger
 from sqlmodel import Session, SQLModel, select
 
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
 from logistics_ai.geo.gazetteer import DEPOT, NEIGHBOURHOODS, format_address
 from logistics_ai.models import (
     Customer,
@@ -25,8 +27,7 @@ from logistics_ai.models import (
     User,
     Vehicle,
 )
-from logistics_ai.services import assignment, clock, drivers, shipments
-from logistics_ai.services.actors import Actor
+from logistics_ai.services import assignment, drivers, shipments
 from logistics_ai.services.shipment_status import transition
 from logistics_ai.services.users import NewUser, actor_for, create_user
 

@@ -14,10 +14,12 @@ from logistics_ai.dispatch.matrix import resolve_problem
 from logistics_ai.dispatch.operations import Plan, insert
 from logistics_ai.dispatch.precheck import prepare
 from logistics_ai.dispatch.solver import build_solution
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import Conflict, NotFound
 from logistics_ai.models import Route, Shipment, ShipmentStatus, Stop, StopKind, StopStatus
 from logistics_ai.security.policy import Action, require
-from logistics_ai.services import audit, clock
-from logistics_ai.services.actors import Actor
+from logistics_ai.services import audit
 from logistics_ai.services.assignment import assign_shipment
 from logistics_ai.services.dispatch_problem import (
     build_problem,
@@ -26,7 +28,6 @@ from logistics_ai.services.dispatch_problem import (
     pickup_id,
     vehicle_id,
 )
-from logistics_ai.services.errors import Conflict, NotFound
 
 ASSIGNABLE = (ShipmentStatus.requested, ShipmentStatus.scheduled)
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from logistics_ai.dispatch import model as vrp
 from logistics_ai.dispatch.matrix import HaversineMatrix, MatrixProvider, OsrmMatrix
+from logistics_ai.domain import clock
 from logistics_ai.models import (
     Depot,
     Driver,
@@ -28,7 +29,6 @@ from logistics_ai.models import (
     User,
     Vehicle,
 )
-from logistics_ai.services import clock
 from logistics_ai.settings import get_settings
 
 OPEN_STATUSES = (

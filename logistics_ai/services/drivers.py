@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import Conflict, NotFound, PermissionDenied
+from logistics_ai.domain.validation import Moment, fail, parse
 from logistics_ai.models import (
     Driver,
     DriverStatus,
@@ -28,12 +32,9 @@ from logistics_ai.models import (
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
-from logistics_ai.services import audit, clock
-from logistics_ai.services.actors import Actor
-from logistics_ai.services.errors import Conflict, NotFound, PermissionDenied
+from logistics_ai.services import audit
 from logistics_ai.services.eta_updates import refresh_driver_etas
 from logistics_ai.services.shipment_status import transition
-from logistics_ai.services.validation import Moment, fail, parse
 
 StopEvent = Literal["arrived", "picked_up", "delivered", "failed"]
 DRIVERS_CHANNEL = "drivers"

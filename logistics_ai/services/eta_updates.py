@@ -12,11 +12,11 @@ from sqlmodel import Session, col, select
 
 from logistics_ai.dispatch import model as vrp
 from logistics_ai.dispatch.eta import eta
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
 from logistics_ai.models import Depot, Driver, Route, Shipment, Stop, StopKind, StopStatus
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security.policy import Action, require
-from logistics_ai.services import clock
-from logistics_ai.services.actors import Actor
 from logistics_ai.services.dispatch_problem import matrix_provider
 from logistics_ai.settings import get_settings
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from logistics_ai.domain.errors import RateLimited
 from logistics_ai.security import rate_limit
-from logistics_ai.services.errors import RateLimited
 from logistics_ai.settings import get_settings
 
 

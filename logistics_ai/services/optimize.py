@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from logistics_ai.dispatch import model as vrp
 from logistics_ai.dispatch.matrix import ExplicitMatrix, HaversineMatrix
 from logistics_ai.dispatch.solver import solve
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import DomainError
+from logistics_ai.domain.validation import text
 from logistics_ai.security.policy import Action, require
-from logistics_ai.services.actors import Actor
-from logistics_ai.services.errors import DomainError
-from logistics_ai.services.validation import text
 
 MAX_STOPS = 2000  # stops plus shipment ends
 MAX_VEHICLES = 200
@@ -231,7 +231,7 @@ def _points(request: OptimizeRequest) -> list[PointIn]:
 
 
 def vrp_error(message: str) -> DomainError:
-    from logistics_ai.services.validation import fail
+    from logistics_ai.domain.validation import fail
 
     return fail({"problem": message})
 

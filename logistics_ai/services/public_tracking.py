@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from logistics_ai.domain.errors import NotFound
 from logistics_ai.models import Shipment, ShipmentStatus
-from logistics_ai.services.errors import NotFound
 from logistics_ai.services.shipment_status import STATUS_LABELS
 from logistics_ai.services.shipments import history
 from logistics_ai.services.tracking_codes import looks_like_tracking_code, normalize_tracking_code

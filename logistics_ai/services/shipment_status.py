@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import IllegalTransition
 from logistics_ai.models import Shipment, ShipmentStatus, TrackingEvent, utcnow
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.services import audit
-from logistics_ai.services.actors import Actor
-from logistics_ai.services.errors import IllegalTransition
 
 S = ShipmentStatus
 

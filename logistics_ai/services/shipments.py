@@ -9,18 +9,19 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import NotFound, PermissionDenied
+from logistics_ai.domain.validation import Id, Moment, fail, parse, text
 from logistics_ai.geo.distance import haversine_km
 from logistics_ai.models import Customer, Depot, Shipment, ShipmentStatus, TrackingEvent
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
-from logistics_ai.services import audit, clock
-from logistics_ai.services.actors import Actor
-from logistics_ai.services.errors import NotFound, PermissionDenied
+from logistics_ai.services import audit
 from logistics_ai.services.pricing import quote_cents
 from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL, transition
 from logistics_ai.services.tracking_codes import new_tracking_code
-from logistics_ai.services.validation import Id, Moment, fail, parse, text
 from logistics_ai.settings import get_settings
 
 Address = text(300, min_length=5)

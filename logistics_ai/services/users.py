@@ -11,6 +11,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
 from sqlmodel import Session, col, select
 
+from logistics_ai.domain.actors import SYSTEM, Actor
+from logistics_ai.domain.errors import AuthenticationFailed, Conflict, NotFound
+from logistics_ai.domain.validation import Clean, fail, parse, text
 from logistics_ai.models import Customer, Driver, Invitation, Role, User, utcnow
 from logistics_ai.security import refresh
 from logistics_ai.security.passwords import (
@@ -22,9 +25,6 @@ from logistics_ai.security.passwords import (
 )
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit
-from logistics_ai.services.actors import SYSTEM, Actor
-from logistics_ai.services.errors import AuthenticationFailed, Conflict, NotFound
-from logistics_ai.services.validation import Clean, fail, parse, text
 from logistics_ai.settings import get_settings
 
 # A hash of a random password, verified when the email is unknown so both paths cost the same.

@@ -9,9 +9,9 @@ import pytest
 import redis
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.errors import IllegalTransition
 from logistics_ai.models import Shipment, ShipmentStatus
 from logistics_ai.services import shipments
-from logistics_ai.services.errors import IllegalTransition
 from logistics_ai.services.shipment_status import transition
 from logistics_ai.settings import get_settings
 from tests.support.world import World, booking

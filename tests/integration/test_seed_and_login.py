@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import Session, select
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.errors import AuthenticationFailed
 from logistics_ai.models import AuditEvent, Driver, Shipment, User
 from logistics_ai.services import demo_seed, users
-from logistics_ai.services.errors import AuthenticationFailed
 from logistics_ai.settings import get_settings
 
 DEMO_EMAILS = [

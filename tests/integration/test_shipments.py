@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import Session, select
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from logistics_ai.models import AuditEvent, Shipment, ShipmentStatus, TrackingEvent
 from logistics_ai.services import shipments
-from logistics_ai.services.errors import NotFound, PermissionDenied, ValidationFailed
 from logistics_ai.services.tracking_codes import looks_like_tracking_code
 from tests.support.world import World, booking, tomorrow_at
 

@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from logistics_ai.models import (
     AuditEvent,
     Route,
@@ -16,7 +17,6 @@ from logistics_ai.models import (
     TrackingEvent,
 )
 from logistics_ai.services import assignment, drivers, shipments
-from logistics_ai.services.errors import Conflict, IllegalTransition, NotFound, ValidationFailed
 from logistics_ai.services.shipment_status import transition
 from tests.support.world import World, booking
 

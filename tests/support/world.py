@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
 from logistics_ai.models import Depot, Driver, DriverStatus, Role, Vehicle
-from logistics_ai.services import clock
-from logistics_ai.services.actors import Actor
 from logistics_ai.services.users import NewUser, actor_for, create_user
 
 PASSWORD = "correct horse battery staple"

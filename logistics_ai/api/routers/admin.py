@@ -19,9 +19,9 @@ from logistics_ai.api.schemas import (
     UserPatch,
 )
 from logistics_ai.db import session_scope
+from logistics_ai.domain.actors import Actor
 from logistics_ai.models import Role
 from logistics_ai.services import api_keys, audit_log, users
-from logistics_ai.services.actors import Actor
 from logistics_ai.services.api_keys import NewApiKey
 from logistics_ai.services.users import Invite
 

@@ -22,8 +22,8 @@ from logistics_ai.api.schemas import (
     UserOut,
 )
 from logistics_ai.db import session_scope
+from logistics_ai.domain.errors import AuthenticationFailed
 from logistics_ai.services import auth, users
-from logistics_ai.services.errors import AuthenticationFailed
 
 router = APIRouter(
     prefix="/auth", tags=["auth"], responses=ERRORS, dependencies=[Depends(limit_auth_by_ip)]

@@ -13,8 +13,8 @@ from logistics_ai.api.deps import current_actor
 from logistics_ai.api.routers.common import ERRORS
 from logistics_ai.api.schemas import ErrorEnvelope
 from logistics_ai.db import session_scope
+from logistics_ai.domain.actors import Actor
 from logistics_ai.services import dispatch_planning
-from logistics_ai.services.actors import Actor
 from logistics_ai.services.optimize import MAX_BUDGET_S, OptimizeRequest, OptimizeResponse, optimize
 
 router = APIRouter(

@@ -10,8 +10,9 @@ from logistics_ai.api.deps import current_actor
 from logistics_ai.api.routers.common import ERRORS
 from logistics_ai.api.schemas import DriverLocationOut, RouteOut, StopEventIn, StopOut
 from logistics_ai.db import session_scope
-from logistics_ai.services import clock, drivers
-from logistics_ai.services.actors import Actor
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
+from logistics_ai.services import drivers
 from logistics_ai.services.drivers import PingBatch
 
 router = APIRouter(tags=["drivers"], responses=ERRORS)

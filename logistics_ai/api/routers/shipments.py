@@ -11,9 +11,9 @@ from logistics_ai.api.deps import current_actor
 from logistics_ai.api.routers.common import ERRORS
 from logistics_ai.api.schemas import AssignIn, CancelIn, ShipmentOut, ShipmentPageOut
 from logistics_ai.db import session_scope
+from logistics_ai.domain.actors import Actor
 from logistics_ai.models import ShipmentStatus
 from logistics_ai.services import assignment, dispatch_insert, shipments
-from logistics_ai.services.actors import Actor
 from logistics_ai.services.shipments import MAX_PAGE_SIZE, ShipmentCreate
 
 router = APIRouter(prefix="/shipments", tags=["shipments"], responses=ERRORS)

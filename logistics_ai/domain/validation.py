@@ -7,7 +7,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationError
 
-from logistics_ai.services.errors import ValidationFailed
+from logistics_ai.domain.errors import ValidationFailed
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
