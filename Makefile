@@ -15,6 +15,8 @@ export REFLEX_BUN_PATH := $(ROOT)/.tools/bin/bun
 export NPM_CONFIG_REGISTRY ?= https://registry.npmjs.org
 export UV_PROJECT_ENVIRONMENT := $(ROOT)/.venv
 PORT ?= 3000
+# Only this machine can reach `make run` unless told otherwise: `make run HOST=0.0.0.0`.
+HOST ?= 127.0.0.1
 
 .PHONY: install run dev migrate seed test test-unit test-integration test-e2e lint compile clean
 
@@ -46,7 +48,7 @@ seed: migrate
 
 # Production mode: one port serves pages, the websocket and /api.
 run: seed
-	reflex run --env prod --frontend-port $(PORT) --backend-port $(PORT)
+	reflex run --env prod --backend-host $(HOST) --frontend-port $(PORT) --backend-port $(PORT)
 
 dev: seed
 	reflex run --env dev

@@ -7,16 +7,26 @@ alone; `Settings.check_production()` refuses an unsafe prod configuration.
 
 from __future__ import annotations
 
+import os
+import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The public development secret of earlier releases: anyone could forge tokens with it, so it
+# is refused wherever it is configured, and nothing falls back to it any more.
 DEFAULT_SECRET = "dev-insecure-secret-change-me-0000000000"
-DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'logistics_ai.db'}"
+PUBLIC_SECRETS = frozenset({DEFAULT_SECRET})
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_DATABASE_URL = f"sqlite:///{DEFAULT_DATA_DIR / 'logistics_ai.db'}"
+SECRET_FILE_NAME = "secret_key"
+# Environments that must be configured explicitly: same checks for staging as for prod.
+STRICT_ENVS = frozenset({"staging", "prod"})
 
 
 class UnsafeSettingsError(RuntimeError):
@@ -33,9 +43,14 @@ class Settings(BaseSettings):
     )
     debug: bool = Field(False, description="Verbose errors and debug logs. Refused in prod.")
     secret_key: str = Field(
-        DEFAULT_SECRET,
-        min_length=32,
-        description="Key for signing tokens and deriving field-encryption keys (32+ chars).",
+        "",
+        description="Key for signing tokens and deriving field-encryption keys (32+ chars). "
+        "Required in staging and prod; in dev a random one is generated on first start and "
+        "kept in DATA_DIR/secret_key (mode 0600).",
+    )
+    data_dir: Path = Field(
+        DEFAULT_DATA_DIR,
+        description="Folder for the embedded data: SQLite database, generated secret, local files.",
     )
     field_encryption_keys: str = Field(
         "",
@@ -138,6 +153,18 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     log_json: bool = Field(False, description="Emit logs as JSON lines (on in prod).")
 
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_long_enough(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters")
+        return value
+
+    @property
+    def is_strict(self) -> bool:
+        """staging and prod: explicit configuration, every safety check."""
+        return self.app_env in STRICT_ENVS
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -145,8 +172,10 @@ class Settings(BaseSettings):
     def production_problems(self) -> list[str]:
         """Every reason this configuration is unsafe for prod, naming the setting."""
         problems: list[str] = []
-        if self.secret_key == DEFAULT_SECRET:
-            problems.append("SECRET_KEY is the development default; set a random 32+ char secret")
+        if not self.secret_key:
+            problems.append("SECRET_KEY is not set; set a random 32+ char secret")
+        elif self.secret_key in PUBLIC_SECRETS:
+            problems.append("SECRET_KEY is the public development value; set a random secret")
         if self.debug:
             problems.append("DEBUG must be false in prod")
         if self.is_sqlite:
@@ -160,25 +189,58 @@ class Settings(BaseSettings):
         return problems
 
     def check_production(self) -> None:
-        if self.app_env != "prod":
+        """staging and prod refuse every development-only value, naming each setting."""
+        if not self.is_strict:
             return
         problems = self.production_problems()
         if problems:
-            raise UnsafeSettingsError("Refusing to start with APP_ENV=prod: " + "; ".join(problems))
+            raise UnsafeSettingsError(
+                f"Refusing to start with APP_ENV={self.app_env}: " + "; ".join(problems)
+            )
+
+    def with_embedded_secret(self) -> Settings:
+        """dev without SECRET_KEY: a random secret made on first start and kept with the data."""
+        if self.secret_key or self.is_strict:
+            return self
+        return self.model_copy(update={"secret_key": load_or_create_secret(self.data_dir)})
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """Read DATA_DIR/secret_key, creating it (0600, exclusively) when it does not exist yet.
+
+    Several worker processes may start at once: O_EXCL makes exactly one of them write it and
+    the others read what it wrote.
+    """
+    path = Path(data_dir) / SECRET_FILE_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process is between create and write
+            value = path.read_text().strip()
+            if value:
+                return value
+            time.sleep(0.02)
+        raise UnsafeSettingsError(f"{path} is empty; delete it to generate a new secret") from None
+    value = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     settings = Settings()
     settings.check_production()
-    return settings
+    return settings.with_embedded_secret()
 
 
 def settings_table_markdown() -> str:
     """The README's settings table, generated so the documentation cannot drift."""
     shown_default = {
         "database_url": "sqlite:///data/logistics_ai.db",
-        "secret_key": "development value (refused in prod)",
+        "secret_key": "dev: generated into DATA_DIR/secret_key",
+        "data_dir": "data",
     }
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():

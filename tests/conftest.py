@@ -13,6 +13,8 @@ from tests.support import services
 # Tests never read a developer's local configuration or data.
 os.environ.setdefault("APP_ENV", "dev")
 os.environ.setdefault("SEED_DEMO", "false")
+# Without one, dev would generate and keep a secret in the project's data/ folder.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
 
 
 @pytest.fixture(scope="session")

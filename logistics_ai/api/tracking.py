@@ -18,7 +18,7 @@ class TrackingEventOut(BaseModel):
     status: str
     label: str
     occurred_at: datetime
-    note: str | None
+    note: str
 
 
 class TrackingOut(BaseModel):

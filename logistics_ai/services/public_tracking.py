@@ -13,13 +13,26 @@ from logistics_ai.services.shipment_status import STATUS_LABELS
 from logistics_ai.services.shipments import history
 from logistics_ai.services.tracking_codes import looks_like_tracking_code, normalize_tracking_code
 
+# What the public page says about each step. Never the event's own note: cancellation reasons,
+# driver notes and failure reasons are free text that can name people, addresses or phones.
+PUBLIC_NOTES: dict[ShipmentStatus, str] = {
+    ShipmentStatus.requested: "Booking received",
+    ShipmentStatus.scheduled: "Scheduled for delivery",
+    ShipmentStatus.assigned: "A driver has been assigned",
+    ShipmentStatus.picked_up: "Picked up by the driver",
+    ShipmentStatus.in_transit: "On the way",
+    ShipmentStatus.delivered: "Delivered",
+    ShipmentStatus.failed: "Delivery attempt failed",
+    ShipmentStatus.cancelled: "The delivery was cancelled",
+}
+
 
 @dataclass(frozen=True)
 class PublicEvent:
     status: str
     label: str
     occurred_at: datetime
-    note: str | None
+    note: str
 
 
 @dataclass(frozen=True)
@@ -64,10 +77,7 @@ def track(session: Session, raw_code: str) -> PublicTracking:
                 status=event.status,
                 label=STATUS_LABELS[ShipmentStatus(event.status)],
                 occurred_at=event.occurred_at,
-                # Driver notes can name people or places; the public page shows only failures' gist.
-                note=event.note
-                if event.status != ShipmentStatus.failed
-                else "Delivery attempt failed",
+                note=PUBLIC_NOTES[ShipmentStatus(event.status)],
             )
             for event in history(session, shipment.id)  # type: ignore[arg-type]
         ],
