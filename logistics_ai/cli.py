@@ -36,7 +36,7 @@ def _seed(args: argparse.Namespace) -> int:
 
 def _reencrypt(_args: argparse.Namespace) -> int:
     from logistics_ai.db import session_scope
-    from logistics_ai.security.fields import reencrypt_all
+    from logistics_ai.models.encryption import reencrypt_all
 
     with session_scope() as session:
         print(f"re-encrypted {reencrypt_all(session)} values under the newest key")

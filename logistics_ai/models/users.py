@@ -8,8 +8,8 @@ from sqlalchemy import CheckConstraint, String
 from sqlmodel import Field, SQLModel
 
 from logistics_ai.models._base import UTCDateTime, utcnow
+from logistics_ai.models.encryption import EncryptedString
 from logistics_ai.models.enums import Role, check_in
-from logistics_ai.security.fields import EncryptedString
 
 
 class User(SQLModel, table=True):

@@ -6,7 +6,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from logistics_ai.security.store import get_store
+from logistics_ai.kvstore import get_store
 
 
 @dataclass(frozen=True)

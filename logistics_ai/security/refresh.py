@@ -12,8 +12,8 @@ import json
 import secrets
 from dataclasses import asdict, dataclass, field
 
+from logistics_ai.kvstore import get_store
 from logistics_ai.models import utcnow
-from logistics_ai.security.store import get_store
 from logistics_ai.settings import get_settings
 
 MAX_RETIRED = 50

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import jwt
 
+from logistics_ai.kvstore import get_store
 from logistics_ai.models import utcnow
-from logistics_ai.security.store import get_store
 from logistics_ai.settings import get_settings
 
 ALGORITHM = "HS256"  # pinned server-side: the token's own `alg` header is never trusted

@@ -19,9 +19,9 @@ from logistics_ai.dispatch.operations import make_plan
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import Conflict, NotFound
+from logistics_ai.kvstore import get_store
 from logistics_ai.models import Route, Shipment, ShipmentStatus, Stop, StopKind, StopStatus, utcnow
 from logistics_ai.security.policy import Action, require
-from logistics_ai.security.store import get_store
 from logistics_ai.services import audit
 from logistics_ai.services.assignment import route_for
 from logistics_ai.services.dispatch_problem import (

@@ -13,7 +13,7 @@ from alembic import op
 
 
 import logistics_ai.models._base
-from logistics_ai.security.fields import decrypt, encrypt
+from logistics_ai.models.encryption import decrypt, encrypt
 
 revision: str = 'aa23a1510ce8'
 down_revision: str | None = 'eb8d35fb72ab'

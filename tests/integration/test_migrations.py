@@ -64,7 +64,7 @@ def test_downgrade_one_step_then_upgrade_again(empty_database: str) -> None:
 
 
 def test_phone_encryption_migration_converts_existing_rows(empty_database: str) -> None:
-    from logistics_ai.security.fields import decrypt
+    from logistics_ai.models.encryption import decrypt
 
     migrate.upgrade(empty_database, "eb8d35fb72ab")  # the revision before encryption
     engine = create_engine(empty_database)

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from logistics_ai.db import get_engine, session_scope
 from logistics_ai.models import Shipment, User
-from logistics_ai.security.fields import reencrypt_all
+from logistics_ai.models.encryption import reencrypt_all
 from logistics_ai.services import shipments
 from tests.support import app_config
 from tests.support.world import World, booking

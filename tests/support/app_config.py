@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from logistics_ai import db
+from logistics_ai import kvstore as store
 from logistics_ai.realtime import bus
-from logistics_ai.security import store
 from logistics_ai.settings import get_settings
 
 

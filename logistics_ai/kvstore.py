@@ -1,4 +1,6 @@
-"""A small key-value store with expiry for sessions, revocations and rate limits.
+"""A small key-value store with expiry: sessions, revocations, rate limits, plan previews.
+
+Neutral infrastructure (it imports only settings), so security and services both use it.
 
 Redis when REDIS_URL is set (shared by every replica); an in-process dictionary otherwise,
 which is right for the single-process embedded default and nothing else.

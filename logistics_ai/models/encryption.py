@@ -4,6 +4,9 @@ Values are Fernet tokens (AES-128-CBC + HMAC-SHA256). FIELD_ENCRYPTION_KEYS list
 newest first: new values use the first, every listed key still decrypts, so keys rotate by
 prepending a new one and re-saving rows before the old key is dropped. Without the setting a
 key is derived from SECRET_KEY.
+
+It lives with the models because the column type is part of the table definitions;
+security code above the models must never be imported by them.
 """
 
 from __future__ import annotations
