@@ -59,9 +59,16 @@ def _bench(args: argparse.Namespace, rest: list[str]) -> int:
         from logistics_ai.api import bench as api_bench
 
         return api_bench.main(rest)
-    from logistics_ai.dispatch import bench
-
-    return bench.main(rest)
+    # Benchmark tooling lives in loadtests/ (a source checkout, not the runtime image).
+    try:
+        from loadtests import routing_bench
+    except ModuleNotFoundError as missing:
+        if not (missing.name or "").startswith("loadtests"):
+            raise
+        raise RuntimeError(
+            "the routing benchmark needs a source checkout (loadtests/ is not installed here)"
+        ) from missing
+    return routing_bench.main(rest)
 
 
 def main(argv: list[str] | None = None) -> int:

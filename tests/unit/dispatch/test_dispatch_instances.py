@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from logistics_ai.dispatch import bench
-from logistics_ai.dispatch.feasibility import check_solution
-from logistics_ai.dispatch.instances import (
+from loadtests import routing_bench as bench
+from loadtests.routing_instances import (
     read_city,
     read_solomon,
     read_vrplib,
     read_vrplib_solution,
 )
+from logistics_ai.dispatch.feasibility import check_solution
 from logistics_ai.dispatch.matrix import resolve_problem
 from logistics_ai.dispatch.model import Solution
 from logistics_ai.dispatch.schedule import schedule_route

@@ -2,9 +2,9 @@
 
 Usage (also wired as ``python -m logistics_ai bench routing ...``)::
 
-    python -m logistics_ai.dispatch.bench --quick            # 6 Solomon + 2 G&H 1000 + city
-    python -m logistics_ai.dispatch.bench --only 'R1*,C201'  # glob(s) on instance names
-    python -m logistics_ai.dispatch.bench                    # everything (~25 min)
+    python -m loadtests.routing_bench --quick            # 6 Solomon + 2 G&H 1000 + city
+    python -m loadtests.routing_bench --only 'R1*,C201'  # glob(s) on instance names
+    python -m loadtests.routing_bench                    # everything (~25 min)
 
 Per instance it runs (1) the API path - ``Problem`` -> :func:`solver.solve` ->
 ``Solution`` - and (2) PyVRP called directly on the same integer matrix with the
@@ -30,14 +30,14 @@ import numpy as np
 import pyvrp
 from pyvrp.stop import MaxRuntime
 
-from logistics_ai.dispatch.feasibility import check_solution
-from logistics_ai.dispatch.instances import (
+from loadtests.routing_instances import (
     Instance,
     read_city,
     read_solomon,
     read_vrplib,
     read_vrplib_solution,
 )
+from logistics_ai.dispatch.feasibility import check_solution
 from logistics_ai.dispatch.matrix import resolve_problem
 from logistics_ai.dispatch.model import Job, Location, Problem, Shipment, Solution, TimeWindow
 from logistics_ai.dispatch.operations import Plan, insert, make_plan
@@ -45,7 +45,7 @@ from logistics_ai.dispatch.schedule import schedule_route
 from logistics_ai.dispatch.solver import solve
 
 QUICK = ["C101", "C201", "R101", "R201", "RC101", "RC201", "R1_10_1", "RC2_10_5", "city1000"]
-DEFAULT_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "routing"
+DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "routing"
 
 
 @dataclass
