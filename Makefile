@@ -53,9 +53,12 @@ run: seed
 dev: seed
 	reflex run --env dev
 
+# Style, the import-direction contracts (pyproject [tool.importlinter]) and the type checker.
 lint: install
 	ruff check .
 	ruff format --check .
+	lint-imports
+	mypy
 
 compile: install
 	reflex compile

@@ -8,6 +8,7 @@ which is right for the single-process embedded default and nothing else.
 
 from __future__ import annotations
 
+import builtins
 import threading
 import time
 from functools import lru_cache
@@ -21,7 +22,7 @@ class KeyValueStore(Protocol):
     def set(self, key: str, value: str, ttl_s: int) -> None: ...
     def delete(self, key: str) -> None: ...
     def add_to_set(self, key: str, member: str, ttl_s: int) -> None: ...
-    def members(self, key: str) -> set[str]: ...
+    def members(self, key: str) -> builtins.set[str]: ...
     def remove_from_set(self, key: str, member: str) -> None: ...
     def hit(self, key: str, window_s: int, now: float) -> tuple[int, float]:
         """Record one event; return (events in the sliding window, oldest event's time)."""
@@ -53,7 +54,7 @@ class RedisStore:
         pipe.expire(self._k(key), max(1, ttl_s))
         pipe.execute()
 
-    def members(self, key: str) -> set[str]:
+    def members(self, key: str) -> builtins.set[str]:
         return set(self._redis.smembers(self._k(key)))  # type: ignore[arg-type]
 
     def remove_from_set(self, key: str, member: str) -> None:
@@ -102,7 +103,7 @@ class MemoryStore:
             members.add(member)
             self._sets[key] = (members, time.time() + ttl_s)
 
-    def members(self, key: str) -> set[str]:
+    def members(self, key: str) -> builtins.set[str]:
         with self._lock:
             item = self._sets.get(key)
             if item is None or item[1] < time.time():

@@ -9,9 +9,8 @@ import reflex as rx
 from logistics_ai.db import session_scope
 from logistics_ai.domain import clock
 from logistics_ai.domain.errors import DomainError, ValidationFailed
-from logistics_ai.geo.geocoder import AddressNotFound, geocode
 from logistics_ai.models import Role
-from logistics_ai.services import shipments
+from logistics_ai.services import geocoding, shipments
 from state.auth import AuthState
 from state.formatting import shipment_row
 
@@ -77,9 +76,9 @@ class CustomerState(AuthState):
             return None
         address = getattr(self, f"{prefix}_address").strip()
         try:
-            result = geocode(address)
-        except AddressNotFound as error:
-            self.errors = {**self.errors, f"{prefix}_address": str(error)}
+            result = geocoding.locate(address, field=f"{prefix}_address")
+        except ValidationFailed as error:
+            self.errors = {**self.errors, **error.field_errors}
             return None
         setattr(self, f"{prefix}_lat", f"{result.lat:.6f}")
         setattr(self, f"{prefix}_lon", f"{result.lon:.6f}")

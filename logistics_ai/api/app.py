@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from logistics_ai.api import health, tracking
 from logistics_ai.api.deps import limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
-from logistics_ai.api.routers import admin, auth, dispatch, drivers, me, shipments
+from logistics_ai.api.routers import admin, auth, dispatch, drivers, geocoding, me, shipments
 from logistics_ai.observability import metrics
 
 DESCRIPTION = """
@@ -56,6 +56,7 @@ def create_api() -> FastAPI:
     v1.include_router(drivers.router)
     v1.include_router(admin.router)
     v1.include_router(dispatch.router)
+    v1.include_router(geocoding.router)
     v1.include_router(tracking.router, dependencies=[Depends(limit_anonymous)])
     api.include_router(v1)
     api.include_router(health.router)

@@ -225,3 +225,10 @@ class RegisterIn(BaseModel):
     ]
     password: Secret
     company_name: text(120) | None = None
+
+
+class GeocodeOut(BaseModel):
+    lat: float
+    lon: float
+    label: str
+    approximate: bool = Field(description="True when placed by the offline demo gazetteer")

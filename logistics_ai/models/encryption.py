@@ -57,10 +57,10 @@ class EncryptedString(TypeDecorator[str]):
     impl = String(512)
     cache_ok = True
 
-    def process_bind_param(self, value: str | None, dialect):  # type: ignore[no-untyped-def]
+    def process_bind_param(self, value: str | None, dialect):
         return None if value is None else encrypt(value)
 
-    def process_result_value(self, value: str | None, dialect):  # type: ignore[no-untyped-def]
+    def process_result_value(self, value: str | None, dialect):
         return None if value is None else decrypt(value)
 
 
@@ -71,15 +71,16 @@ def encrypted_columns() -> list[tuple[type, str]]:
     import logistics_ai.models  # noqa: F401  (registers the tables)
 
     found = []
-    for mapper in SQLModel._sa_registry.mappers:  # type: ignore[attr-defined]
+    for mapper in SQLModel._sa_registry.mappers:
         for attribute in mapper.column_attrs:
             if any(isinstance(c.type, EncryptedString) for c in attribute.columns):
                 found.append((mapper.class_, attribute.key))
     return found
 
 
-def reencrypt_all(session, batch_size: int = 500) -> int:  # type: ignore[no-untyped-def]
+def reencrypt_all(session, batch_size: int = 500) -> int:
     """Re-save every encrypted value under the first (newest) key. Returns values rewritten."""
+    from sqlalchemy import inspect
     from sqlalchemy.orm.attributes import flag_modified
     from sqlmodel import select
 
@@ -88,7 +89,7 @@ def reencrypt_all(session, batch_size: int = 500) -> int:  # type: ignore[no-unt
         offset = 0
         while True:
             rows = session.exec(
-                select(model).order_by(model.id).offset(offset).limit(batch_size)
+                select(model).order_by(*inspect(model).primary_key).offset(offset).limit(batch_size)
             ).all()
             if not rows:
                 break

@@ -224,7 +224,7 @@ def seed_demo(
         driver = Driver(
             user_id=user.id,
             vehicle_id=vehicle.id,
-            depot_id=depot.id,  # type: ignore[arg-type]
+            depot_id=depot.id,
             status=DriverStatus.available,
             last_lat=lat,
             last_lon=lon,
@@ -263,7 +263,7 @@ def _near(rng: random.Random, lat: float, lon: float) -> tuple[float, float]:
     return round(lat + rng.uniform(-0.004, 0.004), 6), round(lon + rng.uniform(-0.0055, 0.0055), 6)
 
 
-def _random_booking(rng: random.Random, day) -> dict:  # type: ignore[no-untyped-def]
+def _random_booking(rng: random.Random, day) -> dict:
     pickup_hood, dropoff_hood = rng.sample(NEIGHBOURHOODS, 2)
     pickup_hour = rng.randint(8, 15)
     pickup_start = clock.local_datetime(day, time(pickup_hour, rng.choice([0, 30])))

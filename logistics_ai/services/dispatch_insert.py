@@ -87,7 +87,7 @@ def auto_assign(session: Session, actor: Actor, shipment_id: int) -> Insertion:
     return Insertion(shipment, driver_id, added, elapsed_ms)
 
 
-def _current_plan(session: Session, problem, day) -> Plan:  # type: ignore[no-untyped-def]
+def _current_plan(session: Session, problem, day) -> Plan:
     """Today's routes as they stand in the database, timed on the problem's matrix."""
     matrix = resolve_problem(problem)
     prepared = prepare(problem, matrix)
@@ -119,7 +119,7 @@ def _resequence(
     job_ids: list[str],
     moment,
     arrivals: dict[str, int],
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Number the driver's open stops in the order of the new route."""
     route = session.exec(
         select(Route).where(

@@ -212,7 +212,7 @@ def apply(session: Session, actor: Actor, plan_id: str) -> PlanPreview:
                 leftover.sequence = sequence
                 session.add(leftover)
                 sequence += 1
-        touched.discard(route.id)  # type: ignore[arg-type]
+        touched.discard(route.id)
         route.version += 1
         route.total_distance_m = planned.distance_m
         route.total_duration_s = planned.duration_s

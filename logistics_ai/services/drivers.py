@@ -289,7 +289,7 @@ def record_locations(session: Session, actor: Actor, payload: PingBatch | dict) 
                 driver_id=driver.id,
                 lat=ping.lat,
                 lon=ping.lon,
-                recorded_at=at,  # type: ignore[arg-type]
+                recorded_at=at,
                 accuracy_m=ping.accuracy_m,
                 speed_mps=ping.speed_mps,
                 heading_deg=ping.heading_deg,
@@ -310,7 +310,7 @@ def record_locations(session: Session, actor: Actor, payload: PingBatch | dict) 
                 "lon": latest.lon,
                 "at": latest_at.isoformat(),
             },
-        )  # type: ignore[union-attr]
+        )
     return driver
 
 

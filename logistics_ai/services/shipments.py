@@ -204,7 +204,7 @@ def create_shipment(
     return shipment
 
 
-def _scoped(actor: Actor, action: Action = Action.shipment_read):  # type: ignore[no-untyped-def]
+def _scoped(actor: Actor, action: Action = Action.shipment_read):
     """The WHERE clause that limits a query to the shipments `actor` may see."""
     granted = policy.require(actor, action)
     if granted == "all":

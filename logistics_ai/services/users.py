@@ -152,6 +152,14 @@ def actor_for(
     )
 
 
+def current_user(session: Session, actor: Actor) -> User:
+    """The signed-in user's own account (for /me and the account page)."""
+    user = active_user(session, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        raise AuthenticationFailed("Your account is no longer active.")
+    return user
+
+
 def active_user(session: Session, user_id: int) -> User | None:
     user = session.get(User, user_id)
     return user if user is not None and user.is_active else None

@@ -8,8 +8,7 @@ from logistics_ai.api.deps import Principal, current_principal
 from logistics_ai.api.routers.common import ERRORS
 from logistics_ai.api.schemas import SessionOut, UserOut
 from logistics_ai.db import session_scope
-from logistics_ai.models import User
-from logistics_ai.services import auth
+from logistics_ai.services import auth, users
 
 router = APIRouter(prefix="/me", tags=["me"], responses=ERRORS)
 
@@ -17,7 +16,7 @@ router = APIRouter(prefix="/me", tags=["me"], responses=ERRORS)
 @router.get("", response_model=UserOut, summary="The signed-in user")
 def me(principal: Principal = Depends(current_principal)) -> UserOut:
     with session_scope() as session:
-        return UserOut.model_validate(session.get(User, principal.actor.user_id))
+        return UserOut.model_validate(users.current_user(session, principal.actor))
 
 
 @router.get("/sessions", response_model=list[SessionOut], summary="My active sessions")
