@@ -66,9 +66,22 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(
         10.0, gt=0, description="Seconds to wait for a pooled connection."
     )
+    db_pgbouncer: bool = Field(
+        False,
+        description="The database URL points at PgBouncer in transaction mode: no server-side "
+        "prepared statements.",
+    )
     redis_url: str | None = Field(
         None,
         description="Redis URL for cache, sessions, rate limits and pub/sub. Unset: in-process.",
+    )
+    redis_sentinels: str = Field(
+        "",
+        description="Redis Sentinels as host:port, comma-separated. Set: every Redis client "
+        "asks them for the current primary (REDIS_URL still gives the password and db).",
+    )
+    redis_sentinel_master: str = Field(
+        "lai", description="Name of the primary the Sentinels monitor."
     )
     redis_key_prefix: str = Field(
         "lai:",
@@ -152,6 +165,15 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     log_json: bool = Field(False, description="Emit logs as JSON lines (on in prod).")
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None,
+        description="OTLP/HTTP collector base URL (e.g. http://otel-collector:4318) for traces "
+        "of HTTP routes, Reflex events, SQL and Redis. Unset: tracing off.",
+    )
+    otel_service_name: str = Field("logistics-ai", description="service.name of the traces.")
+    otel_sample_ratio: float = Field(
+        1.0, ge=0, le=1, description="Share of new traces sampled (parent-based)."
+    )
 
     @field_validator("secret_key")
     @classmethod

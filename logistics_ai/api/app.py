@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from logistics_ai import observability
 from logistics_ai.api import health, tracking
 from logistics_ai.api.deps import limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
@@ -37,6 +38,10 @@ async def limit_body_size(request: Request, call_next):  # type: ignore[no-untyp
     return await call_next(request)
 
 
+def internal_error() -> JSONResponse:
+    return envelope(500, "internal_error", "Something went wrong on our side.")
+
+
 def create_api() -> FastAPI:
     api = FastAPI(
         title="Logistics AI API",
@@ -49,6 +54,7 @@ def create_api() -> FastAPI:
     install_error_handlers(api)
     api.middleware("http")(metrics.measure)
     api.middleware("http")(limit_body_size)
+    observability.install(api, error_response=internal_error)  # outermost: keep it last
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(auth.router)
     v1.include_router(me.router)

@@ -10,6 +10,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from logistics_ai.db import session_scope
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import AuthenticationFailed
+from logistics_ai.observability.context import bind_user
 from logistics_ai.security.api_keys import KEY_PREFIX
 from logistics_ai.security.tokens import TokenClaims
 from logistics_ai.services import api_keys, auth, limits, users
@@ -64,6 +65,7 @@ def current_principal(
         else:
             user, claims = auth.user_for_access_token(session, credential)
             principal = Principal(users.actor_for(session, user, ip=ip, user_agent=agent), claims)
+    bind_user(principal.actor.user_id)  # hashed into this request's log lines
     kind = "user" if principal.claims is not None else "key"
     limits.api_principal(f"{kind}:{principal.actor.api_key_id or principal.actor.user_id}")
     return principal

@@ -9,6 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.requests import Request
 from starlette.responses import Response
 
+from logistics_ai.observability.routes import route_template
+
 REQUESTS = Counter("lai_http_requests_total", "HTTP API requests", ["method", "route", "status"])
 LATENCY = Histogram(
     "lai_http_request_duration_seconds",
@@ -18,29 +20,12 @@ LATENCY = Histogram(
 )
 
 
-def _route_template(request: Request) -> str:
-    """The full route template, e.g. /api/v1/shipments/{shipment_id}: bounded label values.
-
-    Routes of nested routers know only their own part of the path, so the prefix is
-    recovered from the real path, whose tail is that part with the parameters filled in.
-    """
-    route = request.scope.get("route")
-    template = getattr(route, "path", None)
-    if template is None:
-        return "unmatched"
-    filled = template
-    for name, value in request.scope.get("path_params", {}).items():
-        filled = filled.replace("{" + name + "}", str(value))
-    path = request.scope.get("path", "")
-    return path[: len(path) - len(filled)] + template if path.endswith(filled) else template
-
-
 async def measure(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     started = time.perf_counter()
     response = await call_next(request)
-    route = _route_template(request)
+    route = route_template(request.scope)
     if route != "/metrics":
         LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
         REQUESTS.labels(request.method, route, str(response.status_code)).inc()

@@ -1,0 +1,52 @@
+"""The request context that every log line and span of one request carries.
+
+A middleware opens it per HTTP request (or websocket); code deeper down adds the user once it
+is known. The context holds a mutable object so that a dependency running in a worker thread
+(which sees a *copy* of the context variables) still updates the request's own record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from logistics_ai.settings import get_settings
+
+
+@dataclass
+class RequestContext:
+    request_id: str
+    route: str = ""
+    method: str = ""
+    user: str = ""  # keyed hash of the user id: correlates lines without naming anyone
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+_current: ContextVar[RequestContext | None] = ContextVar("lai_request_context", default=None)
+
+
+def current() -> RequestContext | None:
+    return _current.get()
+
+
+def open_context(context: RequestContext) -> object:
+    return _current.set(context)
+
+
+def close_context(token: object) -> None:
+    _current.reset(token)  # type: ignore[arg-type]
+
+
+def hash_user(user_id: object) -> str:
+    """A stable, keyed pseudonym of a user id (HMAC with the secret key, 16 hex chars)."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def bind_user(user_id: object | None) -> None:
+    """Attach the authenticated user to the current request's log lines (hashed)."""
+    context = _current.get()
+    if context is not None and user_id is not None:
+        context.user = hash_user(user_id)
