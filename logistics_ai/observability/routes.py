@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
-def route_template(scope: dict[str, Any]) -> str:
+def route_template(scope: Mapping[str, Any]) -> str:
     """The full route template, e.g. /api/v1/shipments/{shipment_id}.
 
     Routes of nested routers know only their own part of the path, so the prefix is
