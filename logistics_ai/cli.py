@@ -55,6 +55,10 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace, rest: list[str]) -> int:
+    if args.what == "ai":
+        from logistics_ai.ai import bench as ai_bench
+
+        return ai_bench.main(rest)
     if args.what == "api":
         from logistics_ai.api import bench as api_bench
 
@@ -86,8 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     worker_cmd = commands.add_parser("worker", help="run background jobs until stopped")
     worker_cmd.add_argument("--once", action="store_true", help="run every job once and exit")
     # The benchmarks parse their own options (and --help), so this parser must not eat them.
-    bench_cmd = commands.add_parser("bench", help="run a benchmark (routing, api)", add_help=False)
-    bench_cmd.add_argument("what", choices=["routing", "api"])
+    bench_cmd = commands.add_parser(
+        "bench", help="run a benchmark (routing, api, ai)", add_help=False
+    )
+    bench_cmd.add_argument("what", choices=["routing", "api", "ai"])
     args, rest = parser.parse_known_args(argv)
     configure_logging()
     if args.command != "bench" and rest:

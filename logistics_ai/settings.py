@@ -163,6 +163,46 @@ class Settings(BaseSettings):
         le=3650,
         description="Days driver GPS pings are kept before the worker purges them.",
     )
+    groq_api_key: str | None = Field(
+        None,
+        description="Groq API key. Unset: every AI feature answers with its offline path.",
+    )
+    groq_base_url: str = Field(
+        "https://api.groq.com", description="Base URL of the Groq (OpenAI-compatible) API."
+    )
+    groq_model: str = Field("llama-3.3-70b-versatile", description="Groq model for AI features.")
+    ai_timeout_seconds: float = Field(
+        8.0, gt=0, le=120, description="Timeout of one AI call, in seconds."
+    )
+    ai_max_retries: int = Field(
+        2, ge=0, le=5, description="Retries of a failed AI call (jittered exponential backoff)."
+    )
+    ai_max_output_tokens: int = Field(
+        700, ge=16, le=8192, description="Output token budget of one AI call."
+    )
+    ai_max_input_chars: int = Field(
+        12000, ge=500, description="Characters of context sent in one AI call at most."
+    )
+    ai_breaker_failures: int = Field(
+        3, ge=1, description="Consecutive AI failures that open the circuit breaker."
+    )
+    ai_breaker_reset_seconds: float = Field(
+        60.0, gt=0, description="Seconds the AI breaker stays open before one trial call."
+    )
+    ai_daily_token_budget: int = Field(
+        200_000, ge=0, description="Groq tokens the organisation may use per day (0: none)."
+    )
+    ai_requests_per_user: int = Field(
+        30, ge=1, description="AI requests per user per AI rate-limit window."
+    )
+    ai_rate_window_seconds: int = Field(
+        60, ge=1, description="Window of the per-user AI rate limit, in seconds."
+    )
+    ai_send_personal_data: str = Field(
+        "address,recipient_name",
+        description="Personal data the AI may receive, comma-separated from address, "
+        "recipient_name, phone, email. Anything else is masked before a call.",
+    )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     log_json: bool = Field(False, description="Emit logs as JSON lines (on in prod).")
     otel_exporter_otlp_endpoint: str | None = Field(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from logistics_ai.geo import chicago_grid
+from logistics_ai.geo.distance import haversine_km
 from logistics_ai.geo.gazetteer import CITY, NEIGHBOURHOODS
 
 # About 0.004 degrees of latitude is 450 m: offsets stay inside the neighbourhood.
@@ -27,7 +29,8 @@ class AddressNotFound(LookupError):
 
 
 def offline_geocode(address: str) -> GeocodeResult:
-    """Find the demo-city neighbourhood named in `address` and place it deterministically nearby."""
+    """Find the demo-city neighbourhood named in `address` and place it deterministically nearby;
+    without one, place a street address on the city's address grid (chicago_grid)."""
     text = address.lower()
     for hood in sorted(NEIGHBOURHOODS, key=lambda h: -len(h.name)):
         if hood.name.lower() in text:
@@ -40,6 +43,12 @@ def offline_geocode(address: str) -> GeocodeResult:
                 label=f"{hood.name}, {CITY}",
                 approximate=True,
             )
+    point = chicago_grid.locate(address.split(",")[0])
+    if point is not None:
+        hood = min(
+            NEIGHBOURHOODS, key=lambda h: haversine_km((h.lat, h.lon), (point.lat, point.lon))
+        )
+        return GeocodeResult(point.lat, point.lon, f"near {hood.name}, {CITY}", approximate=True)
     names = ", ".join(h.name for h in NEIGHBOURHOODS[:6])
     raise AddressNotFound(f"Could not place this address. Include the neighbourhood, e.g. {names}.")
 
