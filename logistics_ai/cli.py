@@ -55,24 +55,20 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace, rest: list[str]) -> int:
-    if args.what == "ai":
-        from logistics_ai.ai import bench as ai_bench
-
-        return ai_bench.main(rest)
     if args.what == "api":
         from logistics_ai.api import bench as api_bench
 
         return api_bench.main(rest)
     # Benchmark tooling lives in loadtests/ (a source checkout, not the runtime image).
     try:
-        from loadtests import routing_bench
+        from loadtests import ai_bench, routing_bench
     except ModuleNotFoundError as missing:
         if not (missing.name or "").startswith("loadtests"):
             raise
         raise RuntimeError(
-            "the routing benchmark needs a source checkout (loadtests/ is not installed here)"
+            "the benchmarks need a source checkout (loadtests/ is not installed here)"
         ) from missing
-    return routing_bench.main(rest)
+    return ai_bench.main(rest) if args.what == "ai" else routing_bench.main(rest)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from logistics_ai.ai import order_grammar, privacy
 from logistics_ai.ai.client import AIUnavailable, get_client
 from logistics_ai.ai.metrics import ANSWERS
+from logistics_ai.domain import clock
 from logistics_ai.geo.gazetteer import CITY, REGION
 from logistics_ai.geo.geocoder import AddressNotFound, geocode
-from logistics_ai.services import clock
 from logistics_ai.services.shipments import MAX_VOLUME_M3, MAX_WEIGHT_KG, Skill
 from logistics_ai.settings import get_settings
 

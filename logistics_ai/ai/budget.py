@@ -3,9 +3,9 @@ organisation (this deployment). Both live in the shared store (Redis in producti
 
 from __future__ import annotations
 
-from logistics_ai.security.store import get_store
-from logistics_ai.services import clock
-from logistics_ai.services.actors import Actor
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
+from logistics_ai.kvstore import get_store
 from logistics_ai.services.limits import enforce
 from logistics_ai.settings import get_settings
 

@@ -16,7 +16,6 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, TypeVar
 
 import groq
@@ -90,13 +89,12 @@ class AIClient:
         return bool(self.settings.groq_api_key)
 
     def unavailable_reason(self) -> str | None:
-        """Why no call would go out right now, or None when one may."""
+        """Why no call would go out right now (cheap checks only; the token budget lives in
+        the shared store and is checked just before each call), or None when one may."""
         if not self.configured:
             return "no_key"
         if self.breaker.state == "open":
             return "breaker_open"
-        if budget.budget_left() <= 0:
-            return "budget"
         return None
 
     def _sdk(self) -> groq.AsyncGroq:
@@ -117,6 +115,9 @@ class AIClient:
         if reason:
             CALLS.labels(task, reason).inc()
             raise AIUnavailable(reason)
+        if await asyncio.to_thread(budget.budget_left) <= 0:  # the store may be Redis
+            CALLS.labels(task, "budget").inc()
+            raise AIUnavailable("budget")
         if not self.breaker.allow():
             CALLS.labels(task, "breaker_open").inc()
             raise AIUnavailable("breaker_open")
@@ -144,10 +145,10 @@ class AIClient:
             return result
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _account(self, task: str, prompt: int, completion: int) -> int:
+    async def _account(self, task: str, prompt: int, completion: int) -> int:
         TOKENS.labels(task, "prompt").inc(prompt)
         TOKENS.labels(task, "completion").inc(completion)
-        budget.spend(prompt + completion)
+        await asyncio.to_thread(budget.spend, prompt + completion)
         return prompt + completion
 
     async def structured(
@@ -162,7 +163,7 @@ class AIClient:
             )
             usage = completion.usage
             if usage is not None:
-                tokens += self._account(task, usage.prompt_tokens, usage.completion_tokens)
+                tokens += await self._account(task, usage.prompt_tokens, usage.completion_tokens)
             content = completion.choices[0].message.content or ""
             try:
                 value = schema.model_validate(json.loads(content))
@@ -201,6 +202,7 @@ class AIClient:
         turn = Turn()
         calls: dict[int, dict[str, str]] = {}
         prompt = completion = 0
+        finished = False
         try:
             async for chunk in stream:
                 usage = getattr(getattr(chunk, "x_groq", None), "usage", None) or getattr(
@@ -211,6 +213,7 @@ class AIClient:
                 if not chunk.choices:
                     continue
                 delta = chunk.choices[0].delta
+                finished = finished or chunk.choices[0].finish_reason is not None
                 if delta.content:
                     turn.text += delta.content
                     yield delta.content
@@ -221,6 +224,8 @@ class AIClient:
                     if call.function is not None:
                         slot["name"] += call.function.name or ""
                         slot["arguments"] += call.function.arguments or ""
+            if not finished:
+                raise ConnectionError("the stream ended without a finish reason")
         except Exception as error:  # a stream cut mid-way: transport errors are not typed
             FAILURES.labels(task, "stream_broken").inc()
             self.breaker.failure()
@@ -229,7 +234,7 @@ class AIClient:
         if not prompt and not completion:  # a server that reports no usage: estimate it
             prompt = sum(len(str(m.get("content") or "")) for m in messages) // 4
             completion = len(turn.text) // 4
-        turn.tokens = self._account(task, prompt, completion)
+        turn.tokens = await self._account(task, prompt, completion)
         turn.tool_calls = [
             ToolCall(slot["id"] or f"call_{index}", slot["name"], slot["arguments"] or "{}")
             for index, slot in sorted(calls.items())
@@ -239,11 +244,13 @@ class AIClient:
         yield turn
 
 
-@lru_cache(maxsize=1)
-def _client_for(settings_id: int) -> AIClient:
-    return AIClient(get_settings())
+_client: AIClient | None = None
 
 
 def get_client() -> AIClient:
     """The process's client (and breaker); rebuilt when the settings are reloaded."""
-    return _client_for(id(get_settings()))
+    global _client
+    settings = get_settings()
+    if _client is None or _client.settings is not settings:
+        _client = AIClient(settings)
+    return _client

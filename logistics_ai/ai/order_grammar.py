@@ -533,8 +533,9 @@ def parse(text: str, now: datetime, shift: tuple[time, time] = (time(7), time(21
         roles[role] = window
     for role, window in roles.items():
         if not days:
-            out.questions[f"{role}_window_start"] = "Which day should we " + (
-                "pick it up?" if role == "pickup" else "deliver it?"
+            out.questions.setdefault(
+                f"{role}_window_start",
+                "Which day should we " + ("pick it up?" if role == "pickup" else "deliver it?"),
             )
             continue
         day = min(days, key=lambda d: abs(d[0] - window.at))[1]

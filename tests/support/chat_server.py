@@ -69,7 +69,7 @@ class ChatServer:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 with server._lock:
                     server.requests.append(body)
-                    server.headers.append(dict(self.headers))
+                    server.headers.append({k.lower(): v for k, v in self.headers.items()})
                     step = server.script.popleft() if server.script else None
                 if step is None:
                     self._send(500, {"error": {"message": "script exhausted"}})

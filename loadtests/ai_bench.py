@@ -21,7 +21,7 @@ from typing import Any
 
 from logistics_ai.ai import booking
 from logistics_ai.ai.client import get_client
-from logistics_ai.services import clock
+from logistics_ai.domain import clock
 from logistics_ai.settings import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "tests" / "data"
