@@ -11,6 +11,7 @@ from logistics_ai.api.deps import limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
 from logistics_ai.api.routers import admin, auth, dispatch, drivers, geocoding, me, shipments
 from logistics_ai.observability import metrics
+from logistics_ai.services import ops_metrics
 
 DESCRIPTION = """
 Delivery operations over HTTPS + JSON.
@@ -52,7 +53,6 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(api)
-    api.middleware("http")(metrics.measure)
     api.middleware("http")(limit_body_size)
     observability.install(api, error_response=internal_error)  # outermost: keep it last
     v1 = APIRouter(prefix="/api/v1")
@@ -67,6 +67,7 @@ def create_api() -> FastAPI:
     api.include_router(v1)
     api.include_router(health.router)
     api.add_api_route("/metrics", metrics.metrics_response, include_in_schema=False)
+    metrics.register_collector("operations", ops_metrics.OperationsCollector())
 
     # Without this, unknown /api paths would fall through to the Reflex frontend's HTML.
     @api.api_route(

@@ -17,6 +17,7 @@ from logistics_ai.dispatch.model import Problem, Solution, Unassigned, Unassigne
 from logistics_ai.dispatch.precheck import Order, Prepared, VehicleState, prepare
 from logistics_ai.dispatch.pyvrp_backend import PyVRPSolver
 from logistics_ai.dispatch.schedule import schedule_route
+from logistics_ai.observability import metrics
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,17 @@ def solve(
     matrix_s = time.perf_counter() - started
     prepared = prepare(problem, matrix)
     backend_start_s = time.perf_counter() - started  # matrix + pre-checks
-    result = solver.route(prepared, initial)
+    try:
+        result = solver.route(prepared, initial)
+    except Exception:
+        metrics.observe_optimizer_failure(solver.name)
+        raise
     solution = build_solution(prepared, result.routes)
     solution.runtime_s = time.perf_counter() - started
     solution.solver = solver.name
+    metrics.observe_optimizer_run(
+        solver.name, solution.runtime_s, [u.reason.value for u in solution.unassigned]
+    )
     solution.stats = {"matrix_s": matrix_s, "backend_start_s": backend_start_s, **result.stats}
     return solution
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from loguru import logger
 
-from logistics_ai.observability import context
+from logistics_ai.observability import context, metrics
 from logistics_ai.observability.routes import route_template
 
 HEADER = b"x-request-id"
@@ -77,7 +77,10 @@ class RequestIdMiddleware:
             await self.error_response()(scope, receive, send_with_id)
         finally:
             request.route = request.route or route_template(scope)
-            latency_ms = round((time.perf_counter() - started) * 1000, 2)
+            elapsed = time.perf_counter() - started
+            latency_ms = round(elapsed * 1000, 2)
+            if scope["type"] == "http":
+                metrics.observe_request(request.method, request.route, status, elapsed)
             quiet = scope.get("path", "") in _QUIET_PATHS
             logger.bind(
                 method=request.method, status=status, latency_ms=latency_ms, access=True

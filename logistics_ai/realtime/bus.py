@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
@@ -17,10 +18,12 @@ from typing import Any, Protocol
 from loguru import logger
 from sqlmodel import Session
 
+from logistics_ai.observability import metrics
 from logistics_ai.settings import get_settings
 
 Handler = Callable[[str, dict[str, Any]], None]
 _PENDING_KEY = "pending_bus_events"
+SENT_AT_KEY = "_sent_at"
 
 
 class EventBus(Protocol):
@@ -62,13 +65,19 @@ class RedisBus:
         self._prefix = prefix
 
     def publish(self, channel: str, payload: dict[str, Any]) -> None:
-        self._client.publish(self._prefix + channel, json.dumps(payload, default=str))
+        # The send time rides along so subscribers can report the bus lag.
+        message = {**payload, SENT_AT_KEY: time.time()}
+        self._client.publish(self._prefix + channel, json.dumps(message, default=str))
 
     def subscribe(self, channel: str, handler: Handler) -> Callable[[], None]:
         pubsub = self._client.pubsub(ignore_subscribe_messages=True)
 
         def on_message(message: dict[str, Any]) -> None:
-            handler(channel, json.loads(message["data"]))
+            payload = json.loads(message["data"])
+            sent_at = payload.pop(SENT_AT_KEY, None)
+            if isinstance(sent_at, int | float):
+                metrics.BUS_LAG.labels(channel).observe(max(0.0, time.time() - sent_at))
+            handler(channel, payload)
 
         pubsub.subscribe(**{self._prefix + channel: on_message})
         thread = pubsub.run_in_thread(sleep_time=0.5, daemon=True)
@@ -97,6 +106,7 @@ def publish_committed(session: Session) -> None:
         try:
             get_bus().publish(channel, payload)
         except Exception:  # the change is committed; a lost notification is logged, not raised
+            metrics.BUS_PUBLISH_FAILURES.labels(channel).inc()
             logger.exception("could not publish {} after commit", channel)
 
 
