@@ -5,7 +5,7 @@ import reflex as rx
 from components.field import field_error, labeled_input
 from components.layout import app_shell
 from components.status_badge import status_badge
-from state.customer import CustomerState
+from state.customer import SKILLS, CustomerState
 
 E = CustomerState.errors
 
@@ -129,7 +129,7 @@ def _booking_form() -> rx.Component:
                                 html_for=f"skill_{s}",
                                 style={"font-size": "14px"},
                             )
-                            for s in ("refrigerated", "fragile", "liftgate")
+                            for s in SKILLS
                         ],
                         spacing="3",
                         wrap="wrap",

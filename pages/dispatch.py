@@ -6,9 +6,8 @@ from components.layout import app_shell
 from components.pager import pager
 from components.status_badge import status_badge
 from logistics_ai.models import ShipmentStatus
-from state.dispatch import AutoDispatchState, DispatchState
+from state.dispatch import ASSIGNABLE, AutoDispatchState, DispatchState
 
-ASSIGNABLE = ("requested", "scheduled", "assigned")
 CELL = {"padding": "6px 8px", "vertical-align": "top", "font-size": "13px"}
 
 
@@ -76,7 +75,7 @@ def _driver_picker(row: rx.Var[dict[str, str]]) -> rx.Component:
         ),
         value=rx.cond(row["driver_id"] != "", row["driver_id"], "none"),
         on_change=lambda value: DispatchState.assign(row["id"], value),
-        disabled=~rx.Var.create(list(ASSIGNABLE)).contains(row["status"]),
+        disabled=~rx.Var.create([s.value for s in ASSIGNABLE]).contains(row["status"]),
         custom_attrs={"aria-label": "Driver for " + row["tracking_code"]},
         style={"height": "28px", "max-width": "170px"},
     )

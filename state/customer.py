@@ -11,6 +11,7 @@ from logistics_ai.domain import clock
 from logistics_ai.domain.errors import DomainError, ValidationFailed
 from logistics_ai.models import Role
 from logistics_ai.services import geocoding, shipments
+from logistics_ai.services.shipment_status import SKILLS
 from state.auth import AuthState
 from state.formatting import shipment_row
 
@@ -158,7 +159,7 @@ class CustomerState(AuthState):
                 problems[field] = "enter a number"
         if problems:
             return {}, problems
-        skills = [s for s in ("refrigerated", "fragile", "liftgate") if form_data.get(f"skill_{s}")]
+        skills = [s for s in SKILLS if form_data.get(f"skill_{s}")]
         payload = {
             "pickup_address": self.pickup_address,
             "pickup_window_start": times["pickup_from"],

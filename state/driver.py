@@ -9,6 +9,7 @@ from logistics_ai.domain import clock
 from logistics_ai.domain.errors import DomainError
 from logistics_ai.models import DriverStatus, Role, StopKind
 from logistics_ai.services import drivers
+from logistics_ai.services.shipment_status import OPEN_STOP, STOP_EVENTS
 from state.auth import AuthState
 from state.formatting import hhmm, window
 
@@ -23,7 +24,7 @@ class DriverState(AuthState):
 
     @rx.var
     def open_stop_count(self) -> int:
-        return sum(1 for stop in self.stops if stop["status"] in ("pending", "arrived"))
+        return sum(1 for stop in self.stops if stop["status"] in OPEN_STOP)
 
     @rx.event
     def load(self):  # type: ignore[no-untyped-def]
@@ -99,7 +100,7 @@ class DriverState(AuthState):
         return result
 
     def _record(self, stop_id: str, event: str, reason: str | None):  # type: ignore[no-untyped-def]
-        if event not in ("arrived", "picked_up", "delivered", "failed"):
+        if event not in STOP_EVENTS:
             return rx.toast.error("Unknown stop action.")
         try:
             with session_scope() as session:

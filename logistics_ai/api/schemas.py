@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from logistics_ai.domain.validation import Clean, text
 from logistics_ai.models import Role
+from logistics_ai.services.shipment_status import StopEvent
 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=256), Clean]
 
@@ -139,7 +140,7 @@ class AssignIn(BaseModel):
 
 class StopEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    event: Literal["arrived", "picked_up", "delivered", "failed"]
+    event: StopEvent
     reason: text(300) | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)

@@ -17,10 +17,10 @@ from logistics_ai.dispatch.solver import build_solution
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import Conflict, NotFound
-from logistics_ai.models import Route, Shipment, ShipmentStatus, Stop, StopKind, StopStatus
+from logistics_ai.models import Driver, Route, Shipment, Stop, StopKind, StopStatus
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit
-from logistics_ai.services.assignment import assign_shipment
+from logistics_ai.services.assignment import place_on_route, resequence, route_for
 from logistics_ai.services.dispatch_problem import (
     build_problem,
     dropoff_id,
@@ -28,8 +28,7 @@ from logistics_ai.services.dispatch_problem import (
     pickup_id,
     vehicle_id,
 )
-
-ASSIGNABLE = (ShipmentStatus.requested, ShipmentStatus.scheduled)
+from logistics_ai.services.shipment_status import ASSIGNABLE
 
 
 @dataclass(frozen=True)
@@ -65,15 +64,12 @@ def auto_assign(session: Session, actor: Actor, shipment_id: int) -> Insertion:
         )
     driver_id = context.drivers[route.vehicle_id].driver_id
     before = current.solution.route_for(route.vehicle_id)
-    assign_shipment(session, actor, shipment_id, driver_id)
-    _resequence(
-        session,
-        driver_id,
-        shipment,
-        route.job_ids,
-        context.moment,
-        {s.job_id: s.arrival for s in route.stops},
-    )
+    driver = session.get(Driver, driver_id)
+    assert driver is not None  # the problem was built from this driver's row
+    day_route = route_for(session, driver_id, shipment.service_date)
+    place_on_route(session, actor, shipment, driver, day_route, by="auto-insert")
+    arrivals = {parse_job_id(s.job_id): context.moment(s.arrival) for s in route.stops}
+    resequence(session, day_route, [parse_job_id(j) for j in route.job_ids], arrivals.get)
     added = route.distance - (before.distance if before else 0)
     audit.record(
         session,
@@ -110,48 +106,3 @@ def _current_plan(session: Session, problem, day) -> Plan:
         if job in visits and job not in prefixes.get(vid, set()):
             assignment.setdefault(vid, []).append(job)
     return Plan(problem, build_solution(prepared, assignment), matrix)
-
-
-def _resequence(
-    session: Session,
-    driver_id: int,
-    shipment: Shipment,
-    job_ids: list[str],
-    moment,
-    arrivals: dict[str, int],
-) -> None:
-    """Number the driver's open stops in the order of the new route."""
-    route = session.exec(
-        select(Route).where(
-            Route.driver_id == driver_id, Route.service_date == shipment.service_date
-        )
-    ).one()
-    stops = {
-        (s.shipment_id, s.kind): s
-        for s in session.exec(select(Stop).where(Stop.route_id == route.id)).all()
-    }
-    first_open = min(
-        (s.sequence for s in stops.values() if s.status == StopStatus.pending), default=0
-    )
-    sequence = first_open
-    placed = set()
-    for job_id in job_ids:
-        key = parse_job_id(job_id)
-        stop = stops.get(key)
-        if stop is None or stop.status != StopStatus.pending:
-            continue
-        stop.sequence = sequence
-        stop.planned_arrival = moment(arrivals[job_id])
-        session.add(stop)
-        placed.add(key)
-        sequence += 1
-    for key, stop in sorted(stops.items(), key=lambda item: item[1].sequence):
-        if key not in placed and stop.status == StopStatus.pending and stop.sequence >= first_open:
-            stop.sequence = sequence  # left out of the timed route: keep it, after the rest
-            session.add(stop)
-            sequence += 1
-    dropoff = stops.get((shipment.id, StopKind.dropoff))  # type: ignore[arg-type]
-    if dropoff is not None and dropoff.planned_arrival is not None:
-        shipment.eta = dropoff.planned_arrival
-        session.add(shipment)
-    session.flush()

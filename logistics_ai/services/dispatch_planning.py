@@ -20,20 +20,23 @@ from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import Conflict, NotFound
 from logistics_ai.kvstore import get_store
-from logistics_ai.models import Route, Shipment, ShipmentStatus, Stop, StopKind, StopStatus, utcnow
+from logistics_ai.models import (
+    Driver,
+    Route,
+    Shipment,
+    utcnow,
+)
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit
-from logistics_ai.services.assignment import route_for
+from logistics_ai.services.assignment import place_on_route, resequence, route_for
 from logistics_ai.services.dispatch_problem import (
     PlanningContext,
     build_problem,
     parse_job_id,
 )
-from logistics_ai.services.shipment_status import transition
 from logistics_ai.settings import get_settings
 
 PLAN_TTL_S = 30 * 60
-ASSIGNABLE = (ShipmentStatus.requested, ShipmentStatus.scheduled, ShipmentStatus.assigned)
 
 
 @dataclass
@@ -175,48 +178,21 @@ def apply(session: Session, actor: Actor, plan_id: str) -> PlanPreview:
     plan = load_preview(plan_id)
     day = date.fromisoformat(plan.service_date)
     _check_not_stale(session, plan, day)
-    touched: set[int] = set()
     for planned in plan.routes:
+        driver = session.get(Driver, planned.driver_id)
+        if driver is None:
+            raise Conflict("A driver in this plan no longer exists. Run auto-dispatch again.")
         route = route_for(session, planned.driver_id, day)
-        done = session.exec(
-            select(Stop).where(
-                Stop.route_id == route.id,
-                col(Stop.status).in_([StopStatus.done, StopStatus.failed, StopStatus.skipped]),
-            )
-        ).all()
-        sequence = max((s.sequence for s in done), default=-1) + 1
         for stop_plan in planned.stops:
             shipment = session.get(Shipment, stop_plan.shipment_id)
             assert shipment is not None  # versions were checked above
-            if shipment.route_id is not None:
-                touched.add(shipment.route_id)
-            _assign(session, actor, shipment, planned.driver_id, route)
-            stop = _stop_for(session, shipment, StopKind(stop_plan.kind), route)
-            stop.sequence = sequence
-            stop.planned_arrival = datetime.fromisoformat(stop_plan.arrival)
-            session.add(stop)
-            if stop.kind == StopKind.dropoff:
-                shipment.eta = stop.planned_arrival
-                session.add(shipment)
-            sequence += 1
-        session.flush()
-        # Stops the plan left out (e.g. the solver could not fit them) keep their driver and
-        # go after the planned ones, so no two stops share a place in the driver's list.
-        planned_keys = {(p.shipment_id, p.kind) for p in planned.stops}
-        for leftover in session.exec(
-            select(Stop)
-            .where(Stop.route_id == route.id, Stop.status == StopStatus.pending)
-            .order_by(col(Stop.sequence))
-        ).all():
-            if (leftover.shipment_id, leftover.kind) not in planned_keys:
-                leftover.sequence = sequence
-                session.add(leftover)
-                sequence += 1
-        touched.discard(route.id)
-        route.version += 1
+            place_on_route(session, actor, shipment, driver, route, by="auto-dispatch")
+        arrivals = {
+            (p.shipment_id, p.kind): datetime.fromisoformat(p.arrival) for p in planned.stops
+        }
+        resequence(session, route, list(arrivals), arrivals.get)
         route.total_distance_m = planned.distance_m
         route.total_duration_s = planned.duration_s
-        route.updated_at = utcnow()
         session.add(route)
     audit.record(
         session,
@@ -257,40 +233,3 @@ def _check_not_stale(session: Session, plan: PlanPreview, day: date) -> None:
             f"({len(changed)} shipments, {len(changed_routes)} routes). Run auto-dispatch again.",
             details={"shipments": changed[:20], "routes": changed_routes[:20]},
         )
-
-
-def _assign(
-    session: Session, actor: Actor, shipment: Shipment, driver_id: int, route: Route
-) -> None:
-    if shipment.driver_id == driver_id and shipment.route_id == route.id:
-        return
-    previous = shipment.driver_id
-    if shipment.status == ShipmentStatus.requested:
-        transition(session, shipment, ShipmentStatus.scheduled, actor, note="Scheduled")
-    shipment.driver_id = driver_id
-    shipment.route_id = route.id
-    if shipment.status == ShipmentStatus.scheduled:
-        transition(session, shipment, ShipmentStatus.assigned, actor, note="Driver assigned")
-    elif shipment.status in ASSIGNABLE:
-        audit.record(
-            session,
-            actor,
-            "shipment.reassigned",
-            "shipment",
-            shipment.id,
-            {"from_driver": previous, "to_driver": driver_id, "by": "auto-dispatch"},
-        )
-    session.add(shipment)
-
-
-def _stop_for(session: Session, shipment: Shipment, kind: StopKind, route: Route) -> Stop:
-    stop = session.exec(
-        select(Stop).where(Stop.shipment_id == shipment.id, Stop.kind == kind)
-    ).first()
-    if stop is None:
-        stop = Stop(route_id=route.id, shipment_id=shipment.id, kind=kind, sequence=0)  # type: ignore[arg-type]
-    stop.route_id = route.id  # type: ignore[assignment]
-    return stop
-
-
-__all__ = ["PlanPreview", "apply", "load_preview", "preview"]

@@ -22,23 +22,15 @@ from logistics_ai.models import (
     Driver,
     DriverStatus,
     Shipment,
-    ShipmentStatus,
     Stop,
     StopKind,
     StopStatus,
     User,
     Vehicle,
 )
+from logistics_ai.services.shipment_status import ON_BOARD, OPEN_WORK
 from logistics_ai.settings import get_settings
 
-OPEN_STATUSES = (
-    ShipmentStatus.requested,
-    ShipmentStatus.scheduled,
-    ShipmentStatus.assigned,
-    ShipmentStatus.picked_up,
-    ShipmentStatus.in_transit,
-)
-ON_BOARD_STATUSES = (ShipmentStatus.picked_up, ShipmentStatus.in_transit)
 FRESH_GPS = timedelta(hours=2)  # an older fix says little about where the van is now
 
 
@@ -119,9 +111,7 @@ def build_problem(
     depots = {d.id: d for d in session.exec(select(Depot)).all()}
     default_depot = next(iter(depots.values()), None)
     shipments = session.exec(
-        select(Shipment).where(
-            Shipment.service_date == day, col(Shipment.status).in_(OPEN_STATUSES)
-        )
+        select(Shipment).where(Shipment.service_date == day, col(Shipment.status).in_(OPEN_WORK))
     ).all()
     stops_by_shipment: dict[int, dict[str, Stop]] = {}
     for stop in session.exec(
@@ -191,7 +181,7 @@ def build_problem(
             ),
             service_s=service_s,
         )
-        if shipment.status in ON_BOARD_STATUSES:
+        if shipment.status in ON_BOARD:
             if shipment.driver_id is None or vehicle_id(shipment.driver_id) not in context.drivers:
                 continue  # on board a van that cannot be planned (no vehicle): leave it alone
             jobs.append(

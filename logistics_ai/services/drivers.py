@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
@@ -34,9 +33,8 @@ from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
 from logistics_ai.services import audit
 from logistics_ai.services.eta_updates import refresh_driver_etas
-from logistics_ai.services.shipment_status import transition
+from logistics_ai.services.shipment_status import CLOSED_STOP, OPEN_STOP, StopEvent, transition
 
-StopEvent = Literal["arrived", "picked_up", "delivered", "failed"]
 DRIVERS_CHANNEL = "drivers"
 MAX_REASON_LENGTH = 300
 
@@ -193,7 +191,7 @@ def record_stop_event(
 ) -> Stop:
     stop, route, shipment = _stop_for_actor(session, actor, stop_id)
     reason = (reason or "").strip() or None
-    if stop.status in (StopStatus.done, StopStatus.failed, StopStatus.skipped):
+    if stop.status in CLOSED_STOP:
         raise Conflict(f"This stop is already {stop.status}.")
     now = utcnow()
     if event == "arrived":
@@ -240,7 +238,7 @@ def _complete_route_if_finished(session: Session, route: Route) -> None:
     open_stops = session.exec(
         select(func.count(Stop.id)).where(
             Stop.route_id == route.id,
-            col(Stop.status).in_([StopStatus.pending, StopStatus.arrived]),
+            col(Stop.status).in_(OPEN_STOP),
         )
     ).one()
     if open_stops == 0 and route.status != RouteStatus.completed:

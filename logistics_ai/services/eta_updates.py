@@ -14,14 +14,14 @@ from logistics_ai.dispatch import model as vrp
 from logistics_ai.dispatch.eta import eta
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
-from logistics_ai.models import Depot, Driver, Route, Shipment, Stop, StopKind, StopStatus
+from logistics_ai.models import Depot, Driver, Route, Shipment, Stop, StopKind
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services.dispatch_problem import matrix_provider
+from logistics_ai.services.shipment_status import OPEN_STOP
 from logistics_ai.settings import get_settings
 
 ETA_CHANNEL = "eta"
-OPEN = (StopStatus.pending, StopStatus.arrived)
 
 
 def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None = None) -> int:
@@ -35,7 +35,9 @@ def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None =
         select(Stop, Shipment)
         .join(Route, col(Route.id) == Stop.route_id)
         .join(Shipment, col(Shipment.id) == Stop.shipment_id)
-        .where(Route.driver_id == driver_id, Route.service_date == day, col(Stop.status).in_(OPEN))
+        .where(
+            Route.driver_id == driver_id, Route.service_date == day, col(Stop.status).in_(OPEN_STOP)
+        )
         .order_by(col(Stop.sequence))
     ).all()
     if not rows:
@@ -105,7 +107,9 @@ def late_stops(session: Session, day: date) -> list[tuple[Stop, Shipment, Driver
             .join(Shipment, col(Shipment.id) == Stop.shipment_id)
             .join(Driver, col(Driver.id) == Route.driver_id)
             .where(
-                Route.service_date == day, col(Stop.late_risk).is_(True), col(Stop.status).in_(OPEN)
+                Route.service_date == day,
+                col(Stop.late_risk).is_(True),
+                col(Stop.status).in_(OPEN_STOP),
             )
             .order_by(col(Stop.planned_arrival))
         ).all()

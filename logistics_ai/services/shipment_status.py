@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 from sqlmodel import Session
 
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import IllegalTransition
-from logistics_ai.models import Shipment, ShipmentStatus, TrackingEvent, utcnow
+from logistics_ai.models import Shipment, ShipmentStatus, StopStatus, TrackingEvent, utcnow
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.services import audit
 
@@ -37,6 +39,28 @@ STATUS_LABELS: dict[ShipmentStatus, str] = {
 }
 
 SHIPMENTS_CHANNEL = "shipments"
+
+# --- The vocabularies around the machine: defined here once, used by the services, the API
+# schemas and (through state/) the pages.
+
+# May be put on a route, or moved to another one, by dispatch (manual, auto-insert, plan).
+ASSIGNABLE: tuple[ShipmentStatus, ...] = (S.requested, S.scheduled, S.assigned)
+# Goods are in a van: the shipment's drop-off is still to come.
+ON_BOARD: tuple[ShipmentStatus, ...] = (S.picked_up, S.in_transit)
+# A day's unfinished work, what the planner sees.
+OPEN_WORK: tuple[ShipmentStatus, ...] = (*ASSIGNABLE, *ON_BOARD)
+
+# A stop still to be visited or finished; a closed one never changes again.
+OPEN_STOP: tuple[StopStatus, ...] = (StopStatus.pending, StopStatus.arrived)
+CLOSED_STOP: tuple[StopStatus, ...] = (StopStatus.done, StopStatus.failed, StopStatus.skipped)
+
+# What a driver reports at a stop.
+StopEvent = Literal["arrived", "picked_up", "delivered", "failed"]
+STOP_EVENTS: tuple[str, ...] = get_args(StopEvent)
+
+# What a shipment may require of the vehicle (Vehicle.skills holds the same tags).
+Skill = Literal["refrigerated", "liftgate", "fragile", "oversize"]
+SKILLS: tuple[str, ...] = get_args(Skill)
 
 
 def can_transition(current: str, target: str) -> bool:

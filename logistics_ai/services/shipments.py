@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import func, or_
@@ -20,14 +20,13 @@ from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
 from logistics_ai.services import audit
 from logistics_ai.services.pricing import quote_cents
-from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL, transition
+from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL, Skill, transition
 from logistics_ai.services.tracking_codes import new_tracking_code
 from logistics_ai.settings import get_settings
 
 Address = text(300, min_length=5)
 Name = text(120, min_length=1)
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-]{7,20}$")]
-Skill = Literal["refrigerated", "liftgate", "fragile", "oversize"]
 
 MAX_WEIGHT_KG = 1000.0
 MAX_VOLUME_M3 = 10.0

@@ -128,3 +128,48 @@ def test_customers_cannot_assign(world: World) -> None:
     with pytest.raises(Exception) as caught, session_scope() as s:
         assignment.assign_shipment(s, world.alice, shipment.id, world.dave.driver_id)  # type: ignore[arg-type]
     assert getattr(caught.value, "http_status", None) == 403
+
+
+def test_oversize_can_be_booked_and_needs_an_oversize_vehicle(world: World) -> None:
+    big = _book(world, required_skills=["oversize"])
+    assert big.required_skills == "oversize"
+    with pytest.raises(Conflict) as caught, session_scope() as s:
+        assignment.assign_shipment(s, world.dispatcher, big.id, world.dave.driver_id)  # type: ignore[arg-type]
+    assert caught.value.details == {"missing_skills": ["oversize"]}
+
+
+def test_a_shipment_heavier_than_the_van_is_refused(world: World, session: Session) -> None:
+    heavy = _book(world, weight_kg=900)  # the test vans carry 800 kg
+    with pytest.raises(Conflict) as caught, session_scope() as s:
+        assignment.assign_shipment(s, world.dispatcher, heavy.id, world.erin.driver_id)  # type: ignore[arg-type]
+    assert "does not fit" in caught.value.message
+    assert session.get(Shipment, heavy.id).status == ShipmentStatus.requested  # type: ignore[union-attr]
+    assert not _stops(session, heavy.id)  # type: ignore[arg-type]
+
+
+def test_every_assignment_path_audits_the_same_way(world: World, session: Session) -> None:
+    first, second = _book(world), _book(world)
+    with session_scope() as s:
+        assignment.assign_shipment(s, world.dispatcher, first.id, world.dave.driver_id)  # type: ignore[arg-type]
+        assignment.assign_shipment(s, world.dispatcher, second.id, world.dave.driver_id)  # type: ignore[arg-type]
+    events = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.action == "shipment.assigned")
+        .order_by(col(AuditEvent.id))
+    ).all()
+    assert [(e.entity_id, e.details) for e in events] == [
+        (str(first.id), {"driver_id": world.dave.driver_id, "by": "dispatcher"}),
+        (str(second.id), {"driver_id": world.dave.driver_id, "by": "dispatcher"}),
+    ]
+    # The second shipment goes after the first: one route, four stops numbered 0..3.
+    route_stops = session.exec(
+        select(Stop)
+        .where(col(Stop.shipment_id).in_([first.id, second.id]))
+        .order_by(col(Stop.sequence))
+    ).all()
+    assert [(s.shipment_id, s.kind, s.sequence) for s in route_stops] == [
+        (first.id, "pickup", 0),
+        (first.id, "dropoff", 1),
+        (second.id, "pickup", 2),
+        (second.id, "dropoff", 3),
+    ]
