@@ -496,9 +496,9 @@ def _recipient(text: str) -> str | None:
         if not name[0].isupper():
             continue
         candidates.append((m.start(), " ".join(words)))
-    m = WILL_RECEIVE.search(text)
-    if m:
-        candidates.append((m.start(), m.group("name")))
+    receiver = WILL_RECEIVE.search(text)
+    if receiver:
+        candidates.append((receiver.start(), receiver.group("name")))
     if not candidates:
         return None
     return candidates[0][1]
