@@ -37,6 +37,10 @@ def _prepare_embedded_database() -> None:
         from logistics_ai.bootstrap import prepare_database
 
         prepare_database()
+        # No separate worker in the embedded default: send notifications from this process.
+        from logistics_ai.jobs.worker import start_in_background
+
+        start_in_background()
 
 
 app = rx.App(

@@ -203,6 +203,57 @@ class Settings(BaseSettings):
         description="Personal data the AI may receive, comma-separated from address, "
         "recipient_name, phone, email. Anything else is masked before a call.",
     )
+    # --- Notifications (issue 12) ---------------------------------------------------------
+    smtp_host: str | None = Field(
+        None,
+        description="SMTP server for customer email. Unset: mail is written as .eml files "
+        "to MAIL_FILE_DIR (embedded default).",
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 STARTTLS, 465 SSL).")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="SMTP transport security: starttls, ssl (implicit TLS) or none."
+    )
+    smtp_username: str | None = Field(None, description="SMTP login; unset: no AUTH.")
+    smtp_password: str | None = Field(None, description="SMTP password (secret).")
+    smtp_timeout_seconds: float = Field(
+        15.0, gt=0, le=120, description="Timeout of one SMTP conversation step."
+    )
+    mail_from: str = Field(
+        "Logistics AI <no-reply@localhost>", description="From address of outgoing email."
+    )
+    mail_file_dir: str = Field(
+        str(PROJECT_ROOT / "data" / "mail"),
+        description="Where the embedded mail sink writes .eml files when SMTP_HOST is unset.",
+    )
+    sms_provider: Literal["file", "twilio"] = Field(
+        "file",
+        description="SMS provider: twilio (Twilio-compatible REST API) or file "
+        "(embedded sink in MAIL_FILE_DIR, numbers masked).",
+    )
+    sms_api_url: str = Field(
+        "https://api.twilio.com", description="Base URL of the Twilio-compatible SMS API."
+    )
+    sms_account_sid: str | None = Field(None, description="SMS API account SID.")
+    sms_auth_token: str | None = Field(None, description="SMS API auth token (secret).")
+    sms_from: str | None = Field(None, description="Sender number or messaging service id.")
+    notify_max_attempts: int = Field(
+        8, ge=1, le=50, description="Send attempts per notification before it is marked failed."
+    )
+    notify_backoff_seconds: float = Field(
+        30.0, gt=0, description="First retry delay; doubles per attempt, with jitter."
+    )
+    notify_backoff_max_seconds: float = Field(
+        3600.0, gt=0, description="Longest delay between two notification attempts."
+    )
+    notify_lease_seconds: int = Field(
+        120,
+        ge=10,
+        description="How long a worker owns a claimed notification; after that (worker "
+        "died mid-send) another worker may retry it.",
+    )
+    notify_poll_seconds: float = Field(
+        1.0, gt=0, le=60, description="How often the worker looks for due notifications."
+    )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     log_json: bool = Field(False, description="Emit logs as JSON lines (on in prod).")
     otel_exporter_otlp_endpoint: str | None = Field(

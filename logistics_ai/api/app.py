@@ -9,7 +9,16 @@ from logistics_ai import observability
 from logistics_ai.api import health, tracking
 from logistics_ai.api.deps import limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
-from logistics_ai.api.routers import admin, auth, dispatch, drivers, geocoding, me, shipments
+from logistics_ai.api.routers import (
+    admin,
+    auth,
+    dispatch,
+    drivers,
+    geocoding,
+    me,
+    notifications,
+    shipments,
+)
 from logistics_ai.observability import metrics
 from logistics_ai.services import ops_metrics
 
@@ -64,6 +73,8 @@ def create_api() -> FastAPI:
     v1.include_router(dispatch.router)
     v1.include_router(geocoding.router)
     v1.include_router(tracking.router, dependencies=[Depends(limit_anonymous)])
+    v1.include_router(notifications.router)
+    v1.include_router(notifications.public, dependencies=[Depends(limit_anonymous)])
     api.include_router(v1)
     api.include_router(health.router)
     api.add_api_route("/metrics", metrics.metrics_response, include_in_schema=False)

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from loguru import logger
 
+from logistics_ai.jobs.notifications import send_due
 from logistics_ai.jobs.retention import purge_location_pings
+from logistics_ai.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -20,7 +22,10 @@ class PeriodicJob:
     run: Callable[[], object]
 
 
-JOBS: tuple[PeriodicJob, ...] = (PeriodicJob("purge_location_pings", 3600, purge_location_pings),)
+JOBS: tuple[PeriodicJob, ...] = (
+    PeriodicJob("purge_location_pings", 3600, purge_location_pings),
+    PeriodicJob("send_notifications", get_settings().notify_poll_seconds, send_due),
+)
 
 
 def run_once(jobs: tuple[PeriodicJob, ...] = JOBS) -> dict[str, object]:
@@ -38,13 +43,25 @@ def run_forever(jobs: tuple[PeriodicJob, ...] = JOBS, stop: threading.Event | No
     stop = stop or threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    next_run = {job.name: 0.0 for job in jobs}
     logger.info("worker started with jobs: {}", ", ".join(job.name for job in jobs))
+    _loop(jobs, stop)
+    logger.info("worker stopped")
+
+
+def _loop(jobs: tuple[PeriodicJob, ...], stop: threading.Event) -> None:
+    next_run = {job.name: 0.0 for job in jobs}
     while not stop.is_set():
         now = time.monotonic()
         for job in jobs:
             if now >= next_run[job.name]:
                 run_once((job,))
                 next_run[job.name] = now + job.interval_s
-        stop.wait(min(5.0, max(0.1, min(next_run.values()) - time.monotonic())))
-    logger.info("worker stopped")
+        stop.wait(min(5.0, max(0.05, min(next_run.values()) - time.monotonic())))
+
+
+def start_in_background(jobs: tuple[PeriodicJob, ...] = JOBS) -> threading.Event:
+    """Embedded default: run the jobs in a daemon thread of the app process (no worker)."""
+    stop = threading.Event()
+    threading.Thread(target=_loop, args=(jobs, stop), name="lai-jobs", daemon=True).start()
+    logger.info("in-process jobs started: {}", ", ".join(job.name for job in jobs))
+    return stop

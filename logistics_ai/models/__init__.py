@@ -11,6 +11,7 @@ from logistics_ai.models.enums import (
     StopStatus,
 )
 from logistics_ai.models.fleet import Depot, Driver, Vehicle
+from logistics_ai.models.notifications import NotificationPreference
 from logistics_ai.models.records import ApiKey, AuditEvent, Notification
 from logistics_ai.models.routing import Route, Stop
 from logistics_ai.models.shipments import Shipment, TrackingEvent
@@ -27,6 +28,7 @@ __all__ = [
     "Invitation",
     "LocationPing",
     "Notification",
+    "NotificationPreference",
     "NotificationStatus",
     "ProofOfDelivery",
     "Role",

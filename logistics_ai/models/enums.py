@@ -51,8 +51,10 @@ class StopStatus(StrEnum):
 
 class NotificationStatus(StrEnum):
     pending = "pending"
+    sending = "sending"  # claimed by a worker; see Notification.locked_until
     sent = "sent"
     failed = "failed"
+    cancelled = "cancelled"  # the customer opted out before it was sent
 
 
 def check_in(column: str, enum: type[StrEnum]) -> str:

@@ -9,26 +9,41 @@ from sqlalchemy import JSON, CheckConstraint, Column, Index, String
 from sqlmodel import Field, SQLModel
 
 from logistics_ai.models._base import UTCDateTime, utcnow
+from logistics_ai.models.encryption import EncryptedString
 from logistics_ai.models.enums import NotificationStatus, check_in
 
 
 class Notification(SQLModel, table=True):
-    """Transactional outbox: written with the change it reports, sent by a background job."""
+    """Transactional outbox: written with the change it reports, sent by a background job.
+
+    A worker claims a row (status `sending`, `locked_until` lease, `claimed_by`) before it
+    talks to SMTP or the SMS API, so two workers never send the same row; a worker that dies
+    mid-send leaves a lease that expires, and the row is retried.
+    """
 
     __tablename__ = "notifications"
     __table_args__ = (
         CheckConstraint(check_in("status", NotificationStatus), name="ck_notifications_status"),
         Index("ix_notifications_status_created", "status", "created_at"),
+        Index("ix_notifications_due", "status", "next_attempt_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
-    recipient: str = Field(max_length=254)
+    # Email address or phone number, encrypted at rest (phone numbers are PII).
+    recipient: str = Field(sa_type=EncryptedString)
     template: str = Field(max_length=64)
+    language: str = Field(default="en", max_length=8)
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    shipment_id: int | None = Field(default=None, foreign_key="shipments.id", index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=NotificationStatus.pending, sa_type=String(16))
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=500)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    provider_message_id: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -27,7 +27,7 @@ from logistics_ai.models import (
     User,
     Vehicle,
 )
-from logistics_ai.services import assignment, drivers, shipments
+from logistics_ai.services import assignment, drivers, notifications, shipments
 from logistics_ai.services.shipment_status import transition
 from logistics_ai.services.users import NewUser, actor_for, create_user
 
@@ -176,6 +176,7 @@ def seed_demo(
     session: Session, password: str, *, count: int = DEMO_SHIPMENT_COUNT, seed: int = 42
 ) -> SeedReport:
     rng = random.Random(seed)
+    notifications.mute(session)  # back-filled history must not email the demo customers
     name, address, lat, lon = DEPOT
     depot = Depot(name=name, address=address, lat=lat, lon=lon, timezone=clock.local_zone().key)
     session.add(depot)

@@ -10,7 +10,7 @@ from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import IllegalTransition
 from logistics_ai.models import Shipment, ShipmentStatus, StopStatus, TrackingEvent, utcnow
 from logistics_ai.realtime.bus import queue_event
-from logistics_ai.services import audit
+from logistics_ai.services import audit, notifications
 
 S = ShipmentStatus
 
@@ -62,6 +62,13 @@ STOP_EVENTS: tuple[str, ...] = get_args(StopEvent)
 Skill = Literal["refrigerated", "liftgate", "fragile", "oversize"]
 SKILLS: tuple[str, ...] = get_args(Skill)
 
+# Which transitions the customer hears about (see logistics_ai/notify/templates).
+CUSTOMER_EVENTS: dict[ShipmentStatus, notifications.NotifyEvent] = {
+    S.picked_up: "out_for_delivery",
+    S.delivered: "delivered",
+    S.failed: "failed",
+}
+
 
 def can_transition(current: str, target: str) -> bool:
     return ShipmentStatus(target) in ALLOWED_TRANSITIONS[ShipmentStatus(current)]
@@ -107,6 +114,8 @@ def transition(
         shipment.id,
         {"from": current.value, "to": target.value, "note": note},
     )
+    if target in CUSTOMER_EVENTS:  # outbox row in this same transaction
+        notifications.enqueue_for_shipment(session, shipment, CUSTOMER_EVENTS[target], reason=note)
     queue_event(
         session,
         SHIPMENTS_CHANNEL,

@@ -28,10 +28,10 @@ def test_retention_purges_only_expired_pings(world: World, session: Session) -> 
                 )
             )
     results = worker.run_once()
-    assert results == {"purge_location_pings": 2}
+    assert results["purge_location_pings"] == 2
     assert count_location_pings() == 3
     audit = session.exec(
         select(AuditEvent).where(AuditEvent.action == "retention.location_pings_purged")
     ).one()
     assert audit.details["removed"] == 2
-    assert worker.run_once() == {"purge_location_pings": 0}
+    assert worker.run_once()["purge_location_pings"] == 0

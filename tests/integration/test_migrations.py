@@ -81,7 +81,7 @@ def test_phone_encryption_migration_converts_existing_rows(empty_database: str) 
         with engine.connect() as connection:
             stored = connection.execute(read).scalar_one()
         assert "555" not in stored and decrypt(stored) == "+1 312 555 0100"
-        migrate.downgrade(empty_database, "-1")
+        migrate.downgrade(empty_database, "eb8d35fb72ab")
         with engine.connect() as connection:
             assert connection.execute(read).scalar_one() == "+1 312 555 0100"
     finally:
