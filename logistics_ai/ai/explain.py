@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.models import Driver, Shipment, Stop, StopKind, StopStatus, User
-from logistics_ai.services.eta_updates import OPEN, late_alerts
+from logistics_ai.services.eta_updates import late_alerts
+from logistics_ai.services.shipment_status import OPEN_STOP
 
 Fix = str  # "swap" | "reassign" | "notify"
 
@@ -67,7 +68,7 @@ def explain_stop(session: Session, stop: Stop, shipment: Shipment, driver: Drive
             .join(Shipment, col(Shipment.id) == Stop.shipment_id)
             .where(
                 Stop.route_id == stop.route_id,
-                col(Stop.status).in_(OPEN),
+                col(Stop.status).in_(OPEN_STOP),
                 col(Stop.sequence) < stop.sequence,
             )
             .order_by(col(Stop.sequence))

@@ -209,6 +209,9 @@ async def _list(r: Reply, text: str) -> None:
     args: dict[str, Any] = {"unassigned_only": "unassigned" in text, "limit": 10}
     if status is not None:
         args["status"] = status.value
+    code = CODE.search(text)
+    if code:
+        args["search"] = code.group(0).upper()
     if re.search(r"\b(today|yesterday|tomorrow|\d{4}-\d{2}-\d{2})\b", text):
         args["day"] = _day(text).isoformat()
     result = await r.tool("list_shipments", **args)

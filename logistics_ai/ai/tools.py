@@ -229,9 +229,6 @@ def best_driver(actor: Actor, shipment_id: int) -> dict[str, Any]:
             current = shipment.driver_id
             if current is not None:
                 assignment.detach_from_route(trial, shipment)
-                shipment.status = ShipmentStatus.scheduled
-                trial.add(shipment)
-                trial.flush()
             insertion = dispatch_insert.auto_assign(trial, actor, shipment_id)
             driver = trial.get(Driver, insertion.driver_id)
             user = trial.get(User, driver.user_id) if driver else None

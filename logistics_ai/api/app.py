@@ -11,6 +11,7 @@ from logistics_ai.api.deps import limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
 from logistics_ai.api.routers import (
     admin,
+    ai,
     auth,
     dispatch,
     drivers,
@@ -72,6 +73,7 @@ def create_api() -> FastAPI:
     v1.include_router(admin.router)
     v1.include_router(dispatch.router)
     v1.include_router(geocoding.router)
+    v1.include_router(ai.router)
     v1.include_router(tracking.router, dependencies=[Depends(limit_anonymous)])
     v1.include_router(notifications.router)
     v1.include_router(notifications.public, dependencies=[Depends(limit_anonymous)])

@@ -1,0 +1,217 @@
+"""/api/v1/ai over the real app, PostgreSQL and Redis, on the offline path (no GROQ_API_KEY):
+plain-words booking, the copilot's late-risk answer with a reassignment card that changes
+nothing until it is confirmed, the audit trail, rate limits, KPIs and the briefing."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from logistics_ai.ai.briefing import day_kpis
+from logistics_ai.db import session_scope
+from logistics_ai.models import AuditEvent, Driver, DriverStatus, Shipment, Stop, StopKind
+from logistics_ai.services import assignment, shipments
+from logistics_ai.services.eta_updates import refresh_driver_etas
+from tests.support import app_config
+from tests.support.api import bearer, client, login
+from tests.support.world import World, booking, tomorrow_at
+
+
+def _auth(http: Any, email: str) -> dict[str, str]:
+    return bearer(login(http, email)["access_token"])
+
+
+def _events(response: Any) -> list[dict[str, Any]]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    return [json.loads(line) for line in response.text.splitlines() if line]
+
+
+def test_parse_order_drafts_a_booking_the_api_accepts(world: World) -> None:
+    http = client()
+    alice = _auth(http, "alice@test.example.com")
+    day = tomorrow_at(0).date()
+    text = (
+        "2 boxes, 12 kg, from 1200 N Clark St to 5300 S Lake Park Ave tomorrow 2-4pm, "
+        "fragile, call Ana on arrival"
+    )
+    answer = http.post("/api/v1/ai/parse-order", headers=alice, json={"text": text})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["source"] == "offline" and body["fallback_reason"] == "no_key"
+    draft = body["draft"]
+    assert draft["dropoff_window_start"] == tomorrow_at(14).isoformat()
+    assert draft["dropoff_window_end"] == tomorrow_at(16).isoformat()
+    assert draft["recipient_name"] == "Ana" and draft["required_skills"] == ["fragile"]
+    assert {q["field"] for q in body["questions"]} == {"pickup_window_start", "volume_m3"}
+    # The customer answers the two questions in the form; the draft's names are the API's.
+    booked = http.post(
+        "/api/v1/shipments",
+        headers=alice,
+        json=draft
+        | {
+            "volume_m3": 0.1,
+            "pickup_window_start": tomorrow_at(9).isoformat(),
+            "pickup_window_end": tomorrow_at(12).isoformat(),
+        },
+    )
+    assert booked.status_code == 201, booked.text
+    assert booked.json()["service_date"] == day.isoformat()
+
+
+def test_parse_order_needs_a_booking_role_and_valid_input(world: World) -> None:
+    http = client()
+    assert http.post("/api/v1/ai/parse-order", json={"text": "x"}).status_code == 401
+    dave = _auth(http, "dave@test.example.com")
+    assert http.post("/api/v1/ai/parse-order", headers=dave, json={"text": "x"}).status_code == 403
+    alice = _auth(http, "alice@test.example.com")
+    empty = http.post("/api/v1/ai/parse-order", headers=alice, json={"text": ""})
+    assert empty.status_code == 422
+    long = http.post("/api/v1/ai/parse-order", headers=alice, json={"text": "a" * 1001})
+    assert long.status_code == 422
+
+
+def _late_shipment(world: World) -> int:
+    """Dave's pickup tomorrow 10-11 while he is 60 km away, and he went off duty."""
+    with session_scope() as s:
+        shipment = shipments.create_shipment(
+            s,
+            world.alice,
+            booking(pickup_window_start=tomorrow_at(10), pickup_window_end=tomorrow_at(11)),
+        )
+        assignment.assign_shipment(s, world.dispatcher, shipment.id, world.dave.driver_id)  # type: ignore[arg-type]
+        driver = s.get(Driver, world.dave.driver_id)
+        assert driver is not None
+        driver.last_lat, driver.last_lon = 42.3, -88.2
+        s.add(driver)
+    with session_scope() as s:
+        assert refresh_driver_etas(s, world.dave.driver_id, tomorrow_at(10, 30)) == 1  # type: ignore[arg-type]
+        driver = s.get(Driver, world.dave.driver_id)
+        assert driver is not None
+        driver.status = DriverStatus.off_duty
+        s.add(driver)
+    return shipment.id  # type: ignore[return-value]
+
+
+def test_late_question_proposes_a_reassignment_that_waits_for_the_click(
+    world: World, session: Session
+) -> None:
+    shipment_id = _late_shipment(world)
+    http = client()
+    staff = _auth(http, "dispatch@test.example.com")
+    events = _events(
+        http.post(
+            "/api/v1/ai/copilot",
+            headers=staff,
+            json={"message": "Which deliveries are late tomorrow and why?"},
+        )
+    )
+    conversation = events[0]["conversation_id"]
+    assert events[-1] == {"type": "done", "source": "offline", "fallback_reason": "no_key"}
+    text = "".join(e["text"] for e in events if e["type"] == "text")
+    assert "1 stop(s) at risk" in text and "pickup" in text and "min after" in text
+    cards = [e["card"] for e in events if e["type"] == "card"]
+    assert len(cards) == 1 and cards[0]["kind"] == "reassign"
+    assert cards[0]["driver_id"] == world.erin.driver_id
+    # Nothing changed yet.
+    assert session.get(Shipment, shipment_id).driver_id == world.dave.driver_id  # type: ignore[union-attr]
+
+    other = _auth(http, "admin@test.example.com")
+    stolen = http.post(f"/api/v1/ai/actions/{cards[0]['id']}/confirm", headers=other)
+    assert stolen.status_code == 404  # a card belongs to the user it was proposed to
+
+    done = http.post(f"/api/v1/ai/actions/{cards[0]['id']}/confirm", headers=staff)
+    assert done.status_code == 200, done.text
+    assert done.json()["kind"] == "reassign" and "Erin" in done.json()["result"]
+    session.expire_all()
+    assert session.get(Shipment, shipment_id).driver_id == world.erin.driver_id  # type: ignore[union-attr]
+    again = http.post(f"/api/v1/ai/actions/{cards[0]['id']}/confirm", headers=staff)
+    assert again.status_code == 404  # single use
+
+    trail = session.exec(
+        select(AuditEvent).where(AuditEvent.entity_id == conversation).order_by(col(AuditEvent.id))
+    ).all()
+    actions = [e.action for e in trail]
+    assert actions == [
+        "ai.tool_call",  # late_risk_stops
+        "ai.tool_call",  # best_driver (dry run, rolled back)
+        "ai.action_proposed",
+        "ai.tool_call",  # propose_action
+        "ai.action_confirmed",
+    ]
+    assert all(e.actor_user_id == world.dispatcher.user_id for e in trail)
+    reassigned = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "shipment.reassigned")
+    ).all()
+    assert len(reassigned) == 1
+
+
+def test_customers_get_only_their_own_data_from_the_copilot(world: World) -> None:
+    with session_scope() as s:
+        bobs = shipments.create_shipment(s, world.bob, booking(recipient_name="Bob Secret"))
+        code = bobs.tracking_code
+    http = client()
+    alice = _auth(http, "alice@test.example.com")
+
+    def ask(message: str) -> str:
+        events = _events(http.post("/api/v1/ai/copilot", headers=alice, json={"message": message}))
+        return json.dumps(events[1:])
+
+    late = ask("which deliveries are late?")
+    assert "not available to this user" in late and "Bob Secret" not in late
+    listed = ask(f"list shipments {code}")
+    assert "0 shipment(s)" in listed and "Bob Secret" not in listed
+    assert listed.count(code) == 0
+
+
+def test_ai_requests_are_rate_limited_per_user(world: World) -> None:
+    with app_config.configured(ai_requests_per_user="2"):
+        http = client()
+        alice = _auth(http, "alice@test.example.com")
+        codes = [
+            http.post("/api/v1/ai/parse-order", headers=alice, json={"text": "5 kg"}).status_code
+            for _ in range(3)
+        ]
+    assert codes == [200, 200, 429]
+
+
+def test_kpis_and_briefing(world: World) -> None:
+    day = tomorrow_at(0).date()
+    with session_scope() as s:
+        ids = []
+        for recipient in ("On Time", "Too Late", "Not Home"):
+            shipment = shipments.create_shipment(s, world.alice, booking(recipient_name=recipient))
+            assignment.assign_shipment(s, world.dispatcher, shipment.id, world.erin.driver_id)  # type: ignore[arg-type]
+            ids.append(shipment.id)
+        s.flush()
+        drops = {
+            st.shipment_id: st
+            for st in s.exec(select(Stop).where(Stop.kind == StopKind.dropoff)).all()
+        }
+        drops[ids[0]].status, drops[ids[0]].completed_at = "done", tomorrow_at(12)
+        drops[ids[1]].status, drops[ids[1]].completed_at = "done", tomorrow_at(15)
+        drops[ids[2]].status, drops[ids[2]].failure_reason = "failed", "Recipient  absent"
+        for stop in drops.values():
+            s.add(stop)
+    with session_scope() as s:
+        kpis = day_kpis(s, world.dispatcher, day)
+    assert (kpis.delivered, kpis.on_time, kpis.on_time_rate) == (2, 1, 0.5)
+    assert kpis.failures_by_reason == {"recipient absent": 1}
+    assert kpis.shipments == 3
+
+    http = client()
+    staff = _auth(http, "dispatch@test.example.com")
+    brief = http.get(
+        "/api/v1/ai/briefing", headers=staff, params={"day": (day + timedelta(days=1)).isoformat()}
+    )
+    assert brief.status_code == 200, brief.text
+    body = brief.json()
+    assert body["source"] == "offline"
+    assert body["lines"][0] == (
+        "Yesterday: 50% on time (1 of 2 deliveries); failures: 1 recipient absent."
+    )
+    alice = _auth(http, "alice@test.example.com")
+    assert http.get("/api/v1/ai/briefing", headers=alice).status_code == 403
