@@ -9,8 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
+from logistics_ai.domain.errors import StaleWrite
 from logistics_ai.realtime.bus import discard_pending, publish_committed
 from logistics_ai.settings import get_settings
 
@@ -62,6 +64,15 @@ def session_scope() -> Iterator[Session]:
         try:
             yield session
             session.commit()
+        except StaleDataError as stale:
+            # A versioned row (shipment, stop, route) changed since this unit of work read it.
+            session.rollback()
+            discard_pending(session)
+            raise StaleWrite(
+                "Someone else changed this record while you were working on it; nothing was "
+                "saved. Reload it and try again.",
+                details={"reason": "stale_write"},
+            ) from stale
         except BaseException:
             session.rollback()
             discard_pending(session)

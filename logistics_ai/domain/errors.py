@@ -53,6 +53,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class StaleWrite(Conflict):
+    """Someone else changed the record between our read and our write (optimistic concurrency)."""
+
+    code = "stale_write"
+
+
 class RateLimited(DomainError):
     http_status = 429
     code = "rate_limited"

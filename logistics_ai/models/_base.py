@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def versioned(cls: Any) -> dict[str, Any]:
+    """Mapper arguments for optimistic concurrency on a table's `version` column.
+
+    Every ORM UPDATE adds `WHERE version = <the version read>` and bumps it, so a write made
+    from a stale copy matches no row: SQLAlchemy raises StaleDataError, which the unit of work
+    (logistics_ai.db.session_scope) turns into a 409 StaleWrite. Derived values that may be
+    overwritten freely (ETAs) are written with plain UPDATE statements, which leave it alone.
+    """
+    return {"version_id_col": cls.__table__.c.version}
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
-from logistics_ai.models._base import UTCDateTime, utcnow
+from logistics_ai.models._base import UTCDateTime, utcnow, versioned
 from logistics_ai.models.enums import RouteStatus, StopKind, StopStatus, check_in
 
 
@@ -22,12 +24,17 @@ class Route(SQLModel, table=True):
     driver_id: int = Field(foreign_key="drivers.id", index=True)
     service_date: date = Field(index=True)
     status: str = Field(default=RouteStatus.planned, sa_type=String(16))
-    # Bumped on every re-plan so a stale preview can't be applied over a newer plan.
+    # Optimistic concurrency (see models._base.versioned); a plan preview also records it so
+    # a preview computed before any change to the route cannot be applied over it.
     version: int = Field(default=1)
     total_distance_m: int = Field(default=0)
     total_duration_s: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return versioned(cls)
 
 
 class Stop(SQLModel, table=True):
@@ -51,3 +58,9 @@ class Stop(SQLModel, table=True):
     actual_arrival: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     failure_reason: str | None = Field(default=None, max_length=300)
+    # Optimistic concurrency: two devices reporting on one stop cannot both win.
+    version: int = Field(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return versioned(cls)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Index, String
+from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
-from logistics_ai.models._base import UTCDateTime, utcnow
+from logistics_ai.models._base import UTCDateTime, utcnow, versioned
 from logistics_ai.models.encryption import EncryptedString
 from logistics_ai.models.enums import ShipmentStatus, check_in
 
@@ -65,6 +67,10 @@ class Shipment(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Optimistic-concurrency counter: a transition on a stale copy fails instead of overwriting.
     version: int = Field(default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return versioned(cls)
 
 
 class TrackingEvent(SQLModel, table=True):

@@ -72,7 +72,6 @@ def check_vehicle_fits(session: Session, driver: Driver, shipment: Shipment) -> 
 
 
 def _touch(session: Session, route: Route) -> None:
-    route.version += 1
     route.updated_at = utcnow()
     session.add(route)
 

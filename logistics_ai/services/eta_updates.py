@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from logistics_ai.dispatch import model as vrp
@@ -74,14 +75,20 @@ def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None =
         )
     estimates = eta(jobs, position, seconds(now), matrix_provider())
     at_risk = 0
+    # ETAs are derived values: plain UPDATEs, so they never bump the optimistic-concurrency
+    # versions and a recomputation cannot make a driver's or a dispatcher's write stale.
     for (stop, shipment), estimate in zip(rows, estimates, strict=True):
-        stop.planned_arrival = origin + timedelta(seconds=estimate.eta)
-        stop.late_risk = estimate.late_risk
+        arrival = origin + timedelta(seconds=estimate.eta)
+        session.execute(
+            update(Stop)
+            .where(col(Stop.id) == stop.id)
+            .values(planned_arrival=arrival, late_risk=estimate.late_risk)
+        )
         at_risk += estimate.late_risk
-        session.add(stop)
         if stop.kind == StopKind.dropoff:
-            shipment.eta = stop.planned_arrival
-            session.add(shipment)
+            session.execute(
+                update(Shipment).where(col(Shipment.id) == shipment.id).values(eta=arrival)
+            )
     queue_event(session, ETA_CHANNEL, {"driver_id": driver_id, "late_risk": at_risk})
     return at_risk
 

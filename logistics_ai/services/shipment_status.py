@@ -95,7 +95,6 @@ def transition(
     now = utcnow()
     shipment.status = target
     shipment.updated_at = now
-    shipment.version += 1
     session.add(shipment)
     event = TrackingEvent(
         shipment_id=shipment.id,  # type: ignore[arg-type]
