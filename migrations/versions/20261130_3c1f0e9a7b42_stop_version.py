@@ -1,7 +1,7 @@
 """stop version (optimistic concurrency on stops; shipments and routes already have one)
 
 Revision ID: 3c1f0e9a7b42
-Revises: aa23a1510ce8
+Revises: e12a0b0c0001
 Create Date: 2026-11-30 07:50:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3c1f0e9a7b42"
-down_revision: str | None = "aa23a1510ce8"
+down_revision: str | None = "e12a0b0c0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

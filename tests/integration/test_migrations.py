@@ -86,3 +86,14 @@ def test_phone_encryption_migration_converts_existing_rows(empty_database: str) 
             assert connection.execute(read).scalar_one() == "+1 312 555 0100"
     finally:
         engine.dispose()
+
+
+def test_the_revision_chain_is_linear() -> None:
+    """Parallel branches each adding a migration must rebase onto one head, not fork."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    heads = script.get_heads()
+    assert len(heads) == 1, (
+        f"migration heads {heads}: set the newer file's down_revision to the other head"
+    )
