@@ -90,6 +90,12 @@ resource "aws_db_parameter_group" "this" {
     value = tostring(var.slow_query_ms)
   }
 
+  # Slow statements are logged without their bound parameters: no personal data in logs.
+  parameter {
+    name  = "log_parameter_max_length"
+    value = "0"
+  }
+
   parameter {
     name  = "log_statement"
     value = "ddl"

@@ -1,0 +1,13 @@
+subscription_id   = "00000000-0000-0000-0000-000000000000"
+environment       = "staging"
+region            = "westeurope"
+domain_name       = "staging.logistics.example.com"
+image             = "ghcr.io/example/logistics-ai@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+worker_image      = "ghcr.io/example/logistics-ai-worker@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+multi_az          = true
+db_instance_class = "GP_Standard_D2ds_v5"
+cache_node_type   = 1
+app_min_count     = 2
+app_max_count     = 6
+worker_min_count  = 1
+alarm_emails      = ["oncall@example.com"]

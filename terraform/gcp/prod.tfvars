@@ -1,0 +1,13 @@
+project_id        = "logistics-ai-prod"
+environment       = "prod"
+region            = "europe-west1"
+domain_name       = "logistics.example.com"
+image             = "europe-west1-docker.pkg.dev/logistics-ai-prod/ghcr/example/logistics-ai@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+worker_image      = "europe-west1-docker.pkg.dev/logistics-ai-prod/ghcr/example/logistics-ai-worker@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+multi_az          = true
+db_instance_class = "db-custom-4-15360"
+cache_node_type   = 5
+app_min_count     = 3
+app_max_count     = 20
+worker_min_count  = 2
+alarm_emails      = ["oncall@example.com"]

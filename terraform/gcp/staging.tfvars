@@ -1,0 +1,13 @@
+project_id        = "logistics-ai-staging"
+environment       = "staging"
+region            = "europe-west1"
+domain_name       = "staging.logistics.example.com"
+image             = "europe-west1-docker.pkg.dev/logistics-ai-staging/ghcr/example/logistics-ai@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+worker_image      = "europe-west1-docker.pkg.dev/logistics-ai-staging/ghcr/example/logistics-ai-worker@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+multi_az          = true
+db_instance_class = "db-custom-2-7680"
+cache_node_type   = 2
+app_min_count     = 2
+app_max_count     = 6
+worker_min_count  = 1
+alarm_emails      = ["oncall@example.com"]
