@@ -81,3 +81,5 @@ clean:
 	rm -rf .web .venv .tools data
 
 include deploy/deploy.mk
+
+include deploy/infra.mk

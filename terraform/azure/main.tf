@@ -379,7 +379,7 @@ resource "azurerm_private_endpoint" "redis" {
 
 resource "azurerm_storage_account" "proofs" {
   #checkov:skip=CKV2_AZURE_1:Encrypted at rest with Microsoft-managed keys plus infrastructure encryption; a customer-managed key is an operator choice.
-  #checkov:skip=CKV_AZURE_33:Queue service is unused.
+  #checkov:skip=CKV_AZURE_33:The queue service of this account is unused, so it has nothing to log.
   #checkov:skip=CKV2_AZURE_33:Accessed with the managed identity over HTTPS; a private endpoint is the documented hardening step.
   #checkov:skip=CKV_AZURE_59:Browsers upload and download proofs with user-delegation SAS URLs, which need the public endpoint (CORS limited to the app origin).
   #checkov:skip=CKV_AZURE_206:Zone-redundant storage (ZRS); geo replication is an operator choice.
@@ -458,7 +458,7 @@ resource "azurerm_storage_management_policy" "proofs" {
 # Static website ($web) for the release's pages; the pipeline uploads /app/frontend into it.
 resource "azurerm_storage_account" "web" {
   #checkov:skip=CKV2_AZURE_1:Public static pages; Microsoft-managed encryption is enough.
-  #checkov:skip=CKV_AZURE_33:Queue service is unused.
+  #checkov:skip=CKV_AZURE_33:The queue service of this account is unused, so it has nothing to log.
   #checkov:skip=CKV2_AZURE_33:The static website is public web content behind Front Door.
   #checkov:skip=CKV_AZURE_59:The static website endpoint is public by design (Front Door origin).
   #checkov:skip=CKV_AZURE_206:Pages are rebuilt from the image on every release; LRS is enough.

@@ -103,21 +103,41 @@ variable "private_subnet_ids" {
 variable "alb_security_group_id" {
   description = "Security group of the load balancer (the only source allowed to reach the tasks)."
   type        = string
+
+  validation {
+    condition     = startswith(var.alb_security_group_id, "sg-")
+    error_message = "alb_security_group_id must be a security group ID (sg-...)."
+  }
 }
 
 variable "target_group_arn" {
   description = "Target group of the load balancer the app service registers in."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:elasticloadbalancing:.*:targetgroup/", var.target_group_arn))
+    error_message = "target_group_arn must be a target group ARN."
+  }
 }
 
 variable "alb_arn_suffix" {
   description = "ARN suffix of the load balancer (request-count autoscaling label)."
   type        = string
+
+  validation {
+    condition     = startswith(var.alb_arn_suffix, "app/")
+    error_message = "alb_arn_suffix must be an ALB ARN suffix (app/NAME/ID)."
+  }
 }
 
 variable "target_group_arn_suffix" {
   description = "ARN suffix of the target group (request-count autoscaling label)."
   type        = string
+
+  validation {
+    condition     = startswith(var.target_group_arn_suffix, "targetgroup/")
+    error_message = "target_group_arn_suffix must be a target group ARN suffix (targetgroup/NAME/ID)."
+  }
 }
 
 variable "proxy_port" {
@@ -144,11 +164,21 @@ variable "database_endpoint" {
 variable "database_name" {
   description = "Name of the application database."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.database_name))
+    error_message = "database_name must be a lowercase PostgreSQL identifier."
+  }
 }
 
 variable "database_secret_arn" {
   description = "Secrets Manager secret (JSON username/password) of the database user, e.g. the RDS-managed master secret."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.database_secret_arn))
+    error_message = "database_secret_arn must be a Secrets Manager ARN."
+  }
 }
 
 variable "redis_endpoint" {
@@ -164,21 +194,41 @@ variable "redis_endpoint" {
 variable "redis_auth_secret_arn" {
   description = "Secrets Manager secret holding the Redis AUTH token."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.redis_auth_secret_arn))
+    error_message = "redis_auth_secret_arn must be a Secrets Manager ARN."
+  }
 }
 
 variable "secret_kms_key_arns" {
   description = "KMS keys encrypting the database and Redis secrets (the execution role may decrypt with them)."
   type        = list(string)
+
+  validation {
+    condition     = length(var.secret_kms_key_arns) > 0 && alltrue([for arn in var.secret_kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:", arn))])
+    error_message = "secret_kms_key_arns must be KMS key ARNs."
+  }
 }
 
 variable "proof_bucket_arn" {
   description = "ARN of the proof-of-delivery bucket (the app and worker task roles may read and write its objects)."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:::", var.proof_bucket_arn))
+    error_message = "proof_bucket_arn must be an S3 bucket ARN."
+  }
 }
 
 variable "proof_bucket_kms_key_arn" {
   description = "KMS key of the proof-of-delivery bucket."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.proof_bucket_kms_key_arn))
+    error_message = "proof_bucket_kms_key_arn must be a KMS key ARN."
+  }
 }
 
 variable "app_environment" {

@@ -22,16 +22,31 @@ variable "alarm_emails" {
 variable "alb_arn_suffix" {
   description = "ARN suffix of the load balancer (CloudWatch LoadBalancer dimension)."
   type        = string
+
+  validation {
+    condition     = startswith(var.alb_arn_suffix, "app/")
+    error_message = "alb_arn_suffix must be an ALB ARN suffix (app/NAME/ID)."
+  }
 }
 
 variable "target_group_arn_suffix" {
   description = "ARN suffix of the app target group (CloudWatch TargetGroup dimension)."
   type        = string
+
+  validation {
+    condition     = startswith(var.target_group_arn_suffix, "targetgroup/")
+    error_message = "target_group_arn_suffix must be a target group ARN suffix."
+  }
 }
 
 variable "cluster_name" {
   description = "ECS cluster of the services."
   type        = string
+
+  validation {
+    condition     = length(var.cluster_name) > 0
+    error_message = "cluster_name must not be empty."
+  }
 }
 
 variable "service_names" {
@@ -43,6 +58,11 @@ variable "service_names" {
 variable "db_instance_id" {
   description = "Identifier of the RDS primary."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,62}$", var.db_instance_id))
+    error_message = "db_instance_id must be an RDS instance identifier."
+  }
 }
 
 variable "db_replica_instance_id" {
@@ -54,6 +74,11 @@ variable "db_replica_instance_id" {
 variable "cache_replication_group_id" {
   description = "ID of the ElastiCache replication group (failover events)."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,39}$", var.cache_replication_group_id))
+    error_message = "cache_replication_group_id must be a replication group ID."
+  }
 }
 
 variable "error_ratio_threshold" {
