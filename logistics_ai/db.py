@@ -40,6 +40,9 @@ def build_engine(database_url: str) -> Engine:
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=True,  # survive a PostgreSQL failover or an idle-connection reaper
         pool_recycle=1800,
+        # PgBouncer in transaction mode hands each transaction to any server connection, so
+        # psycopg must not prepare statements server-side (prepare_threshold=None).
+        connect_args={"prepare_threshold": None} if settings.db_pgbouncer else {},
     )
 
 

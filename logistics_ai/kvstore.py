@@ -9,12 +9,16 @@ which is right for the single-process embedded default and nothing else.
 from __future__ import annotations
 
 import builtins
+import functools
 import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from logistics_ai.settings import get_settings
+
+T = TypeVar("T")
 
 
 class KeyValueStore(Protocol):
@@ -29,37 +33,73 @@ class KeyValueStore(Protocol):
         ...
 
 
+class StoreUnavailable(RuntimeError):
+    """Redis cannot be reached (down, or failing over beyond the client's retries).
+
+    Callers that only *read* a safety check (rate limits, revocations, session liveness of an
+    otherwise valid token) degrade instead of failing; writes surface it as a 503.
+    """
+
+
+# After a failed call, calls fail fast for this long instead of each waiting out the retries.
+COOLDOWN_S = 3.0
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    @functools.wraps(method)
+    def call(self: RedisStore, *args: Any, **kwargs: Any) -> T:
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        if time.monotonic() < self._down_until:
+            raise StoreUnavailable("redis unavailable (cooling down)")
+        try:
+            return method(self, *args, **kwargs)
+        except (ConnectionError, TimeoutError) as error:
+            self._down_until = time.monotonic() + COOLDOWN_S
+            raise StoreUnavailable(f"redis unavailable: {type(error).__name__}") from error
+
+    return call
+
+
 class RedisStore:
     def __init__(self, url: str, prefix: str) -> None:
-        import redis
+        from logistics_ai.redis_client import redis_client
 
-        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        self._redis = redis_client(url, decode_responses=True)
         self._prefix = prefix
+        self._down_until = 0.0
 
     def _k(self, key: str) -> str:
         return self._prefix + key
 
+    @_guarded
     def get(self, key: str) -> str | None:
-        return self._redis.get(self._k(key))  # type: ignore[return-value]
+        return self._redis.get(self._k(key))
 
+    @_guarded
     def set(self, key: str, value: str, ttl_s: int) -> None:
         self._redis.set(self._k(key), value, ex=max(1, ttl_s))
 
+    @_guarded
     def delete(self, key: str) -> None:
         self._redis.delete(self._k(key))
 
+    @_guarded
     def add_to_set(self, key: str, member: str, ttl_s: int) -> None:
         pipe = self._redis.pipeline()
         pipe.sadd(self._k(key), member)
         pipe.expire(self._k(key), max(1, ttl_s))
         pipe.execute()
 
+    @_guarded
     def members(self, key: str) -> builtins.set[str]:
-        return set(self._redis.smembers(self._k(key)))  # type: ignore[arg-type]
+        return set(self._redis.smembers(self._k(key)))
 
+    @_guarded
     def remove_from_set(self, key: str, member: str) -> None:
         self._redis.srem(self._k(key), member)
 
+    @_guarded
     def hit(self, key: str, window_s: int, now: float) -> tuple[int, float]:
         # Sliding-window log in a sorted set: exact, and one round trip per request.
         k = self._k(key)

@@ -10,6 +10,7 @@ import reflex as rx
 
 from logistics_ai.api.app import create_api
 from logistics_ai.observability.logging import configure_logging
+from logistics_ai.redis_client import patch_reflex_for_sentinel
 from logistics_ai.settings import get_settings
 from pages.account import invite_page, signup_page
 from pages.admin import admin_page
@@ -29,6 +30,7 @@ from state.sessions import SessionsState
 from state.tracking import TrackingState
 
 configure_logging()
+patch_reflex_for_sentinel()  # Reflex's state manager follows Sentinel failovers too
 
 
 def _prepare_embedded_database() -> None:

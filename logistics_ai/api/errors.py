@@ -8,9 +8,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from logistics_ai.domain.errors import DomainError, RateLimited
+from logistics_ai.kvstore import StoreUnavailable
 
 
 def envelope(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
@@ -42,6 +45,28 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         return envelope(error.status_code, code, str(error.detail))
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(_request: Request, error: OperationalError) -> JSONResponse:
+        # A failover or a lost connection: the transaction was rolled back as a whole, so the
+        # client may retry. (A commit whose acknowledgement was lost is the one ambiguous
+        # case; idempotency keys make such a retry safe.)
+        logger.warning("database unavailable: {}", type(error.orig).__name__)
+        response = envelope(
+            503, "service_unavailable", "The database is failing over; retry in a few seconds."
+        )
+        response.headers["Retry-After"] = "2"
+        return response
+
+    @app.exception_handler(StoreUnavailable)
+    @app.exception_handler(RedisConnectionError)
+    async def _redis_unavailable(_request: Request, error: Exception) -> JSONResponse:
+        logger.warning("redis unavailable: {}", type(error).__name__)
+        response = envelope(
+            503, "service_unavailable", "A backing service is unavailable; retry shortly."
+        )
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, error: Exception) -> JSONResponse:

@@ -28,10 +28,10 @@ def readyz() -> JSONResponse:
         checks["database"] = f"unavailable: {type(error).__name__}"
     redis_url = get_settings().redis_url
     if redis_url:
-        import redis
+        from logistics_ai.redis_client import redis_client
 
         try:
-            redis.Redis.from_url(redis_url, socket_timeout=2).ping()
+            redis_client(redis_url).ping()
             checks["redis"] = "ok"
         except Exception as error:
             checks["redis"] = f"unavailable: {type(error).__name__}"

@@ -59,9 +59,9 @@ class InProcessBus:
 
 class RedisBus:
     def __init__(self, url: str, prefix: str) -> None:
-        import redis
+        from logistics_ai.redis_client import redis_client
 
-        self._client = redis.Redis.from_url(url)
+        self._client = redis_client(url)
         self._prefix = prefix
 
     def publish(self, channel: str, payload: dict[str, Any]) -> None:
@@ -80,13 +80,22 @@ class RedisBus:
             handler(channel, payload)
 
         pubsub.subscribe(**{self._prefix + channel: on_message})
-        thread = pubsub.run_in_thread(sleep_time=0.5, daemon=True)
+        # A failover or an outage must not end the subscription: log, pause, keep listening
+        # (redis-py reconnects and re-subscribes on the next read).
+        thread = pubsub.run_in_thread(
+            sleep_time=0.5, daemon=True, exception_handler=_keep_listening
+        )
 
         def unsubscribe() -> None:
             thread.stop()
             pubsub.close()
 
         return unsubscribe
+
+
+def _keep_listening(error: BaseException, _pubsub: Any, _thread: Any) -> None:
+    logger.warning("event bus subscription interrupted ({}); reconnecting", type(error).__name__)
+    time.sleep(1.0)
 
 
 @lru_cache(maxsize=1)

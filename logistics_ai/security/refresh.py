@@ -12,7 +12,7 @@ import json
 import secrets
 from dataclasses import asdict, dataclass, field
 
-from logistics_ai.kvstore import get_store
+from logistics_ai.kvstore import StoreUnavailable, get_store
 from logistics_ai.models import utcnow
 from logistics_ai.settings import get_settings
 
@@ -104,7 +104,10 @@ def rotate(refresh_token: str, ip: str | None = None) -> tuple[SessionRecord, st
 
 
 def is_active(session_id: str) -> bool:
-    record = load(session_id)
+    try:
+        record = load(session_id)
+    except StoreUnavailable:  # Redis down: a valid, unexpired access token keeps reading
+        return True
     return record is not None and not record.revoked
 
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import jwt
 
-from logistics_ai.kvstore import get_store
+from logistics_ai.kvstore import StoreUnavailable, get_store
 from logistics_ai.models import utcnow
 from logistics_ai.settings import get_settings
 
@@ -109,7 +109,11 @@ def decode(token: str, *, audience: str = API_AUDIENCE) -> TokenClaims:
         )
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as error:
         raise InvalidToken(str(error)) from None
-    if get_store().get(f"revoked_jti:{parsed.jti}") is not None:
+    try:
+        revoked = get_store().get(f"revoked_jti:{parsed.jti}") is not None
+    except StoreUnavailable:  # Redis down: the signature and the short expiry still hold
+        revoked = False
+    if revoked:
         raise InvalidToken("token revoked")
     return parsed
 

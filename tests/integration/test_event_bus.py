@@ -22,7 +22,10 @@ def _messages(pubsub: redis.client.PubSub, wait_s: float = 1.0) -> list[dict]:
     while time.monotonic() < deadline:
         message = pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
         if message:
-            received.append(json.loads(message["data"]))
+            payload = json.loads(message["data"])
+            # The bus stamps each message with its send time (for the lag metric).
+            assert isinstance(payload.pop("_sent_at"), float)
+            received.append(payload)
     return received
 
 
