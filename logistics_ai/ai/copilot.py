@@ -20,7 +20,7 @@ from loguru import logger
 from logistics_ai.ai import intents
 from logistics_ai.ai.client import AIUnavailable, Turn, get_client
 from logistics_ai.ai.metrics import ANSWERS
-from logistics_ai.ai.safety import plain_text
+from logistics_ai.ai.safety import StreamSanitizer
 from logistics_ai.ai.tools import offered, run_tool
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
@@ -88,12 +88,16 @@ async def _groq(actor: Actor, conversation: Conversation, message: str) -> Async
     answer = ""
     for _round in range(MAX_ROUNDS):
         turn: Turn | None = None
+        clean = StreamSanitizer()
         async for item in client.stream_turn("copilot", messages, schemas):
             if isinstance(item, Turn):
                 turn = item
             else:
                 answer += item
-                yield {"type": "text", "text": plain_text(item)}
+                if safe := clean.feed(item):
+                    yield {"type": "text", "text": safe}
+        if rest := clean.flush():
+            yield {"type": "text", "text": rest}
         assert turn is not None
         if not turn.tool_calls:
             break

@@ -205,7 +205,9 @@ async def _propose(r: Reply, text: str, action: str) -> None:
 
 
 async def _list(r: Reply, text: str) -> None:
-    status = next((s for s in ShipmentStatus if s.value.replace("_", " ") in text), None)
+    status = next(
+        (s for s in ShipmentStatus if re.search(rf"\b{s.value.replace('_', ' ')}\b", text)), None
+    )
     args: dict[str, Any] = {"unassigned_only": "unassigned" in text, "limit": 10}
     if status is not None:
         args["status"] = status.value
