@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -33,20 +34,25 @@ def build_engine(database_url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     settings = get_settings()
+    # A fixed pool per process (no churn). No pre-ping: a round trip per checkout would be
+    # a quarter of a read's database time. A dropped connection (failover, idle reaper) is
+    # instead detected when it fails: SQLAlchemy then invalidates the whole pool, so only
+    # the requests in flight fail (503 + Retry-After, see api/errors.py) and the next ones
+    # connect afresh. LIFO keeps the busy set small, so the idle tail can age out.
     return create_engine(
         database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
-        pool_pre_ping=True,  # survive a PostgreSQL failover or an idle-connection reaper
         pool_recycle=1800,
+        pool_use_lifo=True,
         # PgBouncer in transaction mode hands each transaction to any server connection, so
         # psycopg must not prepare statements server-side (prepare_threshold=None).
         connect_args={"prepare_threshold": None} if settings.db_pgbouncer else {},
     )
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the app read while the seed or a driver writes; FKs are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -60,24 +66,46 @@ def get_engine() -> Engine:
     return build_engine(get_settings().database_url)
 
 
+def new_session() -> Session:
+    """A session for one unit of work. Cheap: no connection is taken until the first query."""
+    return Session(get_engine(), expire_on_commit=False)
+
+
+def commit_unit(session: Session) -> None:
+    """Commit, then announce the committed changes (side work runs after the commit)."""
+    try:
+        session.commit()
+    except BaseException as error:
+        abandon_unit(session, error)
+        raise
+    session.close()
+    publish_committed(session)
+
+
+def abandon_unit(session: Session, error: BaseException | None = None) -> None:
+    """Roll back and forget the announcements of a failed unit of work.
+
+    A stale versioned row (shipment, stop, route changed since this unit of work read it)
+    is raised as the domain's StaleWrite (409) instead of the ORM's error.
+    """
+    session.rollback()
+    discard_pending(session)
+    session.close()
+    if isinstance(error, StaleDataError):
+        raise StaleWrite(
+            "Someone else changed this record while you were working on it; nothing was "
+            "saved. Reload it and try again.",
+            details={"reason": "stale_write"},
+        ) from error
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """A unit of work: commits on success, rolls back on any error, always closes."""
-    with Session(get_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except StaleDataError as stale:
-            # A versioned row (shipment, stop, route) changed since this unit of work read it.
-            session.rollback()
-            discard_pending(session)
-            raise StaleWrite(
-                "Someone else changed this record while you were working on it; nothing was "
-                "saved. Reload it and try again.",
-                details={"reason": "stale_write"},
-            ) from stale
-        except BaseException:
-            session.rollback()
-            discard_pending(session)
-            raise
-        publish_committed(session)
+    session = new_session()
+    try:
+        yield session
+    except BaseException as error:
+        abandon_unit(session, error)
+        raise
+    commit_unit(session)

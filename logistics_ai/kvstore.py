@@ -8,11 +8,15 @@ which is right for the single-process embedded default and nothing else.
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import functools
+import hashlib
 import threading
 import time
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
@@ -28,9 +32,56 @@ class KeyValueStore(Protocol):
     def add_to_set(self, key: str, member: str, ttl_s: int) -> None: ...
     def members(self, key: str) -> builtins.set[str]: ...
     def remove_from_set(self, key: str, member: str) -> None: ...
-    def hit(self, key: str, window_s: int, now: float) -> tuple[int, float]:
-        """Record one event; return (events in the sliding window, oldest event's time)."""
+    def hit(self, key: str, window_s: int, now: float) -> WindowCount:
+        """Count one event in `key`'s fixed window; return it with the previous window's."""
         ...
+
+    async def get_and_hit(
+        self, keys: tuple[str, ...], counter: str, window_s: int, now: float
+    ) -> tuple[list[str | None], WindowCount]:
+        """`get` each key and `hit(counter, ...)` in one round trip (the API's per-request
+        check)."""
+        ...
+
+
+@dataclass(frozen=True)
+class WindowCount:
+    """Events in the current fixed window and the one before, for a sliding estimate."""
+
+    current: int
+    previous: int
+    window_s: int
+    now: float
+
+    @property
+    def elapsed(self) -> float:
+        """How far into the current window `now` is, 0..1."""
+        return (self.now % self.window_s) / self.window_s
+
+    @property
+    def estimate(self) -> float:
+        """Events in the sliding window ending now, assuming the previous window's were even."""
+        return self.previous * (1 - self.elapsed) + self.current
+
+
+def _window_keys(key: str, window_s: int, now: float) -> tuple[str, str]:
+    index = int(now // window_s)
+    return f"{key}:{index}", f"{key}:{index - 1}"
+
+
+# One atomic round trip: read values (a session record, a revocation marker) and count a
+# rate-limit event in fixed windows (INCR + EXPIRE on first use). The last two KEYS are the
+# current and the previous window's counters; the previous count comes back too.
+_GET_AND_HIT = """
+local n = #KEYS - 2
+local values = {}
+for i = 1, n do values[i] = redis.call('GET', KEYS[i]) end
+local current = redis.call('INCR', KEYS[n + 1])
+if current == 1 then redis.call('EXPIRE', KEYS[n + 1], ARGV[1]) end
+local previous = redis.call('GET', KEYS[n + 2])
+return {values, current, tonumber(previous or '0')}
+"""
+_GET_AND_HIT_SHA = hashlib.sha1(_GET_AND_HIT.encode()).hexdigest()  # Redis's script id
 
 
 class StoreUnavailable(RuntimeError):
@@ -65,9 +116,11 @@ class RedisStore:
     def __init__(self, url: str, prefix: str) -> None:
         from logistics_ai.redis_client import redis_client
 
+        self._url = url
         self._redis = redis_client(url, decode_responses=True)
         self._prefix = prefix
         self._down_until = 0.0
+        self._async_clients: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
     def _k(self, key: str) -> str:
         return self._prefix + key
@@ -100,25 +153,56 @@ class RedisStore:
         self._redis.srem(self._k(key), member)
 
     @_guarded
-    def hit(self, key: str, window_s: int, now: float) -> tuple[int, float]:
-        # Sliding-window log in a sorted set: exact, and one round trip per request.
-        k = self._k(key)
-        member = f"{now:.6f}:{time.perf_counter_ns()}"
-        pipe = self._redis.pipeline()
-        pipe.zremrangebyscore(k, 0, now - window_s)
-        pipe.zadd(k, {member: now})
-        pipe.zcard(k)
-        pipe.zrange(k, 0, 0, withscores=True)
-        pipe.expire(k, window_s + 1)
-        _, _, count, oldest, _ = pipe.execute()
-        return int(count), float(oldest[0][1]) if oldest else now
+    def hit(self, key: str, window_s: int, now: float) -> WindowCount:
+        current, previous = _window_keys(self._k(key), window_s, now)
+        pipe = self._redis.pipeline(transaction=True)  # MULTI/EXEC: one atomic round trip
+        pipe.incr(current)
+        pipe.expire(current, 2 * window_s, nx=True)
+        pipe.get(previous)
+        count, _, before = pipe.execute()
+        return WindowCount(int(count), int(before or 0), window_s, now)
+
+    def _async_client(self) -> Any:
+        # redis.asyncio connections belong to one event loop: one client per loop.
+        from logistics_ai.redis_client import redis_client
+
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
+            client = redis_client(self._url, decode_responses=True, asynchronous=True)
+            self._async_clients[loop] = client
+        return client
+
+    async def get_and_hit(
+        self, keys: tuple[str, ...], counter: str, window_s: int, now: float
+    ) -> tuple[list[str | None], WindowCount]:
+        import redis.exceptions
+
+        if time.monotonic() < self._down_until:
+            raise StoreUnavailable("redis unavailable (cooling down)")
+        current, previous = _window_keys(self._k(counter), window_s, now)
+        all_keys = (*(self._k(k) for k in keys), current, previous)
+        client = self._async_client()
+        try:
+            try:
+                values, count, before = await client.evalsha(
+                    _GET_AND_HIT_SHA, len(all_keys), *all_keys, 2 * window_s
+                )
+            except redis.exceptions.NoScriptError:  # Redis restarted or failed over
+                values, count, before = await client.eval(
+                    _GET_AND_HIT, len(all_keys), *all_keys, 2 * window_s
+                )
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+            self._down_until = time.monotonic() + COOLDOWN_S
+            raise StoreUnavailable(f"redis unavailable: {type(error).__name__}") from error
+        return [v or None for v in values], WindowCount(int(count), int(before), window_s, now)
 
 
 class MemoryStore:
     def __init__(self) -> None:
         self._values: dict[str, tuple[str, float]] = {}
         self._sets: dict[str, tuple[set[str], float]] = {}
-        self._windows: dict[str, list[float]] = {}
+        self._counters: dict[str, tuple[int, float]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: str) -> str | None:
@@ -156,12 +240,21 @@ class MemoryStore:
             if key in self._sets:
                 self._sets[key][0].discard(member)
 
-    def hit(self, key: str, window_s: int, now: float) -> tuple[int, float]:
+    def hit(self, key: str, window_s: int, now: float) -> WindowCount:
+        current, previous = _window_keys(key, window_s, now)
         with self._lock:
-            events = [t for t in self._windows.get(key, []) if t > now - window_s]
-            events.append(now)
-            self._windows[key] = events
-            return len(events), events[0]
+            if len(self._counters) > 10_000:  # forget expired windows now and then
+                wall = time.time()
+                self._counters = {k: v for k, v in self._counters.items() if v[1] > wall}
+            count = self._counters.get(current, (0, 0.0))[0] + 1
+            self._counters[current] = (count, time.time() + 2 * window_s)
+            before = self._counters.get(previous, (0, 0.0))[0]
+        return WindowCount(count, before, window_s, now)
+
+    async def get_and_hit(
+        self, keys: tuple[str, ...], counter: str, window_s: int, now: float
+    ) -> tuple[list[str | None], WindowCount]:
+        return [self.get(k) for k in keys], self.hit(counter, window_s, now)
 
 
 @lru_cache(maxsize=1)

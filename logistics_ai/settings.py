@@ -61,8 +61,48 @@ class Settings(BaseSettings):
         DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL. sqlite:///path (embedded) or postgresql+psycopg://...",
     )
-    db_pool_size: int = Field(10, ge=1, le=200, description="PostgreSQL pool size per process.")
-    db_max_overflow: int = Field(10, ge=0, le=200, description="Extra PostgreSQL connections.")
+    db_pool_size: int = Field(
+        12,
+        ge=1,
+        le=200,
+        description="PostgreSQL connections kept open per process. Keep it >= API_THREADS: "
+        "each API request holds at most one connection in one thread, so threads never "
+        "wait for each other's connections.",
+    )
+    db_max_overflow: int = Field(
+        4,
+        ge=0,
+        le=200,
+        description="Extra PostgreSQL connections per process for bursts from UI handlers and "
+        "jobs (opened and closed on demand; keep it small to avoid connection churn).",
+    )
+    api_threads: int = Field(
+        12,
+        ge=1,
+        le=200,
+        description="Worker threads per process for API requests (one thread hop per request).",
+    )
+    api_max_in_flight: int = Field(
+        128,
+        ge=1,
+        le=10_000,
+        description="API requests in progress per process beyond which new ones get an "
+        "immediate 503 with Retry-After.",
+    )
+    sign_in_concurrency: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Password hashes (sign-in, sign-up, invitations) computed at once per "
+        "process; Argon2 then cannot starve reads of CPU and threads.",
+    )
+    sign_in_queue: int = Field(
+        32,
+        ge=0,
+        le=10_000,
+        description="Sign-in requests allowed to wait for a slot per process; beyond that, or "
+        "after 2 s of waiting, they get 503 with Retry-After.",
+    )
     db_pool_timeout: float = Field(
         10.0, gt=0, description="Seconds to wait for a pooled connection."
     )

@@ -9,6 +9,7 @@ from logistics_ai import observability
 from logistics_ai.api import health, tracking
 from logistics_ai.api.deps import limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
+from logistics_ai.api.middleware import BodyLimitMiddleware, LoadShedMiddleware
 from logistics_ai.api.routers import (
     admin,
     ai,
@@ -22,6 +23,7 @@ from logistics_ai.api.routers import (
 )
 from logistics_ai.observability import metrics
 from logistics_ai.services import ops_metrics
+from logistics_ai.settings import get_settings
 
 DESCRIPTION = """
 Delivery operations over HTTPS + JSON.
@@ -37,23 +39,21 @@ BODY_LIMITS = {"/api/v1/optimize": dispatch.MAX_OPTIMIZE_BODY_BYTES}
 DEFAULT_BODY_LIMIT = 1024 * 1024
 
 
-async def limit_body_size(request: Request, call_next):  # type: ignore[no-untyped-def]
-    if not request.url.path.startswith("/api/"):
-        return await call_next(request)  # Reflex's own routes (e.g. /_upload) set their own
-    limit = BODY_LIMITS.get(request.url.path, DEFAULT_BODY_LIMIT)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return envelope(
-            413, "payload_too_large", f"The request body is larger than {limit // 1024} KiB."
-        )
-    return await call_next(request)
+def body_limit(path: str) -> int:
+    return BODY_LIMITS.get(path, DEFAULT_BODY_LIMIT)
 
 
 def internal_error() -> JSONResponse:
     return envelope(500, "internal_error", "Something went wrong on our side.")
 
 
+async def unknown_api_route(request: Request) -> JSONResponse:
+    # Without this, unknown /api paths would fall through to the Reflex frontend's HTML.
+    return envelope(404, "not_found", f"No API route {request.method} {request.url.path}.")
+
+
 def create_api() -> FastAPI:
+    settings = get_settings()
     api = FastAPI(
         title="Logistics AI API",
         version="1.0.0",
@@ -63,7 +63,14 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(api)
-    api.middleware("http")(limit_body_size)
+    # Added innermost first; the observability middleware (metrics, request ids) wraps them
+    # all, so shed and refused requests are counted too.
+    api.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
+    api.add_middleware(
+        LoadShedMiddleware,
+        max_in_flight=settings.api_max_in_flight,
+        threads=settings.api_threads,
+    )
     observability.install(api, error_response=internal_error)  # outermost: keep it last
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(auth.router)
@@ -81,14 +88,10 @@ def create_api() -> FastAPI:
     api.include_router(health.router)
     api.add_api_route("/metrics", metrics.metrics_response, include_in_schema=False)
     metrics.register_collector("operations", ops_metrics.OperationsCollector())
-
-    # Without this, unknown /api paths would fall through to the Reflex frontend's HTML.
-    @api.api_route(
+    api.add_api_route(
         "/api/{rest:path}",
+        unknown_api_route,
         methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         include_in_schema=False,
     )
-    def unknown_api_route(request: Request, rest: str) -> JSONResponse:
-        return envelope(404, "not_found", f"No API route {request.method} /api/{rest}.")
-
     return api

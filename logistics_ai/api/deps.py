@@ -1,19 +1,43 @@
-"""Request authentication, client identity and rate limiting for the API routers."""
+"""Request dependencies of the API: the unit of work, the caller, client identity, rate limits.
+
+The request path is built so that one request costs one thread hop and one transaction:
+
+- `ActorDep` runs on the event loop. A bearer token is verified in memory plus ONE store
+  round trip (session liveness and the rate limit in a single atomic call); an API key is
+  verified against the database once per `api_keys.VERIFIED_KEY_CACHE_S` per worker, then
+  served from a small cache whose revocation marker rides along in that same round trip.
+- `SessionDep` opens a session without touching the database (no connection yet).
+- Endpoints are plain `def` functions. `UnitOfWorkRoute` (every router's `route_class`) runs
+  the whole endpoint in ONE worker thread and commits its session there, so the response is
+  sent only after the commit, and response validation then runs on the loop without a hop.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import functools
+import hashlib
+import inspect
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, replace
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from logistics_ai.db import session_scope
+from logistics_ai.db import abandon_unit, commit_unit, new_session, session_scope
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import AuthenticationFailed
+from logistics_ai.kvstore import StoreUnavailable, get_store
 from logistics_ai.observability.context import bind_user
 from logistics_ai.security.api_keys import KEY_PREFIX
 from logistics_ai.security.tokens import TokenClaims
-from logistics_ai.services import api_keys, auth, limits, users
+from logistics_ai.services import api_keys, auth, limits
 from logistics_ai.settings import get_settings
 
 bearer_scheme = HTTPBearer(auto_error=False, description="JWT access token or API key")
@@ -24,6 +48,60 @@ api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="A
 class Principal:
     actor: Actor
     claims: TokenClaims | None  # None when authenticated by API key
+
+
+# --- The unit of work -------------------------------------------------------------------
+
+
+async def request_session() -> AsyncIterator[Session]:
+    """The request's session. `UnitOfWorkRoute` commits it in the endpoint's thread."""
+    session = new_session()
+    try:
+        yield session
+    finally:
+        if session.in_transaction():  # only when an endpoint bypassed UnitOfWorkRoute
+            await run_in_threadpool(abandon_unit, session)
+
+
+SessionDep = Annotated[Session, Depends(request_session)]
+
+
+def _run_unit(endpoint: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    sessions = [value for value in kwargs.values() if isinstance(value, Session)]
+    try:
+        result = endpoint(**kwargs)
+    except BaseException as error:
+        for session in sessions:
+            abandon_unit(session, error)
+        raise
+    for session in sessions:
+        commit_unit(session)
+    return result
+
+
+def in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """A sync endpoint as a coroutine that runs it, and commits its session, in one hop."""
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint
+
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    async def run(**kwargs: Any) -> Any:
+        return await run_in_threadpool(_run_unit, endpoint, kwargs)
+
+    return run
+
+
+class UnitOfWorkRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, in_one_thread(endpoint), **kwargs)
+
+
+def api_router(**kwargs: Any) -> APIRouter:
+    """An APIRouter whose sync endpoints run as one unit of work in one thread hop."""
+    return APIRouter(route_class=UnitOfWorkRoute, **kwargs)
+
+
+# --- Client identity --------------------------------------------------------------------
 
 
 def client_ip(request: Request) -> str | None:
@@ -41,6 +119,9 @@ def user_agent(request: Request) -> str | None:
     return (request.headers.get("user-agent") or "")[:300] or None
 
 
+# --- Rate limits outside the per-request check ---------------------------------------------
+
+
 def limit_auth_by_ip(request: Request) -> None:
     limits.auth_by_ip(client_ip(request))
 
@@ -49,31 +130,131 @@ def limit_auth_by_account(email: str) -> None:
     limits.auth_by_account(email)
 
 
-def current_principal(
+def limit_anonymous(request: Request) -> None:
+    limits.anonymous(client_ip(request))
+
+
+# --- Bounded password hashing -------------------------------------------------------------
+
+
+class Overloaded(Exception):
+    """Answered with 503 + Retry-After (see api/errors.py)."""
+
+
+@dataclass
+class _Gate:
+    slots: asyncio.Semaphore
+    waiting: int = 0
+
+
+_sign_in_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gate] = (
+    weakref.WeakKeyDictionary()
+)
+SIGN_IN_MAX_WAIT_S = 2.0
+
+
+async def sign_in_slot() -> AsyncIterator[None]:
+    """Hold one of `SIGN_IN_CONCURRENCY` slots while an endpoint hashes a password.
+
+    Argon2id costs ~25 ms of CPU and ~19 MiB per hash; unbounded, a sign-in storm takes
+    every worker thread and core (reads queue behind it) and each thread's malloc arena
+    keeps its peak. Waiting happens on the loop, before the thread hop, and is bounded.
+    """
+    settings = get_settings()
+    loop = asyncio.get_running_loop()
+    gate = _sign_in_gates.get(loop)
+    if gate is None:
+        gate = _sign_in_gates[loop] = _Gate(asyncio.Semaphore(settings.sign_in_concurrency))
+    if gate.slots.locked() and gate.waiting >= settings.sign_in_queue:
+        raise Overloaded("Too many sign-ins at once. Retry shortly.")
+    gate.waiting += 1
+    try:
+        await asyncio.wait_for(gate.slots.acquire(), SIGN_IN_MAX_WAIT_S)
+    except TimeoutError:
+        raise Overloaded("Too many sign-ins at once. Retry shortly.") from None
+    finally:
+        gate.waiting -= 1
+    try:
+        yield
+    finally:
+        gate.slots.release()
+
+
+SignInSlot = Depends(sign_in_slot, scope="function")
+
+
+# --- The caller ---------------------------------------------------------------------------
+
+# sha256(key) -> (actor without ip/user agent, key expiry as epoch seconds or None, valid until)
+_verified_keys: dict[str, tuple[Actor, float | None, float]] = {}
+_MAX_CACHED_KEYS = 10_000
+
+
+def _verify_key_in_db(full_key: str) -> tuple[Actor, float | None]:
+    from logistics_ai.models import ApiKey
+
+    with session_scope() as session:
+        actor = api_keys.authenticate(session, full_key, ip=None, user_agent=None)
+        key = session.get(ApiKey, actor.api_key_id)
+        expires = key.expires_at.timestamp() if key and key.expires_at else None
+    return actor, expires
+
+
+async def _api_key_actor(full_key: str) -> Actor:
+    digest = hashlib.sha256(full_key.encode()).hexdigest()
+    now = time.time()
+    cached = _verified_keys.get(digest)
+    if cached is None or cached[2] < now:
+        actor, expires = await run_in_threadpool(_verify_key_in_db, full_key)
+        if len(_verified_keys) >= _MAX_CACHED_KEYS:
+            _verified_keys.clear()
+        cached = (actor, expires, now + api_keys.VERIFIED_KEY_CACHE_S)
+        _verified_keys[digest] = cached
+    actor, expires, _ = cached
+    if expires is not None and expires <= now:
+        _verified_keys.pop(digest, None)
+        raise AuthenticationFailed("The API key has expired.")
+    counter, window_s = limits.api_principal_bucket(f"key:{actor.api_key_id}")
+    try:
+        (revoked,), count = await get_store().get_and_hit(
+            (api_keys.revoked_marker(actor.api_key_id),),  # type: ignore[arg-type]
+            counter,
+            window_s,
+            now,
+        )
+    except StoreUnavailable:  # Redis down: the cache entry (at most a few seconds old) holds
+        return actor
+    if revoked is not None:
+        _verified_keys.pop(digest, None)
+        raise AuthenticationFailed("The API key has been revoked.")
+    limits.enforce_api_principal(count)
+    return actor
+
+
+async def current_principal(
     request: Request,
-    bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
-    header_key: str | None = Depends(api_key_scheme),
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    header_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
     credential = header_key or (bearer.credentials if bearer else None)
     if not credential:
         raise AuthenticationFailed("Authentication required: send a Bearer token or X-API-Key.")
     ip, agent = client_ip(request), user_agent(request)
-    with session_scope() as session:
-        if credential.startswith(KEY_PREFIX):
-            actor = api_keys.authenticate(session, credential, ip=ip, user_agent=agent)
-            principal = Principal(actor, None)
-        else:
-            user, claims = auth.user_for_access_token(session, credential)
-            principal = Principal(users.actor_for(session, user, ip=ip, user_agent=agent), claims)
+    if credential.startswith(KEY_PREFIX):
+        actor = await _api_key_actor(credential)
+        principal = Principal(replace(actor, ip=ip, user_agent=agent), None)
+    else:
+        verified = await auth.verify_api_token(credential, ip=ip, user_agent=agent)
+        principal = Principal(verified.actor, verified.claims)
     bind_user(principal.actor.user_id)  # hashed into this request's log lines
-    kind = "user" if principal.claims is not None else "key"
-    limits.api_principal(f"{kind}:{principal.actor.api_key_id or principal.actor.user_id}")
     return principal
 
 
-def current_actor(principal: Principal = Depends(current_principal)) -> Actor:
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+async def current_actor(principal: PrincipalDep) -> Actor:
     return principal.actor
 
 
-def limit_anonymous(request: Request) -> None:
-    limits.anonymous(client_ip(request))
+ActorDep = Annotated[Actor, Depends(current_actor)]

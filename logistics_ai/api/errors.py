@@ -9,9 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from loguru import logger
 from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from logistics_ai.api.deps import Overloaded
 from logistics_ai.domain.errors import DomainError, RateLimited
 from logistics_ai.kvstore import StoreUnavailable
 
@@ -46,17 +47,31 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         return envelope(error.status_code, code, str(error.detail))
 
+    @app.exception_handler(Overloaded)
+    async def _overloaded(_request: Request, error: Overloaded) -> JSONResponse:
+        response = envelope(503, "overloaded", str(error))
+        response.headers["Retry-After"] = "1"
+        return response
+
     @app.exception_handler(OperationalError)
     async def _database_unavailable(_request: Request, error: OperationalError) -> JSONResponse:
         # A failover or a lost connection: the transaction was rolled back as a whole, so the
         # client may retry. (A commit whose acknowledgement was lost is the one ambiguous
-        # case; idempotency keys make such a retry safe.)
+        # case; idempotency keys make such a retry safe.) SQLAlchemy has already reset the
+        # pool, so the next requests connect afresh (there is no pre-ping; see db.py).
         logger.warning("database unavailable: {}", type(error.orig).__name__)
         response = envelope(
             503, "service_unavailable", "The database is failing over; retry in a few seconds."
         )
         response.headers["Retry-After"] = "2"
         return response
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
+        if error.connection_invalidated:  # a dropped connection reported as another error
+            return await _database_unavailable(_request, error)  # type: ignore[arg-type]
+        logger.opt(exception=error).error("unhandled database error in API")
+        return envelope(500, "internal_error", "Something went wrong on our side.")
 
     @app.exception_handler(StoreUnavailable)
     @app.exception_handler(RedisConnectionError)

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Path
-from pydantic import BaseModel
+from fastapi import Path
 
+from logistics_ai.api.deps import SessionDep, api_router
 from logistics_ai.api.routers.common import PUBLIC_ERRORS
-from logistics_ai.db import session_scope
+from logistics_ai.api.schemas.tracking import TrackingOut
 from logistics_ai.services.public_tracking import track
 
-router = APIRouter(tags=["tracking"], responses=PUBLIC_ERRORS)
+router = api_router(tags=["tracking"], responses=PUBLIC_ERRORS)
 
 
-class TrackingEventOut(BaseModel):
-    status: str
-    label: str
-    occurred_at: datetime
-    note: str
-
-
-class TrackingOut(BaseModel):
-    tracking_code: str
-    status: str
-    status_label: str
-    recipient_first_name: str
-    destination_city: str
-    window_start: datetime
-    window_end: datetime
-    eta: datetime | None
-    events: list[TrackingEventOut]
-
-
-@router.get("/track/{tracking_code}", response_model=TrackingOut)
-def get_tracking(tracking_code: str = Path(min_length=1, max_length=40)) -> TrackingOut:
-    with session_scope() as session:
-        view = track(session, tracking_code)
-    return TrackingOut.model_validate(view, from_attributes=True)
+@router.get("/track/{tracking_code}")
+def get_tracking(
+    tracking_code: Annotated[str, Path(min_length=1, max_length=40)], session: SessionDep
+) -> TrackingOut:
+    return TrackingOut.model_validate(track(session, tracking_code))

@@ -111,6 +111,11 @@ def is_active(session_id: str) -> bool:
     return record is not None and not record.revoked
 
 
+def is_live_record(raw: str | None) -> bool:
+    """Whether a stored session record (as read from the store) is present and not revoked."""
+    return raw is not None and not json.loads(raw).get("revoked", False)
+
+
 def touch(record: SessionRecord) -> None:
     record.last_used_at = utcnow().isoformat()
     _save(record)

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 import jwt
 
@@ -22,6 +23,7 @@ ISSUER = "logistics-ai"
 API_AUDIENCE = "logistics-ai:api"
 WEB_AUDIENCE = "logistics-ai:web"
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "aud", "iss", "jti", "role", "sid"]
+PROFILE_CLAIMS = ("email", "cid", "did")
 
 
 class InvalidToken(Exception):
@@ -35,18 +37,29 @@ class TokenClaims:
     session_id: str
     jti: str
     expires_at: int
+    # The caller's profile, so verifying an API token needs no database row. Role changes and
+    # deactivation revoke the user's sessions, so these cannot outlive a change (see
+    # docs/performance.md, "Authentication cost").
+    email: str | None = None
+    customer_id: int | None = None
+    driver_id: int | None = None
 
 
 def signing_keys() -> dict[str, str]:
     settings = get_settings()
+    return _parse_keys(settings.jwt_keys, settings.secret_key)
+
+
+@lru_cache(maxsize=4)  # parsed once per configuration, not on every verification
+def _parse_keys(jwt_keys: str, secret_key: str) -> dict[str, str]:
     keys: dict[str, str] = {}
-    for pair in filter(None, (p.strip() for p in settings.jwt_keys.split(","))):
+    for pair in filter(None, (p.strip() for p in jwt_keys.split(","))):
         kid, _, secret = pair.partition(":")
         if not kid or len(secret) < 32:
             raise ValueError("JWT_KEYS entries must be kid:secret with a secret of 32+ chars")
         keys[kid] = secret
     if not keys:
-        derived = hashlib.sha256(f"jwt:{settings.secret_key}".encode()).hexdigest()
+        derived = hashlib.sha256(f"jwt:{secret_key}".encode()).hexdigest()
         keys["k1"] = derived
     return keys
 
@@ -66,6 +79,7 @@ def issue(
     *,
     audience: str = API_AUDIENCE,
     ttl_s: int | None = None,
+    profile: dict[str, str | int | None] | None = None,
 ) -> str:
     now = utcnow()
     ttl = ttl_s if ttl_s is not None else get_settings().access_token_ttl_seconds
@@ -80,12 +94,28 @@ def issue(
         "nbf": now,
         "exp": now + timedelta(seconds=ttl),
         "jti": secrets.token_urlsafe(16),
+        **{k: v for k, v in (profile or {}).items() if k in PROFILE_CLAIMS and v is not None},
     }
     return jwt.encode(claims, signing_keys()[kid], algorithm=ALGORITHM, headers={"kid": kid})
 
 
 def decode(token: str, *, audience: str = API_AUDIENCE) -> TokenClaims:
     """Verify signature, algorithm, audience, issuer, times and the revocation list."""
+    parsed = verify(token, audience=audience)
+    try:
+        revoked = get_store().get(revoked_key(parsed.jti)) is not None
+    except StoreUnavailable:  # Redis down: the signature and the short expiry still hold
+        revoked = False
+    if revoked:
+        raise InvalidToken("token revoked")
+    return parsed
+
+
+def verify(token: str, *, audience: str = API_AUDIENCE) -> TokenClaims:
+    """Verify signature, algorithm, audience, issuer and times: CPU only, no store lookup.
+
+    The caller checks that the token's session is still live (revocation).
+    """
     try:
         header = jwt.get_unverified_header(token)
         key = signing_keys().get(str(header.get("kid", "")))
@@ -106,19 +136,24 @@ def decode(token: str, *, audience: str = API_AUDIENCE) -> TokenClaims:
             session_id=str(claims["sid"]),
             jti=str(claims["jti"]),
             expires_at=int(claims["exp"]),
+            email=claims.get("email"),
+            customer_id=_optional_int(claims.get("cid")),
+            driver_id=_optional_int(claims.get("did")),
         )
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as error:
         raise InvalidToken(str(error)) from None
-    try:
-        revoked = get_store().get(f"revoked_jti:{parsed.jti}") is not None
-    except StoreUnavailable:  # Redis down: the signature and the short expiry still hold
-        revoked = False
-    if revoked:
-        raise InvalidToken("token revoked")
     return parsed
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
 
 
 def revoke(claims: TokenClaims) -> None:
     remaining = claims.expires_at - int(utcnow().timestamp())
     if remaining > 0:
-        get_store().set(f"revoked_jti:{claims.jti}", "1", remaining + 5)
+        get_store().set(revoked_key(claims.jti), "1", remaining + 5)
+
+
+def revoked_key(jti: str) -> str:
+    return f"revoked_jti:{jti}"

@@ -11,10 +11,21 @@ from sqlmodel import Session, col, select
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import AuthenticationFailed, NotFound
 from logistics_ai.domain.validation import Id, fail, parse, text
+from logistics_ai.kvstore import get_store
 from logistics_ai.models import ApiKey, utcnow
 from logistics_ai.security import api_keys as keys
 from logistics_ai.security.policy import SCOPES, Action, require
 from logistics_ai.services import audit, users
+
+# Workers cache a verified key this long (bounds how late an owner's deactivation applies);
+# a revocation applies at once through the marker below, which outlives every cache entry.
+VERIFIED_KEY_CACHE_S = 10
+REVOKED_MARKER_TTL_S = 3600
+
+
+def revoked_marker(key_id: int) -> str:
+    return f"revoked_api_key:{key_id}"
+
 
 # Update last_used_at at most this often, so a busy key doesn't write on every request.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -80,6 +91,8 @@ def revoke(session: Session, actor: Actor, key_id: int) -> ApiKey:
         raise NotFound(f"API key {key_id} was not found.")
     key.revoked_at = utcnow()
     session.add(key)
+    # Every worker's cache of verified keys checks this marker on each request.
+    get_store().set(revoked_marker(key.id), "1", REVOKED_MARKER_TTL_S)  # type: ignore[arg-type]
     audit.record(session, actor, "api_key.revoked", "api_key", key.id, {"prefix": key.prefix})
     return key
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import AuthenticationFailed, NotFound
-from logistics_ai.models import User
+from logistics_ai.kvstore import StoreUnavailable, get_store
+from logistics_ai.models import Role, User
 from logistics_ai.security import refresh, tokens
 from logistics_ai.security.policy import Action, require
-from logistics_ai.services import audit, users
+from logistics_ai.services import audit, limits, users
 from logistics_ai.settings import get_settings
 
 
@@ -29,9 +31,20 @@ class WebLogin:
     user: User
 
 
-def _pair(user: User, record: refresh.SessionRecord, refresh_token: str) -> TokenPair:
+def _pair(
+    session: Session, user: User, record: refresh.SessionRecord, refresh_token: str
+) -> TokenPair:
     ttl = get_settings().access_token_ttl_seconds
-    access = tokens.issue(user.id, user.role, record.session_id, ttl_s=ttl)  # type: ignore[arg-type]
+    actor = users.actor_for(session, user)
+    # The profile rides in the token so that verifying it needs no database row.
+    profile = {"email": user.email, "cid": actor.customer_id, "did": actor.driver_id}
+    access = tokens.issue(
+        user.id,  # type: ignore[arg-type]
+        user.role,
+        record.session_id,
+        ttl_s=ttl,
+        profile=profile,
+    )
     return TokenPair(access, refresh_token, ttl, record.session_id)
 
 
@@ -40,7 +53,7 @@ def login(
 ) -> TokenPair:
     user = users.authenticate(session, email, password, ip=ip, user_agent=user_agent)
     record, refresh_token = refresh.start(user.id, "api", ip, user_agent)  # type: ignore[arg-type]
-    return _pair(user, record, refresh_token)
+    return _pair(session, user, record, refresh_token)
 
 
 def web_login(
@@ -50,9 +63,9 @@ def web_login(
     user = users.authenticate(session, email, password, ip=ip, user_agent=user_agent)
     record, _ = refresh.start(user.id, "web", ip, user_agent)  # type: ignore[arg-type]
     token = tokens.issue(
-        user.id,
+        user.id,  # type: ignore[arg-type]
         user.role,
-        record.session_id,  # type: ignore[arg-type]
+        record.session_id,
         audience=tokens.WEB_AUDIENCE,
         ttl_s=get_settings().session_ttl_seconds,
     )
@@ -88,7 +101,7 @@ def refresh_tokens(
     if user is None:
         refresh.revoke(record)
         raise AuthenticationFailed("This account is no longer active.")
-    return _pair(user, record, new_token)
+    return _pair(session, user, record, new_token)
 
 
 def user_for_access_token(
@@ -107,6 +120,57 @@ def user_for_access_token(
     if user is None:
         raise AuthenticationFailed("This account is no longer active.")
     return user, claims
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    claims: tokens.TokenClaims
+    actor: Actor
+
+
+async def verify_api_token(token: str, *, ip: str | None, user_agent: str | None) -> VerifiedToken:
+    """The API's per-request check: no database row and ONE store round trip.
+
+    The signature, audience and expiry are checked in memory; the one round trip reads the
+    session record (so a sign-out, a revoked session, a deactivation or a role change, which
+    all revoke the user's sessions, takes effect on the next request) and the token's own
+    revocation marker, and counts the caller's rate limit, in the same atomic call. The
+    caller's profile comes from the token's claims.
+    """
+    try:
+        claims = tokens.verify(token, audience=tokens.API_AUDIENCE)
+    except tokens.InvalidToken:
+        raise AuthenticationFailed("The access token is invalid or expired.") from None
+    if claims.email is None:  # issued before tokens carried the profile: refresh it
+        raise AuthenticationFailed("The access token is outdated; refresh it.")
+    counter, window_s = limits.api_principal_bucket(f"user:{claims.user_id}")
+    try:
+        (record, revoked), count = await get_store().get_and_hit(
+            (f"session:{claims.session_id}", tokens.revoked_key(claims.jti)),
+            counter,
+            window_s,
+            time.time(),
+        )
+    except StoreUnavailable:
+        # Redis down: the signature and the short expiry still hold; rate limits fail open
+        # (nginx's per-address limits still apply). Same policy as the rest of the store.
+        pass
+    else:
+        if not refresh.is_live_record(record):
+            raise AuthenticationFailed("This session has been signed out.")
+        if revoked is not None:
+            raise AuthenticationFailed("The access token is invalid or expired.")
+        limits.enforce_api_principal(count)
+    actor = Actor(
+        user_id=claims.user_id,
+        role=Role(claims.role),
+        label=claims.email,
+        customer_id=claims.customer_id,
+        driver_id=claims.driver_id,
+        ip=ip,
+        user_agent=user_agent,
+    )
+    return VerifiedToken(claims, actor)
 
 
 def logout(session: Session, actor: Actor, claims: tokens.TokenClaims) -> None:

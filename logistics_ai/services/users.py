@@ -300,6 +300,9 @@ def change_role(session: Session, actor: Actor, user_id: int, role: Role) -> Use
     user.role = Role(role)
     session.add(user)
     _ensure_profile(session, user)
+    # Access tokens carry the role: end the user's sessions so no token outlives the change.
+    for record in refresh.for_user(user.id):  # type: ignore[arg-type]
+        refresh.revoke(record)
     audit.record(
         session,
         actor,

@@ -198,8 +198,10 @@ def test_brute_force_is_rate_limited_then_lifted(world: World) -> None:
             "/api/v1/auth/token", json={"email": "bob@test.example.com", "password": PASSWORD}
         )
         assert blocked.status_code == 429
-        assert 1 <= int(blocked.headers["Retry-After"]) <= 2
-        time.sleep(2.2)
+        # Fixed windows with a sliding estimate: a burst is forgotten within two windows.
+        retry_after = int(blocked.headers["Retry-After"])
+        assert 1 <= retry_after <= 4
+        time.sleep(retry_after + 0.1)
         assert login(http, "bob@test.example.com")["access_token"]
 
 

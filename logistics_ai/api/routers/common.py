@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from logistics_ai.api.schemas import ErrorEnvelope
+from logistics_ai.api.schemas.common import ErrorEnvelope
 
 _ERR = {"model": ErrorEnvelope}
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from typing import Annotated
 
-from logistics_ai.api.deps import current_actor
+from fastapi import Query
+
+from logistics_ai.api.deps import ActorDep, api_router
 from logistics_ai.api.routers.common import ERRORS
-from logistics_ai.api.schemas import GeocodeOut
-from logistics_ai.domain.actors import Actor
+from logistics_ai.api.schemas.geocoding import GeocodeOut
 from logistics_ai.services import geocoding
 
-router = APIRouter(prefix="/geocode", tags=["geocoding"], responses=ERRORS)
+router = api_router(prefix="/geocode", tags=["geocoding"], responses=ERRORS)
 
 
-@router.get("", response_model=GeocodeOut, summary="Coordinates for an address")
+@router.get("", summary="Coordinates for an address")
 def geocode(
-    address: str = Query(min_length=1, max_length=geocoding.MAX_ADDRESS_LENGTH),
-    actor: Actor = Depends(current_actor),
+    address: Annotated[str, Query(min_length=1, max_length=geocoding.MAX_ADDRESS_LENGTH)],
+    actor: ActorDep,
 ) -> GeocodeOut:
-    return GeocodeOut.model_validate(geocoding.locate(address), from_attributes=True)
+    return GeocodeOut.model_validate(geocoding.locate(address))

@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from typing import Annotated
 
-from logistics_ai.api.deps import Principal, current_principal
+from fastapi import Path, Response, status
+
+from logistics_ai.api.deps import PrincipalDep, SessionDep, api_router
 from logistics_ai.api.routers.common import ERRORS
-from logistics_ai.api.schemas import SessionOut, UserOut
-from logistics_ai.db import session_scope
+from logistics_ai.api.schemas.users import SessionOut, UserOut
 from logistics_ai.services import auth, users
 
-router = APIRouter(prefix="/me", tags=["me"], responses=ERRORS)
+router = api_router(prefix="/me", tags=["me"], responses=ERRORS)
 
 
-@router.get("", response_model=UserOut, summary="The signed-in user")
-def me(principal: Principal = Depends(current_principal)) -> UserOut:
-    with session_scope() as session:
-        return UserOut.model_validate(users.current_user(session, principal.actor))
+@router.get("", summary="The signed-in user")
+def me(session: SessionDep, principal: PrincipalDep) -> UserOut:
+    return UserOut.model_validate(users.current_user(session, principal.actor))
 
 
-@router.get("/sessions", response_model=list[SessionOut], summary="My active sessions")
-def my_sessions(principal: Principal = Depends(current_principal)) -> list[SessionOut]:
+@router.get("/sessions", summary="My active sessions")
+def my_sessions(principal: PrincipalDep) -> list[SessionOut]:
     current = principal.claims.session_id if principal.claims else None
     return [
-        SessionOut(
-            session_id=r.session_id,
-            kind=r.kind,
-            created_at=r.created_at,
-            last_used_at=r.last_used_at,
-            ip=r.ip,
-            user_agent=r.user_agent,
-            current=r.session_id == current,
-        )
+        SessionOut.model_validate(r).model_copy(update={"current": r.session_id == current})
         for r in auth.list_sessions(principal.actor)
     ]
 
@@ -43,9 +35,9 @@ def my_sessions(principal: Principal = Depends(current_principal)) -> list[Sessi
     summary="Revoke one of my sessions",
 )
 def revoke_my_session(
-    session_id: str = Path(min_length=1, max_length=64),
-    principal: Principal = Depends(current_principal),
+    session_id: Annotated[str, Path(min_length=1, max_length=64)],
+    session: SessionDep,
+    principal: PrincipalDep,
 ) -> Response:
-    with session_scope() as session:
-        auth.revoke_session(session, principal.actor, session_id)
+    auth.revoke_session(session, principal.actor, session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

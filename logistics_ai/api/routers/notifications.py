@@ -5,20 +5,19 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Query
 from fastapi.responses import HTMLResponse
 
-from logistics_ai.api.deps import current_actor
+from logistics_ai.api.deps import ActorDep, SessionDep, api_router
 from logistics_ai.api.routers.common import ERRORS, PUBLIC_ERRORS
 from logistics_ai.db import session_scope
-from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import NotFound
 from logistics_ai.services import notifications
 from logistics_ai.services.notifications import Preferences
 
-router = APIRouter(tags=["notifications"], responses=ERRORS)
+router = api_router(tags=["notifications"], responses=ERRORS)
 _PUBLIC: dict[int | str, dict[str, Any]] = dict(PUBLIC_ERRORS.items())
-public = APIRouter(tags=["notifications"], responses=_PUBLIC)
+public = api_router(tags=["notifications"], responses=_PUBLIC)
 
 
 @router.get(
@@ -26,9 +25,8 @@ public = APIRouter(tags=["notifications"], responses=_PUBLIC)
     response_model=Preferences,
     summary="My notification channels, events and language",
 )
-def get_preferences(actor: Actor = Depends(current_actor)) -> Preferences:
-    with session_scope() as session:
-        return notifications.my_preferences(session, actor)
+def get_preferences(session: SessionDep, actor: ActorDep) -> Preferences:
+    return notifications.my_preferences(session, actor)
 
 
 @router.put(
@@ -36,9 +34,8 @@ def get_preferences(actor: Actor = Depends(current_actor)) -> Preferences:
     response_model=Preferences,
     summary="Choose notification channels, events and language",
 )
-def put_preferences(body: Preferences, actor: Actor = Depends(current_actor)) -> Preferences:
-    with session_scope() as session:
-        return notifications.update_my_preferences(session, actor, body)
+def put_preferences(body: Preferences, session: SessionDep, actor: ActorDep) -> Preferences:
+    return notifications.update_my_preferences(session, actor, body)
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:

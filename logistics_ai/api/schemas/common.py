@@ -1,0 +1,46 @@
+"""Shapes shared by every resource: the error envelope, pages, the output base class."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, computed_field
+
+from logistics_ai.domain.validation import Clean
+
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=256), Clean]
+# A short free-text reason (cancellations, failed stops): stripped, bounded, no NULs.
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), Clean]
+
+
+class Out(BaseModel):
+    """Response bodies read service objects by attribute."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+Item = TypeVar("Item")
+
+
+class Page(Out, Generic[Item]):
+    """One page of a list. Name each use: `class ShipmentPage(Page[ShipmentOut])`."""
+
+    items: list[Item]
+    total: int
+    page: int
+    page_size: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
