@@ -86,3 +86,49 @@ def resources(directory: Path, rtype: str | None = None) -> list[tuple[str, str,
 def one(value):
     """Nested blocks come back as one-element lists."""
     return value[0] if isinstance(value, list) and len(value) == 1 else value
+
+
+class Background:
+    """A checker started early in its own process, so the slow ones (checkov) overlap with the
+    rest of the infra tests on the second core; `.json()` waits for it."""
+
+    def __init__(self, args: list[str]) -> None:
+        env = {**os.environ, "PATH": f"{INFRA_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+        self.process = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        self._result: tuple[str, str] | None = None
+
+    def json(self, timeout: float = 600) -> dict:
+        import json
+
+        if self._result is None:
+            self._result = self.process.communicate(timeout=timeout)
+        stdout, stderr = self._result
+        assert stdout.strip(), f"no report; stderr:\n{stderr[-2000:]}"
+        report = json.loads(stdout)
+        return report[0] if isinstance(report, list) else report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkov_reports(tmp_path_factory):
+    """checkov over terraform/ and over the rendered prod Helm chart, started at once."""
+    rendered = tmp_path_factory.mktemp("helm")
+    values = str(CHART / "values-prod.yaml")
+    result = run([tool("helm"), "template", "lai", str(CHART), "-n", "logistics", "-f", values])
+    assert result.returncode == 0, result.stderr
+    (rendered / "prod.yaml").write_text(result.stdout)
+    common = ["--skip-download", "--quiet", "-o", "json"]
+    jobs = {
+        "terraform": Background(
+            [tool("checkov"), "-d", str(TERRAFORM), "--framework", "terraform", *common]
+        ),
+        "kubernetes": Background(
+            [tool("checkov"), "-d", str(rendered), "--framework", "kubernetes", *common]
+        ),
+    }
+    yield jobs
+    for job in jobs.values():
+        if job.process.poll() is None:
+            job.process.kill()
+            job.process.wait()

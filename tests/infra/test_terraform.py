@@ -26,7 +26,6 @@ from tests.infra.conftest import (
     resources,
     run,
     terraform_binary,
-    tool,
 )
 
 AWS_MODULES = [TERRAFORM / "modules" / m for m in MODULES]
@@ -74,23 +73,8 @@ def test_terraform_fmt_is_clean() -> None:
 
 
 @pytest.fixture(scope="module")
-def checkov_terraform() -> dict:
-    result = run(
-        [
-            tool("checkov"),
-            "-d",
-            str(TERRAFORM),
-            "--framework",
-            "terraform",
-            "--skip-download",
-            "--quiet",
-            "-o",
-            "json",
-        ],
-        timeout=600,
-    )
-    report = json.loads(result.stdout)
-    return report[0] if isinstance(report, list) else report
+def checkov_terraform(checkov_reports) -> dict:
+    return checkov_reports["terraform"].json()
 
 
 def test_checkov_finds_no_failed_check(checkov_terraform) -> None:
