@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from components.ai_booking import ai_booking_box
 from components.field import field_error, labeled_input
 from components.layout import app_shell
 from components.status_badge import status_badge
@@ -208,6 +209,7 @@ def _shipment_card(row: rx.Var[dict[str, str]]) -> rx.Component:
 def customer_page() -> rx.Component:
     return app_shell(
         "My deliveries",
+        ai_booking_box(),
         _booking_form(),
         rx.heading("My shipments", size="5", as_="h2"),
         rx.el.ul(

@@ -2,11 +2,13 @@
 
 import reflex as rx
 
+from components.copilot_panel import briefing_card, copilot_panel
 from components.layout import app_shell
 from components.pager import pager
 from components.status_badge import status_badge
 from logistics_ai.models import ShipmentStatus
-from state.dispatch import ASSIGNABLE, AutoDispatchState, DispatchState
+from logistics_ai.services.shipment_status import ASSIGNABLE
+from state.dispatch import AutoDispatchState, DispatchState
 
 CELL = {"padding": "6px 8px", "vertical-align": "top", "font-size": "13px"}
 
@@ -327,7 +329,9 @@ def dispatch_page() -> rx.Component:
         _filters(),
         rx.hstack(
             _shipments_table(),
-            rx.vstack(_alerts(), _fleet(), spacing="3"),
+            rx.vstack(
+                _alerts(), briefing_card(), copilot_panel(), _fleet(), spacing="3", width="340px"
+            ),
             align="start",
             width="100%",
             spacing="4",

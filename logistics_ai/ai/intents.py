@@ -86,31 +86,33 @@ async def _late(r: Reply, text: str) -> None:
     for risk in risks[:10]:
         r.say("- " + risk["line"])
     cards = 0
+    reassign = [x for x in risks if x["fix"] == "reassign"]
+    notify = [x for x in risks if x["fix"] == "notify"]
     seen: set[int] = set()
-    for risk in risks:
+    for risk in reassign:  # moving work to a driver with room first, then telling customers
         if cards >= MAX_CARDS or risk["shipment_id"] in seen:
             continue
         seen.add(risk["shipment_id"])
-        if risk["fix"] == "reassign":
-            best = await r.tool("best_driver", shipment_id=risk["shipment_id"])
-            if "error" in best:
-                continue
-            if best["same_as_current"]:
-                r.say(f"{risk['tracking_code']}: no other driver can take it more cheaply.")
-                continue
-            proposed = await r.tool(
-                "propose_action",
-                action="reassign",
-                shipment_id=risk["shipment_id"],
-                driver_id=best["best_driver_id"],
-                reason=risk["line"][:200],
-            )
-            cards += "proposal" in proposed
-        elif risk["fix"] == "notify":
-            proposed = await r.tool(
-                "propose_action", action="notify", shipment_id=risk["shipment_id"]
-            )
-            cards += "proposal" in proposed
+        best = await r.tool("best_driver", shipment_id=risk["shipment_id"])
+        if "error" in best:
+            continue
+        if best["same_as_current"]:
+            r.say(f"{risk['tracking_code']}: no other driver can take it more cheaply.")
+            continue
+        proposed = await r.tool(
+            "propose_action",
+            action="reassign",
+            shipment_id=risk["shipment_id"],
+            driver_id=best["best_driver_id"],
+            reason=risk["line"][:200],
+        )
+        cards += "proposal" in proposed
+    for risk in notify:
+        if cards >= MAX_CARDS or risk["shipment_id"] in seen:
+            continue
+        seen.add(risk["shipment_id"])
+        proposed = await r.tool("propose_action", action="notify", shipment_id=risk["shipment_id"])
+        cards += "proposal" in proposed
     if cards:
         r.say("I proposed the fixes as cards below; nothing changes until you confirm one.")
 
