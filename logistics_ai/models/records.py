@@ -71,7 +71,7 @@ class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_entity", "entity_type", "entity_id"),
-        Index("ix_audit_events_time", "occurred_at"),
+        Index("ix_audit_events_time_id", "occurred_at", "id"),  # the log, newest first
     )
 
     id: int | None = Field(default=None, primary_key=True)
