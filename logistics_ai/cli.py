@@ -1,4 +1,4 @@
-"""Command line: `python -m logistics_ai migrate | seed [--reset] | worker | bench routing`."""
+"""Command line: `python -m logistics_ai migrate | seed | create-admin | worker | bench`."""
 
 from __future__ import annotations
 
@@ -54,6 +54,24 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _create_admin(args: argparse.Namespace) -> int:
+    """First admin of an empty production database; the password is read from stdin (never
+    from the command line or the environment, which end up in process lists and task logs)."""
+    import getpass
+
+    from logistics_ai.db import session_scope
+    from logistics_ai.services import users
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("password for the first admin: ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    with session_scope() as session:
+        user = users.create_first_admin(session, args.email, args.name, password)
+        print(f"created admin {user.email} (id {user.id})")
+    return 0
+
+
 def _bench(args: argparse.Namespace, rest: list[str]) -> int:
     if args.what == "api":
         from logistics_ai.api import bench as api_bench
@@ -83,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "reencrypt", help="re-save personal data under the newest FIELD_ENCRYPTION_KEYS key"
     )
+    admin_cmd = commands.add_parser(
+        "create-admin", help="create the first admin of an empty deployment (password on stdin)"
+    )
+    admin_cmd.add_argument("--email", required=True)
+    admin_cmd.add_argument("--name", required=True, help="full name")
     worker_cmd = commands.add_parser("worker", help="run background jobs until stopped")
     worker_cmd.add_argument("--once", action="store_true", help="run every job once and exit")
     # The benchmarks parse their own options (and --help), so this parser must not eat them.
@@ -103,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             return _reencrypt(args)
         if args.command == "worker":
             return _worker(args)
+        if args.command == "create-admin":
+            return _create_admin(args)
         return _bench(args, rest)
     except Exception as error:  # a CLI prints one clear line, the log keeps the trace
         logger.opt(exception=error).debug("command failed")

@@ -75,6 +75,18 @@ def create_user(
     return user
 
 
+def create_first_admin(session: Session, email: str, full_name: str, password: str) -> User:
+    """Bootstrap of a fresh deployment (no demo seed in prod): the first admin account.
+
+    Refused once any admin exists; later admins are invited from the admin pages, so this path
+    can never be used to add accounts behind the admins' backs.
+    """
+    if session.exec(select(User).where(User.role == Role.admin)).first() is not None:
+        raise Conflict("An admin already exists; invite more admins from Admin -> Users.")
+    payload = NewUser(email=email, full_name=full_name, password=password, role=Role.admin)
+    return create_user(session, payload, SYSTEM)
+
+
 def authenticate(
     session: Session,
     email: str,

@@ -17,17 +17,24 @@ from tests.infra.conftest import TERRAFORM, parse
 DUMP = "import json, os; print(json.dumps(dict(os.environ)))"
 
 
-def launcher() -> str:
+def local(name: str):
     locals_ = parse(TERRAFORM / "modules" / "app" / "main.tf")["locals"]
-    code = next(block["launcher"] for block in locals_ if "launcher" in block)
+    return next(block[name] for block in locals_ if name in block)
+
+
+def launcher() -> str:
+    code = local("launcher")
     assert code.startswith("<<-EOT\n") and code.rstrip().endswith("EOT")
     return textwrap.dedent(code.split("\n", 1)[1].rsplit("\n", 1)[0])
 
 
 def launch(extra: dict[str, str]) -> dict[str, str]:
-    env = {"PATH": os.environ["PATH"], **extra}
+    """The task's command as the module writes it: the launcher comes from LAI_LAUNCHER."""
+    env = {"PATH": os.environ["PATH"], "LAI_LAUNCHER": launcher(), **extra}
+    python, flag, bootstrap = local("launch")
+    assert (python, flag) == ("python3", "-c")
     result = subprocess.run(
-        [sys.executable, "-c", launcher(), sys.executable, "-c", DUMP],
+        [sys.executable, "-c", bootstrap, sys.executable, "-c", DUMP],
         env=env,
         capture_output=True,
         text=True,

@@ -26,7 +26,9 @@ locals {
     os.execvp(sys.argv[1], sys.argv[1:])
   EOT
 
-  launch = ["python3", "-c", local.launcher]
+  # The launcher travels as LAI_LAUNCHER, so an `aws ecs execute-command` session can run a
+  # one-off command the same way: python3 -c "$LAI_RUN" python -m logistics_ai create-admin ...
+  launch = ["python3", "-c", "import os; exec(os.environ['LAI_LAUNCHER'])"]
 
   environment = merge({
     APP_ENV                          = var.environment
@@ -41,6 +43,8 @@ locals {
     REFLEX_IGNORE_REDIS_CONFIG_ERROR = "true" # ElastiCache refuses CONFIG SET; see the cache module
     REFLEX_TELEMETRY_ENABLED         = "false"
     REFLEX_CHECK_LATEST_VERSION      = "0"
+    LAI_LAUNCHER                     = local.launcher
+    LAI_RUN                          = "import os; exec(os.environ['LAI_LAUNCHER'])"
   }, var.app_environment)
 
   secrets = merge({
