@@ -2,6 +2,7 @@
 
 import reflex as rx
 
+from logistics_ai.services.web_sessions import allowed_origins
 from logistics_ai.settings import get_settings
 
 _settings = get_settings()
@@ -14,6 +15,12 @@ config = rx.Config(
     redis_url=_settings.redis_url,
     # All-day dashboards: keep a tab's state for a working day, not Reflex's default hour.
     redis_token_expiration=14 * 3600,
+    # The websocket and HTTP routes answer only pages of our own public origin (Reflex's
+    # default, "*", would reflect any origin with credentials).
+    cors_allowed_origins=allowed_origins(),
+    # The same proxy count the API trusts, so sign-in limits and audit rows of the web app
+    # see the real client behind nginx (X-Forwarded-For), not the proxy.
+    trusted_proxy_hops=_settings.trusted_proxy_hops,
     disable_plugins=[rx.plugins.SitemapPlugin],
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
 )

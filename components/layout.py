@@ -2,6 +2,8 @@
 
 import reflex as rx
 
+from components.native_form import native_form
+from logistics_ai.services.web_sessions import LOGOUT_PATH
 from state.auth import AuthState
 
 
@@ -31,11 +33,11 @@ def header(title: str) -> rx.Component:
                     id="signed-in-user",
                     aria_label="My sessions",
                 ),
-                rx.button(
-                    "Log out",
-                    on_click=AuthState.logout,
-                    variant="soft",
-                    size="1",
+                # A plain form: the sign-out route revokes the session and clears the cookie.
+                native_form(
+                    rx.button("Log out", type="submit", variant="soft", size="1"),
+                    action=LOGOUT_PATH,
+                    method="post",
                     aria_label="Log out",
                 ),
                 align="center",

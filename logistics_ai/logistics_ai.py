@@ -22,7 +22,7 @@ from pages.sessions import sessions_page
 from pages.tracking import track_page
 from state.account import AccountState
 from state.admin import AdminState
-from state.auth import AuthState
+from state.auth import AuthState, SessionGate
 from state.customer import CustomerState
 from state.dispatch import DispatchState
 from state.driver import DriverState
@@ -49,6 +49,7 @@ app = rx.App(
     api_transformer=create_api(),
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
 )
+app.add_middleware(SessionGate())
 app.register_lifespan_task(_prepare_embedded_database)
 app.add_page(index, route="/", title="Logistics AI", on_load=AuthState.redirect_home)
 app.add_page(login, route="/login", title="Sign in · Logistics AI", on_load=AuthState.open_login)

@@ -1,5 +1,8 @@
 """Admin area (desktop): users and invitations, API keys, audit log."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import reflex as rx
 
 from components.field import field_error, labeled_input
@@ -7,13 +10,30 @@ from components.layout import app_shell
 from components.pager import pager
 from logistics_ai.models import Role
 from logistics_ai.security.policy import SCOPES
-from state.admin import AdminState
+from state.admin import (
+    INVITE_LINK_FIELD,
+    NEW_KEY_FIELD,
+    AdminState,
+    AdminUsersState,
+    ApiKeyRow,
+    ApiKeysState,
+    AuditLogState,
+    AuditRow,
+    UserRow,
+)
 
 CELL = {"padding": "6px 8px", "font-size": "13px", "vertical-align": "top", "text-align": "left"}
 ROLES = [r.value for r in Role]
+T = TypeVar("T")
 
 
-def _table(caption: str, headers: list[str], rows, render, table_id: str) -> rx.Component:  # type: ignore[no-untyped-def]
+def _table(
+    caption: str,
+    headers: list[str],
+    rows: rx.Var[list[T]],
+    render: Callable[[rx.Var[T]], rx.Component],
+    table_id: str,
+) -> rx.Component:
     return rx.box(
         rx.el.table(
             rx.el.caption(caption, style={"text-align": "left", "font-weight": "600"}),
@@ -27,38 +47,58 @@ def _table(caption: str, headers: list[str], rows, render, table_id: str) -> rx.
     )
 
 
-def _user_row(u) -> rx.Component:  # type: ignore[no-untyped-def]
+def _shown_once(visible: rx.Var[bool], label: str, field_id: str, icon: str) -> rx.Component:
+    """A read-only field the server fills with a one-off event; the secret is never in state."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon(icon)),
+        rx.vstack(
+            rx.el.label(label, html_for=field_id),
+            rx.el.input(
+                id=field_id,
+                read_only=True,
+                style={"width": "100%", "font-family": "monospace"},
+            ),
+            width="100%",
+        ),
+        color_scheme="amber",
+        width="100%",
+        # Hidden, not unmounted: the field must exist when the secret arrives.
+        display=rx.cond(visible, "flex", "none"),
+    )
+
+
+def _user_row(u: rx.Var[UserRow]) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(u["name"], style=CELL),
-        rx.el.td(u["email"], style=CELL),
+        rx.el.td(u.name, style=CELL),
+        rx.el.td(u.email, style=CELL),
         rx.el.td(
             rx.el.select(
                 *[rx.el.option(role, value=role) for role in ROLES],
-                value=u["role"],
-                on_change=lambda role: AdminState.change_role(u["id"], role),
-                custom_attrs={"aria-label": "Role of " + u["email"]},
+                value=u.role,
+                on_change=lambda role: AdminUsersState.change_role(u.id, role),
+                custom_attrs={"aria-label": "Role of " + u.email},
             ),
             style=CELL,
         ),
-        rx.el.td(u["active"], style=CELL),
-        rx.el.td(u["last_login"], style=CELL),
+        rx.el.td(rx.cond(u.active, "yes", "no"), style=CELL),
+        rx.el.td(u.last_login, style=CELL),
         rx.el.td(
             rx.button(
-                rx.cond(u["active"] == "yes", "Deactivate", "Activate"),
-                on_click=AdminState.toggle_active(u["id"], u["active"]),
+                rx.cond(u.active, "Deactivate", "Activate"),
+                on_click=AdminUsersState.toggle_active(u.id, u.active),
                 size="1",
                 variant="soft",
-                aria_label=rx.cond(u["active"] == "yes", "Deactivate ", "Activate ") + u["email"],
+                aria_label=rx.cond(u.active, "Deactivate ", "Activate ") + u.email,
             ),
             style=CELL,
         ),
-        data_email=u["email"],
+        data_email=u.email,
         style={"border-bottom": "1px solid var(--gray-4)"},
     )
 
 
 def _users_tab() -> rx.Component:
-    e = AdminState.invite_errors
+    e = AdminUsersState.invite_errors
     return rx.vstack(
         rx.form(
             rx.hstack(
@@ -83,24 +123,19 @@ def _users_tab() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            on_submit=AdminState.invite,
+            on_submit=AdminUsersState.invite,
             aria_label="Invite a user",
         ),
-        rx.cond(
-            AdminState.invite_link != "",
-            rx.callout(
-                rx.text(
-                    "Send this link to the invitee (shown once): ",
-                    rx.code(AdminState.invite_link, id="invite-link"),
-                ),
-                icon="link",
-                width="100%",
-            ),
+        _shown_once(
+            AdminUsersState.invite_created,
+            "Send this link to the invitee (shown once)",
+            INVITE_LINK_FIELD,
+            "link",
         ),
         _table(
             "Users",
             ["Name", "Email", "Role", "Active", "Last login", ""],
-            AdminState.people,
+            AdminUsersState.people,
             _user_row,
             "users-table",
         ),
@@ -109,25 +144,25 @@ def _users_tab() -> rx.Component:
     )
 
 
-def _key_row(k) -> rx.Component:  # type: ignore[no-untyped-def]
+def _key_row(k: rx.Var[ApiKeyRow]) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(k["name"], style=CELL),
-        rx.el.td(rx.code(k["prefix"]), style=CELL),
-        rx.el.td(k["scopes"], style=CELL),
-        rx.el.td(k["owner"], style=CELL),
-        rx.el.td(k["expires"], style=CELL),
-        rx.el.td(k["last_used"], style=CELL),
-        rx.el.td(k["state"], style=CELL),
+        rx.el.td(k.name, style=CELL),
+        rx.el.td(rx.code(k.prefix), style=CELL),
+        rx.el.td(k.scopes, style=CELL),
+        rx.el.td(k.owner, style=CELL),
+        rx.el.td(k.expires, style=CELL),
+        rx.el.td(k.last_used, style=CELL),
+        rx.el.td(k.state, style=CELL),
         rx.el.td(
             rx.cond(
-                k["state"] == "active",
+                k.state == "active",
                 rx.button(
                     "Revoke",
-                    on_click=AdminState.revoke_key(k["id"]),
+                    on_click=ApiKeysState.revoke_key(k.id),
                     size="1",
                     color_scheme="red",
                     variant="soft",
-                    aria_label="Revoke API key " + k["name"],
+                    aria_label="Revoke API key " + k.name,
                 ),
             ),
             style=CELL,
@@ -137,7 +172,7 @@ def _key_row(k) -> rx.Component:  # type: ignore[no-untyped-def]
 
 
 def _keys_tab() -> rx.Component:
-    e = AdminState.key_errors
+    e = ApiKeysState.key_errors
     return rx.vstack(
         rx.form(
             rx.vstack(
@@ -178,25 +213,19 @@ def _keys_tab() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
-            on_submit=AdminState.create_key,
+            on_submit=ApiKeysState.create_key,
             aria_label="Create an API key",
         ),
-        rx.cond(
-            AdminState.new_key_secret != "",
-            rx.callout(
-                rx.text(
-                    "Copy this key now; it will not be shown again: ",
-                    rx.code(AdminState.new_key_secret, id="new-api-key"),
-                ),
-                icon="key",
-                color_scheme="amber",
-                width="100%",
-            ),
+        _shown_once(
+            ApiKeysState.key_created,
+            "Copy this key now; it will not be shown again",
+            NEW_KEY_FIELD,
+            "key",
         ),
         _table(
             "API keys",
             ["Name", "Prefix", "Scopes", "Acts as", "Expires", "Last used", "State", ""],
-            AdminState.keys,
+            ApiKeysState.keys,
             _key_row,
             "keys-table",
         ),
@@ -205,10 +234,10 @@ def _keys_tab() -> rx.Component:
     )
 
 
-def _event_row(ev) -> rx.Component:  # type: ignore[no-untyped-def]
+def _event_row(ev: rx.Var[AuditRow]) -> rx.Component:
     return rx.el.tr(
         *[
-            rx.el.td(ev[f], style=CELL)
+            rx.el.td(getattr(ev, f), style=CELL)
             for f in ("when", "actor", "action", "entity", "ip", "details")
         ],
         style={"border-bottom": "1px solid var(--gray-4)"},
@@ -225,18 +254,18 @@ def _audit_tab() -> rx.Component:
                 align="end",
                 spacing="3",
             ),
-            on_submit=AdminState.filter_audit,
+            on_submit=AuditLogState.filter_audit,
             reset_on_submit=False,
             aria_label="Filter the audit log",
         ),
         _table(
             "Audit log",
             ["When", "Actor", "Action", "Entity", "IP", "Details"],
-            AdminState.events,
+            AuditLogState.events,
             _event_row,
             "audit-table",
         ),
-        pager(AdminState.audit_page, AdminState.audit_pages, AdminState.audit_go, "audit"),
+        pager(AuditLogState.audit_page, AuditLogState.audit_pages, AuditLogState.audit_go, "audit"),
         width="100%",
         spacing="3",
     )
@@ -256,6 +285,7 @@ def admin_page() -> rx.Component:
             rx.tabs.content(_keys_tab(), value="keys", padding_top="12px"),
             rx.tabs.content(_audit_tab(), value="audit", padding_top="12px"),
             default_value="users",
+            on_change=AdminState.open_tab,
             width="100%",
         ),
     )

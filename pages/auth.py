@@ -3,6 +3,8 @@
 import reflex as rx
 
 from components.layout import header
+from components.native_form import native_form
+from logistics_ai.services.web_sessions import LOGIN_PATH
 from state.auth import AuthState
 
 DEMO_ACCOUNTS = ("dispatcher@example.com", "driver@example.com", "customer@example.com")
@@ -17,7 +19,9 @@ def login() -> rx.Component:
         header("Sign in"),
         rx.center(
             rx.card(
-                rx.form(
+                # A plain HTML form: the sign-in route sets the HttpOnly cookie and redirects,
+                # and the page load that follows reconnects the websocket with it.
+                native_form(
                     rx.vstack(
                         rx.heading("Sign in", size="6", as_="h1"),
                         rx.el.label("Email", html_for="email", style={"font-weight": "500"}),
@@ -63,8 +67,8 @@ def login() -> rx.Component:
                         spacing="3",
                         width="100%",
                     ),
-                    on_submit=AuthState.login,
-                    reset_on_submit=False,
+                    action=LOGIN_PATH,
+                    method="post",
                     aria_label="Sign in",
                 ),
                 width="100%",

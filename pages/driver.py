@@ -3,7 +3,7 @@
 import reflex as rx
 
 from components.layout import app_shell
-from state.driver import DriverState
+from state.driver import DriverState, StopRow
 
 SHIFT_OPTIONS = [
     ("available", "Available"),
@@ -13,39 +13,39 @@ SHIFT_OPTIONS = [
 ]
 
 
-def _actions(stop: rx.Var[dict[str, str]]) -> rx.Component:
-    open_stop = (stop["status"] == "pending") | (stop["status"] == "arrived")
+def _actions(stop: rx.Var[StopRow]) -> rx.Component:
+    open_stop = (stop.status == "pending") | (stop.status == "arrived")
     return rx.cond(
         open_stop,
         rx.hstack(
             rx.cond(
-                stop["kind"] == "pickup",
+                stop.kind == "pickup",
                 rx.button(
                     "Picked up",
-                    on_click=DriverState.stop_event(stop["id"], "picked_up"),
+                    on_click=DriverState.stop_event(stop.id, "picked_up"),
                     color_scheme="green",
-                    aria_label="Mark " + stop["tracking_code"] + " picked up",
+                    aria_label="Mark " + stop.tracking_code + " picked up",
                 ),
                 rx.button(
                     "Delivered",
-                    on_click=DriverState.stop_event(stop["id"], "delivered"),
+                    on_click=DriverState.stop_event(stop.id, "delivered"),
                     color_scheme="green",
-                    aria_label="Mark " + stop["tracking_code"] + " delivered",
+                    aria_label="Mark " + stop.tracking_code + " delivered",
                 ),
             ),
             rx.button(
                 "Failed",
-                on_click=DriverState.start_failure(stop["id"]),
+                on_click=DriverState.start_failure(stop.id),
                 color_scheme="red",
                 variant="soft",
-                aria_label="Mark " + stop["tracking_code"] + " " + stop["kind_label"] + " failed",
+                aria_label="Mark " + stop.tracking_code + " " + stop.kind_label + " failed",
             ),
             rx.link(
                 "Navigate",
-                href=stop["maps_url"],
+                href=stop.maps_url,
                 is_external=True,
                 size="2",
-                aria_label="Navigate to stop " + stop["sequence"],
+                aria_label="Navigate to stop " + stop.sequence.to_string(),
             ),
             spacing="2",
             wrap="wrap",
@@ -53,61 +53,61 @@ def _actions(stop: rx.Var[dict[str, str]]) -> rx.Component:
         ),
         rx.text(
             rx.match(
-                stop["status"],
+                stop.status,
                 ("done", "Done"),
                 ("failed", "Failed: "),
                 ("skipped", "Skipped"),
-                stop["status"],
+                stop.status,
             ),
-            stop["failure_reason"],
+            stop.failure_reason,
             size="2",
             color_scheme="gray",
         ),
     )
 
 
-def _stop_card(stop: rx.Var[dict[str, str]]) -> rx.Component:
+def _stop_card(stop: rx.Var[StopRow]) -> rx.Component:
     return rx.el.li(
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.badge(stop["sequence"], variant="solid", radius="full"),
-                    rx.text(stop["kind_label"], weight="bold"),
+                    rx.badge(stop.sequence, variant="solid", radius="full"),
+                    rx.text(stop.kind_label, weight="bold"),
                     rx.spacer(),
-                    rx.text(stop["window"], size="2"),
+                    rx.text(stop.window, size="2"),
                     width="100%",
                     align="center",
                 ),
-                rx.text(stop["address"], size="2"),
+                rx.text(stop.address, size="2"),
                 rx.cond(
-                    stop["eta"] != "",
+                    stop.eta != "",
                     rx.hstack(
-                        rx.text("ETA ", stop["eta"], size="2"),
+                        rx.text("ETA ", stop.eta, size="2"),
                         rx.cond(
-                            stop["late"] != "",
+                            stop.late,
                             rx.badge("late risk", color_scheme="red", variant="soft"),
                         ),
                         spacing="2",
                     ),
                 ),
                 rx.text(
-                    rx.code(stop["tracking_code"]),
+                    rx.code(stop.tracking_code),
                     " · ",
-                    stop["recipient"],
+                    stop.recipient,
                     " · ",
-                    stop["weight"],
+                    stop.weight,
                     size="1",
                     color_scheme="gray",
                 ),
-                rx.cond(stop["notes"] != "", rx.text("Note: ", stop["notes"], size="1")),
+                rx.cond(stop.notes != "", rx.text("Note: ", stop.notes, size="1")),
                 _actions(stop),
                 spacing="2",
                 width="100%",
             ),
             width="100%",
         ),
-        data_code=stop["tracking_code"],
-        data_kind=stop["kind"],
+        data_code=stop.tracking_code,
+        data_kind=stop.kind,
         style={"list-style": "none", "margin-bottom": "8px"},
     )
 
@@ -133,7 +133,7 @@ def _failure_dialog() -> rx.Component:
                 padding_top="12px",
             ),
         ),
-        open=DriverState.failing_stop_id != "",
+        open=DriverState.failing_stop_id != 0,
     )
 
 

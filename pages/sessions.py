@@ -3,22 +3,22 @@
 import reflex as rx
 
 from components.layout import app_shell
-from state.sessions import SessionsState
+from state.sessions import SessionRow, SessionsState
 
 
-def _session_card(item: rx.Var[dict[str, str]]) -> rx.Component:
+def _session_card(item: rx.Var[SessionRow]) -> rx.Component:
     return rx.el.li(
         rx.card(
             rx.hstack(
                 rx.vstack(
-                    rx.text(item["kind"], " · ", item["agent"], weight="medium", size="2"),
+                    rx.text(item.kind, " · ", item.agent, weight="medium", size="2"),
                     rx.text(
                         "IP ",
-                        item["ip"],
+                        item.ip,
                         " · signed in ",
-                        item["created"],
+                        item.created,
                         " · last used ",
-                        item["last_used"],
+                        item.last_used,
                         size="1",
                         color_scheme="gray",
                     ),
@@ -26,15 +26,15 @@ def _session_card(item: rx.Var[dict[str, str]]) -> rx.Component:
                 ),
                 rx.spacer(),
                 rx.cond(
-                    item["current"] == "yes",
+                    item.current,
                     rx.badge("this browser", variant="soft"),
                     rx.button(
                         "Sign out",
-                        on_click=SessionsState.revoke(item["id"]),
+                        on_click=SessionsState.revoke(item.id),
                         size="1",
                         color_scheme="red",
                         variant="soft",
-                        aria_label="Sign out session " + item["kind"] + " " + item["ip"],
+                        aria_label="Sign out session " + item.kind + " " + item.ip,
                     ),
                 ),
                 width="100%",

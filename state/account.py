@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
-from logistics_ai.db import session_scope
-from logistics_ai.domain.errors import DomainError, ValidationFailed
 from logistics_ai.services import limits, users
+from state.service import Caller, Failed, run
 
 
 class AccountState(rx.State):
@@ -14,53 +15,62 @@ class AccountState(rx.State):
     message: str = ""
     done: bool = False
 
+    def _caller(self) -> Caller:
+        return Caller(
+            credential="",
+            ip=self.router.session.client_ip or None,
+            user_agent=(self.router.headers.user_agent or "")[:300] or None,
+        )
+
+    def _show(self, failure: Failed) -> None:
+        self.errors = failure.field_errors
+        self.message = (
+            "Please correct the highlighted fields." if failure.field_errors else failure.message
+        )
+
     @rx.event
-    def reset_form(self):  # type: ignore[no-untyped-def]
+    async def reset_form(self) -> None:
         self.errors, self.message, self.done = {}, "", False
 
     @rx.event
-    def sign_up(self, form_data: dict[str, str]):  # type: ignore[no-untyped-def]
-        try:
-            limits.auth_by_ip(self.router.session.client_ip or None)
-            with session_scope() as session:
-                users.register_customer(
-                    session,
-                    {
-                        "email": form_data.get("email", ""),
-                        "full_name": form_data.get("full_name", ""),
-                        "password": form_data.get("password", ""),
-                        "company_name": (form_data.get("company_name") or "").strip() or None,
-                    },
-                    ip=self.router.session.client_ip or None,
-                    user_agent=self.router.headers.user_agent or None,
-                )
-        except ValidationFailed as error:
-            self.errors = error.field_errors
-            self.message = "Please correct the highlighted fields."
-            return None
-        except DomainError as error:
-            self.errors = {}
-            self.message = error.message
+    async def sign_up(self, form_data: dict[str, str]) -> EventSpec | None:
+        caller = self._caller()
+        registration = {
+            "email": form_data.get("email", ""),
+            "full_name": form_data.get("full_name", ""),
+            "password": form_data.get("password", ""),
+            "company_name": (form_data.get("company_name") or "").strip() or None,
+        }
+
+        def register(session: Session) -> None:
+            limits.auth_by_ip(caller.ip)
+            users.register_customer(
+                session, registration, ip=caller.ip, user_agent=caller.user_agent
+            )
+
+        result = await run(register)
+        if isinstance(result, Failed):
+            self._show(result)
             return None
         self.errors, self.message, self.done = {}, "", True
         return rx.toast.success("Account created. Sign in to book your first delivery.")
 
     @rx.event
-    def accept(self, form_data: dict[str, str]):  # type: ignore[no-untyped-def]
+    async def accept(self, form_data: dict[str, str]) -> None:
         password = form_data.get("password", "")
         if password != form_data.get("password_again", ""):
             self.errors = {"password_again": "the two passwords differ"}
-            return None
-        try:
-            limits.auth_by_ip(self.router.session.client_ip or None)
-            with session_scope() as session:
-                users.accept_invitation(session, self.invite_token, password)  # type: ignore[attr-defined]
-        except ValidationFailed as error:
-            self.errors = error.field_errors
-            return None
-        except DomainError as error:
-            self.errors = {}
-            self.message = error.message
-            return None
+            return
+        caller = self._caller()
+        # /invite/<token>: the token is the last path segment.
+        invite_token = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
+
+        def accept_invitation(session: Session) -> None:
+            limits.auth_by_ip(caller.ip)
+            users.accept_invitation(session, invite_token, password)
+
+        result = await run(accept_invitation)
+        if isinstance(result, Failed):
+            self._show(result)
+            return
         self.errors, self.message, self.done = {}, "", True
-        return None

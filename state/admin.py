@@ -1,29 +1,269 @@
-"""Admin area: users and invitations, API keys, the audit log."""
+"""Admin area: users and invitations, API keys, the audit log: one state per tab.
+
+Each tab's state loads only what that tab shows, when the tab is opened. Secrets shown once
+(a new API key, an invitation link) never enter state: they go to the browser as a one-off
+`set_value` event into a read-only field, so a reload or another socket with the same tab
+token cannot see them.
+"""
 
 from __future__ import annotations
 
-import reflex as rx
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from logistics_ai.db import session_scope
-from logistics_ai.domain.errors import DomainError, ValidationFailed
-from logistics_ai.models import Role
+import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
+
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import ValidationFailed
+from logistics_ai.models import ApiKey, Role, User
 from logistics_ai.security.policy import SCOPES
 from logistics_ai.services import api_keys, audit_log, users
 from state.auth import AuthState
 from state.formatting import when
+from state.service import Failed
 
 ADMIN = (Role.admin,)
 AUDIT_PAGE_SIZE = 50
+# Element ids of the read-only fields that receive a secret shown once.
+NEW_KEY_FIELD = "new-api-key"
+INVITE_LINK_FIELD = "invite-link"
+
+
+@dataclass(frozen=True)
+class UserRow:
+    id: int
+    email: str
+    name: str
+    role: str
+    active: bool
+    last_login: str
+
+
+@dataclass(frozen=True)
+class ApiKeyRow:
+    id: int
+    name: str
+    prefix: str
+    scopes: str
+    owner: str
+    expires: str
+    last_used: str
+    state: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    when: str
+    actor: str
+    action: str
+    entity: str
+    ip: str
+    details: str
+
+
+def user_row(user: User) -> UserRow:
+    return UserRow(
+        id=user.id or 0,
+        email=user.email,
+        name=user.full_name,
+        role=user.role,
+        active=user.is_active,
+        last_login=when(user.last_login_at),
+    )
+
+
+def key_row(key: ApiKey, owners: dict[int, str]) -> ApiKeyRow:
+    state = "revoked" if key.revoked_at else ("expired" if api_keys.is_expired(key) else "active")
+    return ApiKeyRow(
+        id=key.id or 0,
+        name=key.name,
+        prefix=f"lai_{key.prefix}_…",
+        scopes=key.scopes,
+        owner=owners.get(key.owner_user_id, str(key.owner_user_id)),
+        expires=when(key.expires_at) or "never",
+        last_used=when(key.last_used_at) or "never",
+        state=state,
+    )
+
+
+def audit_row(event: audit_log.AuditEvent) -> AuditRow:
+    return AuditRow(
+        when=when(event.occurred_at),
+        actor=event.actor_label,
+        action=event.action,
+        entity=f"{event.entity_type} {event.entity_id or ''}".strip(),
+        ip=event.ip or "",
+        details=", ".join(f"{k}={v}" for k, v in event.details.items() if v is not None),
+    )
 
 
 class AdminState(AuthState):
-    people: list[dict[str, str]] = []
-    keys: list[dict[str, str]] = []
-    events: list[dict[str, str]] = []
+    """The /admin page itself: admins only; the users tab opens first."""
+
+    @rx.event
+    async def load(self) -> EventSpec | None:
+        # A reload shows no secret-once panel: the secret itself was never kept.
+        (await self.get_state(AdminUsersState)).invite_created = False
+        (await self.get_state(ApiKeysState)).key_created = False
+        return await self._guard(ADMIN) or AdminUsersState.refresh()
+
+    @rx.event
+    async def open_tab(self, tab: str) -> EventSpec | None:
+        """Each tab loads its own rows when it is opened, not with the page."""
+        loaders = {
+            "users": AdminUsersState.refresh,
+            "keys": ApiKeysState.refresh,
+            "audit": AuditLogState.refresh,
+        }
+        loader = loaders.get(tab)
+        return loader() if loader else None
+
+
+class AdminUsersState(AuthState):
+    people: list[UserRow] = []
     invite_errors: dict[str, str] = {}
-    invite_link: str = ""
-    new_key_secret: str = ""
+    invite_created: bool = False
+
+    @rx.event
+    async def refresh(self) -> EventSpec | None:
+        return await self._reload_people()
+
+    @rx.event
+    async def invite(self, form_data: dict[str, str]) -> EventSpec | list[EventSpec] | None:
+        self.invite_created = False
+        payload = {
+            "email": form_data.get("invite_email", ""),
+            "full_name": form_data.get("invite_name", ""),
+            "role": form_data.get("invite_role", ""),
+        }
+        result = await self._call(lambda s, actor: users.invite(s, actor, payload).token, ADMIN)
+        if isinstance(result, Failed):
+            if result.signed_out:
+                return result.event
+            self.invite_errors = {
+                f"invite_{k.replace('full_name', 'name')}": v
+                for k, v in result.field_errors.items()
+            } or {"invite_email": result.message}
+            return None
+        self.invite_errors = {}
+        self.invite_created = True
+        return [
+            rx.set_value(INVITE_LINK_FIELD, f"/invite/{result.value}"),
+            await self._reload_people()
+            or rx.toast.success("Invitation created. Copy the link now; it is shown once."),
+        ]
+
+    async def _reload_people(self) -> EventSpec | None:
+        result = await self._call(users.list_users, ADMIN)
+        if isinstance(result, Failed):
+            return result.event
+        self.people = [user_row(u) for u in result.value]
+        return None
+
+    @rx.event
+    async def change_role(self, user_id: int, role: str) -> EventSpec | None:
+        if role not in {r.value for r in Role}:
+            return rx.toast.error("Unknown role.")
+        new_role = Role(role)
+        return await self._change(
+            lambda s, actor: users.change_role(s, actor, user_id, new_role), "Role changed"
+        )
+
+    @rx.event
+    async def toggle_active(self, user_id: int, active: bool) -> EventSpec | None:
+        make_active = not active
+        return await self._change(
+            lambda s, actor: users.set_active(s, actor, user_id, make_active),
+            "Account activated" if make_active else "Account deactivated",
+        )
+
+    async def _change(
+        self, change: Callable[[Session, Actor], User], message: str
+    ) -> EventSpec | None:
+        result = await self._call(change, ADMIN)
+        reloaded = await self._reload_people()
+        if isinstance(result, Failed):
+            return result.event
+        return reloaded or rx.toast.success(message)
+
+
+def _owner_id(session: Session, actor: Actor, email: str) -> int | None:
+    """The user an API key acts as, by email (empty: the admin who creates it)."""
+    if not email:
+        return None
+    owner = next((u for u in users.list_users(session, actor) if u.email == email), None)
+    if owner is None:
+        raise ValidationFailed(
+            "no user has this email",
+            details={"fields": {"owner_user_id": "no user has this email"}},
+        )
+    return owner.id
+
+
+class ApiKeysState(AuthState):
+    keys: list[ApiKeyRow] = []
     key_errors: dict[str, str] = {}
+    key_created: bool = False
+
+    @rx.event
+    async def refresh(self) -> EventSpec | None:
+        return await self._reload_keys()
+
+    async def _reload_keys(self) -> EventSpec | None:
+        def listing(session: Session, actor: Actor) -> list[ApiKeyRow]:
+            owners = {u.id or 0: u.email for u in users.list_users(session, actor)}
+            return [key_row(k, owners) for k in api_keys.list_keys(session, actor)]
+
+        result = await self._call(listing, ADMIN)
+        if isinstance(result, Failed):
+            return result.event
+        self.keys = result.value
+        return None
+
+    @rx.event
+    async def create_key(self, form_data: dict[str, str]) -> EventSpec | list[EventSpec] | None:
+        self.key_created = False
+        scopes = [scope for scope in SCOPES if form_data.get(f"scope_{scope}")]
+        owner_email = (form_data.get("key_owner") or "").strip().lower()
+        name = form_data.get("key_name", "")
+
+        def create(session: Session, actor: Actor) -> str:
+            payload = {
+                "name": name,
+                "scopes": scopes,
+                "owner_user_id": _owner_id(session, actor, owner_email),
+            }
+            return api_keys.create(session, actor, payload).secret
+
+        result = await self._call(create, ADMIN)
+        if isinstance(result, Failed):
+            if result.signed_out or not result.field_errors:
+                return result.event
+            self.key_errors = {
+                f"key_{k.replace('owner_user_id', 'owner')}": v
+                for k, v in result.field_errors.items()
+            }
+            return None
+        self.key_errors = {}
+        self.key_created = True
+        return [
+            rx.set_value(NEW_KEY_FIELD, result.value),
+            await self._reload_keys()
+            or rx.toast.success("API key created. Copy it now; it is shown once."),
+        ]
+
+    @rx.event
+    async def revoke_key(self, key_id: int) -> EventSpec | None:
+        result = await self._call(lambda s, actor: api_keys.revoke(s, actor, key_id), ADMIN)
+        if isinstance(result, Failed):
+            return result.event
+        return await self._reload_keys() or rx.toast.success("API key revoked")
+
+
+class AuditLogState(AuthState):
+    events: list[AuditRow] = []
     audit_action: str = ""
     audit_actor: str = ""
     audit_page: int = 1
@@ -34,178 +274,31 @@ class AdminState(AuthState):
         return max(1, -(-self.audit_total // AUDIT_PAGE_SIZE))
 
     @rx.event
-    def load(self):  # type: ignore[no-untyped-def]
-        return self._guard(ADMIN) or self._refresh()
+    async def refresh(self) -> EventSpec | None:
+        return await self._load()
 
-    def _refresh(self):  # type: ignore[no-untyped-def]
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, ADMIN)
-                people = users.list_users(session, actor)
-                keys = api_keys.list_keys(session, actor)
-                owners = {u.id: u.email for u in people}
-                page = audit_log.list_events(
-                    session,
-                    actor,
-                    {
-                        "action": self.audit_action or None,
-                        "actor": self.audit_actor or None,
-                        "page": self.audit_page,
-                        "page_size": AUDIT_PAGE_SIZE,
-                    },
-                )
-        except DomainError as error:
-            return rx.toast.error(error.message)
-        self.people = [
-            {
-                "id": str(u.id),
-                "email": u.email,
-                "name": u.full_name,
-                "role": u.role,
-                "active": "yes" if u.is_active else "no",
-                "last_login": when(u.last_login_at),
-            }
-            for u in people
-        ]
-        self.keys = [
-            {
-                "id": str(k.id),
-                "name": k.name,
-                "prefix": f"lai_{k.prefix}_…",
-                "scopes": k.scopes,
-                "owner": owners.get(k.owner_user_id, str(k.owner_user_id)),
-                "expires": when(k.expires_at) or "never",
-                "last_used": when(k.last_used_at) or "never",
-                "state": "revoked"
-                if k.revoked_at
-                else ("expired" if api_keys.is_expired(k) else "active"),
-            }
-            for k in keys
-        ]
-        self.events = [
-            {
-                "when": when(e.occurred_at),
-                "actor": e.actor_label,
-                "action": e.action,
-                "entity": f"{e.entity_type} {e.entity_id or ''}".strip(),
-                "ip": e.ip or "",
-                "details": ", ".join(f"{k}={v}" for k, v in e.details.items() if v is not None),
-            }
-            for e in page.items
-        ]
-        self.audit_total = page.total
+    async def _load(self) -> EventSpec | None:
+        filters = {
+            "action": self.audit_action or None,
+            "actor": self.audit_actor or None,
+            "page": self.audit_page,
+            "page_size": AUDIT_PAGE_SIZE,
+        }
+        result = await self._call(lambda s, actor: audit_log.list_events(s, actor, filters), ADMIN)
+        if isinstance(result, Failed):
+            return result.event
+        self.events = [audit_row(e) for e in result.value.items]
+        self.audit_total = result.value.total
         return None
 
     @rx.event
-    def invite(self, form_data: dict[str, str]):  # type: ignore[no-untyped-def]
-        self.invite_link = ""
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, ADMIN)
-                link = users.invite(
-                    session,
-                    actor,
-                    {
-                        "email": form_data.get("invite_email", ""),
-                        "full_name": form_data.get("invite_name", ""),
-                        "role": form_data.get("invite_role", ""),
-                    },
-                )
-                token = link.token
-        except ValidationFailed as error:
-            self.invite_errors = {
-                f"invite_{k.replace('full_name', 'name')}": v for k, v in error.field_errors.items()
-            }
-            return None
-        except DomainError as error:
-            self.invite_errors = {"invite_email": error.message}
-            return None
-        self.invite_errors = {}
-        self.invite_link = f"/invite/{token}"
-        self._refresh()
-        return rx.toast.success("Invitation created. Copy the link now; it is shown once.")
-
-    @rx.event
-    def change_role(self, user_id: str, role: str):  # type: ignore[no-untyped-def]
-        return self._user_change(
-            lambda s, a: users.change_role(s, a, int(user_id), Role(role)), "Role changed"
-        )
-
-    @rx.event
-    def toggle_active(self, user_id: str, active: str):  # type: ignore[no-untyped-def]
-        make_active = active != "yes"
-        return self._user_change(
-            lambda s, a: users.set_active(s, a, int(user_id), make_active),
-            "Account activated" if make_active else "Account deactivated",
-        )
-
-    def _user_change(self, change, message: str):  # type: ignore[no-untyped-def]
-        try:
-            with session_scope() as session:
-                change(session, self._actor(session, ADMIN))
-        except (DomainError, ValueError) as error:
-            self._refresh()
-            return rx.toast.error(getattr(error, "message", str(error)))
-        self._refresh()
-        return rx.toast.success(message)
-
-    @rx.event
-    def create_key(self, form_data: dict[str, str]):  # type: ignore[no-untyped-def]
-        self.new_key_secret = ""
-        scopes = [scope for scope in SCOPES if form_data.get(f"scope_{scope}")]
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, ADMIN)
-                owner_email = (form_data.get("key_owner") or "").strip().lower()
-                owner_id = None
-                if owner_email:
-                    owner = next(
-                        (u for u in users.list_users(session, actor) if u.email == owner_email),
-                        None,
-                    )
-                    if owner is None:
-                        self.key_errors = {"key_owner": "no user has this email"}
-                        return None
-                    owner_id = owner.id
-                created = api_keys.create(
-                    session,
-                    actor,
-                    {
-                        "name": form_data.get("key_name", ""),
-                        "scopes": scopes,
-                        "owner_user_id": owner_id,
-                    },
-                )
-                secret = created.secret
-        except ValidationFailed as error:
-            self.key_errors = {
-                f"key_{k.replace('owner_user_id', 'owner')}": v
-                for k, v in error.field_errors.items()
-            }
-            return None
-        self.key_errors = {}
-        self.new_key_secret = secret
-        self._refresh()
-        return rx.toast.success("API key created. Copy it now; it is shown once.")
-
-    @rx.event
-    def revoke_key(self, key_id: str):  # type: ignore[no-untyped-def]
-        try:
-            with session_scope() as session:
-                api_keys.revoke(session, self._actor(session, ADMIN), int(key_id))
-        except DomainError as error:
-            return rx.toast.error(error.message)
-        self._refresh()
-        return rx.toast.success("API key revoked")
-
-    @rx.event
-    def filter_audit(self, form_data: dict[str, str]):  # type: ignore[no-untyped-def]
+    async def filter_audit(self, form_data: dict[str, str]) -> EventSpec | None:
         self.audit_action = (form_data.get("audit_action") or "").strip()[:64]
         self.audit_actor = (form_data.get("audit_actor") or "").strip()[:64]
         self.audit_page = 1
-        return self._refresh()
+        return await self._load()
 
     @rx.event
-    def audit_go(self, page: int):  # type: ignore[no-untyped-def]
+    async def audit_go(self, page: int) -> EventSpec | None:
         self.audit_page = min(max(1, page), self.audit_pages)
-        return self._refresh()
+        return await self._load()

@@ -1,137 +1,159 @@
-"""Login, logout and the per-request user check that every other state builds on."""
+"""The signed-in user of a tab: credential check, page guards, the login page and sign-out.
+
+The credential is the HttpOnly session cookie that `logistics_ai/api/web_session.py` sets and
+clears over plain HTTP. Reflex fills `router.headers.cookie` on the server from the websocket
+handshake and never sends it to the browser, so state holds no credential: a client token
+alone (it travels in `/_event?token=...`) authenticates nobody. Every state that holds user
+data subclasses `AuthState`; `_forget_user` resets all of them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import reflex as rx
+from reflex.app import App
+from reflex.event import EventSpec
+from reflex.middleware import Middleware
+from reflex.state import BaseState, StateUpdate
+from reflex_base.event import Event
 from sqlmodel import Session
 
-from logistics_ai.db import session_scope
 from logistics_ai.domain.actors import Actor
-from logistics_ai.domain.errors import AuthenticationFailed, DomainError, PermissionDenied
 from logistics_ai.models import Role
-from logistics_ai.security import refresh, tokens
-from logistics_ai.services import auth, limits, users
-from logistics_ai.settings import get_settings
+from logistics_ai.services import web_sessions
+from state.service import (
+    Caller,
+    Done,
+    Failed,
+    Result,
+    cookie_value,
+    run,
+    run_signed_in,
+    verify,
+)
 
-HOME_BY_ROLE = {
-    Role.customer: "/customer",
-    Role.driver: "/driver",
-    Role.dispatcher: "/dispatch",
-    Role.admin: "/dispatch",
-}
+T = TypeVar("T")
+
+HOME_BY_ROLE = web_sessions.HOME_BY_ROLE
+
+
+def authenticated_states() -> list[type[AuthState]]:
+    """AuthState and every state class below it: all of them hold the signed-in user's data."""
+    found: list[type[AuthState]] = []
+    pending: list[type[AuthState]] = [AuthState]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
 
 
 class AuthState(rx.State):
-    session_token: str = rx.Cookie(
-        "",
-        name="lai_session",
-        same_site="strict",
-        max_age=get_settings().session_ttl_seconds,
-        # Behind HTTPS the cookie never travels in clear text.
-        secure=get_settings().public_base_url.startswith("https://"),
-    )
     user_name: str = ""
     user_role: str = ""
     login_error: str = ""
-    login_pending: bool = False
+    # Backend only (never sent): a digest of the cookie whose user's data this tab's state
+    # holds, and that cookie's session id.
+    _credential_fingerprint: str = ""
+    _session_id: str = ""
 
-    def _actor(self, session: Session, roles: Iterable[Role] | None = None) -> Actor:
-        """Re-check the signed-in user against the database; client state is never trusted."""
-        if not self.session_token:
-            raise AuthenticationFailed("Please sign in.")
-        try:
-            user, _ = auth.user_for_access_token(
-                session, self.session_token, audience=tokens.WEB_AUDIENCE
-            )
-        except AuthenticationFailed:
-            raise AuthenticationFailed("Your session has ended. Please sign in again.") from None
-        if roles is not None and Role(user.role) not in set(roles):
-            raise PermissionDenied("Your account cannot open this page.")
-        return users.actor_for(
-            session,
-            user,
+    def _caller(self) -> Caller:
+        """The sender of the current event, from the websocket connection's handshake."""
+        return Caller(
+            credential=cookie_value(self.router.headers.cookie, web_sessions.cookie_name()),
             ip=self.router.session.client_ip or None,
-            user_agent=self.router.headers.user_agent or None,
+            user_agent=(self.router.headers.user_agent or "")[:300] or None,
         )
 
-    def _guard(self, roles: Iterable[Role]) -> rx.event.EventSpec | None:
+    def _reset_loaded(self) -> None:
+        self.reset()  # this state and every loaded substate
+        self._credential_fingerprint = ""
+        self._session_id = ""
+
+    async def _forget_user(self) -> None:
+        """Sign-out or failed authentication: every state holding user data back to defaults."""
+        for cls in authenticated_states():
+            await self.get_state(cls)  # load them all (the Redis manager loads lazily)
+        auth_state = await self.get_state(AuthState)
+        auth_state._reset_loaded()
+
+    async def _call(
+        self, work: Callable[[Session, Actor], T], roles: Iterable[Role] | None = None
+    ) -> Result[T]:
+        """Run service work for the signed-in user off the event loop (see state/service.py).
+
+        A failed authentication clears every authenticated substate before it is reported.
+        """
+        caller = self._caller()
+        result = await run_signed_in(caller, work, roles)
+        if isinstance(result, Failed):
+            if result.signed_out:
+                await self._forget_user()
+            return result
+        value, who = result.value
+        await self._remember(caller, who.session_id)
+        return Done(value)
+
+    async def _remember(self, caller: Caller, session_id: str) -> None:
+        """Bind the tab's data to this credential (`SessionGate` already dropped any other's)."""
+        auth_state = await self.get_state(AuthState)
+        auth_state._credential_fingerprint = caller.fingerprint
+        auth_state._session_id = session_id
+
+    async def _guard(self, roles: Iterable[Role]) -> EventSpec | None:
         """On page load: send strangers to the login page and others to their own area."""
-        try:
-            with session_scope() as session:
-                actor = self._actor(session)
-                user = users.active_user(session, actor.user_id)  # type: ignore[arg-type]
-                self.user_name = user.full_name if user else ""
-                self.user_role = actor.role.value if actor.role else ""
-        except AuthenticationFailed:
-            self.user_role = ""
+        caller = self._caller()
+        result = await run(lambda session: verify(session, caller))
+        if isinstance(result, Failed):
+            await self._forget_user()
             return rx.redirect("/login")
-        if Role(self.user_role) not in set(roles):
-            return rx.redirect(HOME_BY_ROLE[Role(self.user_role)])
+        who = result.value
+        await self._remember(caller, who.session_id)
+        role = who.actor.role or Role.customer
+        auth_state = await self.get_state(AuthState)
+        auth_state.user_name, auth_state.user_role = who.name, role.value
+        if role not in set(roles):
+            return rx.redirect(HOME_BY_ROLE[role])
         return None
 
-    @rx.event
-    def login(self, form_data: dict[str, str]):  # type: ignore[no-untyped-def]
-        email = (form_data.get("email") or "").strip()
-        password = form_data.get("password") or ""
-        if not email or not password:
-            self.login_error = "Enter your email and password."
+    async def _home(self) -> EventSpec | None:
+        """Where a signed-in user belongs, or None when nobody is signed in."""
+        caller = self._caller()
+        result = await run(lambda session: verify(session, caller))
+        if isinstance(result, Failed) or result.value.actor.role is None:
             return None
-        try:
-            ip = self.router.session.client_ip or None
-            limits.auth_by_ip(ip)
-            limits.auth_by_account(email)
-            with session_scope() as session:
-                login = auth.web_login(
-                    session,
-                    email,
-                    password,
-                    ip=ip,
-                    user_agent=self.router.headers.user_agent or None,
-                )
-                token = login.token
-                role, name = Role(login.user.role), login.user.full_name
-        except DomainError as error:
-            self.login_error = error.message
-            return None
-        self.login_error = ""
-        self.session_token = token
-        self.user_name = name
-        self.user_role = role.value
-        return rx.redirect(HOME_BY_ROLE[role])
+        return rx.redirect(HOME_BY_ROLE[result.value.actor.role])
 
     @rx.event
-    def logout(self):  # type: ignore[no-untyped-def]
-        try:
-            claims = tokens.decode(self.session_token, audience=tokens.WEB_AUDIENCE)
-            record = refresh.load(claims.session_id)
-            if record is not None:
-                refresh.revoke(record)
-        except tokens.InvalidToken:
-            pass  # already invalid: nothing to revoke server-side
-        self.session_token = ""
-        self.user_name = ""
-        self.user_role = ""
-        return rx.redirect("/login")
-
-    @rx.event
-    def redirect_home(self):  # type: ignore[no-untyped-def]
+    async def redirect_home(self) -> EventSpec:
         """The landing page: signed-in users go to their area, others to the login page."""
-        try:
-            with session_scope() as session:
-                actor = self._actor(session)
-        except AuthenticationFailed:
-            return rx.redirect("/login")
-        return rx.redirect(HOME_BY_ROLE[actor.role])  # type: ignore[index]
+        return await self._home() or rx.redirect("/login")
 
     @rx.event
-    def open_login(self):  # type: ignore[no-untyped-def]
-        """Login page load: skip the form when a valid session already exists."""
-        self.login_pending = False
-        try:
-            with session_scope() as session:
-                actor = self._actor(session)
-        except AuthenticationFailed:
-            return None
-        return rx.redirect(HOME_BY_ROLE[actor.role])  # type: ignore[index]
+    async def open_login(self) -> EventSpec | None:
+        """Login page load: skip the form when signed in, else show the last sign-in error.
+
+        The sign-in route answers a failed attempt with a short-lived flash cookie holding the
+        message (set by the server, so a third party cannot put text on this page).
+        """
+        self.login_error = cookie_value(self.router.headers.cookie, web_sessions.FLASH_COOKIE)
+        return await self._home()
+
+
+class SessionGate(Middleware):
+    """Before every event, hydration included: data loaded for another credential is dropped.
+
+    A socket whose cookie is not the one the tab's data was loaded for (signed out, another
+    account, or a stolen tab token with no cookie at all) gets the signed-out state before
+    Reflex sends any of it. Cheap and I/O-free: it compares digests; handlers then verify
+    the session in full.
+    """
+
+    async def preprocess(self, app: App, state: BaseState, event: Event) -> StateUpdate | None:
+        auth_state = await state.get_state(AuthState)
+        presented = auth_state._caller().fingerprint
+        if auth_state._credential_fingerprint and presented != auth_state._credential_fingerprint:
+            await auth_state._forget_user()
+        return None

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 import reflex as rx
+from reflex.event import EventSpec
 
-from logistics_ai.db import session_scope
 from logistics_ai.domain import clock
-from logistics_ai.domain.errors import DomainError, ValidationFailed
 from logistics_ai.models import Role
 from logistics_ai.services import geocoding, shipments
 from logistics_ai.services.shipment_status import SKILLS
 from state.auth import AuthState
 from state.formatting import shipment_row
+from state.service import Failed
 
 CUSTOMER = (Role.customer,)
 # Form fields whose text is parsed here before validation; their errors show under the input.
@@ -41,23 +41,22 @@ class CustomerState(AuthState):
     service_day: str = ""
 
     @rx.event
-    def load(self):  # type: ignore[no-untyped-def]
+    async def load(self) -> EventSpec | None:
         if not self.service_day:
             self.service_day = clock.today_local().isoformat()
-        return self._guard(CUSTOMER) or self._refresh()
+        return await self._guard(CUSTOMER) or await self._refresh()
 
-    def _refresh(self):  # type: ignore[no-untyped-def]
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, CUSTOMER)
-                page = shipments.list_shipments(session, actor, {"page_size": 50})
-        except DomainError as error:
-            return rx.toast.error(error.message)
-        self.my_shipments = [shipment_row(s) for s in page.items]
+    async def _refresh(self) -> EventSpec | None:
+        result = await self._call(
+            lambda s, actor: shipments.list_shipments(s, actor, {"page_size": 50}), CUSTOMER
+        )
+        if isinstance(result, Failed):
+            return result.event
+        self.my_shipments = [shipment_row(s) for s in result.value.items]
         return None
 
     @rx.event
-    def set_field(self, field: str, value: str):  # type: ignore[no-untyped-def]
+    async def set_field(self, field: str, value: str) -> None:
         if field in {
             "pickup_address",
             "pickup_lat",
@@ -71,48 +70,50 @@ class CustomerState(AuthState):
             self.errors = {k: v for k, v in self.errors.items() if k != field}
 
     @rx.event
-    def locate(self, prefix: str):  # type: ignore[no-untyped-def]
+    async def locate(self, prefix: str) -> EventSpec | None:
         """Fill a stop's coordinates from its address (offline gazetteer by default)."""
         if prefix not in ("pickup", "dropoff"):
             return None
         address = getattr(self, f"{prefix}_address").strip()
-        try:
-            result = geocoding.locate(address, field=f"{prefix}_address")
-        except ValidationFailed as error:
-            self.errors = {**self.errors, **error.field_errors}
+        field = f"{prefix}_address"
+        # A configured online geocoder is an HTTP call: never on the event loop.
+        result = await self._call(lambda _, __: geocoding.locate(address, field=field), CUSTOMER)
+        if isinstance(result, Failed):
+            if result.signed_out or not result.field_errors:
+                return result.event
+            self.errors = {**self.errors, **result.field_errors}
             return None
-        setattr(self, f"{prefix}_lat", f"{result.lat:.6f}")
-        setattr(self, f"{prefix}_lon", f"{result.lon:.6f}")
+        place = result.value
+        setattr(self, f"{prefix}_lat", f"{place.lat:.6f}")
+        setattr(self, f"{prefix}_lon", f"{place.lon:.6f}")
         self.errors = {
             k: v
             for k, v in self.errors.items()
             if k not in (f"{prefix}_address", f"{prefix}_lat", f"{prefix}_lon")
         }
-        return None
 
     @rx.event
-    def submit(self, form_data: dict[str, str]):  # type: ignore[no-untyped-def]
+    async def submit(self, form_data: dict[str, str]) -> EventSpec | None:
         self.booked_code = ""
         payload, problems = self._payload(form_data)
         if problems:
             self.errors = problems
             self.form_message = "Please correct the highlighted fields."
             return None
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, CUSTOMER)
-                shipment = shipments.create_shipment(session, actor, payload)
-                code = shipment.tracking_code
-        except ValidationFailed as error:
-            self.errors = {
-                SERVICE_FIELD_FOR_INPUT.get(field, field): message
-                for field, message in error.field_errors.items()
-            }
-            self.form_message = "Please correct the highlighted fields."
-            return None
-        except DomainError as error:
-            self.form_message = error.message
-            return rx.toast.error(error.message)
+        result = await self._call(
+            lambda s, actor: shipments.create_shipment(s, actor, payload).tracking_code, CUSTOMER
+        )
+        if isinstance(result, Failed):
+            if result.field_errors:
+                self.errors = {
+                    SERVICE_FIELD_FOR_INPUT.get(field, field): message
+                    for field, message in result.field_errors.items()
+                }
+                self.form_message = "Please correct the highlighted fields."
+                return None
+            self.form_message = result.message
+            return result.event
+        code = result.value
         self.errors = {}
         self.form_message = ""
         self.booked_code = code
@@ -125,10 +126,9 @@ class CustomerState(AuthState):
             "dropoff_lon",
         ):
             setattr(self, field, "")
-        self._refresh()
-        return rx.toast.success(f"Booked. Tracking code {code}")
+        return await self._refresh() or rx.toast.success(f"Booked. Tracking code {code}")
 
-    def _payload(self, form_data: dict[str, str]) -> tuple[dict, dict[str, str]]:
+    def _payload(self, form_data: dict[str, str]) -> tuple[dict[str, object], dict[str, str]]:
         """Parse the text inputs; each unparseable one gets its own message."""
         problems: dict[str, str] = {}
         try:

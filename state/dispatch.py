@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import date
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
-from logistics_ai.db import session_scope
 from logistics_ai.domain import clock
-from logistics_ai.domain.errors import DomainError
-from logistics_ai.models import Role
+from logistics_ai.domain.actors import Actor
+from logistics_ai.models import Driver, Role, Shipment, Stop
 from logistics_ai.services import (
     assignment,
     dispatch_insert,
@@ -19,12 +22,33 @@ from logistics_ai.services import (
     eta_updates,
     shipments,
 )
+from logistics_ai.services.shipment_status import ASSIGNABLE
 from logistics_ai.settings import get_settings
 from state.auth import AuthState
 from state.formatting import hhmm, hours_minutes, shipment_row
+from state.service import Failed, run_signed_in
 
 STAFF = (Role.dispatcher, Role.admin)
+__all__ = ["ASSIGNABLE", "AutoDispatchState", "DispatchState"]  # the page reads ASSIGNABLE
 PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Board:
+    """Everything the dashboard shows, read in one unit of work."""
+
+    shipments: shipments.ShipmentPage
+    fleet: list[drivers.DriverRow]
+    late: list[tuple[Stop, Shipment, Driver]]
+
+
+def _board(session: Session, actor: Actor, filters: dict[str, object], day: date | None) -> Board:
+    today = day or clock.today_local()
+    return Board(
+        shipments.list_shipments(session, actor, filters),
+        drivers.fleet_board(session, actor, today),
+        eta_updates.late_alerts(session, actor, today),
+    )
 
 
 class DispatchState(AuthState):
@@ -52,12 +76,12 @@ class DispatchState(AuthState):
         return f"{first}–{last} of {self.total}"
 
     @rx.event
-    def load(self):  # type: ignore[no-untyped-def]
+    async def load(self) -> EventSpec | None:
         if not self.date_filter:
             self.date_filter = clock.today_local().isoformat()
-        return self._guard(STAFF) or self._refresh()
+        return await self._guard(STAFF) or await self._refresh()
 
-    def _refresh(self):  # type: ignore[no-untyped-def]
+    async def _refresh(self) -> EventSpec | None:
         day = date.fromisoformat(self.date_filter) if self.date_filter else None
         filters = {
             "status": None if self.status_filter == "all" else self.status_filter,
@@ -67,31 +91,27 @@ class DispatchState(AuthState):
             "page": self.page,
             "page_size": PAGE_SIZE,
         }
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, STAFF)
-                result = shipments.list_shipments(session, actor, filters)
-                board = drivers.fleet_board(session, actor, day or clock.today_local())
-                late = eta_updates.late_alerts(session, actor, day or clock.today_local())
-                names = {row.id: row.name for row in board}
-                self.alerts = [
-                    {
-                        "code": shipment.tracking_code,
-                        "stop": "pickup" if stop.kind == "pickup" else "drop-off",
-                        "driver": names.get(driver.id, ""),
-                        "eta": hhmm(stop.planned_arrival),
-                        "window_end": hhmm(
-                            shipment.pickup_window_end
-                            if stop.kind == "pickup"
-                            else shipment.dropoff_window_end
-                        ),
-                    }
-                    for stop, shipment, driver in late
-                ]
-        except DomainError as error:
-            return rx.toast.error(error.message)
-        self.rows = [shipment_row(s) for s in result.items]
-        self.total = result.total
+        result = await self._call(lambda s, actor: _board(s, actor, filters, day), STAFF)
+        if isinstance(result, Failed):
+            return result.event
+        board = result.value
+        self.rows = [shipment_row(s) for s in board.shipments.items]
+        self.total = board.shipments.total
+        names = {row.id: row.name for row in board.fleet}
+        self.alerts = [
+            {
+                "code": shipment.tracking_code,
+                "stop": "pickup" if stop.kind == "pickup" else "drop-off",
+                "driver": names.get(driver.id, ""),
+                "eta": hhmm(stop.planned_arrival),
+                "window_end": hhmm(
+                    shipment.pickup_window_end
+                    if stop.kind == "pickup"
+                    else shipment.dropoff_window_end
+                ),
+            }
+            for stop, shipment, driver in board.late
+        ]
         self.fleet = [
             {
                 "id": str(row.id),
@@ -102,69 +122,74 @@ class DispatchState(AuthState):
                 "skills": row.skills or "—",
                 "progress": f"{row.stops_done_today}/{row.stops_today}",
             }
-            for row in board
+            for row in board.fleet
         ]
         return None
 
     @rx.event
-    def set_status_filter(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_status_filter(self, value: str) -> EventSpec | None:
         self.status_filter = value
         self.page = 1
-        return self._refresh()
+        return await self._refresh()
 
     @rx.event
-    def set_date_filter(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_date_filter(self, value: str) -> EventSpec | None:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return rx.toast.error("Pick a date.")
         self.date_filter = value
         self.page = 1
-        return self._refresh()
+        return await self._refresh()
 
     @rx.event
-    def apply_search(self, form_data: dict[str, str]):  # type: ignore[no-untyped-def]
+    async def apply_search(self, form_data: dict[str, str]) -> EventSpec | None:
         self.search_text = (form_data.get("search") or "").strip()[:100]
         self.page = 1
-        return self._refresh()
+        return await self._refresh()
 
     @rx.event
-    def go_to_page(self, page: int):  # type: ignore[no-untyped-def]
+    async def go_to_page(self, page: int) -> EventSpec | None:
         self.page = min(max(1, page), self.page_count)
-        return self._refresh()
+        return await self._refresh()
 
     @rx.event
-    def auto_assign(self, shipment_id: str):  # type: ignore[no-untyped-def]
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, STAFF)
-                result = dispatch_insert.auto_assign(session, actor, int(shipment_id))
-                message = (
-                    f"{result.shipment.tracking_code} inserted into a route "
-                    f"(+{result.added_distance_m / 1000:.1f} km)"
-                )
-        except DomainError as error:
-            return rx.toast.error(error.message)
-        self._refresh()
-        return rx.toast.success(message)
+    async def auto_assign(self, shipment_id: str) -> EventSpec | None:
+        if not shipment_id.isdigit():
+            return rx.toast.error("Unknown shipment.")
+        result = await self._call(
+            lambda s, actor: dispatch_insert.auto_assign(s, actor, int(shipment_id)), STAFF
+        )
+        if isinstance(result, Failed):
+            return result.event
+        inserted = result.value
+        message = (
+            f"{inserted.shipment.tracking_code} inserted into a route "
+            f"(+{inserted.added_distance_m / 1000:.1f} km)"
+        )
+        return await self._refresh() or rx.toast.success(message)
 
     @rx.event
-    def assign(self, shipment_id: str, driver_id: str):  # type: ignore[no-untyped-def]
+    async def assign(self, shipment_id: str, driver_id: str) -> EventSpec | None:
+        """Assign to a driver, or with driver_id "none" return to the unassigned queue."""
         if not driver_id:
             return None
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, STAFF)
-                if driver_id == "none":
-                    shipment = assignment.unassign_shipment(session, actor, int(shipment_id))
-                    message = f"{shipment.tracking_code} returned to the unassigned queue"
-                else:
-                    shipment = assignment.assign_shipment(
-                        session, actor, int(shipment_id), int(driver_id)
-                    )
-                    message = f"{shipment.tracking_code} assigned"
-        except DomainError as error:
-            self._refresh()
-            return rx.toast.error(error.message)
-        self.notice = message
-        self._refresh()
-        return rx.toast.success(message)
+
+        def change(session: Session, actor: Actor) -> str:
+            if driver_id == "none":
+                shipment = assignment.unassign_shipment(session, actor, int(shipment_id))
+                return f"{shipment.tracking_code} returned to the unassigned queue"
+            shipment = assignment.assign_shipment(session, actor, int(shipment_id), int(driver_id))
+            return f"{shipment.tracking_code} assigned"
+
+        if not shipment_id.isdigit() or (driver_id != "none" and not driver_id.isdigit()):
+            return rx.toast.error("Unknown driver.")
+        result = await self._call(change, STAFF)
+        refreshed = await self._refresh()
+        if isinstance(result, Failed):
+            return result.event
+        self.notice = result.value
+        return refreshed or rx.toast.success(result.value)
 
 
 class AutoDispatchState(DispatchState):
@@ -186,83 +211,78 @@ class AutoDispatchState(DispatchState):
         return min(99, int(100 * self.plan_elapsed / self.plan_budget))
 
     @rx.event(background=True)
-    async def auto_dispatch(self):  # type: ignore[no-untyped-def]
+    async def auto_dispatch(self) -> AsyncIterator[EventSpec]:
+        """Solve in a worker thread; the state lock is held only for the short mutations."""
         async with self:
             if self.planning:
                 return
-            try:
-                with session_scope() as session:
-                    actor = self._actor(session, STAFF)
-            except DomainError as error:
-                yield rx.toast.error(error.message)
-                return
+            caller = self._caller()
             day = date.fromisoformat(self.date_filter) if self.date_filter else None
             self.planning, self.plan_elapsed, self.plan_id = True, 0.0, ""
             self.plan_budget = get_settings().dispatch_budget_seconds
 
-        def solve() -> dispatch_planning.PlanPreview:
-            with session_scope() as session:
-                return dispatch_planning.preview(session, actor, day)
-
         loop = asyncio.get_running_loop()
         started = loop.time()
-        job = loop.run_in_executor(None, solve)
+        job = asyncio.ensure_future(
+            run_signed_in(caller, lambda s, actor: dispatch_planning.preview(s, actor, day), STAFF)
+        )
         while not job.done():
             await asyncio.sleep(0.25)
             async with self:
                 self.plan_elapsed = round(loop.time() - started, 1)
-        try:
-            plan = job.result()
-        except DomainError as error:
-            async with self:
-                self.planning = False
-            yield rx.toast.error(error.message)
-            return
+        result = job.result()
         async with self:
             self.planning = False
-            self.plan_id = plan.plan_id
-            self.plan_summary = (
-                f"{len(plan.routes)} routes · {plan.total_distance_m / 1000:.1f} km · "
-                f"{plan.newly_assigned} newly assigned, {plan.reassigned} moved to another "
-                f"driver, {plan.unchanged} unchanged, {len(plan.unassigned)} not placed · "
-                f"solved in {plan.runtime_s:.1f} s"
-            )
-            self.plan_routes = [
-                {
-                    "driver": route.driver_name,
-                    "vehicle": route.vehicle,
-                    "stops": str(len(route.stops)),
-                    "distance": f"{route.distance_m / 1000:.1f} km",
-                    "duration": hours_minutes(route.duration_s),
-                    "load": f"{route.max_load_kg} / {route.capacity_kg:g} kg",
-                    "sequence": " → ".join(
-                        f"{'P' if s.kind == 'pickup' else 'D'} {s.tracking_code[-4:]}"
-                        for s in route.stops
-                    ),
-                }
-                for route in plan.routes
-            ]
-            self.plan_unassigned = [
-                {"code": item["tracking_code"], "reason": item["reason"].replace("_", " ")}
-                for item in plan.unassigned
-            ]
+            if isinstance(result, Failed):
+                if result.signed_out:
+                    await self._forget_user()
+            else:
+                self._show_plan(result.value[0])
+        if isinstance(result, Failed):
+            yield result.event
+
+    def _show_plan(self, plan: dispatch_planning.PlanPreview) -> None:
+        self.plan_id = plan.plan_id
+        self.plan_summary = (
+            f"{len(plan.routes)} routes · {plan.total_distance_m / 1000:.1f} km · "
+            f"{plan.newly_assigned} newly assigned, {plan.reassigned} moved to another "
+            f"driver, {plan.unchanged} unchanged, {len(plan.unassigned)} not placed · "
+            f"solved in {plan.runtime_s:.1f} s"
+        )
+        self.plan_routes = [
+            {
+                "driver": route.driver_name,
+                "vehicle": route.vehicle,
+                "stops": str(len(route.stops)),
+                "distance": f"{route.distance_m / 1000:.1f} km",
+                "duration": hours_minutes(route.duration_s),
+                "load": f"{route.max_load_kg} / {route.capacity_kg:g} kg",
+                "sequence": " → ".join(
+                    f"{'P' if s.kind == 'pickup' else 'D'} {s.tracking_code[-4:]}"
+                    for s in route.stops
+                ),
+            }
+            for route in plan.routes
+        ]
+        self.plan_unassigned = [
+            {"code": item["tracking_code"], "reason": item["reason"].replace("_", " ")}
+            for item in plan.unassigned
+        ]
 
     @rx.event
-    def discard_plan(self):  # type: ignore[no-untyped-def]
+    async def discard_plan(self) -> None:
         self.plan_id = ""
 
     @rx.event
-    def apply_plan(self):  # type: ignore[no-untyped-def]
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, STAFF)
-                plan = dispatch_planning.apply(session, actor, self.plan_id)
-        except DomainError as error:
-            self.plan_id = ""
-            return rx.toast.error(error.message)
-        self.plan_id = ""
-        self._refresh()
-        return rx.toast.success(
+    async def apply_plan(self) -> EventSpec | None:
+        plan_id, self.plan_id = self.plan_id, ""
+        result = await self._call(
+            lambda s, actor: dispatch_planning.apply(s, actor, plan_id), STAFF
+        )
+        if isinstance(result, Failed):
+            return result.event
+        plan = result.value
+        return await self._refresh() or rx.toast.success(
             f"Plan applied: {sum(len(r.stops) for r in plan.routes)} stops on "
             f"{len(plan.routes)} routes"
         )

@@ -2,118 +2,154 @@
 
 from __future__ import annotations
 
-import reflex as rx
+from dataclasses import dataclass
 
-from logistics_ai.db import session_scope
+import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
+
 from logistics_ai.domain import clock
-from logistics_ai.domain.errors import DomainError
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import NotFound
 from logistics_ai.models import DriverStatus, Role, StopKind
 from logistics_ai.services import drivers
-from logistics_ai.services.shipment_status import OPEN_STOP, STOP_EVENTS
+from logistics_ai.services.shipment_status import OPEN_STOP, STOP_EVENTS, StopEvent
 from state.auth import AuthState
 from state.formatting import hhmm, window
+from state.service import Failed
 
 DRIVER = (Role.driver,)
+# The service's stop-event vocabulary, looked up from the text the page sends.
+EVENT_NAMES: dict[str, StopEvent] = {name: name for name in STOP_EVENTS}
+STOP_EVENT_MESSAGES: dict[str, str] = {
+    "arrived": "Arrival recorded",
+    "picked_up": "Marked picked up",
+    "delivered": "Marked delivered",
+    "failed": "Stop marked failed",
+}
+
+
+@dataclass(frozen=True)
+class StopRow:
+    id: int
+    sequence: int
+    kind: str
+    kind_label: str
+    status: str
+    address: str
+    window: str
+    tracking_code: str
+    recipient: str
+    notes: str
+    weight: str
+    maps_url: str
+    failure_reason: str
+    eta: str
+    late: bool
+
+
+def stop_row(index: int, view: drivers.StopView) -> StopRow:
+    lat, lon = view.position
+    return StopRow(
+        id=view.stop.id or 0,
+        sequence=index + 1,
+        kind=view.stop.kind,
+        kind_label="Pickup" if view.stop.kind == StopKind.pickup else "Drop-off",
+        status=view.stop.status,
+        address=view.address,
+        window=window(*view.window),
+        tracking_code=view.shipment.tracking_code,
+        recipient=view.shipment.recipient_name,
+        notes=view.shipment.notes or "",
+        weight=f"{view.shipment.weight_kg:g} kg",
+        maps_url=f"https://www.google.com/maps/dir/?api=1&destination={lat},{lon}",
+        failure_reason=view.stop.failure_reason or "",
+        eta=hhmm(view.stop.planned_arrival),
+        late=bool(view.stop.late_risk),
+    )
+
+
+def _my_driver_id(actor: Actor) -> int:
+    if actor.driver_id is None:
+        raise NotFound("This account has no driver profile.")
+    return actor.driver_id
+
+
+def _my_day(session: Session, actor: Actor) -> tuple[list[drivers.StopView], str]:
+    driver_id = _my_driver_id(actor)
+    views = drivers.stops_for_day(session, actor, driver_id, clock.today_local())
+    me = session.get(drivers.Driver, driver_id)
+    return views, me.status if me else ""
 
 
 class DriverState(AuthState):
-    stops: list[dict[str, str]] = []
+    stops: list[StopRow] = []
     shift_status: str = ""
-    failing_stop_id: str = ""
+    failing_stop_id: int = 0
     failure_reason: str = ""
 
     @rx.var
     def open_stop_count(self) -> int:
-        return sum(1 for stop in self.stops if stop["status"] in OPEN_STOP)
+        return sum(1 for stop in self.stops if stop.status in OPEN_STOP)
 
     @rx.event
-    def load(self):  # type: ignore[no-untyped-def]
-        return self._guard(DRIVER) or self._refresh()
+    async def load(self) -> EventSpec | None:
+        return await self._guard(DRIVER) or await self._refresh()
 
-    def _refresh(self):  # type: ignore[no-untyped-def]
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, DRIVER)
-                if actor.driver_id is None:
-                    return rx.toast.error("This account has no driver profile.")
-                views = drivers.stops_for_day(session, actor, actor.driver_id, clock.today_local())
-                me = session.get(drivers.Driver, actor.driver_id)
-                self.shift_status = me.status if me else ""
-        except DomainError as error:
-            return rx.toast.error(error.message)
-        self.stops = [
-            {
-                "id": str(view.stop.id),
-                "sequence": str(index + 1),
-                "kind": view.stop.kind,
-                "kind_label": "Pickup" if view.stop.kind == StopKind.pickup else "Drop-off",
-                "status": view.stop.status,
-                "address": view.address,
-                "window": window(*view.window),
-                "tracking_code": view.shipment.tracking_code,
-                "recipient": view.shipment.recipient_name,
-                "notes": view.shipment.notes or "",
-                "weight": f"{view.shipment.weight_kg:g} kg",
-                "maps_url": f"https://www.google.com/maps/dir/?api=1&destination={view.position[0]},{view.position[1]}",
-                "failure_reason": view.stop.failure_reason or "",
-                "eta": hhmm(view.stop.planned_arrival),
-                "late": "yes" if view.stop.late_risk else "",
-            }
-            for index, view in enumerate(views)
-        ]
+    async def _refresh(self) -> EventSpec | None:
+        result = await self._call(_my_day, DRIVER)
+        if isinstance(result, Failed):
+            return result.event
+        views, self.shift_status = result.value
+        self.stops = [stop_row(index, view) for index, view in enumerate(views)]
         return None
 
     @rx.event
-    def set_shift_status(self, value: str):  # type: ignore[no-untyped-def]
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, DRIVER)
-                drivers.set_status(session, actor, actor.driver_id, DriverStatus(value))  # type: ignore[arg-type]
-        except (DomainError, ValueError) as error:
-            return rx.toast.error(getattr(error, "message", str(error)))
+    async def set_shift_status(self, value: str) -> EventSpec | None:
+        if value not in {status.value for status in DriverStatus}:
+            return rx.toast.error("Unknown shift status.")
+        status = DriverStatus(value)
+        result = await self._call(
+            lambda s, actor: drivers.set_status(s, actor, _my_driver_id(actor), status), DRIVER
+        )
+        if isinstance(result, Failed):
+            return result.event
         self.shift_status = value
         return None
 
     @rx.event
-    def stop_event(self, stop_id: str, event: str):  # type: ignore[no-untyped-def]
-        return self._record(stop_id, event, None)
+    async def stop_event(self, stop_id: int, event: str) -> EventSpec | None:
+        return await self._record(stop_id, event, None)
 
     @rx.event
-    def start_failure(self, stop_id: str):  # type: ignore[no-untyped-def]
+    async def start_failure(self, stop_id: int) -> None:
         self.failing_stop_id = stop_id
         self.failure_reason = ""
 
     @rx.event
-    def cancel_failure(self):  # type: ignore[no-untyped-def]
-        self.failing_stop_id = ""
+    async def cancel_failure(self) -> None:
+        self.failing_stop_id = 0
 
     @rx.event
-    def set_failure_reason(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_failure_reason(self, value: str) -> None:
         self.failure_reason = value
 
     @rx.event
-    def confirm_failure(self):  # type: ignore[no-untyped-def]
-        result = self._record(self.failing_stop_id, "failed", self.failure_reason)
-        if not self.failure_reason.strip():
-            return result
-        self.failing_stop_id = ""
+    async def confirm_failure(self) -> EventSpec | None:
+        result = await self._record(self.failing_stop_id, "failed", self.failure_reason)
+        if self.failure_reason.strip():
+            self.failing_stop_id = 0
         return result
 
-    def _record(self, stop_id: str, event: str, reason: str | None):  # type: ignore[no-untyped-def]
-        if event not in STOP_EVENTS:
+    async def _record(self, stop_id: int, event: str, reason: str | None) -> EventSpec | None:
+        name = EVENT_NAMES.get(event)
+        if name is None:
             return rx.toast.error("Unknown stop action.")
-        try:
-            with session_scope() as session:
-                actor = self._actor(session, DRIVER)
-                drivers.record_stop_event(session, actor, int(stop_id), event, reason=reason)  # type: ignore[arg-type]
-        except DomainError as error:
-            self._refresh()
-            return rx.toast.error(error.message)
-        self._refresh()
-        labels = {
-            "arrived": "Arrival recorded",
-            "picked_up": "Marked picked up",
-            "delivered": "Marked delivered",
-            "failed": "Stop marked failed",
-        }
-        return rx.toast.success(labels[event])
+        result = await self._call(
+            lambda s, actor: drivers.record_stop_event(s, actor, stop_id, name, reason=reason),
+            DRIVER,
+        )
+        refreshed = await self._refresh()
+        if isinstance(result, Failed):
+            return result.event
+        return refreshed or rx.toast.success(STOP_EVENT_MESSAGES[event])

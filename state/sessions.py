@@ -2,54 +2,59 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import reflex as rx
+from reflex.event import EventSpec
 
-from logistics_ai.db import session_scope
-from logistics_ai.domain.errors import DomainError
-from logistics_ai.security import tokens
-from logistics_ai.services import auth
+from logistics_ai.models import Role
+from logistics_ai.services import auth, web_sessions
 from state.auth import AuthState
 from state.formatting import when
+from state.service import Failed
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: str
+    kind: str
+    agent: str
+    ip: str
+    created: str
+    last_used: str
+    current: bool
+
+
+def session_row(record: web_sessions.SessionRecord, current_id: str) -> SessionRow:
+    return SessionRow(
+        id=record.session_id,
+        kind="Browser" if record.kind == "web" else "API client",
+        agent=(record.user_agent or "unknown device")[:80],
+        ip=record.ip or "",
+        created=when(datetime.fromisoformat(record.created_at)),
+        last_used=when(datetime.fromisoformat(record.last_used_at)),
+        current=record.session_id == current_id,
+    )
 
 
 class SessionsState(AuthState):
-    sessions: list[dict[str, str]] = []
+    sessions: list[SessionRow] = []
 
     @rx.event
-    def load(self):  # type: ignore[no-untyped-def]
-        try:
-            with session_scope() as session:
-                actor = self._actor(session)
-                self.user_role = actor.role.value if actor.role else ""
-                records = auth.list_sessions(actor)
-        except DomainError:
-            return rx.redirect("/login")
-        try:
-            current = tokens.decode(self.session_token, audience=tokens.WEB_AUDIENCE).session_id
-        except tokens.InvalidToken:
-            current = ""
-        self.sessions = [
-            {
-                "id": r.session_id,
-                "kind": "Browser" if r.kind == "web" else "API client",
-                "agent": (r.user_agent or "unknown device")[:80],
-                "ip": r.ip or "",
-                "created": when(datetime.fromisoformat(r.created_at)),
-                "last_used": when(datetime.fromisoformat(r.last_used_at)),
-                "current": "yes" if r.session_id == current else "",
-            }
-            for r in records
-        ]
+    async def load(self) -> EventSpec | None:
+        return await self._guard(tuple(Role)) or await self._refresh()
+
+    async def _refresh(self) -> EventSpec | None:
+        result = await self._call(lambda _, actor: auth.list_sessions(actor))
+        if isinstance(result, Failed):
+            return result.event
+        self.sessions = [session_row(r, self._session_id) for r in result.value]
         return None
 
     @rx.event
-    def revoke(self, session_id: str):  # type: ignore[no-untyped-def]
-        try:
-            with session_scope() as session:
-                auth.revoke_session(session, self._actor(session), session_id)
-        except DomainError as error:
-            return rx.toast.error(error.message)
-        self.load()
-        return rx.toast.success("Session signed out")
+    async def revoke(self, session_id: str) -> EventSpec | None:
+        result = await self._call(lambda s, actor: auth.revoke_session(s, actor, session_id))
+        if isinstance(result, Failed):
+            return result.event
+        return await self._refresh() or rx.toast.success("Session signed out")

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
-from logistics_ai.db import session_scope
 from logistics_ai.domain.errors import NotFound
 from logistics_ai.services.public_tracking import track
 from state.formatting import when, window
+from state.service import Failed, run
+
+
+@dataclass(frozen=True)
+class TrackingEventRow:
+    status: str
+    label: str
+    when: str
+    note: str
 
 
 class TrackingState(rx.State):
@@ -19,21 +29,23 @@ class TrackingState(rx.State):
     first_name: str = ""
     city: str = ""
     delivery_window: str = ""
-    events: list[dict[str, str]] = []
+    events: list[TrackingEventRow] = []
 
     @rx.event
-    def load(self):  # type: ignore[no-untyped-def]
-        raw = self.router.url.query_parameters.get("code") or self.tracking_code  # type: ignore[attr-defined]
-        self.code = str(raw or "")
-        try:
-            with session_scope() as session:
-                view = track(session, self.code)
-        except NotFound:
-            self.found = False
-            self.loaded = True
-            return
-        self.found = True
+    async def load(self) -> None:
+        # /track/<code>, or /track/?code=<code> from a form
+        path_code = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
+        code = self.router.url.query_parameters.get("code") or path_code
+        self.code = code
+        result = await run(lambda session: track(session, code))
         self.loaded = True
+        if isinstance(result, Failed):
+            if not isinstance(result.error, NotFound):
+                raise result.error
+            self.found = False
+            return
+        view = result.value
+        self.found = True
         self.code = view.tracking_code
         self.status = view.status
         self.status_label = view.status_label
@@ -41,11 +53,6 @@ class TrackingState(rx.State):
         self.city = view.destination_city
         self.delivery_window = window(view.window_start, view.window_end)
         self.events = [
-            {
-                "status": e.status,
-                "label": e.label,
-                "when": when(e.occurred_at),
-                "note": e.note or "",
-            }
+            TrackingEventRow(e.status, e.label, when(e.occurred_at), e.note or "")
             for e in reversed(view.events)
         ]

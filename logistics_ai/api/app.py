@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from logistics_ai import observability
-from logistics_ai.api import health, tracking
+from logistics_ai.api import health, tracking, web_session
 from logistics_ai.api.deps import limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
 from logistics_ai.api.middleware import BodyLimitMiddleware, LoadShedMiddleware
@@ -85,6 +85,7 @@ def create_api() -> FastAPI:
     v1.include_router(notifications.router)
     v1.include_router(notifications.public, dependencies=[Depends(limit_anonymous)])
     api.include_router(v1)
+    api.include_router(web_session.router)
     api.include_router(health.router)
     api.add_api_route("/metrics", metrics.metrics_response, include_in_schema=False)
     metrics.register_collector("operations", ops_metrics.OperationsCollector())

@@ -83,6 +83,8 @@ def app_url(
         "REDIS_KEY_PREFIX": redis_prefix,
         "SECRET_KEY": secrets.token_urlsafe(48),
         "SEED_DEMO": "false",
+        # The browser's origin: the websocket and the sign-in routes answer only this one.
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "TIMEZONE": APP_TIMEZONE,
         "GRANIAN_WORKERS": "2",
         # Every browser logs in from 127.0.0.1; the per-IP login limit has its own tests.

@@ -64,8 +64,9 @@ def test_admin_invites_a_driver(browser: Browser, app_url: str, screenshot_dir: 
     admin.get_by_role("button", name="Create invitation").click()
     link = admin.locator("#invite-link")
     expect(link).to_be_visible()
+    expect(link).to_have_value(re.compile(r"^/invite/"))
     admin.screenshot(path=screenshot_dir / "admin.png")
-    invite_path = link.inner_text().strip()
+    invite_path = link.input_value().strip()
 
     invitee = browser.new_context(viewport=MOBILE, base_url=app_url).new_page()
     invitee.goto(invite_path)
@@ -87,7 +88,8 @@ def test_admin_issues_and_revokes_an_api_key(browser: Browser, app_url: str) -> 
     admin.get_by_label("Acts as user (email, optional)").fill("customer@example.com")
     admin.get_by_label("shipments:read").check()
     admin.get_by_role("button", name="Create API key").click()
-    key = admin.locator("#new-api-key").inner_text().strip()
+    expect(admin.locator("#new-api-key")).to_have_value(re.compile(r"^lai_"))
+    key = admin.locator("#new-api-key").input_value().strip()
     assert key.startswith("lai_")
     listed = httpx.get(f"{app_url}/api/v1/shipments", headers={"X-API-Key": key})
     assert listed.status_code == 200 and listed.json()["total"] > 0

@@ -1,0 +1,115 @@
+"""Browser sessions: sign in, verify and sign out the credential the session cookie carries.
+
+The HTTP routes that set and clear the cookie (`logistics_ai/api/web_session.py`) and the
+Reflex state that reads it from the websocket handshake both come here, so the rules live once.
+The credential is a signed, expiring token bound to a revocable server-side session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlmodel import Session
+
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import AuthenticationFailed, PermissionDenied
+from logistics_ai.models import Role, User
+from logistics_ai.security import refresh, tokens
+from logistics_ai.services import auth, limits, users
+from logistics_ai.settings import get_settings
+
+SessionRecord = refresh.SessionRecord  # what `auth.list_sessions` returns, for the UI's rows
+COOKIE_NAME = "lai_session"
+# `__Host-`: the browser accepts it only Secure, from the origin itself, with Path=/ and no
+# Domain, so neither a sibling subdomain nor a plain-HTTP page can plant or overwrite it.
+SECURE_COOKIE_NAME = "__Host-lai_session"
+# The HTTP routes the login form and the "Log out" button post to.
+LOGIN_PATH = "/api/web/login"
+LOGOUT_PATH = "/api/web/logout"
+# A failed sign-in's message for the login page, for a few seconds (set by the server only).
+FLASH_COOKIE = "lai_login_error"
+FLASH_SECONDS = 30
+# Where each role lands after signing in.
+HOME_BY_ROLE = {
+    Role.customer: "/customer",
+    Role.driver: "/driver",
+    Role.dispatcher: "/dispatch",
+    Role.admin: "/dispatch",
+}
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """The verified user behind a browser credential."""
+
+    actor: Actor
+    name: str
+    session_id: str
+
+
+def uses_https() -> bool:
+    return get_settings().public_base_url.startswith("https://")
+
+
+def cookie_name() -> str:
+    return SECURE_COOKIE_NAME if uses_https() else COOKIE_NAME
+
+
+def public_origin() -> str:
+    """scheme://host[:port] of PUBLIC_BASE_URL: the one origin browsers may call us from."""
+    parts = urlsplit(get_settings().public_base_url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def allowed_origins() -> list[str]:
+    """The public origin; on a loopback host also its localhost/127.0.0.1 twin (make run)."""
+    origin = public_origin()
+    parts = urlsplit(origin)
+    twins = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}
+    if parts.hostname in twins:
+        port = f":{parts.port}" if parts.port else ""
+        return [origin, f"{parts.scheme}://{twins[parts.hostname]}{port}"]
+    return [origin]
+
+
+def sign_in(
+    session: Session, email: str, password: str, *, ip: str | None, user_agent: str | None
+) -> tuple[str, User]:
+    """Rate limits per client address and per account, then the password check."""
+    limits.auth_by_ip(ip)
+    limits.auth_by_account(email)
+    login = auth.web_login(session, email, password, ip=ip, user_agent=user_agent)
+    return login.token, login.user
+
+
+def verify(
+    session: Session,
+    credential: str,
+    *,
+    roles: tuple[Role, ...] | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> WebUser:
+    """The live session and current user behind a browser credential, with the role checked."""
+    if not credential:
+        raise AuthenticationFailed("Please sign in.")
+    try:
+        user, claims = auth.user_for_access_token(session, credential, audience=tokens.WEB_AUDIENCE)
+    except AuthenticationFailed:
+        raise AuthenticationFailed("Your session has ended. Please sign in again.") from None
+    if roles is not None and Role(user.role) not in roles:
+        raise PermissionDenied("Your account cannot open this page.")
+    actor = users.actor_for(session, user, ip=ip, user_agent=user_agent)
+    return WebUser(actor, user.full_name, claims.session_id)
+
+
+def sign_out(session: Session, credential: str, *, ip: str | None, user_agent: str | None) -> bool:
+    """Revoke the browser session through `auth.logout` (audited). False if it had ended."""
+    try:
+        who = verify(session, credential, ip=ip, user_agent=user_agent)
+        claims = tokens.decode(credential, audience=tokens.WEB_AUDIENCE)
+    except (AuthenticationFailed, tokens.InvalidToken):
+        return False
+    auth.logout(session, who.actor, claims)
+    return True
