@@ -4,19 +4,22 @@ background event, outside the state lock."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 import reflex as rx
+from reflex.event import EventSpec
+from sqlmodel import Session
 
 from logistics_ai.ai import booking, budget
-from logistics_ai.db import session_scope
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import DomainError
 from logistics_ai.services.shipment_status import SKILLS
 from state.auth import AuthState
 from state.customer import CUSTOMER, CustomerState
+from state.service import Failed
 
 SOURCE_LABEL = {
     "groq": "Filled in by the AI model (Groq). Check every field, then book.",
@@ -47,6 +50,12 @@ def form_events(draft: dict[str, Any]) -> list[Any]:
     return events
 
 
+def within_ai_budget(_: Session, actor: Actor) -> Actor:
+    """The signed-in user, if their AI budget allows one more request (raises otherwise)."""
+    budget.limit_user(actor)
+    return actor
+
+
 class AiBookingState(AuthState):
     ai_text: str = ""
     ai_busy: bool = False
@@ -54,24 +63,23 @@ class AiBookingState(AuthState):
     ai_source_note: str = ""
 
     @rx.event
-    def set_ai_text(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_ai_text(self, value: str) -> None:
         self.ai_text = value[: booking.MAX_TEXT]
 
-    def _customer(self) -> Actor:
-        with session_scope() as session:
-            actor = self._actor(session, CUSTOMER)
-        budget.limit_user(actor)
-        return actor
-
     @rx.event(background=True)
-    async def read_text(self):  # type: ignore[no-untyped-def]
+    async def read_text(self) -> AsyncIterator[EventSpec | list[Any]]:
         async with self:
             text = self.ai_text.strip()
             if self.ai_busy or not text:
                 return
             self.ai_busy = True
+        allowed = await self._call_background(within_ai_budget, CUSTOMER)
+        if isinstance(allowed, Failed):
+            async with self:
+                self.ai_busy = False
+            yield allowed.event
+            return
         try:
-            await rx.run_in_thread(self._customer)
             result = await booking.parse_order(text)
         except DomainError as error:
             async with self:

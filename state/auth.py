@@ -96,6 +96,21 @@ class AuthState(rx.State):
         await self._remember(caller, who.session_id)
         return Done(value)
 
+    async def _call_background(
+        self, work: Callable[[Session, Actor], T], roles: Iterable[Role] | None = None
+    ) -> Result[T]:
+        """`_call` for background events: the state lock is taken only to read the caller and,
+        when the session has ended, to clear the user's data; the work runs without it."""
+        async with self:
+            caller = self._caller()
+        result = await run_signed_in(caller, work, roles)
+        if isinstance(result, Failed):
+            if result.signed_out:
+                async with self:
+                    await self._forget_user()
+            return result
+        return Done(result.value[0])
+
     async def _remember(self, caller: Caller, session_id: str) -> None:
         """Bind the tab's data to this credential (`SessionGate` already dropped any other's)."""
         auth_state = await self.get_state(AuthState)

@@ -4,18 +4,19 @@ dispatcher clicks Confirm, which runs the proposal through the normal services."
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import AsyncIterator
 
 import reflex as rx
+from reflex.event import EventHandler, EventSpec
 
-from logistics_ai.ai import budget, copilot, proposals
+from logistics_ai.ai import copilot, proposals
 from logistics_ai.ai.briefing import daily_briefing
 from logistics_ai.ai.narrate import narrate
-from logistics_ai.db import session_scope
-from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import DomainError
+from state.ai_booking import within_ai_budget
 from state.auth import AuthState
 from state.dispatch import STAFF, DispatchState
+from state.service import Failed
 
 SOURCE = {"groq": "answered by the AI model (Groq)", "offline": "answered offline (no AI model)"}
 
@@ -30,19 +31,12 @@ class CopilotState(AuthState):
     briefing: list[str] = []
     briefing_source: str = ""
 
-    def _staff(self, limited: bool = True) -> Actor:
-        with session_scope() as session:
-            actor = self._actor(session, STAFF)
-        if limited:
-            budget.limit_user(actor)
-        return actor
-
     @rx.event
-    def set_chat_input(self, value: str):  # type: ignore[no-untyped-def]
+    async def set_chat_input(self, value: str) -> None:
         self.chat_input = value[: copilot.MAX_MESSAGE]
 
     @rx.event(background=True)
-    async def ask(self):  # type: ignore[no-untyped-def]
+    async def ask(self) -> AsyncIterator[EventSpec]:
         async with self:
             message = self.chat_input.strip()
             if self.chat_busy or not message:
@@ -55,8 +49,11 @@ class CopilotState(AuthState):
             ]
             conversation = self.conversation_id or None
         try:
-            actor = await rx.run_in_thread(self._staff)
-            async for event in copilot.answer(actor, message, conversation):
+            allowed = await self._call_background(within_ai_budget, STAFF)
+            if isinstance(allowed, Failed):
+                yield allowed.event
+                return
+            async for event in copilot.answer(allowed.value, message, conversation):
                 async with self:
                     self._apply(event)
         except DomainError as error:
@@ -83,19 +80,16 @@ class CopilotState(AuthState):
             self.chat_source = SOURCE[event["source"]]
 
     @rx.event(background=True)
-    async def confirm(self, proposal_id: str):  # type: ignore[no-untyped-def]
-        def run() -> str:
-            actor = self._staff(limited=False)
-            with session_scope() as session:
-                return proposals.confirm(session, actor, proposal_id)
-
-        try:
-            done = await rx.run_in_thread(run)
-        except DomainError as error:
+    async def confirm(self, proposal_id: str) -> AsyncIterator[EventSpec | EventHandler]:
+        result = await self._call_background(
+            lambda s, actor: proposals.confirm(s, actor, proposal_id), STAFF
+        )
+        if isinstance(result, Failed):
             async with self:
                 self.cards = [c for c in self.cards if c["id"] != proposal_id]
-            yield rx.toast.error(error.message)
+            yield result.event
             return
+        done = result.value
         async with self:
             self.cards = [c for c in self.cards if c["id"] != proposal_id]
             self.chat = [*self.chat, {"role": "assistant", "text": f"Done: {done}"}]
@@ -103,29 +97,20 @@ class CopilotState(AuthState):
         yield DispatchState.load  # the board shows the change
 
     @rx.event(background=True)
-    async def dismiss(self, proposal_id: str):  # type: ignore[no-untyped-def]
-        def run() -> None:
-            actor = self._staff(limited=False)
-            with session_scope() as session:
-                proposals.dismiss(session, actor, proposal_id)
-
-        with contextlib.suppress(DomainError):  # expired or handled: the card goes either way
-            await rx.run_in_thread(run)
+    async def dismiss(self, proposal_id: str) -> None:
+        # Expired or handled: the card goes either way.
+        await self._call_background(
+            lambda s, actor: proposals.dismiss(s, actor, proposal_id), STAFF
+        )
         async with self:
             self.cards = [c for c in self.cards if c["id"] != proposal_id]
 
     @rx.event(background=True)
-    async def load_briefing(self):  # type: ignore[no-untyped-def]
-        def compute() -> list[str]:
-            actor = self._staff(limited=False)
-            with session_scope() as session:
-                return daily_briefing(session, actor).lines
-
-        try:
-            lines = await rx.run_in_thread(compute)
-        except DomainError:
+    async def load_briefing(self) -> None:
+        result = await self._call_background(lambda s, actor: daily_briefing(s, actor).lines, STAFF)
+        if isinstance(result, Failed):
             return
-        text, source, _ = await narrate(lines, "briefing")
+        text, source, _ = await narrate(result.value, "briefing")
         async with self:
             self.briefing = text.split("\n") if source == "offline" else [text]
             self.briefing_source = SOURCE[source]
