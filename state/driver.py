@@ -109,9 +109,7 @@ class DriverState(AuthState):
         if value not in {status.value for status in DriverStatus}:
             return rx.toast.error("Unknown shift status.")
         status = DriverStatus(value)
-        result = await self._call(
-            lambda s, actor: drivers.set_status(s, actor, _my_driver_id(actor), status), DRIVER
-        )
+        result = await self._call(lambda s, actor: drivers.set_own_status(s, actor, status), DRIVER)
         if isinstance(result, Failed):
             return result.event
         self.shift_status = value

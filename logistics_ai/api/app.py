@@ -16,6 +16,7 @@ from logistics_ai.api.routers import (
     auth,
     dispatch,
     drivers,
+    fleet,
     geocoding,
     me,
     notifications,
@@ -80,6 +81,7 @@ def create_api() -> FastAPI:
     v1.include_router(admin.router)
     v1.include_router(dispatch.router)
     v1.include_router(geocoding.router)
+    v1.include_router(fleet.router)
     v1.include_router(ai.router)
     v1.include_router(tracking.router, dependencies=[Depends(limit_anonymous)])
     v1.include_router(notifications.router)

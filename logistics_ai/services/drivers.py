@@ -145,6 +145,14 @@ def set_status(session: Session, actor: Actor, driver_id: int, status: DriverSta
     return driver
 
 
+def set_own_status(session: Session, actor: Actor, status: DriverStatus) -> Driver:
+    """A driver's own shift status (the driver app's toggle, PUT /drivers/me/status)."""
+    policy.require(actor, Action.driver_status_update)
+    if actor.driver_id is None:
+        raise NotFound("You have no driver profile.")
+    return set_status(session, actor, actor.driver_id, status)
+
+
 def stops_for_day(session: Session, actor: Actor, driver_id: int, day: date) -> list[StopView]:
     if policy.require(actor, Action.route_read) == "self" and actor.driver_id != driver_id:
         raise NotFound("Route not found.")

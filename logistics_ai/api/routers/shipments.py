@@ -70,6 +70,14 @@ def assign(
 
 
 @router.post(
+    "/{shipment_id}/unassign",
+    summary="Take a shipment off its route, back to the unassigned queue (dispatchers, admins)",
+)
+def unassign(shipment_id: ShipmentId, session: SessionDep, actor: ActorDep) -> ShipmentOut:
+    return ShipmentOut.model_validate(assignment.unassign_shipment(session, actor, shipment_id))
+
+
+@router.post(
     "/{shipment_id}/auto-assign",
     summary="Insert into the live routes at the cheapest feasible place (dispatchers, admins)",
 )
