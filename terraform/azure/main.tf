@@ -1,6 +1,7 @@
 # Azure: Container Apps (app, worker, migration job) in a VNet-integrated environment,
 # PostgreSQL Flexible Server with zone-redundant HA (private access, TLS only), Azure Cache
-# for Redis (TLS only, private endpoint), Blob Storage (proofs; static website for the pages)
+# for Redis (TLS only, private endpoint), Azure Files (proofs) and Blob Storage (a static website
+# for the pages)
 # and Front Door Premium with a WAF policy (rate limit + Microsoft managed rule sets) in front.
 # Secrets live in Key Vault and reach the containers through a managed identity.
 
@@ -25,10 +26,10 @@ locals {
     REFLEX_IGNORE_REDIS_CONFIG_ERROR = "true" # Azure Cache refuses CONFIG SET; flags set below
     REFLEX_TELEMETRY_ENABLED         = "false"
     REFLEX_CHECK_LATEST_VERSION      = "0"
-    PROOF_STORAGE                    = "azure"
-    PROOF_AZURE_ACCOUNT              = azurerm_storage_account.proofs.name
-    PROOF_AZURE_CONTAINER            = azurerm_storage_container.proofs.name
-    AZURE_CLIENT_ID                  = azurerm_user_assigned_identity.app.client_id
+    # Azure Blob has no S3 API: proofs live on an Azure Files share mounted into the app and
+    # the worker (the app's local storage backend on a volume every replica shares).
+    STORAGE_BACKEND = "local"
+    STORAGE_DIR     = "/srv/proofs"
   }, var.app_environment)
   secrets = merge({
     secret-key   = azurerm_key_vault_secret.this["secret-key"].versionless_id
@@ -229,12 +230,6 @@ resource "azurerm_role_assignment" "app_secrets" {
   principal_id         = azurerm_user_assigned_identity.app.principal_id
 }
 
-resource "azurerm_role_assignment" "app_proofs" {
-  scope                = azurerm_storage_container.proofs.id
-  role_definition_name = "Storage Blob Data Contributor"
-  principal_id         = azurerm_user_assigned_identity.app.principal_id
-}
-
 resource "random_password" "secret_key" {
   length  = 64
   special = false
@@ -380,12 +375,12 @@ resource "azurerm_private_endpoint" "redis" {
 resource "azurerm_storage_account" "proofs" {
   #checkov:skip=CKV2_AZURE_1:Encrypted at rest with Microsoft-managed keys plus infrastructure encryption; a customer-managed key is an operator choice.
   #checkov:skip=CKV_AZURE_33:The queue service of this account is unused, so it has nothing to log.
-  #checkov:skip=CKV2_AZURE_33:Accessed with the managed identity over HTTPS; a private endpoint is the documented hardening step.
-  #checkov:skip=CKV_AZURE_59:Browsers upload and download proofs with user-delegation SAS URLs, which need the public endpoint (CORS limited to the app origin).
+  #checkov:skip=CKV2_AZURE_33:The Container Apps environment mounts the share over its public SMB endpoint; a private endpoint is the documented hardening step.
+  #checkov:skip=CKV_AZURE_59:Container Apps mounts Azure Files through the account's public endpoint with the account key.
   #checkov:skip=CKV_AZURE_206:Zone-redundant storage (ZRS); geo replication is an operator choice.
   #checkov:skip=CKV2_AZURE_38:Soft delete for blobs and containers is on (blob_properties); the check wants file shares too, which are unused.
-  #checkov:skip=CKV2_AZURE_40:Shared keys stay available for the Front Door origin's tooling; the app uses its managed identity.
-  #checkov:skip=CKV2_AZURE_41:No SAS expiration policy: the app issues short-lived user-delegation SAS only.
+  #checkov:skip=CKV2_AZURE_40:Container Apps can only mount Azure Files with the account key.
+  #checkov:skip=CKV2_AZURE_41:No SAS is issued for this account (the share is mounted with the key).
   name                              = substr("st${local.compact}proofs", 0, 24)
   resource_group_name               = azurerm_resource_group.this.name
   location                          = var.region
@@ -408,12 +403,11 @@ resource "azurerm_storage_account" "proofs" {
       days = 30
     }
 
-    cors_rule {
-      allowed_origins    = ["https://${var.domain_name}"]
-      allowed_methods    = ["GET", "HEAD", "PUT"]
-      allowed_headers    = ["content-type", "x-ms-*"]
-      exposed_headers    = ["etag"]
-      max_age_in_seconds = 3600
+  }
+
+  share_properties {
+    retention_policy {
+      days = 30
     }
   }
 
@@ -424,35 +418,19 @@ resource "azurerm_storage_account" "proofs" {
   tags = local.tags
 }
 
-resource "azurerm_storage_container" "proofs" {
-  #checkov:skip=CKV2_AZURE_21:Blob read logging is configured through diagnostic settings of the account (Log Analytics).
-  name                  = "proofs"
-  storage_account_id    = azurerm_storage_account.proofs.id
-  container_access_type = "private"
+resource "azurerm_storage_share" "proofs" {
+  name               = "proofs"
+  storage_account_id = azurerm_storage_account.proofs.id
+  quota              = 100
 }
 
-resource "azurerm_storage_management_policy" "proofs" {
-  storage_account_id = azurerm_storage_account.proofs.id
-
-  rule {
-    name    = "cool-after-30-days"
-    enabled = true
-
-    filters {
-      blob_types   = ["blockBlob"]
-      prefix_match = ["proofs/"]
-    }
-
-    actions {
-      base_blob {
-        tier_to_cool_after_days_since_modification_greater_than = 30
-      }
-
-      version {
-        delete_after_days_since_creation = 30
-      }
-    }
-  }
+resource "azurerm_container_app_environment_storage" "proofs" {
+  name                         = "proofs"
+  container_app_environment_id = azurerm_container_app_environment.this.id
+  account_name                 = azurerm_storage_account.proofs.name
+  share_name                   = azurerm_storage_share.proofs.name
+  access_key                   = azurerm_storage_account.proofs.primary_access_key
+  access_mode                  = "ReadWrite"
 }
 
 # Static website ($web) for the release's pages; the pipeline uploads /app/frontend into it.
@@ -564,12 +542,23 @@ resource "azurerm_container_app" "app" {
       concurrent_requests = tostring(var.app_concurrency)
     }
 
+    volume {
+      name         = "proofs"
+      storage_type = "AzureFile"
+      storage_name = azurerm_container_app_environment_storage.proofs.name
+    }
+
     container {
       name    = "app"
       image   = var.image
       cpu     = 1.0
       memory  = "2Gi"
       command = ["/usr/bin/tini", "--", "reflex", "run", "--env", "prod", "--backend-only"]
+
+      volume_mounts {
+        name = "proofs"
+        path = "/srv/proofs"
+      }
 
       dynamic "env" {
         for_each = local.environment
@@ -636,12 +625,23 @@ resource "azurerm_container_app" "worker" {
     min_replicas = var.worker_min_count
     max_replicas = var.worker_min_count
 
+    volume {
+      name         = "proofs"
+      storage_type = "AzureFile"
+      storage_name = azurerm_container_app_environment_storage.proofs.name
+    }
+
     container {
       name    = "worker"
       image   = var.worker_image
       cpu     = 0.5
       memory  = "1Gi"
       command = ["/usr/bin/tini", "--", "python", "-m", "logistics_ai", "worker"]
+
+      volume_mounts {
+        name = "proofs"
+        path = "/srv/proofs"
+      }
 
       dynamic "env" {
         for_each = local.environment

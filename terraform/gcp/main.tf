@@ -22,14 +22,21 @@ locals {
     REFLEX_IGNORE_REDIS_CONFIG_ERROR = "true" # Memorystore refuses CONFIG SET; flags set below
     REFLEX_TELEMETRY_ENABLED         = "false"
     REFLEX_CHECK_LATEST_VERSION      = "0"
-    PROOF_STORAGE                    = "gcs"
-    PROOF_GCS_BUCKET                 = google_storage_bucket.proofs.name
+    # Proofs through Cloud Storage's S3-compatible XML API with an HMAC key of the service
+    # account (the app's storage backend speaks S3); Cloud Storage encrypts at rest itself.
+    STORAGE_BACKEND = "s3"
+    S3_BUCKET       = google_storage_bucket.proofs.name
+    S3_ENDPOINT_URL = "https://storage.googleapis.com"
+    S3_REGION       = var.region
+    S3_SSE          = "none"
   }, var.app_environment)
   secrets = merge({
-    SECRET_KEY       = google_secret_manager_secret.this["secret-key"].secret_id
-    DATABASE_URL     = google_secret_manager_secret.this["database-url"].secret_id
-    REDIS_URL        = google_secret_manager_secret.this["redis-url"].secret_id
-    REFLEX_REDIS_URL = google_secret_manager_secret.this["redis-url"].secret_id
+    SECRET_KEY           = google_secret_manager_secret.this["secret-key"].secret_id
+    DATABASE_URL         = google_secret_manager_secret.this["database-url"].secret_id
+    REDIS_URL            = google_secret_manager_secret.this["redis-url"].secret_id
+    REFLEX_REDIS_URL     = google_secret_manager_secret.this["redis-url"].secret_id
+    S3_ACCESS_KEY_ID     = google_secret_manager_secret.this["s3-access-key-id"].secret_id
+    S3_SECRET_ACCESS_KEY = google_secret_manager_secret.this["s3-secret-access-key"].secret_id
   }, var.app_secrets)
 }
 
@@ -121,7 +128,7 @@ resource "random_password" "db" {
 }
 
 resource "google_secret_manager_secret" "this" {
-  for_each = toset(["secret-key", "database-url", "redis-url", "redis-ca"])
+  for_each = toset(["secret-key", "database-url", "redis-url", "redis-ca", "s3-access-key-id", "s3-secret-access-key"])
 
   secret_id = "${local.name}-${each.key}"
 
@@ -136,6 +143,9 @@ resource "google_secret_manager_secret_version" "this" {
     database-url = "postgresql+psycopg://app:${random_password.db.result}@${google_sql_database_instance.this.private_ip_address}:5432/logistics?sslmode=require"
     redis-url    = "rediss://:${google_redis_instance.this.auth_string}@${google_redis_instance.this.host}:${google_redis_instance.this.port}/0?ssl_ca_certs=/secrets/redis-ca/ca.pem"
     redis-ca     = join("\n", [for cert in google_redis_instance.this.server_ca_certs : cert.cert])
+    # HMAC credentials of the Cloud Run service account (they sit in state, like the others).
+    s3-access-key-id     = google_storage_hmac_key.run.access_id
+    s3-secret-access-key = google_storage_hmac_key.run.secret
   }
 
   secret      = google_secret_manager_secret.this[each.key].id
@@ -145,6 +155,10 @@ resource "google_secret_manager_secret_version" "this" {
 resource "google_service_account" "run" {
   account_id   = "${local.name}-run"
   display_name = "Logistics AI Cloud Run (${var.environment})"
+}
+
+resource "google_storage_hmac_key" "run" {
+  service_account_email = google_service_account.run.email
 }
 
 resource "google_secret_manager_secret_iam_member" "run" {

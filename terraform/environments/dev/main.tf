@@ -104,11 +104,14 @@ module "app" {
   secret_kms_key_arns             = [module.database.kms_key_arn, module.cache.kms_key_arn]
   proof_bucket_arn                = module.storage.bucket_arn
   proof_bucket_kms_key_arn        = module.storage.kms_key_arn
-  # Proof-of-delivery storage settings (names as in logistics_ai/settings.py, issue 12).
+  # Proof-of-delivery storage (logistics_ai/settings.py): the task role's credentials, and
+  # SSE-KMS with the bucket's key, which the bucket policy requires of every upload.
   app_environment = merge({
-    PROOF_STORAGE   = "s3"
-    PROOF_S3_BUCKET = module.storage.bucket_name
-    PROOF_S3_REGION = var.region
+    STORAGE_BACKEND = "s3"
+    S3_BUCKET       = module.storage.bucket_name
+    S3_REGION       = var.region
+    S3_SSE          = "aws:kms"
+    S3_KMS_KEY_ID   = module.storage.kms_key_arn
     SEED_DEMO       = tostring(var.seed_demo)
   }, var.app_environment)
   app_secrets          = var.app_secrets
