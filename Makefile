@@ -83,3 +83,4 @@ clean:
 include deploy/deploy.mk
 
 include deploy/infra.mk
+include deploy/backup/backup.mk
