@@ -394,6 +394,7 @@ def settings_table_markdown() -> str:
         "database_url": "sqlite:///data/logistics_ai.db",
         "secret_key": "dev: generated into DATA_DIR/secret_key",
         "data_dir": "data",
+        "mail_file_dir": "data/mail",
     }
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
