@@ -706,11 +706,15 @@ resource "azurerm_container_app_job" "migrate" {
       image   = var.image
       cpu     = 0.5
       memory  = "1Gi"
-      command = ["/usr/bin/tini", "--", "lai-release", "migrate"]
+      command = ["/usr/bin/tini", "--", "lai-release", "migrate", "seed"]
 
-      env {
-        name  = "APP_ENV"
-        value = var.environment
+      dynamic "env" {
+        for_each = local.environment
+
+        content {
+          name  = env.key
+          value = env.value
+        }
       }
 
       env {

@@ -665,7 +665,7 @@ resource "google_cloud_run_v2_job" "migrate" {
       containers {
         image   = var.image
         command = ["/usr/bin/tini", "--"]
-        args    = ["lai-release", "migrate"]
+        args    = ["lai-release", "migrate", "seed"]
 
         dynamic "env" {
           for_each = local.environment

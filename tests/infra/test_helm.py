@@ -138,7 +138,7 @@ def test_migration_is_a_pre_install_and_pre_upgrade_hook() -> None:
     annotations = jobs[0]["metadata"]["annotations"]
     assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
     container = jobs[0]["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == ["lai-release", "migrate"]
+    assert container["command"] == ["lai-release", "migrate", "seed"]
     # Hooks run before the release's ConfigMap exists: the job must not reference it.
     assert "envFrom" not in container
 
@@ -151,3 +151,12 @@ def test_network_policies_deny_by_default() -> None:
     assert deny["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in deny
     ingress = policies["lai-logistics-ai-app-ingress"]["ingress"]
     assert [p["port"] for rule in ingress for p in rule["ports"]] == [8443]
+
+
+def test_migration_hook_gets_the_plain_settings_inline() -> None:
+    """The dev profile seeds the demo city: the hook must see SEED_DEMO without the ConfigMap."""
+    [job] = [d for (kind, _), d in manifests("dev").items() if kind == "Job"]
+    env = {
+        e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["SEED_DEMO"] == "true" and env["APP_ENV"] == "dev"

@@ -609,7 +609,7 @@ resource "aws_ecs_task_definition" "migrate" {
       essential             = true
       user                  = "10001:10001"
       entryPoint            = ["/usr/bin/tini", "--"]
-      command               = concat(local.launch, ["lai-release", "migrate"])
+      command               = concat(local.launch, ["lai-release", "migrate", "seed"])
       environment           = concat(local.env_list, [{ name = "RELEASE_WAIT_SECONDS", value = "300" }])
       secrets               = local.secret_list
       repositoryCredentials = local.repository_credentials
