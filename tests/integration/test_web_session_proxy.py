@@ -1,0 +1,224 @@
+"""Web sign-in and websocket events behind one real proxy hop (nginx) see the real client.
+
+The app (Reflex backend, prod mode, TRUSTED_PROXY_HOPS=1) runs behind a throwaway nginx that
+connects upstream from 127.0.0.9, so the proxy's address differs from every client's. Clients
+come from distinct loopback addresses (127.0.0.2, 127.0.0.3, ...): the per-address sign-in
+limit must count each of them, not nginx, and audit rows must record them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import socketio
+from sqlmodel import Session, col, select
+
+from logistics_ai.models import AuditEvent
+from logistics_ai.security import tokens
+from state.sessions import SessionsState
+from tests.support import services
+from tests.support.world import PASSWORD, World
+
+ROOT = Path(__file__).resolve().parents[2]
+NGINX = "/usr/sbin/nginx"
+PROXY_SOURCE = "127.0.0.9"  # nginx's own address towards the app
+LOGIN_LIMIT = 3  # RATE_LIMIT_AUTH_PER_IP for this app
+STARTUP_TIMEOUT_S = 180
+REFLEX_BACKEND = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--backend-only"]
+
+NGINX_CONF = """
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log {tmp}/access.log;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://127.0.0.1:{app_port};
+            proxy_bind {proxy_source};
+            proxy_http_version 1.1;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+        }}
+    }}
+}}
+"""
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(log.read_text()[-4000:]) from None
+            time.sleep(0.5)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def proxied_app(app_services: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app behind nginx; yields nginx's URL (the public origin)."""
+    tmp = tmp_path_factory.mktemp("proxy")
+    app_port, proxy_port = services.free_port(), services.free_port()
+    public = f"http://127.0.0.1:{proxy_port}"
+    env = {
+        **os.environ,
+        "APP_ENV": "dev",
+        "SEED_DEMO": "false",
+        "PUBLIC_BASE_URL": public,
+        "TRUSTED_PROXY_HOPS": "1",
+        "RATE_LIMIT_AUTH_PER_IP": str(LOGIN_LIMIT),
+        "RATE_LIMIT_AUTH_PER_ACCOUNT": "1000",
+        "GRANIAN_WORKERS": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "0",
+    }
+    app_log = tmp / "app.log"
+    with app_log.open("w") as log:
+        app = subprocess.Popen(
+            [*REFLEX_BACKEND, "--backend-port", str(app_port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    conf = tmp / "nginx.conf"
+    conf.write_text(
+        NGINX_CONF.format(tmp=tmp, port=proxy_port, app_port=app_port, proxy_source=PROXY_SOURCE)
+    )
+    nginx = subprocess.Popen(
+        [NGINX, "-c", str(conf), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{app_port}/healthz", app, app_log)
+        _wait_for(f"{public}/healthz", nginx, tmp / "error.log")
+        yield public
+    finally:
+        _stop(nginx)
+        _stop(app)
+
+
+def sign_in(public: str, source: str, password: str, **headers: str) -> httpx.Response:
+    """The login form's POST, sent from the loopback address `source` through nginx."""
+    transport = httpx.HTTPTransport(local_address=source)
+    with httpx.Client(transport=transport) as client:
+        return client.post(
+            f"{public}/api/web/login",
+            data={"email": "dispatch@test.example.com", "password": password},
+            headers={"Origin": public, **headers},
+        )
+
+
+def flash(answer: httpx.Response) -> str:
+    return answer.cookies.get("lai_login_error") or ""
+
+
+def wait_for_row(session: Session, query: Callable[[], AuditEvent | None]) -> AuditEvent:
+    for _ in range(100):
+        row = query()
+        if row is not None:
+            return row
+        session.expire_all()
+        time.sleep(0.1)
+    raise AssertionError("the audit row never appeared")
+
+
+def test_web_sign_in_is_limited_per_real_client(
+    proxied_app: str, world: World, session: Session
+) -> None:
+    for _ in range(LOGIN_LIMIT):
+        wrong = sign_in(proxied_app, "127.0.0.2", "not-the-password")
+        assert wrong.status_code == 303 and wrong.headers["location"] == "/login"
+        assert "incorrect" in flash(wrong)
+    blocked = sign_in(proxied_app, "127.0.0.2", PASSWORD)
+    assert "Too many requests" in flash(blocked)
+    assert "lai_session" not in blocked.cookies
+    # A forged X-Forwarded-For does not make the same client look like another one.
+    forged = sign_in(proxied_app, "127.0.0.2", PASSWORD, **{"X-Forwarded-For": "203.0.113.7"})
+    assert "Too many requests" in flash(forged)
+
+    # Another client behind the same proxy is not locked out by the first one.
+    other = sign_in(proxied_app, "127.0.0.3", PASSWORD)
+    assert other.status_code == 303 and other.headers["location"] == "/dispatch"
+    assert other.cookies.get("lai_session")
+    logins = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.login")).all()
+    assert [row.ip for row in logins] == ["127.0.0.3"]
+    failures = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "auth.login_failed")
+    ).all()
+    assert {row.ip for row in failures} == {"127.0.0.2"}
+
+
+def test_websocket_events_see_the_real_client(
+    proxied_app: str, world: World, session: Session
+) -> None:
+    first = sign_in(proxied_app, "127.0.0.4", PASSWORD).cookies["lai_session"]
+    second = sign_in(proxied_app, "127.0.0.5", PASSWORD).cookies["lai_session"]
+    other_session = tokens.decode(second, audience=tokens.WEB_AUDIENCE).session_id
+
+    # The browser's event over the websocket through nginx, from 127.0.0.1: sign out the
+    # other session (audited with the caller's address).
+    client = socketio.Client()
+    client.connect(
+        f"{proxied_app}/_event?token={secrets.token_hex(16)}",
+        socketio_path="/_event",
+        transports=["websocket"],
+        namespaces=["/_event"],
+        headers={"Cookie": f"lai_session={first}"},
+    )
+    try:
+        client.emit(
+            "event",
+            {
+                "name": f"{SessionsState.get_full_name()}.revoke",
+                "payload": {"session_id": other_session},
+                "router_data": {"pathname": "/account/sessions", "query": {}},
+            },
+            namespace="/_event",
+        )
+        revoked = wait_for_row(
+            session,
+            lambda: session.exec(
+                select(AuditEvent).where(
+                    AuditEvent.action == "auth.session_revoked",
+                    col(AuditEvent.entity_id) == other_session,
+                )
+            ).first(),
+        )
+    finally:
+        client.disconnect()
+    assert revoked.ip == "127.0.0.1"  # the browser, not nginx (127.0.0.9)
