@@ -294,6 +294,33 @@ class Settings(BaseSettings):
     notify_poll_seconds: float = Field(
         1.0, gt=0, le=60, description="How often the worker looks for due notifications."
     )
+    # --- Proof of delivery storage (issue 12) ----------------------------------------------
+    storage_backend: Literal["local", "s3"] = Field(
+        "local", description="Where proof-of-delivery files go: local disk or any S3 store."
+    )
+    storage_dir: str = Field(
+        str(PROJECT_ROOT / "data" / "uploads"),
+        description="Folder of the local file store (STORAGE_BACKEND=local).",
+    )
+    s3_bucket: str | None = Field(None, description="S3 bucket for proof-of-delivery files.")
+    s3_endpoint_url: str | None = Field(
+        None, description="S3 endpoint for non-AWS stores (MinIO, Ceph, R2...). Unset: AWS."
+    )
+    s3_region: str = Field("us-east-1", description="S3 region.")
+    s3_access_key_id: str | None = Field(
+        None, description="S3 access key. Unset: boto3's default chain (IAM role, env)."
+    )
+    s3_secret_access_key: str | None = Field(None, description="S3 secret key (secret).")
+    s3_sse: Literal["AES256", "aws:kms", "none"] = Field(
+        "AES256", description="Server-side encryption requested on every upload."
+    )
+    s3_kms_key_id: str | None = Field(None, description="KMS key id when S3_SSE=aws:kms.")
+    proof_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest proof-of-delivery photo accepted."
+    )
+    proof_url_ttl_seconds: int = Field(
+        300, ge=30, le=3600, description="Lifetime of presigned proof-of-delivery URLs (S3)."
+    )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     log_json: bool = Field(False, description="Emit logs as JSON lines (on in prod).")
     otel_exporter_otlp_endpoint: str | None = Field(

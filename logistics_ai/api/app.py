@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -20,6 +22,7 @@ from logistics_ai.api.routers import (
     geocoding,
     me,
     notifications,
+    proof,
     shipments,
 )
 from logistics_ai.observability import metrics
@@ -38,10 +41,18 @@ Errors are always `{"error": {"code", "message", "details"}}`.
 # Optimisation problems may be large (explicit matrices); everything else stays small.
 BODY_LIMITS = {"/api/v1/optimize": dispatch.MAX_OPTIMIZE_BODY_BYTES}
 DEFAULT_BODY_LIMIT = 1024 * 1024
+# Proof-of-delivery uploads: the photo limit plus room for the signature and form fields.
+PROOF_UPLOAD = re.compile(r"^/api/v1/shipments/[0-9]+/proof$")
+
+
+def _pattern_limit(path: str) -> int:
+    if PROOF_UPLOAD.fullmatch(path):
+        return get_settings().proof_max_bytes + 1024 * 1024
+    return DEFAULT_BODY_LIMIT
 
 
 def body_limit(path: str) -> int:
-    return BODY_LIMITS.get(path, DEFAULT_BODY_LIMIT)
+    return BODY_LIMITS.get(path) or _pattern_limit(path)
 
 
 def internal_error() -> JSONResponse:
@@ -85,6 +96,7 @@ def create_api() -> FastAPI:
     v1.include_router(ai.router)
     v1.include_router(tracking.router, dependencies=[Depends(limit_anonymous)])
     v1.include_router(notifications.router)
+    v1.include_router(proof.router)
     v1.include_router(notifications.public, dependencies=[Depends(limit_anonymous)])
     api.include_router(v1)
     api.include_router(web_session.router)

@@ -66,6 +66,8 @@ class Shipment(SQLModel, table=True):
     notes: str | None = Field(default=None, max_length=500)
     price_cents: int = Field(ge=0)
     eta: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # "Delivered" is refused until a proof of delivery is stored (from the customer's default).
+    requires_proof: bool = Field(default=False)
 
     driver_id: int | None = Field(default=None, foreign_key="drivers.id", index=True)
     route_id: int | None = Field(default=None, foreign_key="routes.id", index=True)

@@ -27,13 +27,24 @@ class LocationPing(SQLModel, table=True):
 
 
 class ProofOfDelivery(SQLModel, table=True):
+    """Photo, signature and recipient name for one delivered shipment.
+
+    The files live in the object store (logistics_ai.storage) under app-generated keys;
+    the row is written only after they are stored, so it never points at nothing.
+    """
+
     __tablename__ = "proofs_of_delivery"
 
     id: int | None = Field(default=None, primary_key=True)
     shipment_id: int = Field(foreign_key="shipments.id", unique=True, index=True)
     photo_key: str | None = Field(default=None, max_length=300)
+    photo_content_type: str | None = Field(default=None, max_length=32)
+    photo_bytes: int | None = None
+    thumbnail_key: str | None = Field(default=None, max_length=300)
+    signature_key: str | None = Field(default=None, max_length=300)
     signature_svg: str | None = Field(default=None, max_length=20000)
     recipient_name: str | None = Field(default=None, max_length=120)
     lat: float | None = None
     lon: float | None = None
+    uploaded_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

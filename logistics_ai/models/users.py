@@ -54,4 +54,6 @@ class Customer(SQLModel, table=True):
     default_address: str | None = Field(default=None, max_length=300)
     default_lat: float | None = None
     default_lon: float | None = None
+    # New shipments of this customer need a proof of delivery before they can be delivered.
+    requires_proof: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

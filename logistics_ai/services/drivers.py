@@ -17,6 +17,7 @@ from logistics_ai.models import (
     Driver,
     DriverStatus,
     LocationPing,
+    ProofOfDelivery,
     Route,
     RouteStatus,
     Shipment,
@@ -220,6 +221,8 @@ def record_stop_event(
         if stop.kind != expected:
             raise Conflict(f"This is a {stop.kind} stop; '{event}' does not apply to it.")
         target = ShipmentStatus.picked_up if event == "picked_up" else ShipmentStatus.delivered
+        if target == ShipmentStatus.delivered and shipment.requires_proof:
+            _require_proof(session, shipment)
         transition(session, shipment, target, actor, note=None, position=position)
         stop.status = StopStatus.done
         stop.completed_at = now
@@ -233,6 +236,18 @@ def record_stop_event(
     _complete_route_if_finished(session, route)
     refresh_driver_etas(session, route.driver_id, now)
     return stop
+
+
+def _require_proof(session: Session, shipment: Shipment) -> None:
+    proof = session.exec(
+        select(ProofOfDelivery.id).where(ProofOfDelivery.shipment_id == shipment.id)
+    ).first()
+    if proof is None:
+        raise Conflict(
+            f"Shipment {shipment.tracking_code} needs a proof of delivery (photo) before it "
+            "can be marked delivered.",
+            details={"reason": "proof_required"},
+        )
 
 
 def _skip_remaining_stops(session: Session, shipment: Shipment, failed_stop: Stop) -> None:

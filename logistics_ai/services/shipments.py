@@ -59,6 +59,11 @@ class ShipmentCreate(BaseModel):
     customer_id: Id | None = Field(
         default=None, description="Staff only: book on behalf of this customer."
     )
+    requires_proof: bool | None = Field(
+        default=None,
+        description="Refuse 'delivered' without a proof of delivery. Unset: the customer's "
+        "default.",
+    )
 
 
 class ShipmentFilter(BaseModel):
@@ -144,9 +149,16 @@ def create_shipment(
     if problems:
         raise fail(problems)
     pickup_start = clock.as_aware(data.pickup_window_start)
+    customer = session.get(Customer, customer_id)
+    requires_proof = (
+        data.requires_proof
+        if data.requires_proof is not None
+        else bool(customer and customer.requires_proof)
+    )
     shipment = Shipment(
         tracking_code=new_tracking_code(),
         customer_id=customer_id,
+        requires_proof=requires_proof,
         status=ShipmentStatus.requested,
         service_date=clock.to_local(pickup_start).date(),
         pickup_address=data.pickup_address,

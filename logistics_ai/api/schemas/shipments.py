@@ -34,6 +34,7 @@ class ShipmentOut(Out):
     price_cents: int
     eta: datetime | None
     driver_id: int | None
+    requires_proof: bool
     created_at: datetime
     updated_at: datetime
 
