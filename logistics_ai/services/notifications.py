@@ -134,7 +134,8 @@ def unsubscribe_url(user_id: int) -> str:
 
 
 def unsubscribe_token_valid(user_id: int, token: str) -> bool:
-    return hmac.compare_digest(unsubscribe_token(user_id), token or "")
+    # Bytes, not str: compare_digest refuses non-ASCII strings, and a link can carry any.
+    return hmac.compare_digest(unsubscribe_token(user_id).encode(), (token or "").encode())
 
 
 def unsubscribe(session: Session, user_id: int, token: str) -> None:

@@ -50,6 +50,16 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status)
 
 
+# The unsubscribe pages answer in HTML (a person opened a link), errors included.
+HTML_PAGES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}},
+    404: {"description": "The link is not valid (an HTML page)", "content": {"text/html": {}}},
+    # Malformed query and rate limits keep the API's JSON envelope.
+    **{
+        code: {**PUBLIC_ERRORS[code], "content": {"application/json": {}}}
+        for code in (400, 422, 429)
+    },
+}
 Uid = Query(ge=1, le=2**31 - 1, alias="u")
 Token = Query(min_length=1, max_length=64, alias="t")
 
@@ -57,6 +67,7 @@ Token = Query(min_length=1, max_length=64, alias="t")
 @public.get(
     "/notifications/unsubscribe",
     response_class=HTMLResponse,
+    responses=HTML_PAGES,
     summary="Unsubscribe page (no sign-in): asks for confirmation",
 )
 def unsubscribe_page(user_id: int = Uid, token: str = Token) -> HTMLResponse:
@@ -76,6 +87,7 @@ def unsubscribe_page(user_id: int = Uid, token: str = Token) -> HTMLResponse:
 @public.post(
     "/notifications/unsubscribe",
     response_class=HTMLResponse,
+    responses=HTML_PAGES,
     summary="Unsubscribe (no sign-in; also RFC 8058 one-click)",
 )
 def unsubscribe(user_id: int = Uid, token: str = Token) -> HTMLResponse:
