@@ -1,7 +1,7 @@
 """proof of delivery files and requirement
 
 Revision ID: e12a0b0c0002
-Revises: e12a0b0c0001
+Revises: 5b1d2c3e4f60
 Create Date: 2026-11-30 07:49:54.313193
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import logistics_ai.models._base
 
 revision: str = 'e12a0b0c0002'
-down_revision: str | None = 'e12a0b0c0001'
+down_revision: str | None = '5b1d2c3e4f60'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
