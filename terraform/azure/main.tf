@@ -35,7 +35,9 @@ locals {
     secret-key   = azurerm_key_vault_secret.this["secret-key"].versionless_id
     database-url = azurerm_key_vault_secret.this["database-url"].versionless_id
     redis-url    = azurerm_key_vault_secret.this["redis-url"].versionless_id
-  }, { for name, id in var.app_secrets : lower(replace(name, "_", "-")) => id })
+    }, { for name, id in var.app_secrets : lower(replace(name, "_", "-")) => id },
+    var.registry_password_secret_id == null ? {} : { registry-password = var.registry_password_secret_id },
+  )
   secret_env = merge({
     SECRET_KEY       = "secret-key"
     DATABASE_URL     = "database-url"
@@ -621,6 +623,16 @@ resource "azurerm_container_app" "worker" {
     }
   }
 
+  dynamic "registry" {
+    for_each = var.registry_username == null ? [] : [1]
+
+    content {
+      server               = "ghcr.io"
+      username             = var.registry_username
+      password_secret_name = "registry-password"
+    }
+  }
+
   template {
     min_replicas = var.worker_min_count
     max_replicas = var.worker_min_count
@@ -698,6 +710,26 @@ resource "azurerm_container_app_job" "migrate" {
     name                = "secret-key"
     key_vault_secret_id = azurerm_key_vault_secret.this["secret-key"].versionless_id
     identity            = azurerm_user_assigned_identity.app.id
+  }
+
+  dynamic "secret" {
+    for_each = var.registry_password_secret_id == null ? {} : { registry-password = var.registry_password_secret_id }
+
+    content {
+      name                = secret.key
+      key_vault_secret_id = secret.value
+      identity            = azurerm_user_assigned_identity.app.id
+    }
+  }
+
+  dynamic "registry" {
+    for_each = var.registry_username == null ? [] : [1]
+
+    content {
+      server               = "ghcr.io"
+      username             = var.registry_username
+      password_secret_name = "registry-password"
+    }
   }
 
   template {

@@ -766,8 +766,7 @@ resource "google_compute_security_policy" "this" {
       1001 = "evaluatePreconfiguredWaf('xss-v33-stable', {'sensitivity': 1})"
       1002 = "evaluatePreconfiguredWaf('lfi-v33-stable', {'sensitivity': 1})"
       1003 = "evaluatePreconfiguredWaf('rce-v33-stable', {'sensitivity': 1})"
-      1004 = "evaluatePreconfiguredWaf('cve-canary', {'sensitivity': 1})"
-      1005 = "evaluatePreconfiguredWaf('protocolattack-v33-stable', {'sensitivity': 1})"
+      1004 = "evaluatePreconfiguredWaf('protocolattack-v33-stable', {'sensitivity': 1})"
     }
 
     content {
@@ -817,8 +816,9 @@ resource "google_compute_backend_service" "app" {
   name                  = "${local.name}-app"
   protocol              = "HTTPS"
   load_balancing_scheme = "EXTERNAL_MANAGED"
-  timeout_sec           = 3600 # websocket lifetime through the load balancer
   security_policy       = google_compute_security_policy.this.id
+  # No timeout_sec: serverless NEG back ends take the Cloud Run request timeout (3600 s, which
+  # bounds a websocket's life; clients reconnect).
 
   backend {
     group = google_compute_region_network_endpoint_group.app.id
