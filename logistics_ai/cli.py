@@ -43,6 +43,14 @@ def _reencrypt(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _docs(_args: argparse.Namespace) -> int:
+    from logistics_ai import docs
+
+    changed = docs.write()
+    print("regenerated: " + (", ".join(map(str, changed)) or "nothing (already current)"))
+    return 0
+
+
 def _worker(args: argparse.Namespace) -> int:
     from logistics_ai.jobs import worker
 
@@ -106,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     admin_cmd.add_argument("--email", required=True)
     admin_cmd.add_argument("--name", required=True, help="full name")
+    commands.add_parser("docs", help="regenerate README's settings table and docs/permissions.md")
     worker_cmd = commands.add_parser("worker", help="run background jobs until stopped")
     worker_cmd.add_argument("--once", action="store_true", help="run every job once and exit")
     # The benchmarks parse their own options (and --help), so this parser must not eat them.
@@ -124,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             return _seed(args)
         if args.command == "reencrypt":
             return _reencrypt(args)
+        if args.command == "docs":
+            return _docs(args)
         if args.command == "worker":
             return _worker(args)
         if args.command == "create-admin":

@@ -100,8 +100,8 @@ def render_markdown() -> str:
     lines = [
         "# Permissions",
         "",
-        "Generated from `logistics_ai/security/policy.py` by `tests/unit/test_docs.py`;"
-        " do not edit by hand.",
+        "Generated from `logistics_ai/security/policy.py` by `python -m logistics_ai docs`"
+        " (checked by `tests/unit/test_docs.py`); do not edit by hand.",
         "",
         "Ownership: **all** = every record, **own** = the caller's own records, **route** ="
         " records on the caller's routes, **self** = the caller's own driver profile,"
