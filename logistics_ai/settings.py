@@ -426,5 +426,8 @@ def settings_table_markdown() -> str:
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         default = shown_default.get(name, field.default)
+        # Paths under the checkout are shown relative: the table is the same in every clone.
+        if isinstance(default, str | Path) and str(default).startswith(f"{PROJECT_ROOT}/"):
+            default = Path(default).relative_to(PROJECT_ROOT).as_posix()
         lines.append(f"| `{name.upper()}` | `{default}` | {field.description} |")
     return "\n".join(lines)
