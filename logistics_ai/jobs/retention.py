@@ -47,3 +47,11 @@ def purge_location_pings() -> int:
 def count_location_pings() -> int:
     with session_scope() as session:
         return session.exec(select(func.count()).select_from(LocationPing)).one()
+
+
+def purge_idempotency_keys() -> int:
+    """Stored answers of idempotent requests are kept for three days (offline replays)."""
+    from logistics_ai.services.idempotency import purge_expired
+
+    with session_scope() as session:
+        return purge_expired(session)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from loguru import logger
 
 from logistics_ai.jobs.notifications import send_due
-from logistics_ai.jobs.retention import purge_location_pings
+from logistics_ai.jobs.retention import purge_idempotency_keys, purge_location_pings
 from logistics_ai.settings import get_settings
 
 
@@ -24,6 +24,7 @@ class PeriodicJob:
 
 JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("purge_location_pings", 3600, purge_location_pings),
+    PeriodicJob("purge_idempotency_keys", 3600, purge_idempotency_keys),
     PeriodicJob("send_notifications", get_settings().notify_poll_seconds, send_due),
 )
 

@@ -11,6 +11,7 @@ from logistics_ai.models.enums import (
     StopStatus,
 )
 from logistics_ai.models.fleet import Depot, Driver, Vehicle
+from logistics_ai.models.idempotency import IdempotencyRecord
 from logistics_ai.models.notifications import NotificationPreference
 from logistics_ai.models.records import ApiKey, AuditEvent, Notification
 from logistics_ai.models.routing import Route, Stop
@@ -25,6 +26,7 @@ __all__ = [
     "Depot",
     "Driver",
     "DriverStatus",
+    "IdempotencyRecord",
     "Invitation",
     "LocationPing",
     "Notification",

@@ -6,8 +6,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query
+from fastapi.responses import JSONResponse
 
 from logistics_ai.api.deps import ActorDep, SessionDep, api_router
+from logistics_ai.api.idempotency import IdempotencyKey, run_once
 from logistics_ai.api.routers.common import ERRORS
 from logistics_ai.api.schemas.drivers import (
     DriverLocationOut,
@@ -16,17 +18,25 @@ from logistics_ai.api.schemas.drivers import (
     StopEventIn,
 )
 from logistics_ai.domain import clock
-from logistics_ai.services import drivers
+from logistics_ai.services import drivers, idempotency
 from logistics_ai.services.drivers import PingBatch
 
 router = api_router(tags=["drivers"], responses=ERRORS)
 
 
-@router.post("/drivers/me/location", summary="Send a batch of GPS fixes")
-def post_location(body: PingBatch, session: SessionDep, actor: ActorDep) -> DriverLocationOut:
-    driver = drivers.record_locations(session, actor, body)
-    out = DriverLocationOut.model_validate(driver)
-    return out.model_copy(update={"accepted": len(body.pings)})
+@router.post(
+    "/drivers/me/location", response_model=DriverLocationOut, summary="Send a batch of GPS fixes"
+)
+def post_location(
+    body: PingBatch, session: SessionDep, actor: ActorDep, idempotency_key: IdempotencyKey = None
+) -> DriverLocationOut | JSONResponse:
+    def work() -> DriverLocationOut:
+        driver = drivers.record_locations(session, actor, body)
+        out = DriverLocationOut.model_validate(driver)
+        return out.model_copy(update={"accepted": len(body.pings)})
+
+    fingerprint = idempotency.request_hash(body.model_dump_json())
+    return run_once(session, actor, idempotency_key, "location", fingerprint, 200, work)
 
 
 @router.get("/drivers/me/route", summary="My stops for a day, in order")
@@ -45,15 +55,21 @@ def my_route(
     )
 
 
-@router.post("/stops/{stop_id}/events", summary="Report a stop event")
+@router.post("/stops/{stop_id}/events", response_model=DriverStopOut, summary="Report a stop event")
 def stop_event(
     body: StopEventIn,
     stop_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     session: SessionDep,
     actor: ActorDep,
-) -> DriverStopOut:
+    idempotency_key: IdempotencyKey = None,
+) -> DriverStopOut | JSONResponse:
     position = (body.lat, body.lon) if body.lat is not None and body.lon is not None else None
-    stop = drivers.record_stop_event(
-        session, actor, stop_id, body.event, reason=body.reason, position=position
-    )
-    return DriverStopOut.model_validate(drivers.stop_view(session, stop))
+
+    def work() -> DriverStopOut:
+        stop = drivers.record_stop_event(
+            session, actor, stop_id, body.event, reason=body.reason, position=position
+        )
+        return DriverStopOut.model_validate(drivers.stop_view(session, stop))
+
+    fingerprint = idempotency.request_hash(str(stop_id), body.model_dump_json())
+    return run_once(session, actor, idempotency_key, "stop_event", fingerprint, 200, work)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import File, Form, Path, Response, UploadFile
+from fastapi.responses import JSONResponse
 
 from logistics_ai.api.deps import ActorDep, SessionDep, api_router
+from logistics_ai.api.idempotency import IdempotencyKey, run_once
 from logistics_ai.api.routers.common import ERRORS
 from logistics_ai.api.schemas.proof import ProofOut, ProofRequirementIn, ProofRequirementOut
 from logistics_ai.domain.validation import fail
-from logistics_ai.services import proof
+from logistics_ai.services import idempotency, proof
 from logistics_ai.settings import get_settings
 
 router = api_router(tags=["proof of delivery"], responses=ERRORS)
@@ -44,6 +46,7 @@ def _base(shipment_id: int) -> str:
 @router.post(
     "/shipments/{shipment_id}/proof",
     status_code=201,
+    response_model=ProofOut,
     summary="Upload the proof of delivery (multipart: photo, optional signature PNG, name)",
     responses=TOO_LARGE,
 )
@@ -56,24 +59,32 @@ def upload(
     recipient_name: RecipientName = None,
     lat: Lat = None,
     lon: Lon = None,
-) -> ProofOut:
+    idempotency_key: IdempotencyKey = None,
+) -> ProofOut | JSONResponse:
     if (lat is None) != (lon is None):
         raise fail({"lat": "send both lat and lon, or neither"})
     photo_bytes = _read_limited(photo, get_settings().proof_max_bytes, "photo")
     signature_bytes = (
         _read_limited(signature, proof.MAX_SIGNATURE_BYTES, "signature") if signature else None
     )
-    proof.upload_proof(
-        session,
-        actor,
-        shipment_id,
-        photo=photo_bytes,
-        signature=signature_bytes or None,
-        recipient_name=recipient_name,
-        position=(lat, lon) if lat is not None and lon is not None else None,
+
+    def work() -> ProofOut:
+        proof.upload_proof(
+            session,
+            actor,
+            shipment_id,
+            photo=photo_bytes,
+            signature=signature_bytes or None,
+            recipient_name=recipient_name,
+            position=(lat, lon) if lat is not None and lon is not None else None,
+        )
+        links = proof.get_proof(session, actor, shipment_id, route_base=_base(shipment_id))
+        return ProofOut.model_validate(links)
+
+    fingerprint = idempotency.request_hash(
+        str(shipment_id), photo_bytes, signature_bytes or b"", recipient_name or "", f"{lat},{lon}"
     )
-    links = proof.get_proof(session, actor, shipment_id, route_base=_base(shipment_id))
-    return ProofOut.model_validate(links)
+    return run_once(session, actor, idempotency_key, "proof", fingerprint, 201, work)
 
 
 @router.get(

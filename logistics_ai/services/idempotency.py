@@ -1,0 +1,103 @@
+"""Idempotent writes: a client-chosen key per action, the first answer returned on replay.
+
+`claim` runs first in the request's transaction: it inserts the (user, key) row with
+`ON CONFLICT DO NOTHING`. A concurrent duplicate waits on the unique index until the first
+transaction ends, then sees its committed row and replays it; if the first rolled back, the
+duplicate owns the key and does the work. So a replay never causes a second transition and
+never a 409, and a failed attempt stores nothing (the client may simply retry it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, delete, select
+
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.validation import fail
+from logistics_ai.models import IdempotencyRecord, utcnow
+
+HEADER = "Idempotency-Key"
+KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, e.g. a UUID
+RETENTION = timedelta(days=3)
+
+
+@dataclass(frozen=True)
+class Replay:
+    status_code: int
+    body: dict[str, Any]
+
+
+def request_hash(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def check_key(key: str) -> str:
+    if not KEY.fullmatch(key):
+        raise fail({HEADER: "use 1-255 printable ASCII characters, e.g. a UUID"})
+    return key
+
+
+def claim(
+    session: Session, actor: Actor, key: str, endpoint: str, fingerprint: str
+) -> Replay | None:
+    """Own `key` for this request (None), or the stored answer of its first use."""
+    if actor.user_id is None:
+        raise fail({HEADER: "only signed-in users and API keys can send it"})
+    check_key(key)
+    values = {
+        "user_id": actor.user_id,
+        "key": key,
+        "endpoint": endpoint,
+        "request_hash": fingerprint,
+        "created_at": utcnow(),
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    inserted = session.execute(
+        dialect.insert(IdempotencyRecord)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        .returning(col(IdempotencyRecord.id))
+    ).first()
+    if inserted is not None:
+        return None
+    record = session.exec(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == actor.user_id, IdempotencyRecord.key == key
+        )
+    ).one()
+    if record.endpoint != endpoint or record.request_hash != fingerprint:
+        raise fail({HEADER: "this key was already used for a different request"})
+    if record.status_code is None or record.response is None:
+        # Only possible on SQLite, where writers are serialised and this cannot interleave.
+        raise fail({HEADER: "the first request with this key has not finished"})
+    return Replay(record.status_code, record.response)
+
+
+def remember(
+    session: Session, actor: Actor, key: str, status_code: int, body: dict[str, Any]
+) -> None:
+    record = session.exec(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == actor.user_id, IdempotencyRecord.key == key
+        )
+    ).one()
+    record.status_code, record.response = status_code, body
+    session.add(record)
+
+
+def purge_expired(session: Session) -> int:
+    cutoff = utcnow() - RETENTION
+    result = session.exec(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < cutoff)
+    )
+    return int(result.rowcount or 0)
