@@ -21,7 +21,9 @@ def render(template: str | Path, values: Mapping[str, str]) -> str:
     path = Path(template)
     if not path.is_absolute() and not path.exists():
         path = HERE / path
-    return Template(path.read_text()).substitute(values)
+    # A literal "\n" in a value (env files cannot hold newlines) stands for a line break.
+    expanded = {key: str(value).replace("\\n", "\n") for key, value in values.items()}
+    return Template(path.read_text()).substitute(expanded)
 
 
 if __name__ == "__main__":

@@ -256,6 +256,7 @@ class Stack:
             "PATRONI_LOOP_WAIT": "2",
             "PATRONI_RETRY_TIMEOUT": "3",
             "PATRONI_SYNCHRONOUS_MODE": "true",
+            "PATRONI_POST_INIT": "/bin/true",  # create_app_database() does it here
             "ARCHIVE_COMMAND": self.archive_command(),
             "REPLICATION_USER": "replicator",
             "PG_HBA_NETWORK": "127.0.0.1/32",
