@@ -81,20 +81,17 @@ def _create_admin(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace, rest: list[str]) -> int:
-    if args.what == "api":
-        from logistics_ai.api import bench as api_bench
-
-        return api_bench.main(rest)
     # Benchmark tooling lives in loadtests/ (a source checkout, not the runtime image).
     try:
-        from loadtests import ai_bench, routing_bench
+        from loadtests import ai_bench, api_bench, routing_bench
     except ModuleNotFoundError as missing:
         if not (missing.name or "").startswith("loadtests"):
             raise
         raise RuntimeError(
             "the benchmarks need a source checkout (loadtests/ is not installed here)"
         ) from missing
-    return ai_bench.main(rest) if args.what == "ai" else routing_bench.main(rest)
+    benches = {"ai": ai_bench.main, "api": api_bench.main, "routing": routing_bench.main}
+    return benches[args.what](rest)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from logistics_ai.api.routers import (
     proof,
     shipments,
 )
+from logistics_ai.memory import return_big_buffers_to_the_os
 from logistics_ai.observability import metrics
 from logistics_ai.services import ops_metrics
 from logistics_ai.settings import get_settings
@@ -66,6 +67,7 @@ async def unknown_api_route(request: Request) -> JSONResponse:
 
 def create_api() -> FastAPI:
     settings = get_settings()
+    return_big_buffers_to_the_os()  # Argon2's 19 MiB buffers; see logistics_ai/memory.py
     api = FastAPI(
         title="Logistics AI API",
         version="1.0.0",

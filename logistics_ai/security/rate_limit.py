@@ -35,7 +35,7 @@ def decide(count: WindowCount, limit: int) -> Decision:
     else:
         # In the next window, once this window's weight has shrunk enough.
         wait = (1 - elapsed) * window + max(0.0, 1 - (limit - 1) / count.current) * window
-    return Decision(False, limit, 0, max(1, math.ceil(wait)))
+    return Decision(False, limit, 0, max(1, math.ceil(wait - 1e-9)))  # float noise
 
 
 def check(bucket: str, limit: int, window_s: int, now: float | None = None) -> Decision:

@@ -107,6 +107,14 @@ def test_load_balancing_failover_and_limits(render) -> None:
     assert "server 127.0.0.1:18002 max_fails=3 fail_timeout=10s;" in config
     assert "proxy_next_upstream error timeout http_502 http_503 http_504;" in config
     assert "limit_req_status 429;" in config and "limit_req zone=api" in config
+    # Overload: a cap on API requests in progress, refused with 503 + Retry-After; sign-in
+    # has its own tighter per-address rate.
+    api = re.search(r"location /api/ \{(.*?)\n        \}", config, re.S).group(1)
+    assert "limit_conn api_total 512;" in api and "limit_conn_status 503;" in api
+    auth = re.search(r"location /api/v1/auth/ \{(.*?)\n        \}", config, re.S).group(1)
+    assert "limit_req zone=auth burst=20 nodelay;" in auth
+    overloaded = re.search(r"location @overloaded \{(.*?)\n        \}", config, re.S).group(1)
+    assert "add_header Retry-After 1 always;" in overloaded and "return 503" in overloaded
     assert "10.1.0.0/16 1;" in config  # exempt network
     assert "client_max_body_size 1m;" in config and "client_max_body_size 15m;" in config
     assert "gzip on;" in config and "gzip_static on;" in config

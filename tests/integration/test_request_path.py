@@ -1,0 +1,174 @@
+"""The cost shape of an authenticated request, against real PostgreSQL and Redis.
+
+One authenticated read: one thread hop, one pooled connection, one transaction, no users row
+read for authentication, and one Redis command. Revocation and role changes still apply on
+the next request; a dropped database connection costs one 503, not a broken pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import anyio.to_thread
+import psycopg
+import pytest
+import redis.asyncio.client
+import redis.client
+from sqlalchemy import event, text
+
+from logistics_ai.api import deps
+from logistics_ai.db import get_engine, session_scope
+from logistics_ai.services import shipments
+from tests.support import app_config
+from tests.support.api import bearer, client, login
+from tests.support.world import World, booking
+
+
+@contextmanager
+def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """Counts thread hops, pool checkouts, statements and Redis commands while inside."""
+    seen: dict[str, Any] = {"hops": 0, "checkouts": 0, "statements": [], "redis": []}
+    real_hop = anyio.to_thread.run_sync
+
+    async def hop(*args: Any, **kwargs: Any) -> Any:
+        seen["hops"] += 1
+        return await real_hop(*args, **kwargs)
+
+    real_async = redis.asyncio.client.Redis.execute_command
+    real_sync = redis.client.Redis.execute_command
+
+    async def async_command(self: Any, *args: Any, **options: Any) -> Any:
+        seen["redis"].append(str(args[0]))
+        return await real_async(self, *args, **options)
+
+    def sync_command(self: Any, *args: Any, **options: Any) -> Any:
+        seen["redis"].append(str(args[0]))
+        return real_sync(self, *args, **options)
+
+    def checkout(*_: Any) -> None:
+        seen["checkouts"] += 1
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        seen["statements"].append(sql)
+
+    engine = get_engine()
+    monkeypatch.setattr(anyio.to_thread, "run_sync", hop)
+    monkeypatch.setattr(redis.asyncio.client.Redis, "execute_command", async_command)
+    monkeypatch.setattr(redis.client.Redis, "execute_command", sync_command)
+    event.listen(engine.pool, "checkout", checkout)
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.pool, "checkout", checkout)
+        event.remove(engine, "before_cursor_execute", statement)
+
+
+def _shipment(world: World) -> int:
+    with session_scope() as session:
+        return shipments.create_shipment(session, world.alice, booking()).id  # type: ignore[return-value]
+
+
+def test_an_authenticated_read_costs_one_hop_one_connection_one_redis_command(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipment_id = _shipment(world)
+    http = client()
+    token = login(http, "dispatch@test.example.com")["access_token"]
+    assert http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token)).status_code == 200
+    with counting(monkeypatch) as seen:
+        response = http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token))
+    assert response.status_code == 200 and response.json()["id"] == shipment_id
+    assert seen["hops"] == 1
+    assert seen["checkouts"] == 1
+    assert not [s for s in seen["statements"] if "FROM users" in s], seen["statements"]
+    assert seen["redis"] == ["EVALSHA"]
+
+
+def test_a_signed_out_session_is_refused_on_the_next_request(world: World) -> None:
+    http = client()
+    tokens = login(http, "alice@test.example.com")
+    assert (
+        http.post("/api/v1/auth/logout", headers=bearer(tokens["access_token"])).status_code == 204
+    )
+    assert http.get("/api/v1/shipments", headers=bearer(tokens["access_token"])).status_code == 401
+
+
+def test_a_role_change_ends_the_users_sessions(world: World) -> None:
+    http = client()
+    bob = login(http, "bob@test.example.com")["access_token"]
+    admin = login(http, "admin@test.example.com")["access_token"]
+    assert http.get("/api/v1/shipments", headers=bearer(bob)).status_code == 200
+    changed = http.patch(
+        f"/api/v1/users/{world.bob.user_id}", json={"role": "driver"}, headers=bearer(admin)
+    )
+    assert changed.status_code == 200 and changed.json()["role"] == "driver"
+    refused = http.get("/api/v1/shipments", headers=bearer(bob))
+    assert refused.status_code == 401  # the token still says "customer": it must not be honoured
+
+
+def test_the_caller_profile_comes_from_the_token(world: World) -> None:
+    http = client()
+    token = login(http, "alice@test.example.com")["access_token"]
+    body = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in booking().items()}
+    created = http.post("/api/v1/shipments", json=body, headers=bearer(token))
+    assert created.status_code == 201, created.text
+    with session_scope() as session:
+        customer = session.exec(
+            text(
+                "SELECT c.id FROM customers c JOIN users u ON u.id = c.user_id WHERE u.email = :e"
+            ),
+            params={"e": "alice@test.example.com"},
+        ).one()
+    assert created.json()["customer_id"] == customer[0]
+
+
+def test_a_dropped_database_connection_costs_one_503_then_the_pool_recovers(
+    world: World,
+) -> None:
+    shipment_id = _shipment(world)
+    http = client()
+    token = login(http, "dispatch@test.example.com")["access_token"]
+    assert http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token)).status_code == 200
+    url = get_engine().url
+    # An idle reaper or a failover, for every pooled connection (from outside the pool).
+    with psycopg.connect(
+        host=url.host, port=url.port, user=url.username, dbname="postgres", autocommit=True
+    ) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (url.database,),
+        )
+    answers = [
+        http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token)) for _ in range(3)
+    ]
+    codes = [a.status_code for a in answers]
+    # No pre-ping: the first request meets a dead connection and gets a retryable 503; that
+    # failure resets the whole pool, so the next requests connect afresh.
+    assert codes == [503, 200, 200], codes
+    assert answers[0].headers["Retry-After"]
+
+
+def test_sign_ins_beyond_the_slots_and_queue_are_refused_at_once(clean_db: None) -> None:
+    async def scenario() -> list[str]:
+        outcomes: list[str] = []
+        holder = deps.sign_in_slot()
+        await holder.__anext__()  # the only slot is taken
+        waiter = deps.sign_in_slot()
+        try:
+            await asyncio.wait_for(waiter.__anext__(), timeout=1)
+            outcomes.append("admitted")
+        except deps.Overloaded:
+            outcomes.append("refused")
+        await holder.aclose()
+        admitted = deps.sign_in_slot()
+        await admitted.__anext__()  # the slot is free again
+        outcomes.append("admitted")
+        await admitted.aclose()
+        return outcomes
+
+    with app_config.configured(sign_in_concurrency="1", sign_in_queue="0"):
+        assert asyncio.run(scenario()) == ["refused", "admitted"]
