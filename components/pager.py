@@ -1,9 +1,17 @@
 """Previous / page x of y / next, for any paginated list."""
 
+from collections.abc import Callable
+
 import reflex as rx
+from reflex.event import EventType
 
 
-def pager(page: rx.Var[int], pages: rx.Var[int], go_to, what: str) -> rx.Component:  # type: ignore[no-untyped-def]
+def pager(
+    page: rx.Var[int],
+    pages: rx.Var[int],
+    go_to: Callable[[rx.Var[int]], EventType[()]],
+    what: str,
+) -> rx.Component:
     """`go_to(n)` must return the event that loads page n; `what` names the list for labels."""
     return rx.hstack(
         rx.button(

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from components.field import field_error, labeled_input
 from components.layout import app_shell
@@ -67,7 +68,7 @@ def _shown_once(visible: rx.Var[bool], label: str, field_id: str, icon: str) -> 
     )
 
 
-def _user_row(u: rx.Var[UserRow]) -> rx.Component:
+def _user_row(u: ObjectVar[UserRow]) -> rx.Component:
     return rx.el.tr(
         rx.el.td(u.name, style=CELL),
         rx.el.td(u.email, style=CELL),
@@ -144,7 +145,7 @@ def _users_tab() -> rx.Component:
     )
 
 
-def _key_row(k: rx.Var[ApiKeyRow]) -> rx.Component:
+def _key_row(k: ObjectVar[ApiKeyRow]) -> rx.Component:
     return rx.el.tr(
         rx.el.td(k.name, style=CELL),
         rx.el.td(rx.code(k.prefix), style=CELL),
@@ -234,7 +235,7 @@ def _keys_tab() -> rx.Component:
     )
 
 
-def _event_row(ev: rx.Var[AuditRow]) -> rx.Component:
+def _event_row(ev: ObjectVar[AuditRow]) -> rx.Component:
     return rx.el.tr(
         *[
             rx.el.td(getattr(ev, f), style=CELL)

@@ -1,12 +1,14 @@
 """Customer app (mobile-first): book a delivery, see my shipments."""
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from components.ai_booking import ai_booking_box
 from components.field import field_error, labeled_input
 from components.layout import app_shell
 from components.status_badge import status_badge
 from state.customer import SKILLS, CustomerState
+from state.formatting import ShipmentRow
 
 E = CustomerState.errors
 
@@ -176,23 +178,23 @@ def _booking_form() -> rx.Component:
     )
 
 
-def _shipment_card(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _shipment_card(row: ObjectVar[ShipmentRow]) -> rx.Component:
     return rx.el.li(
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.link(rx.code(row["tracking_code"]), href="/track/" + row["tracking_code"]),
+                    rx.link(rx.code(row.tracking_code), href="/track/" + row.tracking_code),
                     rx.spacer(),
-                    status_badge(row["status"], row["status_label"]),
+                    status_badge(row.status, row.status_label),
                     width="100%",
                 ),
-                rx.text("To ", row["recipient"], " · ", row["dropoff"], size="2"),
+                rx.text("To ", row.recipient, " · ", row.dropoff, size="2"),
                 rx.text(
-                    row["service_date"],
+                    row.service_date,
                     " · delivery ",
-                    row["dropoff_window"],
+                    row.dropoff_window,
                     " · ",
-                    row["price"],
+                    row.price,
                     size="1",
                     color_scheme="gray",
                 ),
@@ -202,7 +204,7 @@ def _shipment_card(row: rx.Var[dict[str, str]]) -> rx.Component:
             width="100%",
         ),
         style={"list-style": "none", "margin-bottom": "8px"},
-        data_code=row["tracking_code"],
+        data_code=row.tracking_code,
     )
 
 

@@ -1,6 +1,7 @@
 """Dispatch dashboard (desktop): shipment board with filters, fleet list, manual assignment."""
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from components.copilot_panel import briefing_card, copilot_panel
 from components.layout import app_shell
@@ -8,7 +9,8 @@ from components.pager import pager
 from components.status_badge import status_badge
 from logistics_ai.models import ShipmentStatus
 from logistics_ai.services.shipment_status import ASSIGNABLE
-from state.dispatch import AutoDispatchState, DispatchState
+from state.dispatch import AutoDispatchState, DispatchState, PlanRouteRow
+from state.formatting import ShipmentRow
 
 CELL = {"padding": "6px 8px", "vertical-align": "top", "font-size": "13px"}
 
@@ -68,51 +70,51 @@ def _filters() -> rx.Component:
     )
 
 
-def _driver_picker(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _driver_picker(row: ObjectVar[ShipmentRow]) -> rx.Component:
     return rx.el.select(
         rx.el.option("Unassigned", value="none"),
         rx.foreach(
             DispatchState.fleet,
-            lambda driver: rx.el.option(driver["name"], value=driver["id"]),
+            lambda driver: rx.el.option(driver.name, value=driver.id.to_string()),
         ),
-        value=rx.cond(row["driver_id"] != "", row["driver_id"], "none"),
-        on_change=lambda value: DispatchState.assign(row["id"], value),
-        disabled=~rx.Var.create([s.value for s in ASSIGNABLE]).contains(row["status"]),
-        custom_attrs={"aria-label": "Driver for " + row["tracking_code"]},
+        value=rx.cond(row.driver_id != "", row.driver_id, "none"),
+        on_change=lambda value: DispatchState.assign(row.id, value),
+        disabled=~rx.Var.create([s.value for s in ASSIGNABLE]).contains(row.status),
+        custom_attrs={"aria-label": "Driver for " + row.tracking_code},
         style={"height": "28px", "max-width": "170px"},
     )
 
 
-def _shipment_row(row: rx.Var[dict[str, str]]) -> rx.Component:
+def _shipment_row(row: ObjectVar[ShipmentRow]) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(rx.code(row["tracking_code"]), style=CELL),
-        rx.el.td(status_badge(row["status"], row["status_label"]), style=CELL),
+        rx.el.td(rx.code(row.tracking_code), style=CELL),
+        rx.el.td(status_badge(row.status, row.status_label), style=CELL),
         rx.el.td(
-            row["pickup"],
+            row.pickup,
             rx.el.br(),
-            rx.text(row["pickup_window"], color_scheme="gray"),
+            rx.text(row.pickup_window, color_scheme="gray"),
             style=CELL,
         ),
         rx.el.td(
-            row["dropoff"],
+            row.dropoff,
             rx.el.br(),
-            rx.text(row["dropoff_window"], color_scheme="gray"),
+            rx.text(row.dropoff_window, color_scheme="gray"),
             style=CELL,
         ),
-        rx.el.td(row["recipient"], style=CELL),
-        rx.el.td(row["weight"], style=CELL),
+        rx.el.td(row.recipient, style=CELL),
+        rx.el.td(row.weight, style=CELL),
         rx.el.td(
             rx.hstack(
                 _driver_picker(row),
                 rx.cond(
-                    (row["driver_id"] == "")
-                    & ((row["status"] == "requested") | (row["status"] == "scheduled")),
+                    (row.driver_id == "")
+                    & ((row.status == "requested") | (row.status == "scheduled")),
                     rx.button(
                         "Auto",
-                        on_click=DispatchState.auto_assign(row["id"]),
+                        on_click=DispatchState.auto_assign(row.id),
                         size="1",
                         variant="soft",
-                        aria_label="Auto-assign " + row["tracking_code"] + " to the best route",
+                        aria_label="Auto-assign " + row.tracking_code + " to the best route",
                     ),
                 ),
                 spacing="1",
@@ -120,7 +122,7 @@ def _shipment_row(row: rx.Var[dict[str, str]]) -> rx.Component:
             ),
             style=CELL,
         ),
-        data_code=row["tracking_code"],
+        data_code=row.tracking_code,
         style={"border-bottom": "1px solid var(--gray-4)"},
     )
 
@@ -158,12 +160,12 @@ def _alerts() -> rx.Component:
                 rx.foreach(
                     DispatchState.alerts,
                     lambda a: rx.el.li(
-                        rx.text(rx.code(a["code"]), " ", a["stop"], " · ", a["driver"], size="2"),
+                        rx.text(rx.code(a.code), " ", a.stop, " · ", a.driver, size="2"),
                         rx.text(
                             "ETA ",
-                            a["eta"],
+                            a.eta,
                             " after window end ",
-                            a["window_end"],
+                            a.window_end,
                             size="1",
                             color_scheme="red",
                         ),
@@ -188,14 +190,14 @@ def _fleet() -> rx.Component:
                 lambda d: rx.el.li(
                     rx.hstack(
                         rx.vstack(
-                            rx.text(d["name"], weight="medium", size="2"),
-                            rx.text(d["vehicle"], size="1", color_scheme="gray"),
+                            rx.text(d.name, weight="medium", size="2"),
+                            rx.text(d.vehicle, size="1", color_scheme="gray"),
                             spacing="0",
                         ),
                         rx.spacer(),
                         rx.vstack(
-                            rx.badge(d["status_label"], variant="outline"),
-                            rx.text("stops ", d["progress"], size="1", color_scheme="gray"),
+                            rx.badge(d.status_label, variant="outline"),
+                            rx.text("stops ", d.progress, size="1", color_scheme="gray"),
                             spacing="0",
                             align="end",
                         ),
@@ -251,16 +253,14 @@ def _auto_dispatch_bar() -> rx.Component:
     )
 
 
-def _plan_route_row(route: rx.Var[dict[str, str]]) -> rx.Component:
+def _plan_route_row(route: ObjectVar[PlanRouteRow]) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(
-            route["driver"], rx.el.br(), rx.text(route["vehicle"], color_scheme="gray"), style=CELL
-        ),
-        rx.el.td(route["stops"], style=CELL),
-        rx.el.td(route["distance"], style=CELL),
-        rx.el.td(route["duration"], style=CELL),
-        rx.el.td(route["load"], style=CELL),
-        rx.el.td(rx.text(route["sequence"], size="1"), style=CELL),
+        rx.el.td(route.driver, rx.el.br(), rx.text(route.vehicle, color_scheme="gray"), style=CELL),
+        rx.el.td(route.stops.to_string(), style=CELL),
+        rx.el.td(route.distance, style=CELL),
+        rx.el.td(route.duration, style=CELL),
+        rx.el.td(route.load, style=CELL),
+        rx.el.td(rx.text(route.sequence, size="1"), style=CELL),
         style={"border-bottom": "1px solid var(--gray-4)"},
     )
 
@@ -295,7 +295,7 @@ def _plan_dialog() -> rx.Component:
                     rx.text("Not placed:", weight="bold", size="2"),
                     rx.foreach(
                         AutoDispatchState.plan_unassigned,
-                        lambda u: rx.text(rx.code(u["code"]), " ", u["reason"], size="1"),
+                        lambda u: rx.text(rx.code(u.code), " ", u.reason, size="1"),
                     ),
                     margin_top="8px",
                     max_height="20vh",

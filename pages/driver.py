@@ -1,6 +1,7 @@
 """Driver app (mobile-first): today's stops in order with one-tap status updates."""
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from components.layout import app_shell
 from state.driver import DriverState, StopRow
@@ -13,7 +14,7 @@ SHIFT_OPTIONS = [
 ]
 
 
-def _actions(stop: rx.Var[StopRow]) -> rx.Component:
+def _actions(stop: ObjectVar[StopRow]) -> rx.Component:
     open_stop = (stop.status == "pending") | (stop.status == "arrived")
     return rx.cond(
         open_stop,
@@ -66,7 +67,7 @@ def _actions(stop: rx.Var[StopRow]) -> rx.Component:
     )
 
 
-def _stop_card(stop: rx.Var[StopRow]) -> rx.Component:
+def _stop_card(stop: ObjectVar[StopRow]) -> rx.Component:
     return rx.el.li(
         rx.card(
             rx.vstack(

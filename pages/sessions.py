@@ -1,12 +1,13 @@
 """My sessions: where I am signed in, with a sign-out button for each."""
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
 from components.layout import app_shell
 from state.sessions import SessionRow, SessionsState
 
 
-def _session_card(item: rx.Var[SessionRow]) -> rx.Component:
+def _session_card(item: ObjectVar[SessionRow]) -> rx.Component:
     return rx.el.li(
         rx.card(
             rx.hstack(

@@ -11,9 +11,9 @@ from state.service import Caller, Failed, run
 
 
 class AccountState(rx.State):
-    errors: dict[str, str] = {}
-    message: str = ""
-    done: bool = False
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    message: rx.Field[str] = rx.field("")
+    done: rx.Field[bool] = rx.field(False)
 
     def _caller(self) -> Caller:
         return Caller(

@@ -122,9 +122,9 @@ class AdminState(AuthState):
 
 
 class AdminUsersState(AuthState):
-    people: list[UserRow] = []
-    invite_errors: dict[str, str] = {}
-    invite_created: bool = False
+    people: rx.Field[list[UserRow]] = rx.field(default_factory=list)
+    invite_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    invite_created: rx.Field[bool] = rx.field(False)
 
     @rx.event
     async def refresh(self) -> EventSpec | None:
@@ -203,9 +203,9 @@ def _owner_id(session: Session, actor: Actor, email: str) -> int | None:
 
 
 class ApiKeysState(AuthState):
-    keys: list[ApiKeyRow] = []
-    key_errors: dict[str, str] = {}
-    key_created: bool = False
+    keys: rx.Field[list[ApiKeyRow]] = rx.field(default_factory=list)
+    key_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    key_created: rx.Field[bool] = rx.field(False)
 
     @rx.event
     async def refresh(self) -> EventSpec | None:
@@ -263,11 +263,11 @@ class ApiKeysState(AuthState):
 
 
 class AuditLogState(AuthState):
-    events: list[AuditRow] = []
-    audit_action: str = ""
-    audit_actor: str = ""
-    audit_page: int = 1
-    audit_total: int = 0
+    events: rx.Field[list[AuditRow]] = rx.field(default_factory=list)
+    audit_action: rx.Field[str] = rx.field("")
+    audit_actor: rx.Field[str] = rx.field("")
+    audit_page: rx.Field[int] = rx.field(1)
+    audit_total: rx.Field[int] = rx.field(0)
 
     @rx.var
     def audit_pages(self) -> int:

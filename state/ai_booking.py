@@ -57,10 +57,10 @@ def within_ai_budget(_: Session, actor: Actor) -> Actor:
 
 
 class AiBookingState(AuthState):
-    ai_text: str = ""
-    ai_busy: bool = False
-    ai_questions: list[str] = []
-    ai_source_note: str = ""
+    ai_text: rx.Field[str] = rx.field("")
+    ai_busy: rx.Field[bool] = rx.field(False)
+    ai_questions: rx.Field[list[str]] = rx.field(default_factory=list)
+    ai_source_note: rx.Field[str] = rx.field("")
 
     @rx.event
     async def set_ai_text(self, value: str) -> None:

@@ -51,9 +51,9 @@ def authenticated_states() -> list[type[AuthState]]:
 
 
 class AuthState(rx.State):
-    user_name: str = ""
-    user_role: str = ""
-    login_error: str = ""
+    user_name: rx.Field[str] = rx.field("")
+    user_role: rx.Field[str] = rx.field("")
+    login_error: rx.Field[str] = rx.field("")
     # Backend only (never sent): a digest of the cookie whose user's data this tab's state
     # holds, and that cookie's session id.
     _credential_fingerprint: str = ""

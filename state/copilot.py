@@ -5,6 +5,7 @@ dispatcher clicks Confirm, which runs the proposal through the normal services."
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import reflex as rx
 from reflex.event import EventHandler, EventSpec
@@ -22,14 +23,18 @@ SOURCE = {"groq": "answered by the AI model (Groq)", "offline": "answered offlin
 
 
 class CopilotState(AuthState):
-    chat: list[dict[str, str]] = []  # {"role": "user" | "assistant", "text": ...}
-    cards: list[dict[str, str]] = []  # {"id", "kind", "title"}
-    chat_input: str = ""
-    chat_busy: bool = False
-    conversation_id: str = ""
-    chat_source: str = ""
-    briefing: list[str] = []
-    briefing_source: str = ""
+    chat: rx.Field[list[dict[str, str]]] = rx.field(
+        default_factory=list
+    )  # {"role": "user" | "assistant", "text"}
+    cards: rx.Field[list[dict[str, str]]] = rx.field(
+        default_factory=list
+    )  # {"id", "kind", "title"}
+    chat_input: rx.Field[str] = rx.field("")
+    chat_busy: rx.Field[bool] = rx.field(False)
+    conversation_id: rx.Field[str] = rx.field("")
+    chat_source: rx.Field[str] = rx.field("")
+    briefing: rx.Field[list[str]] = rx.field(default_factory=list)
+    briefing_source: rx.Field[str] = rx.field("")
 
     @rx.event
     async def set_chat_input(self, value: str) -> None:
@@ -62,7 +67,7 @@ class CopilotState(AuthState):
             async with self:
                 self.chat_busy = False
 
-    def _apply(self, event: dict) -> None:  # type: ignore[type-arg]
+    def _apply(self, event: dict[str, Any]) -> None:
         kind = event["type"]
         if kind == "conversation":
             self.conversation_id = event["conversation_id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -12,7 +13,7 @@ from logistics_ai.models import Role
 from logistics_ai.services import geocoding, shipments
 from logistics_ai.services.shipment_status import SKILLS
 from state.auth import AuthState
-from state.formatting import shipment_row
+from state.formatting import ShipmentRow, shipment_row
 from state.service import Failed
 
 CUSTOMER = (Role.customer,)
@@ -27,18 +28,18 @@ SERVICE_FIELD_FOR_INPUT = {
 
 
 class CustomerState(AuthState):
-    my_shipments: list[dict[str, str]] = []
-    errors: dict[str, str] = {}
-    form_message: str = ""
-    booked_code: str = ""
-    submitting: bool = False
-    pickup_address: str = ""
-    pickup_lat: str = ""
-    pickup_lon: str = ""
-    dropoff_address: str = ""
-    dropoff_lat: str = ""
-    dropoff_lon: str = ""
-    service_day: str = ""
+    my_shipments: rx.Field[list[ShipmentRow]] = rx.field(default_factory=list)
+    errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
+    form_message: rx.Field[str] = rx.field("")
+    booked_code: rx.Field[str] = rx.field("")
+    submitting: rx.Field[bool] = rx.field(False)
+    pickup_address: rx.Field[str] = rx.field("")
+    pickup_lat: rx.Field[str] = rx.field("")
+    pickup_lon: rx.Field[str] = rx.field("")
+    dropoff_address: rx.Field[str] = rx.field("")
+    dropoff_lat: rx.Field[str] = rx.field("")
+    dropoff_lon: rx.Field[str] = rx.field("")
+    service_day: rx.Field[str] = rx.field("")
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -91,6 +92,7 @@ class CustomerState(AuthState):
             for k, v in self.errors.items()
             if k not in (f"{prefix}_address", f"{prefix}_lat", f"{prefix}_lon")
         }
+        return None
 
     @rx.event
     async def submit(self, form_data: dict[str, str]) -> EventSpec | None:
@@ -128,7 +130,7 @@ class CustomerState(AuthState):
             setattr(self, field, "")
         return await self._refresh() or rx.toast.success(f"Booked. Tracking code {code}")
 
-    def _payload(self, form_data: dict[str, str]) -> tuple[dict[str, object], dict[str, str]]:
+    def _payload(self, form_data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
         """Parse the text inputs; each unparseable one gets its own message."""
         problems: dict[str, str] = {}
         try:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -25,12 +26,49 @@ from logistics_ai.services import (
 from logistics_ai.services.shipment_status import ASSIGNABLE
 from logistics_ai.settings import get_settings
 from state.auth import AuthState
-from state.formatting import hhmm, hours_minutes, shipment_row
+from state.formatting import ShipmentRow, hhmm, hours_minutes, shipment_row
 from state.service import Failed, run_signed_in
 
 STAFF = (Role.dispatcher, Role.admin)
 __all__ = ["ASSIGNABLE", "AutoDispatchState", "DispatchState"]  # the page reads ASSIGNABLE
 PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class FleetRow:
+    id: int
+    name: str
+    status: str
+    status_label: str
+    vehicle: str
+    skills: str
+    progress: str
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    code: str
+    stop: str
+    driver: str
+    eta: str
+    window_end: str
+
+
+@dataclass(frozen=True)
+class PlanRouteRow:
+    driver: str
+    vehicle: str
+    stops: int
+    distance: str
+    duration: str
+    load: str
+    sequence: str
+
+
+@dataclass(frozen=True)
+class UnplacedRow:
+    code: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -42,7 +80,7 @@ class Board:
     late: list[tuple[Stop, Shipment, Driver]]
 
 
-def _board(session: Session, actor: Actor, filters: dict[str, object], day: date | None) -> Board:
+def _board(session: Session, actor: Actor, filters: dict[str, Any], day: date | None) -> Board:
     today = day or clock.today_local()
     return Board(
         shipments.list_shipments(session, actor, filters),
@@ -52,16 +90,16 @@ def _board(session: Session, actor: Actor, filters: dict[str, object], day: date
 
 
 class DispatchState(AuthState):
-    rows: list[dict[str, str]] = []
-    fleet: list[dict[str, str]] = []
-    status_filter: str = "all"
-    date_filter: str = ""
-    search_text: str = ""
-    page: int = 1
-    total: int = 0
-    loading: bool = False
-    notice: str = ""
-    alerts: list[dict[str, str]] = []
+    rows: rx.Field[list[ShipmentRow]] = rx.field(default_factory=list)
+    fleet: rx.Field[list[FleetRow]] = rx.field(default_factory=list)
+    status_filter: rx.Field[str] = rx.field("all")
+    date_filter: rx.Field[str] = rx.field("")
+    search_text: rx.Field[str] = rx.field("")
+    page: rx.Field[int] = rx.field(1)
+    total: rx.Field[int] = rx.field(0)
+    loading: rx.Field[bool] = rx.field(False)
+    notice: rx.Field[str] = rx.field("")
+    alerts: rx.Field[list[AlertRow]] = rx.field(default_factory=list)
 
     @rx.var
     def page_count(self) -> int:
@@ -99,29 +137,29 @@ class DispatchState(AuthState):
         self.total = board.shipments.total
         names = {row.id: row.name for row in board.fleet}
         self.alerts = [
-            {
-                "code": shipment.tracking_code,
-                "stop": "pickup" if stop.kind == "pickup" else "drop-off",
-                "driver": names.get(driver.id, ""),
-                "eta": hhmm(stop.planned_arrival),
-                "window_end": hhmm(
+            AlertRow(
+                code=shipment.tracking_code,
+                stop="pickup" if stop.kind == "pickup" else "drop-off",
+                driver=names.get(driver.id or 0, ""),
+                eta=hhmm(stop.planned_arrival),
+                window_end=hhmm(
                     shipment.pickup_window_end
                     if stop.kind == "pickup"
                     else shipment.dropoff_window_end
                 ),
-            }
+            )
             for stop, shipment, driver in board.late
         ]
         self.fleet = [
-            {
-                "id": str(row.id),
-                "name": row.name,
-                "status": row.status,
-                "status_label": row.status.replace("_", " "),
-                "vehicle": row.vehicle,
-                "skills": row.skills or "—",
-                "progress": f"{row.stops_done_today}/{row.stops_today}",
-            }
+            FleetRow(
+                id=row.id,
+                name=row.name,
+                status=row.status,
+                status_label=row.status.replace("_", " "),
+                vehicle=row.vehicle,
+                skills=row.skills or "—",
+                progress=f"{row.stops_done_today}/{row.stops_today}",
+            )
             for row in board.fleet
         ]
         return None
@@ -154,11 +192,9 @@ class DispatchState(AuthState):
         return await self._refresh()
 
     @rx.event
-    async def auto_assign(self, shipment_id: str) -> EventSpec | None:
-        if not shipment_id.isdigit():
-            return rx.toast.error("Unknown shipment.")
+    async def auto_assign(self, shipment_id: int) -> EventSpec | None:
         result = await self._call(
-            lambda s, actor: dispatch_insert.auto_assign(s, actor, int(shipment_id)), STAFF
+            lambda s, actor: dispatch_insert.auto_assign(s, actor, shipment_id), STAFF
         )
         if isinstance(result, Failed):
             return result.event
@@ -170,19 +206,19 @@ class DispatchState(AuthState):
         return await self._refresh() or rx.toast.success(message)
 
     @rx.event
-    async def assign(self, shipment_id: str, driver_id: str) -> EventSpec | None:
+    async def assign(self, shipment_id: int, driver_id: str) -> EventSpec | None:
         """Assign to a driver, or with driver_id "none" return to the unassigned queue."""
         if not driver_id:
             return None
 
         def change(session: Session, actor: Actor) -> str:
             if driver_id == "none":
-                shipment = assignment.unassign_shipment(session, actor, int(shipment_id))
+                shipment = assignment.unassign_shipment(session, actor, shipment_id)
                 return f"{shipment.tracking_code} returned to the unassigned queue"
             shipment = assignment.assign_shipment(session, actor, int(shipment_id), int(driver_id))
             return f"{shipment.tracking_code} assigned"
 
-        if not shipment_id.isdigit() or (driver_id != "none" and not driver_id.isdigit()):
+        if driver_id != "none" and not driver_id.isdigit():
             return rx.toast.error("Unknown driver.")
         result = await self._call(change, STAFF)
         refreshed = await self._refresh()
@@ -195,14 +231,14 @@ class DispatchState(AuthState):
 class AutoDispatchState(DispatchState):
     """Auto-dispatch: solve in the background with progress, preview, apply on confirmation."""
 
-    planning: bool = False
-    plan_elapsed: float = 0.0
-    plan_budget: float = 0.0
-    plan_id: str = ""
-    plan_summary: str = ""
-    plan_routes: list[dict[str, str]] = []
-    plan_unassigned: list[dict[str, str]] = []
-    applying: bool = False
+    planning: rx.Field[bool] = rx.field(False)
+    plan_elapsed: rx.Field[float] = rx.field(0.0)
+    plan_budget: rx.Field[float] = rx.field(0.0)
+    plan_id: rx.Field[str] = rx.field("")
+    plan_summary: rx.Field[str] = rx.field("")
+    plan_routes: rx.Field[list[PlanRouteRow]] = rx.field(default_factory=list)
+    plan_unassigned: rx.Field[list[UnplacedRow]] = rx.field(default_factory=list)
+    applying: rx.Field[bool] = rx.field(False)
 
     @rx.var
     def plan_progress(self) -> int:
@@ -250,22 +286,22 @@ class AutoDispatchState(DispatchState):
             f"solved in {plan.runtime_s:.1f} s"
         )
         self.plan_routes = [
-            {
-                "driver": route.driver_name,
-                "vehicle": route.vehicle,
-                "stops": str(len(route.stops)),
-                "distance": f"{route.distance_m / 1000:.1f} km",
-                "duration": hours_minutes(route.duration_s),
-                "load": f"{route.max_load_kg} / {route.capacity_kg:g} kg",
-                "sequence": " → ".join(
+            PlanRouteRow(
+                driver=route.driver_name,
+                vehicle=route.vehicle,
+                stops=len(route.stops),
+                distance=f"{route.distance_m / 1000:.1f} km",
+                duration=hours_minutes(route.duration_s),
+                load=f"{route.max_load_kg} / {route.capacity_kg:g} kg",
+                sequence=" → ".join(
                     f"{'P' if s.kind == 'pickup' else 'D'} {s.tracking_code[-4:]}"
                     for s in route.stops
                 ),
-            }
+            )
             for route in plan.routes
         ]
         self.plan_unassigned = [
-            {"code": item["tracking_code"], "reason": item["reason"].replace("_", " ")}
+            UnplacedRow(item["tracking_code"], item["reason"].replace("_", " "))
             for item in plan.unassigned
         ]
 

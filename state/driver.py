@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -13,14 +14,14 @@ from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import NotFound
 from logistics_ai.models import DriverStatus, Role, StopKind
 from logistics_ai.services import drivers
-from logistics_ai.services.shipment_status import OPEN_STOP, STOP_EVENTS, StopEvent
+from logistics_ai.services.shipment_status import OPEN_STOP, StopEvent
 from state.auth import AuthState
 from state.formatting import hhmm, window
 from state.service import Failed
 
 DRIVER = (Role.driver,)
 # The service's stop-event vocabulary, looked up from the text the page sends.
-EVENT_NAMES: dict[str, StopEvent] = {name: name for name in STOP_EVENTS}
+EVENT_NAMES: dict[str, StopEvent] = {name: name for name in get_args(StopEvent)}
 STOP_EVENT_MESSAGES: dict[str, str] = {
     "arrived": "Arrival recorded",
     "picked_up": "Marked picked up",
@@ -83,10 +84,10 @@ def _my_day(session: Session, actor: Actor) -> tuple[list[drivers.StopView], str
 
 
 class DriverState(AuthState):
-    stops: list[StopRow] = []
-    shift_status: str = ""
-    failing_stop_id: int = 0
-    failure_reason: str = ""
+    stops: rx.Field[list[StopRow]] = rx.field(default_factory=list)
+    shift_status: rx.Field[str] = rx.field("")
+    failing_stop_id: rx.Field[int] = rx.field(0)
+    failure_reason: rx.Field[str] = rx.field("")
 
     @rx.var
     def open_stop_count(self) -> int:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from logistics_ai.domain import clock
-from logistics_ai.models import ShipmentStatus
+from logistics_ai.models import Shipment, ShipmentStatus
 from logistics_ai.services.shipment_status import STATUS_LABELS
 
 
@@ -33,20 +34,40 @@ def status_label(status: str) -> str:
     return STATUS_LABELS[ShipmentStatus(status)]
 
 
-def shipment_row(shipment) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {
-        "id": str(shipment.id),
-        "tracking_code": shipment.tracking_code,
-        "status": shipment.status,
-        "status_label": status_label(shipment.status),
-        "service_date": shipment.service_date.isoformat(),
-        "pickup": shipment.pickup_address,
-        "dropoff": shipment.dropoff_address,
-        "pickup_window": window(shipment.pickup_window_start, shipment.pickup_window_end),
-        "dropoff_window": window(shipment.dropoff_window_start, shipment.dropoff_window_end),
-        "recipient": shipment.recipient_name,
-        "weight": f"{shipment.weight_kg:g} kg",
-        "price": money(shipment.price_cents),
-        "driver_id": str(shipment.driver_id or ""),
-        "skills": shipment.required_skills,
-    }
+@dataclass(frozen=True)
+class ShipmentRow:
+    """A shipment as the board and the customer's list show it."""
+
+    id: int
+    tracking_code: str
+    status: str
+    status_label: str
+    service_date: str
+    pickup: str
+    dropoff: str
+    pickup_window: str
+    dropoff_window: str
+    recipient: str
+    weight: str
+    price: str
+    driver_id: str  # the driver picker's value: the driver's id, "" when unassigned
+    skills: str
+
+
+def shipment_row(shipment: Shipment) -> ShipmentRow:
+    return ShipmentRow(
+        id=shipment.id or 0,
+        tracking_code=shipment.tracking_code,
+        status=shipment.status,
+        status_label=status_label(shipment.status),
+        service_date=shipment.service_date.isoformat(),
+        pickup=shipment.pickup_address,
+        dropoff=shipment.dropoff_address,
+        pickup_window=window(shipment.pickup_window_start, shipment.pickup_window_end),
+        dropoff_window=window(shipment.dropoff_window_start, shipment.dropoff_window_end),
+        recipient=shipment.recipient_name,
+        weight=f"{shipment.weight_kg:g} kg",
+        price=money(shipment.price_cents),
+        driver_id=str(shipment.driver_id or ""),
+        skills=shipment.required_skills,
+    )

@@ -39,7 +39,7 @@ def session_row(record: web_sessions.SessionRecord, current_id: str) -> SessionR
 
 
 class SessionsState(AuthState):
-    sessions: list[SessionRow] = []
+    sessions: rx.Field[list[SessionRow]] = rx.field(default_factory=list)
 
     @rx.event
     async def load(self) -> EventSpec | None:

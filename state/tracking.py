@@ -21,15 +21,15 @@ class TrackingEventRow:
 
 
 class TrackingState(rx.State):
-    found: bool = False
-    loaded: bool = False
-    code: str = ""
-    status: str = ""
-    status_label: str = ""
-    first_name: str = ""
-    city: str = ""
-    delivery_window: str = ""
-    events: list[TrackingEventRow] = []
+    found: rx.Field[bool] = rx.field(False)
+    loaded: rx.Field[bool] = rx.field(False)
+    code: rx.Field[str] = rx.field("")
+    status: rx.Field[str] = rx.field("")
+    status_label: rx.Field[str] = rx.field("")
+    first_name: rx.Field[str] = rx.field("")
+    city: rx.Field[str] = rx.field("")
+    delivery_window: rx.Field[str] = rx.field("")
+    events: rx.Field[list[TrackingEventRow]] = rx.field(default_factory=list)
 
     @rx.event
     async def load(self) -> None:
