@@ -51,6 +51,27 @@ def _docs(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from logistics_ai.db import session_scope
+    from logistics_ai.services import audit_integrity
+
+    with session_scope() as session:
+        if args.action == "checkpoint":
+            print(f"signed {audit_integrity.write_checkpoints(session)} checkpoint(s)")
+            return 0
+        report = audit_integrity.verify(session)
+    for chain in report.chains:
+        state = "ok" if not chain.problems else "TAMPERED"
+        print(
+            f"{chain.chain:<20} {state:<9} rows={chain.rows} "
+            f"seq={chain.first_seq}..{chain.last_seq} checkpoints={chain.checkpoints}"
+        )
+        for problem in chain.problems:
+            print(f"    - {problem}")
+    print(report.summary())
+    return 0 if report.ok else 2
+
+
 def _worker(args: argparse.Namespace) -> int:
     from logistics_ai.jobs import worker
 
@@ -112,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     admin_cmd.add_argument("--email", required=True)
     admin_cmd.add_argument("--name", required=True, help="full name")
     commands.add_parser("docs", help="regenerate README's settings table and docs/permissions.md")
+    audit_cmd = commands.add_parser(
+        "audit", help="audit trail: verify the hash chains (exit 2 if tampered), sign checkpoints"
+    )
+    audit_cmd.add_argument("action", choices=["verify", "checkpoint"])
     worker_cmd = commands.add_parser("worker", help="run background jobs until stopped")
     worker_cmd.add_argument("--once", action="store_true", help="run every job once and exit")
     # The benchmarks parse their own options (and --help), so this parser must not eat them.
@@ -136,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
             return _worker(args)
         if args.command == "create-admin":
             return _create_admin(args)
+        if args.command == "audit":
+            return _audit(args)
         return _bench(args, rest)
     except Exception as error:  # a CLI prints one clear line, the log keeps the trace
         logger.opt(exception=error).debug("command failed")

@@ -111,6 +111,14 @@ class Settings(BaseSettings):
         description="The database URL points at PgBouncer in transaction mode: no server-side "
         "prepared statements.",
     )
+    db_app_role: str = Field(
+        "",
+        max_length=63,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$|^$",
+        description="PostgreSQL role the app and worker connect as, when migrations run as "
+        "the schema owner: each migration grants it what it needs but no UPDATE/DELETE on the "
+        "audit trail. Empty: no grants.",
+    )
     redis_url: str | None = Field(
         None,
         description="Redis URL for cache, sessions, rate limits and pub/sub. Unset: in-process.",
@@ -139,10 +147,31 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(
         12 * 3600, ge=300, description="Lifetime of a browser login session."
     )
-    login_max_failures: int = Field(
-        5, ge=1, description="Failed logins per account before it is temporarily locked."
+    login_free_failures: int = Field(
+        3,
+        ge=1,
+        le=20,
+        description="Failed sign-ins for one account from one address before each next "
+        "attempt has to wait (accounts are never locked).",
     )
-    login_lockout_seconds: int = Field(300, ge=1, description="How long a lockout lasts.")
+    login_delay_base_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=60,
+        description="First wait after the free failures; it doubles with each further failure.",
+    )
+    login_max_delay_seconds: float = Field(
+        900.0, gt=0, description="Longest wait for one address (per account or over all)."
+    )
+    login_account_max_delay_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="Longest wait for an account over all addresses (botnets); addresses the "
+        "account recently signed in from are exempt.",
+    )
+    login_failure_window_seconds: int = Field(
+        3600, ge=60, description="Failed sign-ins are forgotten after this long."
+    )
     jwt_keys: str = Field(
         "",
         description="Access-token signing keys as `kid:secret` pairs, comma-separated; "
@@ -178,6 +207,12 @@ class Settings(BaseSettings):
         le=5,
         description="Reverse proxies in front of the app whose X-Forwarded-For "
         "is trusted for the client IP (1 behind nginx).",
+    )
+    refresh_family_max_age_seconds: int = Field(
+        90 * 86400,
+        ge=3600,
+        description="Absolute lifetime of a sign-in (refresh-token family) however often it "
+        "is used; then the person signs in again.",
     )
     timezone: str = Field(
         "America/Chicago",

@@ -41,7 +41,7 @@ def signup_page() -> rx.Component:
             rx.cond(
                 AccountState.done,
                 rx.vstack(
-                    rx.text("Your account is ready."),
+                    rx.text(AccountState.message, id="signup-done", role="status"),
                     rx.link("Sign in", href="/login", id="signin-link"),
                 ),
                 rx.form(

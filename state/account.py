@@ -6,7 +6,7 @@ import reflex as rx
 from reflex.event import EventSpec
 from sqlmodel import Session
 
-from logistics_ai.services import limits, users
+from logistics_ai.services import account_security, limits, users
 from state.service import Caller, Failed, run
 
 
@@ -42,9 +42,10 @@ class AccountState(rx.State):
             "company_name": (form_data.get("company_name") or "").strip() or None,
         }
 
-        def register(session: Session) -> None:
+        def register(session: Session) -> str:
             limits.auth_by_ip(caller.ip)
-            users.register_customer(
+            # The same answer whether or not the email had an account; confirmation by email.
+            return account_security.register(
                 session, registration, ip=caller.ip, user_agent=caller.user_agent
             )
 
@@ -52,8 +53,8 @@ class AccountState(rx.State):
         if isinstance(result, Failed):
             self._show(result)
             return None
-        self.errors, self.message, self.done = {}, "", True
-        return rx.toast.success("Account created. Sign in to book your first delivery.")
+        self.errors, self.message, self.done = {}, result.value, True
+        return None
 
     @rx.event
     async def accept(self, form_data: dict[str, str]) -> None:

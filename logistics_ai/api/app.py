@@ -13,6 +13,7 @@ from logistics_ai.api.deps import limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
 from logistics_ai.api.middleware import BodyLimitMiddleware, LoadShedMiddleware
 from logistics_ai.api.routers import (
+    account,
     admin,
     ai,
     auth,
@@ -89,6 +90,8 @@ def create_api() -> FastAPI:
     v1 = APIRouter(prefix="/api/v1")
     v1.include_router(auth.router)
     v1.include_router(me.router)
+    v1.include_router(account.public)
+    v1.include_router(account.me)
     v1.include_router(shipments.router)
     v1.include_router(drivers.router)
     v1.include_router(admin.router)

@@ -43,6 +43,12 @@ class AuthenticationFailed(DomainError):
     code = "unauthenticated"
 
 
+class SecondFactorRequired(AuthenticationFailed):
+    """The password was right; the account also needs its authenticator code."""
+
+    code = "otp_required"
+
+
 class IllegalTransition(DomainError):
     http_status = 409
     code = "illegal_transition"

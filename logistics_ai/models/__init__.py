@@ -1,6 +1,7 @@
 """All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
 
 from logistics_ai.models._base import utcnow
+from logistics_ai.models.accounts import AccountToken, Consent
 from logistics_ai.models.enums import (
     DriverStatus,
     NotificationStatus,
@@ -13,15 +14,26 @@ from logistics_ai.models.enums import (
 from logistics_ai.models.fleet import Depot, Driver, Vehicle
 from logistics_ai.models.idempotency import IdempotencyRecord
 from logistics_ai.models.notifications import NotificationPreference
-from logistics_ai.models.records import ApiKey, AuditEvent, Notification
+from logistics_ai.models.records import (
+    ApiKey,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditHead,
+    Notification,
+    SubjectKey,
+)
 from logistics_ai.models.routing import Route, Stop
 from logistics_ai.models.shipments import Shipment, TrackingEvent
 from logistics_ai.models.telemetry import LocationPing, ProofOfDelivery
 from logistics_ai.models.users import Customer, Invitation, User
 
 __all__ = [
+    "AccountToken",
     "ApiKey",
+    "AuditCheckpoint",
     "AuditEvent",
+    "AuditHead",
+    "Consent",
     "Customer",
     "Depot",
     "Driver",
@@ -41,6 +53,7 @@ __all__ = [
     "Stop",
     "StopKind",
     "StopStatus",
+    "SubjectKey",
     "TrackingEvent",
     "User",
     "Vehicle",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, String
+from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
 from logistics_ai.models._base import UTCDateTime, utcnow
@@ -66,12 +66,20 @@ class ApiKey(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only record of who changed what. Never holds secrets or passwords."""
+    """Append-only record of who changed what. Never holds secrets or passwords.
+
+    Tamper-evident: each row carries the hash of the previous row of its chain (one chain per
+    entity type), so an edited, deleted or reordered row breaks the chain
+    (`services/audit_chain.py`). Personal data about the actor (email, IP, user agent) is not
+    stored in clear: `actor_label` is a pseudonym (`user:42`) and `pii` is encrypted with the
+    actor's own key, which erasure destroys (crypto-shredding), so rows never need rewriting.
+    """
 
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_entity", "entity_type", "entity_id"),
         Index("ix_audit_events_time_id", "occurred_at", "id"),  # the log, newest first
+        Index("ux_audit_events_chain_seq", "chain", "seq", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -84,3 +92,50 @@ class AuditEvent(SQLModel, table=True):
     ip: str | None = Field(default=None, max_length=64)
     user_agent: str | None = Field(default=None, max_length=300)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Encrypted {"label", "ip", "user_agent"} of the actor (see security/shredding.py).
+    pii: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    chain: str = Field(default="", max_length=32)
+    seq: int = Field(default=0)
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """Latest position of each audit chain. Updating it first serialises writers per chain
+    (a row lock on PostgreSQL, the write lock on SQLite) so two transactions never take the
+    same sequence number. A cache only: verification reads the rows themselves."""
+
+    __tablename__ = "audit_heads"
+
+    chain: str = Field(primary_key=True, max_length=32)
+    seq: int = Field(default=0)
+    hash: str = Field(default="", max_length=64)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """A signed statement "chain C had hash H at position N". Written periodically by the
+    worker (kind=periodic) and before the retention job removes old rows (kind=prune), so a
+    rewritten or truncated chain no longer matches what was signed."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (Index("ix_audit_checkpoints_chain_seq", "chain", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chain: str = Field(max_length=32)
+    seq: int
+    hash: str = Field(max_length=64)
+    kind: str = Field(default="periodic", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    signature: str = Field(max_length=64)
+
+
+class SubjectKey(SQLModel, table=True):
+    """A per-person encryption key for personal data that must outlive nothing but the person:
+    audit rows keep their hash chain while erasure deletes this key (crypto-shredding)."""
+
+    __tablename__ = "subject_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(unique=True, index=True)  # no FK: deletable on its own
+    key: str = Field(sa_type=EncryptedString)  # a Fernet key, itself encrypted at rest
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -27,6 +27,15 @@ class User(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Self-registered accounts sign in only after following the emailed confirmation link.
+    email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # TOTP second factor (staff): the shared secret, encrypted; the last time step used, so a
+    # code cannot be replayed within its 30-second window.
+    totp_secret: str | None = Field(default=None, sa_type=EncryptedString)
+    totp_enabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    totp_last_step: int | None = Field(default=None)
+    # Set when the person erased their account: the row stays as a pseudonym for aggregates.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Invitation(SQLModel, table=True):

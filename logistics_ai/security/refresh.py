@@ -11,6 +11,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from logistics_ai.kvstore import StoreUnavailable, get_store
 from logistics_ai.models import utcnow
@@ -20,9 +21,17 @@ MAX_RETIRED = 50
 
 
 class RefreshRejected(Exception):
-    def __init__(self, message: str, *, reuse: bool = False, session: SessionRecord | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        reuse: bool = False,
+        expired: bool = False,
+        session: SessionRecord | None = None,
+    ):
         super().__init__(message)
         self.reuse = reuse
+        self.expired = expired
         self.session = session
 
 
@@ -79,11 +88,24 @@ def start(
     return record, f"{record.session_id}.{secret}"
 
 
+def too_old(record: SessionRecord) -> bool:
+    """Past the absolute lifetime of a sign-in, however recently it was used."""
+    started = datetime.fromisoformat(record.created_at)
+    return (utcnow() - started).total_seconds() > get_settings().refresh_family_max_age_seconds
+
+
 def rotate(refresh_token: str, ip: str | None = None) -> tuple[SessionRecord, str]:
     session_id, _, secret = refresh_token.partition(".")
     record = load(session_id) if session_id and secret else None
     if record is None or record.revoked:
         raise RefreshRejected("This refresh token is not valid. Sign in again.")
+    if too_old(record):
+        revoke(record)
+        raise RefreshRejected(
+            "This sign-in has reached its maximum age. Sign in again.",
+            expired=True,
+            session=record,
+        )
     presented = _hash(secret)
     if presented in record.retired_hashes:
         revoke(record)
@@ -108,7 +130,7 @@ def is_active(session_id: str) -> bool:
         record = load(session_id)
     except StoreUnavailable:  # Redis down: a valid, unexpired access token keeps reading
         return True
-    return record is not None and not record.revoked
+    return record is not None and not record.revoked and not too_old(record)
 
 
 def is_live_record(raw: str | None) -> bool:

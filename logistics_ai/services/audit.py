@@ -1,13 +1,47 @@
-"""Append-only audit trail, written in the caller's transaction."""
+"""Append-only, hash-chained audit trail, written in the caller's transaction.
+
+One chain per entity type keeps writers of unrelated things from waiting on each other; within
+a chain, advancing `audit_heads` first takes a row lock (the write lock on SQLite) until commit,
+so sequence numbers are gap-free and every row names its predecessor's hash.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
 
 from logistics_ai.domain.actors import Actor
-from logistics_ai.models import AuditEvent
+from logistics_ai.models import AuditEvent, AuditHead
+from logistics_ai.security import shredding
+from logistics_ai.security.audit_chain import GENESIS, row_hash
+
+
+def pseudonym(actor: Actor) -> str:
+    """What the row shows in clear: an id, never an email or a name."""
+    if actor.api_key_id is not None:
+        return f"user:{actor.user_id} key:{actor.api_key_id}"
+    if actor.user_id is not None:
+        return f"user:{actor.user_id}"
+    return actor.label if actor.label == "system" else "anonymous"
+
+
+def _advance_head(session: Session, chain: str) -> tuple[int, str]:
+    connection = session.connection()
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    connection.execute(
+        insert(AuditHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing()
+    )
+    connection.execute(
+        update(AuditHead).where(AuditHead.chain == chain).values(seq=AuditHead.seq + 1)  # type: ignore[arg-type]
+    )
+    seq, previous = connection.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.chain == chain)
+    ).one()
+    return int(seq), str(previous)
 
 
 def record(
@@ -18,15 +52,31 @@ def record(
     entity_id: int | str | None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
+    personal = {"label": actor.label[:120], "ip": actor.ip, "user_agent": actor.user_agent}
+    sealed = (
+        shredding.seal(session, actor.user_id, personal)
+        if actor.user_id is not None or actor.ip or actor.label != "system"
+        else None
+    )
+    chain = entity_type[:32]
+    seq, previous = _advance_head(session, chain)
     event = AuditEvent(
         actor_user_id=actor.user_id,
-        actor_label=actor.label[:120],
+        actor_label=pseudonym(actor)[:120],
         action=action,
         entity_type=entity_type,
         entity_id=None if entity_id is None else str(entity_id),
-        ip=actor.ip,
-        user_agent=(actor.user_agent or "")[:300] or None,
+        ip=None,
+        user_agent=None,
         details=details or {},
+        pii=sealed,
+        chain=chain,
+        seq=seq,
+        prev_hash=previous,
+    )
+    event.hash = row_hash(event.model_dump())
+    session.connection().execute(
+        update(AuditHead).where(AuditHead.chain == chain).values(hash=event.hash)  # type: ignore[arg-type]
     )
     session.add(event)
     return event

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.validation import parse, text
-from logistics_ai.models import AuditEvent
+from logistics_ai.models import AuditEvent, User
+from logistics_ai.security import shredding
 from logistics_ai.security.policy import Action, require
 
 Short = text(64)
@@ -53,7 +54,14 @@ def list_events(
     if filters.action:
         conditions.append(col(AuditEvent.action).startswith(filters.action))
     if filters.actor:
-        conditions.append(col(AuditEvent.actor_label).ilike(f"%{filters.actor}%"))
+        # Rows name actors by pseudonym; the search still works by email through the users.
+        matching_users = select(User.id).where(col(User.email).ilike(f"%{filters.actor}%"))
+        conditions.append(
+            or_(
+                col(AuditEvent.actor_label).ilike(f"%{filters.actor}%"),
+                col(AuditEvent.actor_user_id).in_(matching_users),
+            )
+        )
     if filters.entity_type:
         conditions.append(col(AuditEvent.entity_type) == filters.entity_type)
     if filters.entity_id:
@@ -72,4 +80,27 @@ def list_events(
         .offset((filters.page - 1) * filters.page_size)
         .limit(filters.page_size)
     ).all()
-    return AuditPage(items=list(items), total=total, page=filters.page, page_size=filters.page_size)
+    return AuditPage(
+        items=revealed(session, list(items)),
+        total=total,
+        page=filters.page,
+        page_size=filters.page_size,
+    )
+
+
+def revealed(session: Session, events: list[AuditEvent]) -> list[AuditEvent]:
+    """Display copies with the sealed actor details opened; erased people stay pseudonyms."""
+    shredding.preload(session, {e.actor_user_id for e in events if e.actor_user_id})
+    shown = []
+    for event in events:
+        copy = AuditEvent.model_validate(event.model_dump())
+        if event.pii:
+            personal = shredding.open_sealed(session, event.pii)
+            if personal is None:
+                copy.actor_label = f"{event.actor_label} (erased)"
+            else:
+                copy.actor_label = personal.get("label") or event.actor_label
+                copy.ip = personal.get("ip")
+                copy.user_agent = personal.get("user_agent")
+        shown.append(copy)
+    return shown

@@ -49,18 +49,30 @@ def _pair(
 
 
 def login(
-    session: Session, email: str, password: str, *, ip: str | None, user_agent: str | None
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    otp: str | None = None,
 ) -> TokenPair:
-    user = users.authenticate(session, email, password, ip=ip, user_agent=user_agent)
+    user = users.authenticate(session, email, password, ip=ip, user_agent=user_agent, otp=otp)
     record, refresh_token = refresh.start(user.id, "api", ip, user_agent)  # type: ignore[arg-type]
     return _pair(session, user, record, refresh_token)
 
 
 def web_login(
-    session: Session, email: str, password: str, *, ip: str | None, user_agent: str | None
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    otp: str | None = None,
 ) -> WebLogin:
     """A browser session: a signed cookie token bound to a revocable server-side session."""
-    user = users.authenticate(session, email, password, ip=ip, user_agent=user_agent)
+    user = users.authenticate(session, email, password, ip=ip, user_agent=user_agent, otp=otp)
     record, _ = refresh.start(user.id, "web", ip, user_agent)  # type: ignore[arg-type]
     token = tokens.issue(
         user.id,  # type: ignore[arg-type]
@@ -96,6 +108,23 @@ def refresh_tokens(
                 {"family_revoked": True},
             )
             session.commit()  # evidence of a stolen token survives the error below
+        if rejected.expired and rejected.session is not None:
+            expired = rejected.session
+            audit.record(
+                session,
+                Actor(
+                    user_id=expired.user_id,
+                    role=None,
+                    label=f"user:{expired.user_id}",
+                    ip=ip,
+                    user_agent=user_agent,
+                ),
+                "auth.refresh_family_expired",
+                "session",
+                expired.session_id,
+                {"started": expired.created_at},
+            )
+            session.commit()
         raise AuthenticationFailed(str(rejected)) from None
     user = users.active_user(session, record.user_id)
     if user is None:

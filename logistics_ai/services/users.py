@@ -6,16 +6,22 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints
 from sqlmodel import Session, col, select
 
 from logistics_ai.domain.actors import SYSTEM, Actor
-from logistics_ai.domain.errors import AuthenticationFailed, Conflict, NotFound
+from logistics_ai.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    RateLimited,
+    SecondFactorRequired,
+)
 from logistics_ai.domain.validation import Clean, fail, parse, text
 from logistics_ai.models import Customer, Driver, Invitation, Role, User, utcnow
-from logistics_ai.security import refresh
+from logistics_ai.security import login_throttle, refresh, totp
 from logistics_ai.security.passwords import (
     WeakPasswordError,
     check_strength,
@@ -25,7 +31,6 @@ from logistics_ai.security.passwords import (
 )
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit
-from logistics_ai.settings import get_settings
 
 # A hash of a random password, verified when the email is unknown so both paths cost the same.
 _TIMING_DUMMY_HASH = hash_password("timing-equaliser-not-a-real-password")
@@ -48,7 +53,12 @@ def normalize_email(email: str) -> str:
 
 
 def create_user(
-    session: Session, payload: NewUser | dict, actor: Actor = SYSTEM, *, check_password: bool = True
+    session: Session,
+    payload: NewUser | dict,
+    actor: Actor = SYSTEM,
+    *,
+    check_password: bool = True,
+    email_verified: bool = True,
 ) -> User:
     data = payload if isinstance(payload, NewUser) else parse(NewUser, payload)
     email = normalize_email(str(data.email))
@@ -65,6 +75,7 @@ def create_user(
         phone=data.phone,
         role=data.role,
         password_hash=hash_password(data.password),
+        email_verified_at=utcnow() if email_verified else None,
     )
     session.add(user)
     session.flush()
@@ -94,44 +105,60 @@ def authenticate(
     *,
     ip: str | None = None,
     user_agent: str | None = None,
+    otp: str | None = None,
 ) -> User:
-    """Check a password login. Failures are audited and count towards a temporary lockout."""
-    settings = get_settings()
-    user = session.exec(select(User).where(User.email == normalize_email(email))).first()
-    now = utcnow()
-    label = normalize_email(email)[:120]
+    """Check a sign-in. Failures are audited and make the next attempt from the same account
+    and address wait longer (never a lock); answers are the same for unknown emails."""
+    normalized = normalize_email(email)
+    label = normalized[:120]
+    wait = login_throttle.wait_seconds(normalized, ip)
+    user = session.exec(select(User).where(User.email == normalized)).first()
     failed = Actor(
         user_id=user.id if user else None, role=None, label=label, ip=ip, user_agent=user_agent
     )
-    if user is None:
-        verify_password(_TIMING_DUMMY_HASH, password)
+    if wait:
+        audit.record(session, failed, "auth.login_throttled", "user", None, {"wait_s": wait})
+        session.commit()  # evidence survives the raised error
+        raise RateLimited(
+            f"Too many failed sign-ins. Try again in {wait} seconds.", retry_after_s=wait
+        )
+
+    def refuse(reason: str, message: str = "Email or password is incorrect.") -> NoReturn:
+        delay = login_throttle.record_failure(normalized, ip)
+        details: dict[str, object] = {"reason": reason}
+        if delay:
+            details["next_attempt_in_s"] = delay
         audit.record(
-            session, failed, "auth.login_failed", "user", None, {"reason": "unknown_email"}
+            session, failed, "auth.login_failed", "user", user.id if user else None, details
         )
         session.commit()  # failures are evidence: keep them although the caller rolls back
-        raise AuthenticationFailed("Email or password is incorrect.")
-    if user.locked_until and user.locked_until > now:
-        audit.record(session, failed, "auth.login_failed", "user", user.id, {"reason": "locked"})
-        session.commit()
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise AuthenticationFailed(
-            f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+        raise AuthenticationFailed(message)
+
+    if user is None:
+        verify_password(_TIMING_DUMMY_HASH, password)  # same cost as a known email
+        refuse("unknown_email")
+    if not verify_password(user.password_hash, password):
+        refuse("bad_password")
+    if not user.is_active or user.erased_at is not None:
+        refuse("inactive")
+    if user.email_verified_at is None:
+        # Only someone holding the password learns this, so it reveals nothing to guessers.
+        audit.record(
+            session, failed, "auth.login_failed", "user", user.id, {"reason": "unconfirmed"}
         )
-    if not verify_password(user.password_hash, password) or not user.is_active:
-        user.failed_logins += 1
-        if user.failed_logins >= settings.login_max_failures:
-            user.locked_until = now + timedelta(seconds=settings.login_lockout_seconds)
-            user.failed_logins = 0
-        session.add(user)
-        reason = "inactive" if user.is_active is False else "bad_password"
-        audit.record(session, failed, "auth.login_failed", "user", user.id, {"reason": reason})
-        session.commit()  # the counter and the audit row must survive the raised error
-        raise AuthenticationFailed("Email or password is incorrect.")
+        session.commit()
+        raise AuthenticationFailed("Confirm your email address first: follow the link we sent you.")
+    if user.totp_enabled_at is not None:
+        if not otp:
+            raise SecondFactorRequired("Enter the 6-digit code from your authenticator app.")
+        step = totp.verify(user.totp_secret or "", otp, last_step=user.totp_last_step)
+        if step is None:
+            refuse("bad_otp", "The authenticator code is incorrect or was already used.")
+        user.totp_last_step = step
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    login_throttle.record_success(normalized, ip)
+    user.last_login_at = utcnow()
     session.add(user)
     audit.record(
         session,
@@ -139,6 +166,7 @@ def authenticate(
         "auth.login",
         "user",
         user.id,
+        {"second_factor": user.totp_enabled_at is not None},
     )
     return user
 
@@ -207,36 +235,6 @@ class Invite(BaseModel):
 class InvitationLink:
     user: User
     token: str  # shown once to the admin, stored only as a hash
-
-
-def register_customer(
-    session: Session,
-    payload: Registration | dict,
-    *,
-    ip: str | None = None,
-    user_agent: str | None = None,
-) -> User:
-    """Customers sign themselves up; drivers and dispatchers only come in by invitation."""
-    data = payload if isinstance(payload, Registration) else parse(Registration, payload)
-    actor = Actor(
-        user_id=None,
-        role=None,
-        label=normalize_email(str(data.email)),
-        ip=ip,
-        user_agent=user_agent,
-    )
-    user = create_user(
-        session,
-        NewUser(
-            email=data.email, full_name=data.full_name, password=data.password, role=Role.customer
-        ),
-        actor,
-    )
-    if data.company_name:
-        customer = session.exec(select(Customer).where(Customer.user_id == user.id)).one()
-        customer.company_name = data.company_name
-        session.add(customer)
-    return user
 
 
 def invite(session: Session, actor: Actor, payload: Invite | dict) -> InvitationLink:

@@ -240,8 +240,13 @@ def test_customer_self_registration_and_invited_staff(world: World) -> None:
             "password": "a-good-long-password",
         },
     )
-    assert created.status_code == 201 and created.json()["role"] == "customer"
-    assert login(http, "new@test.example.com", "a-good-long-password")
+    # Confirmed by an emailed link first (tests/integration/test_account_protection.py).
+    assert created.status_code == 202 and "Check your inbox" in created.json()["message"]
+    unconfirmed = http.post(
+        "/api/v1/auth/token",
+        json={"email": "new@test.example.com", "password": "a-good-long-password"},
+    )
+    assert unconfirmed.status_code == 401
 
     admin = bearer(login(http, "admin@test.example.com")["access_token"])
     invited = http.post(

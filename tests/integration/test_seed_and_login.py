@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from logistics_ai.db import session_scope
-from logistics_ai.domain.errors import AuthenticationFailed
+from logistics_ai.domain.errors import AuthenticationFailed, RateLimited
 from logistics_ai.models import AuditEvent, Driver, Shipment, User
 from logistics_ai.services import demo_seed, users
 from logistics_ai.settings import get_settings
@@ -47,7 +47,9 @@ def test_demo_city(clean_db: None, session: Session) -> None:
             assert users.authenticate(s, email, "logistics-demo").email == email
 
 
-def test_lockout_after_repeated_failures(clean_db: None, session: Session) -> None:
+def test_repeated_failures_delay_the_next_attempt_instead_of_locking(
+    clean_db: None, session: Session
+) -> None:
     with session_scope() as s:
         users.create_user(
             s,
@@ -57,17 +59,23 @@ def test_lockout_after_repeated_failures(clean_db: None, session: Session) -> No
                 "password": "a-long-enough-password",
             },
         )
-    for _ in range(get_settings().login_max_failures):
+    free = get_settings().login_free_failures
+    for _ in range(free + 1):
         with pytest.raises(AuthenticationFailed, match="incorrect"), session_scope() as s:
-            users.authenticate(s, "lock@test.example.com", "wrong-password")
-    with pytest.raises(AuthenticationFailed, match="Try again in"), session_scope() as s:
-        users.authenticate(s, "lock@test.example.com", "a-long-enough-password")
+            users.authenticate(s, "lock@test.example.com", "wrong-password", ip="198.51.100.7")
+    with pytest.raises(RateLimited, match="Try again in") as waited, session_scope() as s:
+        users.authenticate(s, "lock@test.example.com", "a-long-enough-password", ip="198.51.100.7")
+    assert waited.value.retry_after_s >= 1
     failures = session.exec(
         select(AuditEvent).where(AuditEvent.action == "auth.login_failed")
     ).all()
-    assert len(failures) == get_settings().login_max_failures + 1
+    assert len(failures) == free + 1
     assert all("wrong-password" not in str(f.details) for f in failures)
-    assert {f.details["reason"] for f in failures} == {"bad_password", "locked"}
+    assert {f.details["reason"] for f in failures} == {"bad_password"}
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "auth.login_throttled")).one()
+    # The account itself is never locked: from another address the owner signs in at once.
+    with session_scope() as s:
+        users.authenticate(s, "lock@test.example.com", "a-long-enough-password", ip="192.0.2.1")
 
 
 def test_unknown_email_is_audited_without_revealing_it_exists(

@@ -15,10 +15,11 @@ from logistics_ai.api.deps import (
     user_agent,
 )
 from logistics_ai.api.routers.common import ERRORS
+from logistics_ai.api.schemas.account import MessageOut
 from logistics_ai.api.schemas.auth import AcceptInvitationIn, LoginIn, RefreshIn, TokenOut
 from logistics_ai.api.schemas.users import UserOut
 from logistics_ai.domain.errors import AuthenticationFailed
-from logistics_ai.services import auth, users
+from logistics_ai.services import account_security, auth, users
 from logistics_ai.services.users import Registration
 
 router = api_router(
@@ -30,7 +31,12 @@ router = api_router(
 def issue_token(body: LoginIn, request: Request, session: SessionDep) -> TokenOut:
     limit_auth_by_account(body.email)
     pair = auth.login(
-        session, body.email, body.password, ip=client_ip(request), user_agent=user_agent(request)
+        session,
+        body.email,
+        body.password,
+        ip=client_ip(request),
+        user_agent=user_agent(request),
+        otp=body.otp,
     )
     return TokenOut.model_validate(pair)
 
@@ -58,16 +64,18 @@ def logout(session: SessionDep, principal: PrincipalDep) -> Response:
 
 @router.post(
     "/register",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     dependencies=[SignInSlot],
-    summary="Customer self-registration",
+    summary="Customer self-registration (confirmed by an emailed link)",
 )
-def register(body: Registration, request: Request, session: SessionDep) -> UserOut:
+def register(body: Registration, request: Request, session: SessionDep) -> MessageOut:
+    """The same answer whether or not the email already has an account; the mailbox learns
+    which (a confirmation link, or a notice that someone tried)."""
     limit_auth_by_account(str(body.email))
-    user = users.register_customer(
+    message = account_security.register(
         session, body.model_dump(), ip=client_ip(request), user_agent=user_agent(request)
     )
-    return UserOut.model_validate(user)
+    return MessageOut(message=message)
 
 
 @router.post(

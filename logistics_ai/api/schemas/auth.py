@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from logistics_ai.api.schemas.common import Secret
 from logistics_ai.domain.validation import Clean
@@ -19,6 +19,9 @@ class LoginIn(BaseModel):
         str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254), Clean
     ]
     password: Secret
+    otp: Annotated[str, StringConstraints(max_length=8), Clean] | None = Field(
+        default=None, description="Authenticator code, for staff accounts with two-factor on."
+    )
 
 
 class RefreshIn(BaseModel):
