@@ -13,6 +13,7 @@ from logistics_ai.observability.logging import configure_logging
 from logistics_ai.redis_client import patch_reflex_for_sentinel
 from logistics_ai.settings import get_settings
 from pages.account import invite_page, signup_page
+from pages.account_links import confirm_page, forgot_page, reset_page
 from pages.admin import admin_page
 from pages.auth import index, login
 from pages.customer import customer_page
@@ -21,6 +22,7 @@ from pages.driver import driver_page
 from pages.sessions import sessions_page
 from pages.tracking import track_page
 from state.account import AccountState
+from state.account_links import ConfirmState, ResetState
 from state.admin import AdminState
 from state.auth import AuthState, SessionGate
 from state.customer import CustomerState
@@ -89,4 +91,22 @@ app.add_page(
     route="/track/[tracking_code]",
     title="Track a delivery · Logistics AI",
     on_load=TrackingState.load,
+)
+app.add_page(
+    confirm_page,
+    route="/confirm/[confirm_token]",
+    title="Confirm your email · Logistics AI",
+    on_load=ConfirmState.confirm,
+)
+app.add_page(
+    forgot_page,
+    route="/forgot",
+    title="Forgot your password · Logistics AI",
+    on_load=ResetState.clear,
+)
+app.add_page(
+    reset_page,
+    route="/reset/[reset_token]",
+    title="Choose a new password · Logistics AI",
+    on_load=ResetState.clear,
 )

@@ -57,6 +57,7 @@ def login() -> rx.Component:
                         rx.text(
                             "New customer? ", rx.link("Create an account", href="/signup"), size="2"
                         ),
+                        rx.link("Forgot your password?", href="/forgot", size="2"),
                         rx.text(
                             "Demo accounts: "
                             + ", ".join(DEMO_ACCOUNTS)

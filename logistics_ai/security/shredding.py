@@ -76,5 +76,5 @@ def preload(session: Session, user_ids: set[int]) -> None:
 
 def shred(session: Session, user_id: int) -> None:
     """Destroy the person's key: everything sealed with it becomes unreadable for good."""
-    session.exec(delete(SubjectKey).where(col(SubjectKey.user_id) == user_id))  # type: ignore[call-overload]
+    session.exec(delete(SubjectKey).where(col(SubjectKey.user_id) == user_id))
     _cache(session)[user_id] = None

@@ -59,7 +59,7 @@ def _anonymous(email: str, ip: str | None, user_agent: str | None) -> Actor:
 def _issue_link(session: Session, user: User, purpose: str) -> str:
     """A new one-time link; earlier unused links for the same purpose stop working."""
     now = utcnow()
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(AccountToken)
         .where(
             col(AccountToken.user_id) == user.id,

@@ -131,10 +131,10 @@ def _verify_chain(session: Session, chain: str) -> ChainReport:
             )
     for cp in checkpoints:
         if report.first_seq <= cp.seq <= report.last_seq:
-            row = session.exec(
+            signed_row = session.exec(
                 select(AuditEvent).where(AuditEvent.chain == chain, AuditEvent.seq == cp.seq)
             ).first()
-            if row is not None and row.hash != cp.hash:
+            if signed_row is not None and signed_row.hash != cp.hash:
                 report.problem(f"seq {cp.seq} does not match its signed checkpoint (rewritten)")
     head = session.get(AuditHead, chain)
     if head is not None and head.seq > report.last_seq:
@@ -201,7 +201,7 @@ def prune_before(session: Session, cutoff: datetime) -> int:
         if last_old is None:
             continue
         _sign(session, chain, last_old.seq, last_old.hash, "prune")
-        result = session.exec(  # type: ignore[call-overload]
+        result = session.exec(
             delete(AuditEvent).where(
                 col(AuditEvent.chain) == chain, col(AuditEvent.seq) <= last_old.seq
             )

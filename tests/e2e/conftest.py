@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.support import services
+from tests.support.mailbox import Mailbox, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -67,10 +68,18 @@ def _get(url: str) -> int:
 
 
 @pytest.fixture(scope="session")
+def mailbox() -> Iterator[Mailbox]:
+    """The app's account emails go to a real SMTP server the tests can read."""
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture(scope="session")
 def app_url(
     postgres: services.PostgresServer,
     redis_url: str,
     redis_prefix: str,
+    mailbox: Mailbox,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     database = services.create_database(postgres, prefix="lai_e2e")
@@ -85,6 +94,9 @@ def app_url(
         "SEED_DEMO": "false",
         # The browser's origin: the websocket and the sign-in routes answer only this one.
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "SMTP_HOST": mailbox.host,
+        "SMTP_PORT": str(mailbox.port),
+        "SMTP_SECURITY": "none",
         "TIMEZONE": APP_TIMEZONE,
         "GRANIAN_WORKERS": "2",
         # Every browser logs in from 127.0.0.1; the per-IP login limit has its own tests.

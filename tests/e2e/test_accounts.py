@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import DESKTOP, MOBILE
 from tests.e2e.pages import signed_in
+from tests.support.mailbox import Mailbox, link_path
 
 pytestmark = pytest.mark.e2e
 
@@ -35,7 +36,7 @@ def test_each_role_signs_in_and_out(
     page.wait_for_url("**/login**", timeout=15_000)  # the session is gone, not just hidden
 
 
-def test_customer_signs_up(browser: Browser, app_url: str) -> None:
+def test_customer_signs_up(browser: Browser, app_url: str, mailbox: Mailbox) -> None:
     email = f"new-{secrets.token_hex(3)}@shop.example.com"
     page = browser.new_context(viewport=MOBILE, base_url=app_url).new_page()
     page.goto("/signup")
@@ -46,6 +47,10 @@ def test_customer_signs_up(browser: Browser, app_url: str) -> None:
     expect(page.locator("#password-error")).to_contain_text("at least 10")
     page.get_by_label("Password (10+ characters)").fill("a-proper-long-password")
     page.get_by_role("button", name="Create account").click()
+    expect(page.locator("#signup-done")).to_contain_text("Check your inbox")
+    token = link_path(mailbox.wait_for(email)[0], "/confirm")
+    page.goto(f"/confirm/{token}")
+    expect(page.locator("#account-notice")).to_contain_text("confirmed", timeout=20_000)
     page.locator("#signin-link").click()
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("a-proper-long-password")

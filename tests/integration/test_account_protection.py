@@ -34,7 +34,7 @@ def mailbox(clean_db: None) -> Iterator[Mailbox]:
         app_config.configured(
             smtp_host=box.host,
             smtp_port=str(box.port),
-            smtp_starttls="false",
+            smtp_security="none",
             public_base_url="https://logistics.test",
             rate_limit_auth_per_account="100",
             rate_limit_auth_per_ip="100",
