@@ -89,11 +89,14 @@ async def login(request: Request) -> Response:
         return _refused()
     form = await _form(request)
     email, password = (form.get("email") or "").strip(), form.get("password") or ""
+    otp = (form.get("otp") or "").strip()[:8] or None  # staff with two-factor sign-in on
     ip, agent = client_ip(request), user_agent(request)
 
     def sign_in() -> tuple[str, Role]:
         with session_scope() as session:
-            token, user = web_sessions.sign_in(session, email, password, ip=ip, user_agent=agent)
+            token, user = web_sessions.sign_in(
+                session, email, password, ip=ip, user_agent=agent, otp=otp
+            )
             return token, Role(user.role)
 
     try:

@@ -74,12 +74,18 @@ def allowed_origins() -> list[str]:
 
 
 def sign_in(
-    session: Session, email: str, password: str, *, ip: str | None, user_agent: str | None
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    otp: str | None = None,
 ) -> tuple[str, User]:
-    """Rate limits per client address and per account, then the password check."""
+    """Rate limits per client address and per account, then the password (and TOTP) check."""
     limits.auth_by_ip(ip)
     limits.auth_by_account(email)
-    login = auth.web_login(session, email, password, ip=ip, user_agent=user_agent)
+    login = auth.web_login(session, email, password, ip=ip, user_agent=user_agent, otp=otp)
     return login.token, login.user
 
 

@@ -1,7 +1,7 @@
 """audit hash chain, signed checkpoints, subject keys
 
 Revision ID: c4d1a7e9b2f0
-Revises: 3c1f0e9a7b42
+Revises: 5b1d2c3e4f60
 Create Date: 2026-11-30 07:50:00
 """
 
@@ -15,7 +15,7 @@ import logistics_ai.models._base
 import logistics_ai.models.encryption
 
 revision: str = "c4d1a7e9b2f0"
-down_revision: str | None = "3c1f0e9a7b42"
+down_revision: str | None = "5b1d2c3e4f60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
