@@ -274,6 +274,8 @@ OPTIMIZE_BODY = {
     "budget_seconds": 0.1,
 }
 
+ACCOUNT = "tests/integration/test_account_protection.py"
+
 # fmt: off
 # The hand-written table. Columns: alice, bob, dave, erin, disp, admin, anon.
 MATRIX: dict[str, Row | Elsewhere] = {
@@ -383,6 +385,14 @@ MATRIX: dict[str, Row | Elsewhere] = {
                                             "tests/integration/test_seed_and_login.py"),
     "POST /api/v1/auth/invitations/accept": Elsewhere("public, by invitation token",
                                                       "tests/integration/test_api_auth.py"),
+    "POST /api/v1/auth/confirm": Elsewhere("public, by emailed one-time link", ACCOUNT),
+    "POST /api/v1/auth/password-reset": Elsewhere("public; same answer for any email", ACCOUNT),
+    "POST /api/v1/auth/password-reset/confirm": Elsewhere("public, by emailed link", ACCOUNT),
+    # The caller's own account (policy: session.manage, people only, never API keys).
+    "POST /api/v1/me/password": Elsewhere("the caller's own password", ACCOUNT),
+    "POST /api/v1/me/totp/setup": Elsewhere("the caller's own second factor, staff", ACCOUNT),
+    "POST /api/v1/me/totp/enable": Elsewhere("the caller's own second factor, staff", ACCOUNT),
+    "POST /api/v1/me/totp/disable": Elsewhere("the caller's own second factor, staff", ACCOUNT),
     "GET /api/v1/track/{tracking_code}": Elsewhere("public tracking by code",
                                                    "tests/integration/test_public_tracking.py"),
     "GET /api/v1/notifications/unsubscribe": Elsewhere(

@@ -60,7 +60,14 @@ PARITY: dict[Action, tuple[list[str], list[str]]] = {
         ["DispatchState.load", "CopilotState.load_briefing"],
     ),
     Action.session_manage: (
-        ["GET /api/v1/me/sessions", "DELETE /api/v1/me/sessions/{session_id}"],
+        [
+            "GET /api/v1/me/sessions",
+            "DELETE /api/v1/me/sessions/{session_id}",
+            "POST /api/v1/me/password",
+            "POST /api/v1/me/totp/setup",
+            "POST /api/v1/me/totp/enable",
+            "POST /api/v1/me/totp/disable",
+        ],
         ["SessionsState.load", "SessionsState.revoke"],
     ),
     Action.user_manage: (
