@@ -1,7 +1,7 @@
 """audit hash chain, signed checkpoints, subject keys
 
 Revision ID: c4d1a7e9b2f0
-Revises: 5b1d2c3e4f60
+Revises: e12a0b0c0002
 Create Date: 2026-11-30 07:50:00
 """
 
@@ -15,7 +15,7 @@ import logistics_ai.models._base
 import logistics_ai.models.encryption
 
 revision: str = "c4d1a7e9b2f0"
-down_revision: str | None = "5b1d2c3e4f60"
+down_revision: str | None = "e12a0b0c0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
