@@ -1,7 +1,7 @@
 """audit hash chain, signed checkpoints, subject keys
 
 Revision ID: c4d1a7e9b2f0
-Revises: e12a0b0c0002
+Revises: e12a0b0c0003
 Create Date: 2026-11-30 07:50:00
 """
 
@@ -15,7 +15,7 @@ import logistics_ai.models._base
 import logistics_ai.models.encryption
 
 revision: str = "c4d1a7e9b2f0"
-down_revision: str | None = "e12a0b0c0002"
+down_revision: str | None = "e12a0b0c0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -247,7 +247,7 @@ def test_audit_rows_written_before_the_chain_migration_are_chained(
     name = services.create_database(postgres, prefix="lai_chainmig")
     url = postgres.url(name)
     try:
-        migrate.upgrade(url, "e12a0b0c0002")  # the revision before the chain
+        migrate.upgrade(url, "e12a0b0c0003")  # the revision before the chain
         engine = create_engine(url)
         with engine.begin() as c:
             for n in range(3):
