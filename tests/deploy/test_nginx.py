@@ -143,3 +143,16 @@ def test_drain_marks_one_replica_down_and_never_all(render, tmp_path: Path) -> N
     (tmp_path / "dynamic" / "draining").write_text("127.0.0.1:18001\n127.0.0.1:18002\n")
     with pytest.raises(AssertionError, match="refusing to drain every upstream"):
         render()
+
+
+def test_event_socket_log_line_has_no_tab_token(render) -> None:
+    """`/_event?token=...` carries the Reflex tab token: its access log shows the path only."""
+    config = _all_config(render())
+    event = re.search(r"location /_event \{(.*?)\n        \}", config, re.S).group(1)
+    assert "access_log /dev/stdout json_event;" in event
+    log_format = re.search(r"log_format json_event escape=json(.*?);\n", config, re.S).group(1)
+    assert '"uri":"$uri"' in log_format
+    for leak in ("$request_uri", "$args", "$query_string", '$request"'):
+        assert leak not in log_format
+    web = re.search(r"location /api/web/ \{(.*?)\n        \}", config, re.S).group(1)
+    assert "limit_req zone=auth" in web  # browser sign-in has the sign-in rate too

@@ -8,6 +8,7 @@ limit must count each of them, not nginx, and audit rows must record them.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -222,3 +223,62 @@ def test_websocket_events_see_the_real_client(
     finally:
         client.disconnect()
     assert revoked.ip == "127.0.0.1"  # the browser, not nginx (127.0.0.9)
+
+
+class Socket:
+    """A Reflex websocket client speaking the browser's protocol (Socket.IO on /_event)."""
+
+    def __init__(self, public: str, token: str, cookie: str | None) -> None:
+        self.received: list[str] = []
+        self.client = socketio.Client()
+        self.client.on("event", lambda data: self.received.append(json.dumps(data)), "/_event")
+        self.client.connect(
+            f"{public}/_event?token={token}",
+            socketio_path="/_event",
+            transports=["websocket"],
+            namespaces=["/_event"],
+            headers={"Cookie": f"lai_session={cookie}"} if cookie else {},
+        )
+
+    def send(self, handler: str, **payload: object) -> None:
+        self.client.emit(
+            "event",
+            {
+                "name": f"{SessionsState.get_full_name()}.{handler}",
+                "payload": payload,
+                "router_data": {"pathname": "/account/sessions", "query": {}},
+            },
+            namespace="/_event",
+        )
+
+    def wait_for(self, text: str) -> str:
+        for _ in range(150):
+            if any(text in frame for frame in self.received):
+                return "\n".join(self.received)
+            time.sleep(0.1)
+        raise AssertionError(f"no frame with {text!r}: {self.received}")
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def test_a_tab_token_without_the_cookie_gets_nothing(proxied_app: str, world: World) -> None:
+    cookie = sign_in(proxied_app, "127.0.0.6", PASSWORD).cookies["lai_session"]
+    session_id = tokens.decode(cookie, audience=tokens.WEB_AUDIENCE).session_id
+    token = secrets.token_hex(16)
+
+    owner = Socket(proxied_app, token, cookie)
+    try:
+        owner.send("load")
+        assert session_id in owner.wait_for(session_id)  # the owner sees their sessions
+    finally:
+        owner.close()
+
+    thief = Socket(proxied_app, token, None)  # the same tab token, no cookie
+    try:
+        thief.send("load")
+        received = thief.wait_for('"/login"')  # sent to the login page
+    finally:
+        thief.close()
+    assert session_id not in received
+    assert "Dispatch" not in received  # the signed-in user's name
