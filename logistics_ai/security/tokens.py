@@ -117,11 +117,17 @@ def verify(token: str, *, audience: str = API_AUDIENCE) -> TokenClaims:
     The caller checks that the token's session is still live (revocation).
     """
     try:
-        header = jwt.get_unverified_header(token)
-        key = signing_keys().get(str(header.get("kid", "")))
-        if key is None or header.get("alg") != ALGORITHM:
-            raise InvalidToken("unknown signing key or algorithm")
-        claims = jwt.decode(
+        keys = signing_keys()
+        if len(keys) == 1:
+            # One key (outside a rotation): verify straight away and check the kid after, so
+            # the token is parsed once instead of twice (a third of verification's CPU).
+            kid, key = next(iter(keys.items()))
+        else:
+            kid = str(jwt.get_unverified_header(token).get("kid", ""))
+            key = keys.get(kid)  # type: ignore[assignment]
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        decoded = jwt.decode_complete(
             token,
             key,
             algorithms=[ALGORITHM],
@@ -130,6 +136,9 @@ def verify(token: str, *, audience: str = API_AUDIENCE) -> TokenClaims:
             options={"require": REQUIRED_CLAIMS},
             leeway=5,
         )
+        if decoded["header"].get("kid") != kid or decoded["header"].get("alg") != ALGORITHM:
+            raise InvalidToken("unknown signing key or algorithm")
+        claims = decoded["payload"]
         parsed = TokenClaims(
             user_id=int(claims["sub"]),
             role=str(claims["role"]),
