@@ -3,33 +3,34 @@
 Model output is rendered with rx.text (plain text, never HTML or markdown)."""
 
 import reflex as rx
+from reflex.vars import ObjectVar
 
-from state.copilot import CopilotState
+from state.copilot import ChatLine, CopilotState, ProposalCard
 
 
-def _message(m: rx.Var[dict[str, str]]) -> rx.Component:
+def _message(m: ObjectVar[ChatLine]) -> rx.Component:
     return rx.el.li(
         rx.text(
-            rx.cond(m["role"] == "user", "You: ", "Copilot: "),
+            rx.cond(m.role == "user", "You: ", "Copilot: "),
             weight="medium",
             size="2",
             as_="span",
         ),
-        rx.text(m["text"], size="2", as_="span", style={"white-space": "pre-wrap"}),
+        rx.text(m.text, size="2", as_="span", style={"white-space": "pre-wrap"}),
         style={"list-style": "none", "padding": "4px 0"},
-        data_role=m["role"],
+        data_role=m.role,
     )
 
 
-def _card(c: rx.Var[dict[str, str]]) -> rx.Component:
+def _card(c: ObjectVar[ProposalCard]) -> rx.Component:
     return rx.card(
-        rx.text(c["title"], size="2", weight="medium"),
+        rx.text(c.title, size="2", weight="medium"),
         rx.hstack(
             rx.button(
                 "Confirm",
                 size="1",
-                on_click=CopilotState.confirm(c["id"]),
-                aria_label="Confirm: " + c["title"],
+                on_click=CopilotState.confirm(c.id),
+                aria_label="Confirm: " + c.title,
                 data_testid="confirm-card",
             ),
             rx.button(
@@ -37,12 +38,12 @@ def _card(c: rx.Var[dict[str, str]]) -> rx.Component:
                 size="1",
                 variant="soft",
                 color_scheme="gray",
-                on_click=CopilotState.dismiss(c["id"]),
-                aria_label="Dismiss: " + c["title"],
+                on_click=CopilotState.dismiss(c.id),
+                aria_label="Dismiss: " + c.title,
             ),
             spacing="2",
         ),
-        data_kind=c["kind"],
+        data_kind=c.kind,
         width="100%",
     )
 

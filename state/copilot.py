@@ -5,6 +5,7 @@ dispatcher clicks Confirm, which runs the proposal through the normal services."
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -22,13 +23,22 @@ from state.service import Failed
 SOURCE = {"groq": "answered by the AI model (Groq)", "offline": "answered offline (no AI model)"}
 
 
+@dataclass(frozen=True)
+class ChatLine:
+    role: str  # "user" or "assistant"
+    text: str
+
+
+@dataclass(frozen=True)
+class ProposalCard:
+    id: str
+    kind: str
+    title: str
+
+
 class CopilotState(AuthState):
-    chat: rx.Field[list[dict[str, str]]] = rx.field(
-        default_factory=list
-    )  # {"role": "user" | "assistant", "text"}
-    cards: rx.Field[list[dict[str, str]]] = rx.field(
-        default_factory=list
-    )  # {"id", "kind", "title"}
+    chat: rx.Field[list[ChatLine]] = rx.field(default_factory=list)
+    cards: rx.Field[list[ProposalCard]] = rx.field(default_factory=list)
     chat_input: rx.Field[str] = rx.field("")
     chat_busy: rx.Field[bool] = rx.field(False)
     conversation_id: rx.Field[str] = rx.field("")
@@ -49,8 +59,8 @@ class CopilotState(AuthState):
             self.chat_busy, self.chat_input = True, ""
             self.chat = [
                 *self.chat,
-                {"role": "user", "text": message},
-                {"role": "assistant", "text": ""},
+                ChatLine("user", message),
+                ChatLine("assistant", ""),
             ]
             conversation = self.conversation_id or None
         try:
@@ -72,14 +82,13 @@ class CopilotState(AuthState):
         if kind == "conversation":
             self.conversation_id = event["conversation_id"]
         elif kind == "text":
-            last = dict(self.chat[-1])
-            last["text"] += event["text"]
-            self.chat = [*self.chat[:-1], last]
+            last = self.chat[-1]
+            self.chat = [*self.chat[:-1], ChatLine(last.role, last.text + event["text"])]
         elif kind == "card":
             card = event["card"]
             self.cards = [
                 *self.cards,
-                {"id": card["id"], "kind": card["kind"], "title": card["title"]},
+                ProposalCard(card["id"], card["kind"], card["title"]),
             ]
         elif kind == "done":
             self.chat_source = SOURCE[event["source"]]
@@ -91,13 +100,13 @@ class CopilotState(AuthState):
         )
         if isinstance(result, Failed):
             async with self:
-                self.cards = [c for c in self.cards if c["id"] != proposal_id]
+                self.cards = [c for c in self.cards if c.id != proposal_id]
             yield result.event
             return
         done = result.value
         async with self:
-            self.cards = [c for c in self.cards if c["id"] != proposal_id]
-            self.chat = [*self.chat, {"role": "assistant", "text": f"Done: {done}"}]
+            self.cards = [c for c in self.cards if c.id != proposal_id]
+            self.chat = [*self.chat, ChatLine("assistant", f"Done: {done}")]
         yield rx.toast.success(done)
         yield DispatchState.load  # the board shows the change
 
@@ -108,7 +117,7 @@ class CopilotState(AuthState):
             lambda s, actor: proposals.dismiss(s, actor, proposal_id), STAFF
         )
         async with self:
-            self.cards = [c for c in self.cards if c["id"] != proposal_id]
+            self.cards = [c for c in self.cards if c.id != proposal_id]
 
     @rx.event(background=True)
     async def load_briefing(self) -> None:
