@@ -7,20 +7,13 @@ from reflex.event import EventSpec
 from sqlmodel import Session
 
 from logistics_ai.services import account_security, limits, users
-from state.service import Caller, Failed, run
+from state.service import Failed, caller_of, run
 
 
 class AccountState(rx.State):
     errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
     message: rx.Field[str] = rx.field("")
     done: rx.Field[bool] = rx.field(False)
-
-    def _caller(self) -> Caller:
-        return Caller(
-            credential="",
-            ip=self.router.session.client_ip or None,
-            user_agent=(self.router.headers.user_agent or "")[:300] or None,
-        )
 
     def _show(self, failure: Failed) -> None:
         self.errors = failure.field_errors
@@ -34,7 +27,7 @@ class AccountState(rx.State):
 
     @rx.event
     async def sign_up(self, form_data: dict[str, str]) -> EventSpec | None:
-        caller = self._caller()
+        caller = caller_of(self)
         registration = {
             "email": form_data.get("email", ""),
             "full_name": form_data.get("full_name", ""),
@@ -62,7 +55,7 @@ class AccountState(rx.State):
         if password != form_data.get("password_again", ""):
             self.errors = {"password_again": "the two passwords differ"}
             return
-        caller = self._caller()
+        caller = caller_of(self)
         # /invite/<token>: the token is the last path segment.
         invite_token = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
 

@@ -28,6 +28,7 @@ from state.service import (
     Done,
     Failed,
     Result,
+    caller_of,
     cookie_value,
     run,
     run_signed_in,
@@ -61,11 +62,8 @@ class AuthState(rx.State):
 
     def _caller(self) -> Caller:
         """The sender of the current event, from the websocket connection's handshake."""
-        return Caller(
-            credential=cookie_value(self.router.headers.cookie, web_sessions.cookie_name()),
-            ip=self.router.session.client_ip or None,
-            user_agent=(self.router.headers.user_agent or "")[:300] or None,
-        )
+        cookie = cookie_value(self.router.headers.cookie, web_sessions.cookie_name())
+        return caller_of(self, cookie)
 
     def _reset_loaded(self) -> None:
         self.reset()  # this state and every loaded substate

@@ -89,6 +89,15 @@ class Caller:
         return credential_fingerprint(self.credential)
 
 
+def caller_of(state: rx.State, credential: str = "") -> Caller:
+    """The sender of the event `state` is handling: address and agent of its websocket."""
+    return Caller(
+        credential=credential,
+        ip=state.router.session.client_ip or None,
+        user_agent=(state.router.headers.user_agent or "")[:300] or None,
+    )
+
+
 def credential_fingerprint(credential: str) -> str:
     return hashlib.sha256(credential.encode()).hexdigest() if credential else ""
 
