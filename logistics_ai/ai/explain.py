@@ -18,7 +18,7 @@ from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.models import Driver, Shipment, Stop, StopKind, StopStatus, User
 from logistics_ai.services.eta_updates import late_alerts
-from logistics_ai.services.shipment_status import OPEN_STOP
+from logistics_ai.services.shipment_status import ASSIGNABLE, OPEN_STOP
 
 Fix = str  # "swap" | "reassign" | "notify"
 
@@ -39,9 +39,14 @@ class LateRisk:
     fix: Fix
     fix_detail: str
     line: str
+    movable: bool  # not picked up and not started: another driver could still take it
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def _stops(n: int) -> str:
+    return f"{n} earlier stop" if n == 1 else f"{n} earlier stops"
 
 
 def _hm(moment: datetime | None) -> str:
@@ -85,28 +90,30 @@ def explain_stop(session: Session, stop: Stop, shipment: Shipment, driver: Drive
             f"{first.kind}, {_minutes_late(first, first_shipment)} min late)"
         )
     elif width <= 45:
-        cause = f"a narrow {width}-min window behind {len(ahead)} earlier stops"
+        cause = f"a narrow {width}-min window behind {_stops(len(ahead))}"
     elif ahead:
-        cause = f"{len(ahead)} stops ahead of it on the route"
+        cause = f"{_stops(len(ahead))} ahead of it on the route"
     else:
         cause = "the driver's current position is too far from it"
     my_end = clock.as_aware(end)
+    # A drop-off can only move up to just after its own pickup.
+    own_pickup = next((s.sequence for s, _ in ahead if s.shipment_id == stop.shipment_id), -1)
     swappable = next(
         (
             (s, sh)
             for s, sh in ahead
-            if clock.as_aware(_window(s, sh)[1]) > my_end and s.shipment_id != stop.shipment_id
+            if s.sequence > own_pickup and clock.as_aware(_window(s, sh)[1]) > my_end
         ),
         None,
     )
-    pickup_done = shipment.status not in ("requested", "scheduled", "assigned")
+    movable = shipment.status in ASSIGNABLE and stop.status == StopStatus.pending
     if swappable is not None:
         fix: Fix = "swap"
         detail = (
             f"move it ahead of stop {swappable[0].sequence + 1} "
             f"({swappable[1].tracking_code}, window ends {_hm(_window(*swappable)[1])})"
         )
-    elif not pickup_done and stop.status == StopStatus.pending:
+    elif movable:
         fix, detail = "reassign", "reassign it to a driver with room (ask: best driver)"
     else:
         fix, detail = "notify", f"tell the customer the new ETA {_hm(stop.planned_arrival)}"
@@ -132,6 +139,7 @@ def explain_stop(session: Session, stop: Stop, shipment: Shipment, driver: Drive
         fix=fix,
         fix_detail=detail,
         line=line,
+        movable=movable,
     )
 
 

@@ -20,6 +20,7 @@ CODE = re.compile(r"\bLA[0-9A-Z]{12}\b", re.IGNORECASE)
 SHIPMENT_NO = re.compile(r"\bshipment\s*#?\s*(\d{1,9})\b", re.IGNORECASE)
 DRIVER_NO = re.compile(r"\bdriver\s*#?\s*(\d{1,9})\b", re.IGNORECASE)
 MAX_CARDS = 3
+MAX_TRIES = 6  # cheapest-insertion look-ups per answer (each one builds the day's problem)
 LIST_WORDS = re.compile(r"\b(shipments?|deliveries|orders|unassigned|failed|delivered|cancelled)\b")
 HELP = (
     "I can answer: which deliveries are late and why; KPIs for today or yesterday; a "
@@ -86,12 +87,14 @@ async def _late(r: Reply, text: str) -> None:
     for risk in risks[:10]:
         r.say("- " + risk["line"])
     cards = 0
-    reassign = [x for x in risks if x["fix"] == "reassign"]
+    reassign = [x for x in risks if x["movable"]]
     notify = [x for x in risks if x["fix"] == "notify"]
     seen: set[int] = set()
+    tries = 0
     for risk in reassign:  # moving work to a driver with room first, then telling customers
-        if cards >= MAX_CARDS or risk["shipment_id"] in seen:
+        if cards >= MAX_CARDS or tries >= MAX_TRIES or risk["shipment_id"] in seen:
             continue
+        tries += 1
         seen.add(risk["shipment_id"])
         best = await r.tool("best_driver", shipment_id=risk["shipment_id"])
         if "error" in best:
