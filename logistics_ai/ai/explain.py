@@ -40,6 +40,7 @@ class LateRisk:
     fix_detail: str
     line: str
     movable: bool  # not picked up and not started: another driver could still take it
+    window_left_min: int  # minutes until the window closes (negative: already closed)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -140,6 +141,7 @@ def explain_stop(session: Session, stop: Stop, shipment: Shipment, driver: Drive
         fix_detail=detail,
         line=line,
         movable=movable,
+        window_left_min=round((my_end - clock.utcnow()).total_seconds() / 60),
     )
 
 

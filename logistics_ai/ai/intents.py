@@ -87,7 +87,7 @@ async def _late(r: Reply, text: str) -> None:
     for risk in risks[:10]:
         r.say("- " + risk["line"])
     cards = 0
-    reassign = [x for x in risks if x["movable"]]
+    reassign = result["savable_by_reassignment"]  # window still open, longest first
     notify = [x for x in risks if x["fix"] == "notify"]
     seen: set[int] = set()
     tries = 0
@@ -168,10 +168,12 @@ async def _best(r: Reply, text: str) -> None:
     if best["same_as_current"]:
         r.say(f"{best['tracking_code']} is already with the cheapest driver.")
         return
-    r.say(
-        f"Best driver for {best['tracking_code']}: {best['best_driver']} "
-        f"(+{best['added_distance_m'] / 1000:.1f} km)."
+    how = (
+        f"+{best['added_distance_m'] / 1000:.1f} km"
+        if best["method"] == "cheapest_insertion"
+        else f"delivers by {best['dropoff_eta']}"
     )
+    r.say(f"Best driver for {best['tracking_code']}: {best['best_driver']} ({how}).")
     action = "reassign" if best["current_driver_id"] else "assign"
     await r.tool(
         "propose_action",

@@ -21,16 +21,18 @@ from logistics_ai.ai import privacy
 from logistics_ai.ai.briefing import day_kpis
 from logistics_ai.ai.explain import late_risks
 from logistics_ai.ai.proposals import propose
+from logistics_ai.ai.reassign import on_time_candidate
 from logistics_ai.db import get_engine, session_scope
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
-from logistics_ai.domain.errors import DomainError, NotFound
+from logistics_ai.domain.errors import Conflict, DomainError, NotFound
 from logistics_ai.models import AuditEvent, Driver, Shipment, ShipmentStatus, User, Vehicle
 from logistics_ai.security.policy import Action, ownership
 from logistics_ai.services import assignment, audit, dispatch_insert, drivers, shipments
 from logistics_ai.services.shipments import ShipmentFilter
 
 MAX_ROWS = 20
+SAVABLE_MIN_LEFT = 30  # minutes a window must still be open for a reassignment to help
 
 
 class Args(BaseModel):
@@ -141,7 +143,16 @@ def _list(session: Session, actor: Actor, a: ListArgs, _c: str) -> dict[str, Any
 
 def _late(session: Session, actor: Actor, a: DayArgs, _c: str) -> dict[str, Any]:
     risks = late_risks(session, actor, a.day)
-    return {"late_risk_stops": [r.as_dict() for r in risks[:MAX_ROWS]], "total": len(risks)}
+    # Stops another driver could still save: not started, window open longest first.
+    savable = sorted(
+        (r for r in risks if r.movable and r.window_left_min >= SAVABLE_MIN_LEFT),
+        key=lambda r: -r.window_left_min,
+    )
+    return {
+        "late_risk_stops": [r.as_dict() for r in risks[:MAX_ROWS]],
+        "total": len(risks),
+        "savable_by_reassignment": [r.as_dict() for r in savable[:10]],
+    }
 
 
 def _route(session: Session, actor: Actor, a: DriverArgs, _c: str) -> dict[str, Any]:
@@ -222,20 +233,40 @@ def _best(session: Session, actor: Actor, a: ShipmentArgs, _c: str) -> dict[str,
 
 def best_driver(actor: Actor, shipment_id: int) -> dict[str, Any]:
     """Cheapest insertion into today's routes, computed in a transaction that is rolled back:
-    the real assignment service runs, and nothing of it is kept."""
+    the real assignment service runs, and nothing of it is kept. When no route has a feasible
+    place (the routes already run late), the driver who can still deliver it on time."""
     with Session(get_engine(), expire_on_commit=False) as trial:
         try:
             shipment = shipments.get_shipment(trial, actor, shipment_id)
             current = shipment.driver_id
-            if current is not None:
-                assignment.detach_from_route(trial, shipment)
-            insertion = dispatch_insert.auto_assign(trial, actor, shipment_id)
-            driver = trial.get(Driver, insertion.driver_id)
-            user = trial.get(User, driver.user_id) if driver else None
-            return {
+            answer: dict[str, Any] = {
                 "shipment_id": shipment_id,
                 "tracking_code": shipment.tracking_code,
                 "current_driver_id": current,
+            }
+            if current is not None:
+                assignment.detach_from_route(trial, shipment)
+            try:
+                insertion = dispatch_insert.auto_assign(trial, actor, shipment_id)
+            except Conflict as refused:
+                trial.rollback()
+                shipment = shipments.get_shipment(trial, actor, shipment_id)
+                fallback = on_time_candidate(trial, shipment)
+                if fallback is None:
+                    raise Conflict(
+                        f"{refused.message} No other driver can deliver it on time either."
+                    ) from None
+                return answer | {
+                    "method": "on_time_append",
+                    "best_driver_id": fallback.driver_id,
+                    "best_driver": fallback.name,
+                    "dropoff_eta": clock.to_local(fallback.dropoff_eta).strftime("%H:%M"),
+                    "same_as_current": False,
+                }
+            driver = trial.get(Driver, insertion.driver_id)
+            user = trial.get(User, driver.user_id) if driver else None
+            return answer | {
+                "method": "cheapest_insertion",
                 "best_driver_id": insertion.driver_id,
                 "best_driver": user.full_name if user else None,
                 "added_distance_m": insertion.added_distance_m,

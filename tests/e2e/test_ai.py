@@ -72,12 +72,12 @@ def test_dispatcher_confirms_a_reassignment_from_the_copilot(
             "pickup_lat": 41.8857,
             "pickup_lon": -87.6580,
             "pickup_window_start": f"{app_today()}T11:00:00",
-            "pickup_window_end": f"{app_today()}T12:00:00",
+            "pickup_window_end": f"{app_today()}T20:00:00",
             "dropoff_address": "1600 W Chicago Ave, Ukrainian Village, Chicago",
             "dropoff_lat": 41.8960,
             "dropoff_lon": -87.6660,
             "dropoff_window_start": f"{app_today()}T12:00:00",
-            "dropoff_window_end": f"{app_today()}T18:00:00",
+            "dropoff_window_end": f"{app_today()}T20:30:00",
             "recipient_name": "Lina Late",
             "weight_kg": 3,
             "volume_m3": 0.02,
@@ -94,7 +94,7 @@ def test_dispatcher_confirms_a_reassignment_from_the_copilot(
     far = httpx.post(
         f"{app_url}/api/v1/drivers/me/location",
         headers=maria,
-        json={"pings": [{"lat": 42.6, "lon": -88.9}]},  # about 120 km away
+        json={"pings": [{"lat": 44.0, "lon": -91.0}]},  # about 350 km away: late for everything
     )
     assert far.status_code == 200, far.text
 
