@@ -19,7 +19,9 @@ case "${1:-}" in
   patroni)
     export PG_DATA=${PG_DATA:-/var/lib/postgresql/data/pgdata} PG_BIN=/usr/lib/postgresql/15/bin
     export PG_PGPASS=/tmp/pgpass PG_SOCKET_DIR=/var/run/postgresql
-    export ARCHIVE_COMMAND="'pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --stanza=${PGBACKREST_STANZA:-lai} archive-push \"%p\"'"
+    # The same archive_command on every member (Patroni keeps it in etcd); the config is local.
+    export PGBACKREST_CONFIG=/etc/pgbackrest/pgbackrest.conf
+    export ARCHIVE_COMMAND="'pgbackrest --stanza=${PGBACKREST_STANZA:-lai} archive-push \"%p\"'"
     render patroni.yml.tmpl >/etc/patroni/patroni.yml
     render pgbackrest.conf.tmpl >/etc/pgbackrest/pgbackrest.conf
     exec patroni /etc/patroni/patroni.yml ;;

@@ -217,31 +217,40 @@ class Stack:
 
     # --- PostgreSQL (Patroni) --------------------------------------------------------------
     def archive_command(self) -> str:
-        return f"'pgbackrest --config={self.pgbackrest_conf} --stanza={STANZA} archive-push \"%p\"'"
+        # One command for every member (Patroni keeps it in the DCS); each member's config
+        # comes from PGBACKREST_CONFIG in its environment, as in the compose images.
+        return f"'pgbackrest --stanza={STANZA} archive-push \"%p\"'"
 
-    def write_pgbackrest_conf(self) -> None:
+    def _pgbackrest_conf(self, path: Path, members: list[Member], lock: Path) -> None:
         hosts = "\n".join(
             f"pg{n}-path={m.data_dir}\npg{n}-port={m.pg_port}\npg{n}-socket-path={m.home}"
-            for n, m in enumerate(self.members, start=1)
+            for n, m in enumerate(members, start=1)
         )
-        repo = self.root / "pgbackrest" / "repo"
-        repo.mkdir(parents=True, exist_ok=True)
-        (self.root / "pgbackrest" / "lock").mkdir(exist_ok=True)
-        self.pgbackrest_conf.write_text(
+        lock.mkdir(parents=True, exist_ok=True)
+        path.write_text(
             render(
                 "pgbackrest.conf.tmpl",
                 {
                     "PGBACKREST_REPO1_TYPE": "posix",
-                    "PGBACKREST_REPO1_PATH": str(repo),
+                    "PGBACKREST_REPO1_PATH": str(self.root / "pgbackrest" / "repo"),
                     "PGBACKREST_RETENTION_FULL": "2",
                     "PGBACKREST_RETENTION_DIFF": "6",
                     "PGBACKREST_REPO1_S3": "",
-                    "PGBACKREST_LOCK_PATH": str(self.root / "pgbackrest" / "lock"),
+                    "PGBACKREST_LOCK_PATH": str(lock),
                     "PGBACKREST_STANZA": STANZA,
                     "PGBACKREST_PG_HOSTS": hosts,
                 },
             )
         )
+
+    def write_pgbackrest_conf(self) -> None:
+        """As in compose: each member archives its own WAL with a config naming only itself;
+        backups and restores use one config naming both (pgBackRest finds the leader)."""
+        (self.root / "pgbackrest" / "repo").mkdir(parents=True, exist_ok=True)
+        self._pgbackrest_conf(self.pgbackrest_conf, self.members, self.root / "pgbackrest" / "lock")
+        for member in self.members:
+            self._pgbackrest_conf(member.home / "pgbackrest.conf", [member], member.home / "lock")
+            chown_postgres(member.home)
         chown_postgres(self.root / "pgbackrest")
         chown_postgres(self.pgbackrest_conf)
 
@@ -276,7 +285,12 @@ class Stack:
 
     def start_member(self, member: Member) -> None:
         config = self.patroni_config(member)
-        env = {**os.environ, "HOME": str(member.home), "PATH": f"{PG_BIN}:{os.environ['PATH']}"}
+        env = {
+            **os.environ,
+            "HOME": str(member.home),
+            "PATH": f"{PG_BIN}:{os.environ['PATH']}",
+            "PGBACKREST_CONFIG": str(member.home / "pgbackrest.conf"),
+        }
         member.proc = self.spawn(member.name, ["patroni", str(config)], env, as_postgres=True)
 
     def start_postgres(self) -> None:

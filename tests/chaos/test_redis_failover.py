@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -18,6 +19,7 @@ import httpx
 import redis
 
 from logistics_ai.realtime.bus import get_bus
+from logistics_ai.redis_client import patch_reflex_for_sentinel
 from logistics_ai.security import rate_limit
 from tests.chaos.conftest import figure
 from tests.chaos.stack import REDIS_PASSWORD, Stack, wait_for
@@ -33,6 +35,17 @@ def _login(http: httpx.Client, email: str = "alice@test.example.com") -> httpx.R
 def _book(http: httpx.Client, token: str) -> httpx.Response:
     body = json.loads(json.dumps(booking(), default=lambda v: v.isoformat()))
     return http.post("/api/v1/shipments", json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+async def _reflex_redis_roundtrip(prerequisites: Any, key: str, value: bytes) -> bytes | None:
+    client = prerequisites.get_redis()
+    assert "Sentinel" in type(client.connection_pool).__name__
+    try:
+        previous = await client.get(key)
+        await client.set(key, value, ex=60)
+        return previous
+    finally:
+        await client.aclose()
 
 
 def _restart_as_replica(stack: Stack, port: int) -> None:
@@ -64,6 +77,12 @@ def test_redis_primary_killed(stack: Stack, ha_world: World) -> None:
         got_event.set()
 
     unsubscribe = get_bus().subscribe("shipments", on_event)
+    # Reflex's state manager gets its asyncio client from prerequisites.get_redis (patched).
+    patch_reflex_for_sentinel()
+    from reflex.utils import prerequisites
+
+    state_key = f"lai-chaos:reflex-state-{time.time_ns()}"
+    asyncio.run(_reflex_redis_roundtrip(prerequisites, state_key, b"before"))
     time.sleep(0.5)  # the subscription is live
     primary = stack.redis_primary_port()
     killed_at = time.monotonic()
@@ -102,6 +121,8 @@ def test_redis_primary_killed(stack: Stack, ha_world: World) -> None:
     finally:
         unsubscribe()
 
+    # The state written before the kill was replicated; the client follows the new primary.
+    assert asyncio.run(_reflex_redis_roundtrip(prerequisites, state_key, b"after")) == b"before"
     figure("Redis primary kill: Sentinel promotion", f"{promoted_after:.1f} s")
     figure(
         "Redis primary kill: first sign-in through the app", f"{login_after:.1f} s after the kill"
