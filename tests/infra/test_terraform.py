@@ -126,8 +126,8 @@ def test_module_inputs_are_validated(module: str) -> None:
     variables = blocks(TERRAFORM / "modules" / module, "variable")
     for block in variables:
         for name, body in block.items():
-            kind = str(body["type"])
-            needs = "default" not in body or kind in ("${string}", "${number}")
+            kind = str(body["type"]).removeprefix("${").removesuffix("}")
+            needs = "default" not in body or kind in ("string", "number")
             nullable_optional = body.get("default", "x") is None
             if needs and not nullable_optional and name != "tags":
                 assert body.get("validation"), f"{module}.{name} ({kind}) is not validated"
