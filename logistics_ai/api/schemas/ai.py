@@ -1,4 +1,4 @@
-"""Request and response bodies of /api/v1/ai/* (moves into api/schemas/ with that package)."""
+"""Request and response bodies of /api/v1/ai/*."""
 
 from __future__ import annotations
 
