@@ -22,10 +22,12 @@ from pathlib import Path
 import httpx
 import pytest
 import socketio
+import websocket
 from sqlmodel import Session, col, select
 
 from logistics_ai.models import AuditEvent
 from logistics_ai.security import tokens
+from logistics_ai.services import audit_log
 from state.sessions import SessionsState
 from tests.support import services
 from tests.support.world import PASSWORD, World
@@ -177,11 +179,12 @@ def test_web_sign_in_is_limited_per_real_client(
     assert other.status_code == 303 and other.headers["location"] == "/dispatch"
     assert other.cookies.get("lai_session")
     logins = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.login")).all()
-    assert [row.ip for row in logins] == ["127.0.0.3"]
+    # Actor details are sealed at rest; the audit log service opens them.
+    assert [row.ip for row in audit_log.revealed(session, list(logins))] == ["127.0.0.3"]
     failures = session.exec(
         select(AuditEvent).where(AuditEvent.action == "auth.login_failed")
     ).all()
-    assert {row.ip for row in failures} == {"127.0.0.2"}
+    assert {row.ip for row in audit_log.revealed(session, list(failures))} == {"127.0.0.2"}
 
 
 def test_websocket_events_see_the_real_client(
@@ -222,7 +225,8 @@ def test_websocket_events_see_the_real_client(
         )
     finally:
         client.disconnect()
-    assert revoked.ip == "127.0.0.1"  # the browser, not nginx (127.0.0.9)
+    shown = audit_log.revealed(session, [revoked])[0]
+    assert shown.ip == "127.0.0.1"  # the browser, not nginx (127.0.0.9)
 
 
 class Socket:
@@ -282,3 +286,26 @@ def test_a_tab_token_without_the_cookie_gets_nothing(proxied_app: str, world: Wo
         thief.close()
     assert session_id not in received
     assert "Dispatch" not in received  # the signed-in user's name
+
+
+def test_cross_origin_requests_get_no_credentials(proxied_app: str) -> None:
+    url = f"{proxied_app}/api/v1/track/LAI-NOPE"
+    evil = "https://evil.example"
+    # Without Access-Control-Allow-Origin the browser hides the answer from the foreign page
+    # (Starlette sends Allow-Credentials unconditionally; it grants nothing on its own).
+    answer = httpx.get(url, headers={"Origin": evil})
+    assert "access-control-allow-origin" not in answer.headers
+    preflight = httpx.options(url, headers={"Origin": evil, "Access-Control-Request-Method": "GET"})
+    assert preflight.headers.get("access-control-allow-origin") != evil
+    own = httpx.get(url, headers={"Origin": proxied_app})
+    assert own.headers.get("access-control-allow-origin") == proxied_app
+
+    # The websocket handshake is refused to pages of another origin.
+    socket_url = proxied_app.replace("http://", "ws://") + "/_event/?EIO=4&transport=websocket"
+    with pytest.raises(websocket.WebSocketBadStatusException):
+        websocket.create_connection(socket_url, origin=evil, timeout=10)
+    ours = websocket.create_connection(socket_url, origin=proxied_app, timeout=10)
+    try:
+        assert ours.recv().startswith("0{")  # Engine.IO open packet
+    finally:
+        ours.close()
