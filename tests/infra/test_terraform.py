@@ -186,7 +186,7 @@ def test_composition_uses_every_module_once() -> None:
 
 def test_staging_and_prod_differ_only_by_values() -> None:
     staging, prod = tfvars("staging"), tfvars("prod")
-    assert set(staging) - {"app_environment"} == set(prod), "tfvars keys differ"
+    assert set(staging) - {"app_environment", "app_secrets"} == set(prod), "tfvars keys differ"
     for env in ("staging", "prod"):
         backend = (TERRAFORM / "environments" / env / "backend.hcl").read_text()
         assert f'key            = "{env}/terraform.tfstate"' in backend

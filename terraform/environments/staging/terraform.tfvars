@@ -28,6 +28,11 @@ worker_max_count     = 2
 waf_rate_limit       = 20000
 seed_demo            = true
 alarm_emails         = ["oncall@example.com"]
+# The demo accounts' password (the app refuses the public default outside dev); the CD load
+# gate signs in with the same value (GitHub secret LOADTEST_PASSWORD).
+app_secrets = {
+  DEMO_PASSWORD = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:logistics-ai/staging/demo-password"
+}
 app_environment = {
   # The load gate signs in from one address: raise the app's own limits (docs/deploy.md).
   RATE_LIMIT_API_PER_PRINCIPAL = "100000"

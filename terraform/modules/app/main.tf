@@ -523,6 +523,13 @@ resource "aws_ecs_task_definition" "app" {
       condition     = !var.require_image_digest || alltrue([for ref in [var.image, var.worker_image, var.proxy_image] : strcontains(ref, "@sha256:")])
       error_message = "require_image_digest is set: image, worker_image and proxy_image must be pinned by @sha256 digest."
     }
+
+    # staging refuses the demo seed with the public demo password (settings.py), so a seeded
+    # staging needs its own DEMO_PASSWORD from Secrets Manager.
+    precondition {
+      condition     = var.environment == "dev" || lookup(var.app_environment, "SEED_DEMO", "false") != "true" || contains(keys(var.app_secrets), "DEMO_PASSWORD")
+      error_message = "SEED_DEMO=true outside dev needs app_secrets.DEMO_PASSWORD (a Secrets Manager ARN)."
+    }
   }
 }
 
