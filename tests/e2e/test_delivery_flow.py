@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e import data
 from tests.e2e.conftest import DESKTOP, MOBILE
 from tests.e2e.pages import signed_in
 
@@ -99,14 +100,13 @@ def test_unknown_tracking_code_shows_not_found(
 
 
 def test_stale_screen_cannot_make_an_illegal_transition(browser: Browser, app_url: str) -> None:
+    # Its own shipment, on board driver2's van: no other test's data is needed.
+    shipment = data.book_today(app_url)
+    code = shipment["tracking_code"]
+    data.assign(app_url, shipment["id"], "driver2@example.com")
+    data.picked_up(app_url, code, "driver2@example.com")
     first = signed_in(browser, app_url, "driver2@example.com", MOBILE, "/driver")
     stale = signed_in(browser, app_url, "driver2@example.com", MOBILE, "/driver")
-    dropoff = (
-        first.locator("li[data-kind='dropoff']")
-        .filter(has=first.get_by_role("button", name="Delivered"))
-        .first
-    )
-    code = dropoff.get_attribute("data-code")
     first.get_by_role("button", name=f"Mark {code} Drop-off failed").click()
     first.get_by_label("Reason").fill("Recipient not home")
     first.get_by_role("button", name="Confirm failure").click()
