@@ -20,7 +20,6 @@ from tests.support import services
 from tests.support.mailbox import Mailbox, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 STARTUP_TIMEOUT_S = 300
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -161,6 +160,12 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A temporary folder: a test run never rewrites tracked files.
+
+    To refresh the README's screenshots, run the suite with E2E_SCREENSHOTS=docs/screenshots.
+    """
+    chosen = os.environ.get("E2E_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
