@@ -356,6 +356,24 @@ class Settings(BaseSettings):
     proof_url_ttl_seconds: int = Field(
         300, ge=30, le=3600, description="Lifetime of presigned proof-of-delivery URLs (S3)."
     )
+    # --- Webhooks (issue 12) ----------------------------------------------------------------
+    webhook_allow_private: bool = Field(
+        False,
+        description="Let webhooks reach private, loopback and link-local addresses "
+        "(off: SSRF guard; only for tests and closed networks).",
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=60, description="Timeout of one webhook delivery (connect + response)."
+    )
+    webhook_retry_hours: float = Field(
+        24.0, gt=0, le=168, description="How long a webhook delivery is retried before it fails."
+    )
+    webhook_disable_after_failures: int = Field(
+        20, ge=1, description="Consecutive failed attempts after which an endpoint is disabled."
+    )
+    webhook_secret_overlap_hours: float = Field(
+        24.0, ge=0, description="How long the previous secret still signs after a rotation."
+    )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     log_json: bool = Field(False, description="Emit logs as JSON lines (on in prod).")
     otel_exporter_otlp_endpoint: str | None = Field(

@@ -25,6 +25,7 @@ from logistics_ai.api.routers import (
     notifications,
     proof,
     shipments,
+    webhooks,
 )
 from logistics_ai.memory import return_big_buffers_to_the_os
 from logistics_ai.observability import metrics
@@ -102,6 +103,7 @@ def create_api() -> FastAPI:
     v1.include_router(tracking.router, dependencies=[Depends(limit_anonymous)])
     v1.include_router(notifications.router)
     v1.include_router(proof.router)
+    v1.include_router(webhooks.router)
     v1.include_router(notifications.public, dependencies=[Depends(limit_anonymous)])
     api.include_router(v1)
     api.include_router(web_session.router)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from loguru import logger
 
+from logistics_ai.jobs import webhooks
 from logistics_ai.jobs.notifications import send_due
 from logistics_ai.jobs.retention import purge_idempotency_keys, purge_location_pings
 from logistics_ai.settings import get_settings
@@ -26,6 +27,7 @@ JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("purge_location_pings", 3600, purge_location_pings),
     PeriodicJob("purge_idempotency_keys", 3600, purge_idempotency_keys),
     PeriodicJob("send_notifications", get_settings().notify_poll_seconds, send_due),
+    PeriodicJob("send_webhooks", 2.0, webhooks.send_due),
 )
 
 

@@ -26,6 +26,7 @@ from logistics_ai.models.routing import Route, Stop
 from logistics_ai.models.shipments import Shipment, TrackingEvent
 from logistics_ai.models.telemetry import LocationPing, ProofOfDelivery
 from logistics_ai.models.users import Customer, Invitation, User
+from logistics_ai.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AccountToken",
@@ -57,5 +58,7 @@ __all__ = [
     "TrackingEvent",
     "User",
     "Vehicle",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

@@ -22,7 +22,7 @@ from logistics_ai.domain.validation import fail
 from logistics_ai.models import Customer, ProofOfDelivery, Shipment, ShipmentStatus
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
-from logistics_ai.services import audit, shipments
+from logistics_ai.services import audit, shipments, webhooks
 from logistics_ai.settings import get_settings
 from logistics_ai.storage import StorageError, get_store
 from logistics_ai.storage.images import ImageRejected, clean_photo, clean_signature
@@ -156,6 +156,11 @@ def upload_proof(
             "signature": clean_sig is not None,
             "replaced": existing is not None,
         },
+    )
+    webhooks.enqueue(
+        session,
+        "proof.uploaded",
+        {"shipment_id": shipment_id, "tracking_code": shipment.tracking_code},
     )
     session.flush()
     return proof

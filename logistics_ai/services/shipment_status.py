@@ -10,7 +10,7 @@ from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import IllegalTransition
 from logistics_ai.models import Shipment, ShipmentStatus, StopStatus, TrackingEvent, utcnow
 from logistics_ai.realtime.bus import queue_event
-from logistics_ai.services import audit, notifications
+from logistics_ai.services import audit, notifications, webhooks
 
 S = ShipmentStatus
 
@@ -112,6 +112,16 @@ def transition(
         "shipment",
         shipment.id,
         {"from": current.value, "to": target.value, "note": note},
+    )
+    webhooks.enqueue(
+        session,
+        "shipment.status_changed",
+        {
+            "shipment_id": shipment.id,
+            "tracking_code": shipment.tracking_code,
+            "from": current.value,
+            "to": target.value,
+        },
     )
     if target in CUSTOMER_EVENTS:  # outbox row in this same transaction
         notifications.enqueue_for_shipment(session, shipment, CUSTOMER_EVENTS[target], reason=note)

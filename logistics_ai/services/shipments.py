@@ -18,7 +18,7 @@ from logistics_ai.models import Customer, Depot, Shipment, ShipmentStatus, Track
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
-from logistics_ai.services import audit, notifications
+from logistics_ai.services import audit, notifications, webhooks
 from logistics_ai.services.pricing import quote_cents
 from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL, Skill, transition
 from logistics_ai.services.tracking_codes import new_tracking_code
@@ -196,6 +196,15 @@ def create_shipment(
         )
     )
     notifications.enqueue_for_shipment(session, shipment, "booked")
+    webhooks.enqueue(
+        session,
+        "shipment.created",
+        {
+            "shipment_id": shipment.id,
+            "tracking_code": shipment.tracking_code,
+            "status": shipment.status,
+        },
+    )
     audit.record(
         session,
         actor,

@@ -28,7 +28,18 @@ from sqlmodel import Session, select
 
 from logistics_ai.api.app import create_api
 from logistics_ai.db import session_scope
-from logistics_ai.models import ApiKey, AuditEvent, Driver, DriverStatus, Role, Shipment, Stop, User
+from logistics_ai.models import (
+    ApiKey,
+    AuditEvent,
+    Driver,
+    DriverStatus,
+    Role,
+    Shipment,
+    Stop,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from logistics_ai.services import api_keys, assignment, dispatch_planning, shipments
 from logistics_ai.services.users import NewUser, create_user
 from tests.support.api import bearer, client, login
@@ -261,6 +272,32 @@ def invite_email(ctx: Ctx) -> None:
     ctx.extra["invite_email"] = f"new-{ctx.caller}@test.example.com"
 
 
+def make_webhook(ctx: Ctx) -> None:
+    """A subscription and one delivery, written directly (no URL check, nothing is sent)."""
+    with session_scope() as s:
+        hook = WebhookEndpoint(
+            url="https://hooks.example.com/x", event_types="shipment.created", secret="whsec_t"
+        )
+        s.add(hook)
+        s.flush()
+        delivery = WebhookDelivery(
+            event_id="evt_t", endpoint_id=hook.id, event_type="shipment.created", status="failed"
+        )
+        s.add(delivery)
+        s.flush()
+        ctx.extra["hook"], ctx.extra["delivery"] = hook.id, delivery.id
+
+
+def webhook_deleted(ctx: Ctx, _r: Response, session: Session) -> None:
+    session.expire_all()
+    hook = session.get(WebhookEndpoint, ctx.extra["hook"])
+    assert hook is not None and hook.deleted_at is not None and not hook.is_active
+
+
+def shipment_requires_proof(ctx: Ctx, _r: Response, session: Session) -> None:
+    assert _shipment(session, ctx).requires_proof is True
+
+
 def _json(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in data.items()}
 
@@ -376,6 +413,45 @@ MATRIX: dict[str, Row | Elsewhere] = {
         Row((200, 200, 200, 200, 200, 200, 401), lambda c: f"{V1}/me/notification-preferences"),
     "PUT /api/v1/me/notification-preferences": Elsewhere(
         "each user edits only their own row", "tests/integration/test_notifications.py"),
+    # Proof of delivery (multipart upload; reads need a stored proof): tested in its own file
+    # as the shipment's customer, another customer, its driver, another driver and staff.
+    "POST /api/v1/shipments/{shipment_id}/proof": Elsewhere(
+        "multipart upload", "tests/integration/test_proof.py"),
+    "GET /api/v1/shipments/{shipment_id}/proof": Elsewhere(
+        "needs a stored proof", "tests/integration/test_proof.py"),
+    "GET /api/v1/shipments/{shipment_id}/proof/{kind}": Elsewhere(
+        "needs a stored proof", "tests/integration/test_proof.py"),
+    "PUT /api/v1/shipments/{shipment_id}/proof-requirement":
+        Row((403, 403, 403, 403, 200, 200, 401), lambda c: f"{S(c)}/proof-requirement",
+            body=lambda c: {"required": True}, fresh=True, check=shipment_requires_proof),
+    "PUT /api/v1/customers/{customer_id}/proof-requirement":
+        Row((403, 403, 403, 403, 200, 200, 401),
+            lambda c: f"{V1}/customers/{c.world.alice.customer_id}/proof-requirement",
+            body=lambda c: {"required": False}),
+    # Webhooks: admins only.
+    "POST /api/v1/webhooks": Elsewhere(
+        "its URL must resolve to a public address", "tests/integration/test_webhooks.py"),
+    "GET /api/v1/webhooks":
+        Row((403, 403, 403, 403, 403, 200, 401), lambda c: f"{V1}/webhooks"),
+    "GET /api/v1/webhooks/{webhook_id}":
+        Row((403, 403, 403, 403, 403, 200, 401), lambda c: f"{V1}/webhooks/{c.extra['hook']}",
+            prepare=make_webhook),
+    "DELETE /api/v1/webhooks/{webhook_id}":
+        Row((403, 403, 403, 403, 403, 204, 401), lambda c: f"{V1}/webhooks/{c.extra['hook']}",
+            prepare=make_webhook, check=webhook_deleted),
+    "POST /api/v1/webhooks/{webhook_id}/rotate-secret":
+        Row((403, 403, 403, 403, 403, 200, 401),
+            lambda c: f"{V1}/webhooks/{c.extra['hook']}/rotate-secret", prepare=make_webhook),
+    "POST /api/v1/webhooks/{webhook_id}/enable":
+        Row((403, 403, 403, 403, 403, 200, 401),
+            lambda c: f"{V1}/webhooks/{c.extra['hook']}/enable", prepare=make_webhook),
+    "GET /api/v1/webhooks/{webhook_id}/deliveries":
+        Row((403, 403, 403, 403, 403, 200, 401),
+            lambda c: f"{V1}/webhooks/{c.extra['hook']}/deliveries", prepare=make_webhook),
+    "POST /api/v1/webhooks/deliveries/{delivery_id}/redeliver":
+        Row((403, 403, 403, 403, 403, 202, 401),
+            lambda c: f"{V1}/webhooks/deliveries/{c.extra['delivery']}/redeliver",
+            prepare=make_webhook),
     # Public by design: no credentials are read, so there is no role to check.
     "POST /api/v1/auth/token": Elsewhere("public sign-in", "tests/integration/test_api_auth.py"),
     "POST /api/v1/auth/refresh": Elsewhere("public", "tests/integration/test_api_auth.py"),
