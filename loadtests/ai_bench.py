@@ -123,12 +123,66 @@ def run(with_groq: bool) -> dict[str, Any]:
     return report
 
 
+QUESTIONS = ("Which deliveries are late and why?", "KPIs for today", "unassigned shipments")
+
+
+async def _loop_lag(seconds: float, busy: bool, email: str) -> list[float]:
+    """Lateness (ms) of a 5 ms ticker on the event loop, idle or while the copilot answers."""
+    from sqlmodel import select
+
+    from logistics_ai.ai import copilot
+    from logistics_ai.db import session_scope
+    from logistics_ai.models import User
+    from logistics_ai.services.users import actor_for
+
+    with session_scope() as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+        actor = actor_for(session, user)
+    lags: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def ticker() -> None:
+        while time.perf_counter() < stop:
+            before = time.perf_counter()
+            await asyncio.sleep(0.005)
+            lags.append((time.perf_counter() - before - 0.005) * 1000)
+
+    async def ask_forever() -> None:
+        n = 0
+        while time.perf_counter() < stop:
+            async for _ in copilot.answer(actor, QUESTIONS[n % len(QUESTIONS)]):
+                pass
+            n += 1
+
+    await asyncio.gather(ticker(), *([ask_forever()] if busy else []))
+    return lags
+
+
+def loop_report(seconds: float, email: str) -> dict[str, Any]:
+    idle = asyncio.run(_loop_lag(seconds, False, email))
+    busy = asyncio.run(_loop_lag(seconds, True, email))
+    return {
+        "idle_p95_ms": round(_percentile(idle, 95), 2),
+        "copilot_p95_ms": round(_percentile(busy, 95), 2),
+        "idle_p50_ms": round(_percentile(idle, 50), 2),
+        "copilot_p50_ms": round(_percentile(busy, 50), 2),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m logistics_ai bench ai")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--offline-only", action="store_true", help="skip Groq even with a key")
+    parser.add_argument(
+        "--loop",
+        action="store_true",
+        help="also measure event-loop lag while the copilot answers (needs a seeded database)",
+    )
+    parser.add_argument("--as", dest="email", default="dispatcher@example.com")
     args = parser.parse_args(argv)
     report = run(with_groq=not args.offline_only)
+    if args.loop:
+        report["event_loop"] = loop_report(10.0, args.email)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -145,4 +199,11 @@ def main(argv: list[str] | None = None) -> int:
             print("         weakest fields: " + ", ".join(f"{k} {v:.0%}" for k, v in worst))
     if "groq" in report:
         print(f"groq     {report['groq']}")
+    if "event_loop" in report:
+        lag = report["event_loop"]
+        print(
+            f"event loop lag (5 ms ticker, 10 s each): idle p50 {lag['idle_p50_ms']} ms "
+            f"p95 {lag['idle_p95_ms']} ms; copilot answering p50 {lag['copilot_p50_ms']} ms "
+            f"p95 {lag['copilot_p95_ms']} ms"
+        )
     return 0
