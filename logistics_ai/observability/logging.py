@@ -28,8 +28,8 @@ _URL_PASSWORD = re.compile(r"(\w+://[^:/\s@]*:)[^@\s/]+@")
 
 # Libraries that install their own handlers (or print through them) are re-routed here.
 _LIBRARY_LOGGERS = ("reflex", "reflex_base", "granian", "uvicorn", "uvicorn.error", "alembic")
-# Request lines of the servers duplicate the app's own access line.
-_MUTED_LOGGERS = ("uvicorn.access", "granian.access")
+# Request lines of the servers duplicate the app's own access line; alembic lists its plugins.
+_MUTED_LOGGERS = ("uvicorn.access", "granian.access", "alembic.runtime.plugins")
 
 
 def scrub(text: str) -> str:
@@ -137,7 +137,24 @@ class InterceptHandler(logging.Handler):
         )
 
 
+def _adopt_reflex_logging() -> None:
+    """Under the reflex CLI ("managed mode"), Reflex attaches its own console/JSON sinks to the
+    `reflex` logger, cuts propagation, and re-attaches them whenever its config loads. In the
+    app's processes its records belong in this sink (request ids, scrubber), so detach them
+    and keep them detached. Uses Reflex 0.10's logging module; harmless if it changes."""
+    try:
+        from reflex_base.utils import log as reflex_log
+    except ImportError:
+        return
+    try:
+        reflex_log._reset()  # detach the sinks, restore propagation to the root logger
+        reflex_log.is_managed_mode = lambda: False
+    except AttributeError:
+        logger.warning("Reflex's logging module changed; its records may bypass the app's sink")
+
+
 def route_stdlib_logging(level: int) -> None:
+    _adopt_reflex_logging()
     logging.basicConfig(handlers=[InterceptHandler()], level=level, force=True)
     for name in _LIBRARY_LOGGERS:
         library = logging.getLogger(name)

@@ -128,3 +128,27 @@ def test_unhandled_error_is_500_with_request_id_in_response_and_log(
     assert "RuntimeError: boom for b***@example.com" in errors[0]["exception"]
     access = next(line for line in log_lines if line.get("access"))
     assert access["status"] == 500 and access["route"] == "/test-only/explode"
+
+
+def test_reflex_logs_join_the_app_sink_even_under_the_reflex_cli(
+    app_services: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reflex_base.utils import log as reflex_log
+
+    # As under `reflex run`: Reflex would attach its own sinks and cut propagation.
+    monkeypatch.setattr(reflex_log, "is_managed_mode", lambda: True)
+    reflex_log.ensure_configured()
+    assert logging.getLogger("reflex").propagate is False
+    buffer = io.StringIO()
+    with app_config.configured(log_json="true"):
+        configure_logging(stream=buffer, force=True)
+        reflex_log.ensure_configured()  # Reflex re-checks its sinks on every config load
+        logging.getLogger("reflex_base.event").warning("event for ann@example.org failed")
+        logger.complete()
+    configure_logging(force=True)
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert any(
+        line["logger"] == "reflex_base.event" and "a***@example.org" in line["message"]
+        for line in lines
+    ), lines
+    assert logging.getLogger("reflex").propagate is True
