@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -169,3 +170,14 @@ def serve(volumes: Path) -> None:
             nginx.wait()
         backend.shutdown()
         log.close()
+
+
+def test_ecs_proxy_uses_the_same_paths_and_volumes_as_the_chart() -> None:
+    """The ECS task's nginx gets the environment proven above (and the same volumes)."""
+    main = (ROOT / "terraform" / "modules" / "app" / "main.tf").read_text()
+    chart = {e["name"]: e["value"] for e in proxy_container()["proxy"]["env"] if "value" in e}
+    for name in PATH_VARIABLES:
+        assert f'{{ name = "{name}", value = "{chart[name]}" }}' in main, name
+    ecs_mounts = set(re.findall(r'containerPath = "([^"]+)"', main))
+    chart_mounts = {m["mountPath"] for m in proxy_container()["proxy"]["volumeMounts"]}
+    assert chart_mounts <= ecs_mounts
