@@ -1,7 +1,7 @@
 """webhooks
 
 Revision ID: e12a0b0c0004
-Revises: e12a0b0c0003
+Revises: d8e2f5a1c3b7
 Create Date: 2026-11-30 08:26:56.443179
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import logistics_ai.models._base
 
 revision: str = 'e12a0b0c0004'
-down_revision: str | None = 'e12a0b0c0003'
+down_revision: str | None = 'd8e2f5a1c3b7'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
