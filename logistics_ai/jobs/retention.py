@@ -29,7 +29,7 @@ def purge_location_pings() -> int:
             ).all()
             if not ids:
                 break
-            session.exec(delete(LocationPing).where(col(LocationPing.id).in_(ids)))  # type: ignore[call-overload]
+            session.exec(delete(LocationPing).where(col(LocationPing.id).in_(ids)))
             removed += len(ids)
     if removed:
         with session_scope() as session:

@@ -7,6 +7,7 @@ go where they add the least travel without breaking any window, capacity or shif
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -20,7 +21,7 @@ from logistics_ai.domain.errors import Conflict, NotFound
 from logistics_ai.models import Driver, Route, Shipment, Stop, StopKind, StopStatus
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit
-from logistics_ai.services.assignment import place_on_route, resequence, route_for
+from logistics_ai.services.assignment import StopKey, place_on_route, resequence, route_for
 from logistics_ai.services.dispatch_problem import (
     build_problem,
     dropoff_id,
@@ -68,8 +69,11 @@ def auto_assign(session: Session, actor: Actor, shipment_id: int) -> Insertion:
     assert driver is not None  # the problem was built from this driver's row
     day_route = route_for(session, driver_id, shipment.service_date)
     place_on_route(session, actor, shipment, driver, day_route, by="auto-insert")
-    arrivals = {parse_job_id(s.job_id): context.moment(s.arrival) for s in route.stops}
-    resequence(session, day_route, [parse_job_id(j) for j in route.job_ids], arrivals.get)
+    arrivals: dict[StopKey, datetime] = {
+        parse_job_id(s.job_id): context.moment(s.arrival) for s in route.stops
+    }
+    sequence: list[StopKey] = [parse_job_id(j) for j in route.job_ids]
+    resequence(session, day_route, sequence, lambda key: arrivals.get(key))
     added = route.distance - (before.distance if before else 0)
     audit.record(
         session,

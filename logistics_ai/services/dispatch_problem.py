@@ -146,12 +146,10 @@ def build_problem(
         start = vrp.Location.at(driver.last_lat, driver.last_lon) if fresh else home  # type: ignore[arg-type]
         if start is None:
             continue  # no depot and no position: nowhere to start from
-        vid = vehicle_id(driver.id)  # type: ignore[arg-type]
+        assert driver.id is not None  # a row read from the database
+        vid = vehicle_id(driver.id)
         context.drivers[vid] = DriverInfo(
-            driver.id,
-            user.full_name,
-            vehicle.label,  # type: ignore[arg-type]
-            vehicle.capacity_kg,
+            driver.id, user.full_name, vehicle.label, vehicle.capacity_kg
         )
         vehicles.append(
             vrp.Vehicle(
@@ -162,7 +160,7 @@ def build_problem(
                 shift=shift,
                 skills=_skills(vehicle.skills),
                 start_time=now_s,
-                fixed_prefix=tuple(arrived_prefix.get(driver.id, [])),  # type: ignore[arg-type]
+                fixed_prefix=tuple(arrived_prefix.get(driver.id, [])),
             )
         )
 
