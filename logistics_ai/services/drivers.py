@@ -33,7 +33,7 @@ from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
 from logistics_ai.services import audit
-from logistics_ai.services.eta_updates import refresh_driver_etas
+from logistics_ai.services.eta_updates import refresh_after_commit
 from logistics_ai.services.shipment_status import CLOSED_STOP, OPEN_STOP, StopEvent, transition
 
 DRIVERS_CHANNEL = "drivers"
@@ -234,7 +234,7 @@ def record_stop_event(
     audit.record(session, actor, f"stop.{event}", "stop", stop.id, {"reason": reason})
     session.flush()
     _complete_route_if_finished(session, route)
-    refresh_driver_etas(session, route.driver_id, now)
+    refresh_after_commit(session, route.driver_id, now)
     return stop
 
 
@@ -321,7 +321,7 @@ def record_locations(session: Session, actor: Actor, payload: PingBatch | dict) 
     if latest is not None and (driver.last_seen_at is None or latest_at >= driver.last_seen_at):  # type: ignore[operator]
         driver.last_lat, driver.last_lon, driver.last_seen_at = latest.lat, latest.lon, latest_at
         session.add(driver)
-        refresh_driver_etas(session, driver.id, now)  # type: ignore[arg-type]
+        refresh_after_commit(session, driver.id, now)  # type: ignore[arg-type]
         queue_event(
             session,
             DRIVERS_CHANNEL,

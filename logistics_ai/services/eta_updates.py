@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import update
+from loguru import logger
+from sqlalchemy import event, update
 from sqlmodel import Session, col, select
 
+from logistics_ai.db import session_scope
 from logistics_ai.dispatch import model as vrp
 from logistics_ai.dispatch.eta import eta
 from logistics_ai.domain import clock
@@ -23,6 +25,32 @@ from logistics_ai.services.shipment_status import OPEN_STOP
 from logistics_ai.settings import get_settings
 
 ETA_CHANNEL = "eta"
+
+
+_PENDING_ETAS = "lai_pending_eta_refresh"
+
+
+def refresh_after_commit(session: Session, driver_id: int, now: datetime) -> None:
+    """Recompute a driver's ETAs once `session` has committed, in a unit of work of its own.
+
+    ETAs are derived data: they never run inside the transaction of the stop event or GPS
+    batch that moved the driver (with OSRM_URL they wait on HTTP), and any failure there,
+    an OSRM outage included, is logged, never raised: it cannot fail the change itself.
+    A rolled-back change recomputes nothing.
+    """
+    pending: dict[int, datetime] = session.info.setdefault(_PENDING_ETAS, {})
+    if not pending:
+        event.listen(session, "after_commit", _refresh_pending, once=True)
+    pending[driver_id] = now
+
+
+def _refresh_pending(session: Session) -> None:
+    for driver_id, now in session.info.pop(_PENDING_ETAS, {}).items():
+        try:
+            with session_scope() as own:
+                refresh_driver_etas(own, driver_id, now)
+        except Exception:  # derived data: the committed change stands, the next event retries
+            logger.exception("ETA refresh for driver {} failed after commit", driver_id)
 
 
 def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None = None) -> int:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
 from sqlmodel import Session
 
 from logistics_ai.db import session_scope
 from logistics_ai.models import Driver, Shipment, Stop
-from logistics_ai.services import assignment, shipments
-from logistics_ai.services.eta_updates import late_stops, refresh_driver_etas
+from logistics_ai.services import assignment, drivers, shipments
+from logistics_ai.services.eta_updates import late_stops, refresh_after_commit, refresh_driver_etas
+from tests.support import app_config
 from tests.support.world import World, booking, tomorrow_at
 
 
@@ -78,3 +83,67 @@ def test_gps_batch_updates_position_and_etas(world: World, session: Session) -> 
         json={"pings": [{"lat": 41.9, "lon": -87.6, "recorded_at": "2099-01-01T00:00:00Z"}]},
     )
     assert future.status_code == 422
+
+
+def _assigned_pickup(world: World) -> tuple[int, int]:
+    """A shipment for tomorrow on Dave's route; returns its pickup and drop-off stop ids."""
+    with session_scope() as s:
+        shipment = shipments.create_shipment(
+            s,
+            world.alice,
+            booking(pickup_window_start=tomorrow_at(10), pickup_window_end=tomorrow_at(11)),
+        )
+        assignment.assign_shipment(s, world.dispatcher, shipment.id, world.dave.driver_id)  # type: ignore[arg-type]
+        stops = {st.kind: st.id for st in assignment.shipment_stops(s, shipment.id)}  # type: ignore[arg-type]
+    return stops["pickup"], stops["dropoff"]  # type: ignore[return-value]
+
+
+def test_etas_are_recomputed_after_the_change_commits(world: World, session: Session) -> None:
+    _, dropoff_id = _assigned_pickup(world)
+    _move(world.dave.driver_id, 42.3, -88.2)  # type: ignore[arg-type]
+    with session_scope() as s:
+        refresh_after_commit(s, world.dave.driver_id, tomorrow_at(10, 30))  # type: ignore[arg-type]
+        s.flush()
+        inside = s.get(Stop, dropoff_id)
+        assert inside is not None and inside.planned_arrival is None  # nothing in the tx
+    session.expire_all()
+    after = session.get(Stop, dropoff_id)
+    assert after is not None and after.planned_arrival is not None  # computed after commit
+
+
+class _OsrmDown(BaseHTTPRequestHandler):
+    """An OSRM that is there but failing: every table request gets a 503."""
+
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        _OsrmDown.requests.append(self.path)
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"code": "Unavailable", "message": "overloaded"}')
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_osrm_outage_never_fails_a_stop_event(world: World, session: Session) -> None:
+    pickup_id, dropoff_id = _assigned_pickup(world)
+    _move(world.dave.driver_id, 41.95, -87.70)  # a GPS fix, so an ETA needs travel times  # type: ignore[arg-type]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OsrmDown)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _OsrmDown.requests.clear()
+    try:
+        osrm = f"http://127.0.0.1:{server.server_port}"
+        with app_config.configured(osrm_url=osrm), session_scope() as s:
+            drivers.record_stop_event(s, world.dave, pickup_id, "arrived")
+            # The route is tomorrow's: ask for its ETAs too, so OSRM is really called.
+            refresh_after_commit(s, world.dave.driver_id, tomorrow_at(10, 30))  # type: ignore[arg-type]
+    finally:
+        server.shutdown()
+    assert _OsrmDown.requests and _OsrmDown.requests[0].startswith("/table/v1/")
+    session.expire_all()
+    stop = session.get(Stop, pickup_id)
+    assert stop is not None and stop.status == "arrived" and stop.actual_arrival is not None
+    dropoff = session.get(Stop, dropoff_id)
+    assert dropoff is not None and dropoff.planned_arrival is None  # no ETA without OSRM
