@@ -84,3 +84,4 @@ include deploy/deploy.mk
 
 include deploy/infra.mk
 include deploy/backup/backup.mk
+include deploy/security.mk

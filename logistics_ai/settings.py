@@ -374,6 +374,33 @@ class Settings(BaseSettings):
     webhook_secret_overlap_hours: float = Field(
         24.0, ge=0, description="How long the previous secret still signs after a rotation."
     )
+    proof_retention_days: int = Field(
+        365,
+        ge=1,
+        le=3650,
+        description="Days proof-of-delivery photos and signatures are kept before the worker "
+        "deletes them (files and rows).",
+    )
+    closed_account_retention_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="Days a deactivated account (not signed in since) is kept before the "
+        "worker anonymises it as erasure would.",
+    )
+    audit_retention_days: int = Field(
+        730,
+        ge=30,
+        le=3650,
+        description="Days audit rows are kept; older ones are removed behind a signed "
+        "checkpoint (needs a database role allowed to delete them).",
+    )
+    audit_checkpoint_interval_seconds: int = Field(
+        900, ge=60, description="How often the worker signs a checkpoint of each audit chain."
+    )
+    privacy_notice_version: str = Field(
+        "2026-11", max_length=16, description="Version of the privacy notice consents refer to."
+    )
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
     log_json: bool = Field(False, description="Emit logs as JSON lines (on in prod).")
     otel_exporter_otlp_endpoint: str | None = Field(

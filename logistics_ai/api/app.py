@@ -23,6 +23,7 @@ from logistics_ai.api.routers import (
     geocoding,
     me,
     notifications,
+    privacy,
     proof,
     shipments,
     webhooks,
@@ -93,6 +94,7 @@ def create_api() -> FastAPI:
     v1.include_router(me.router)
     v1.include_router(account.public)
     v1.include_router(account.me)
+    v1.include_router(privacy.router)
     v1.include_router(shipments.router)
     v1.include_router(drivers.router)
     v1.include_router(admin.router)

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from loguru import logger
 
 from logistics_ai.jobs import webhooks
+from logistics_ai.jobs.audit import sign_audit_checkpoints
 from logistics_ai.jobs.notifications import send_due
+from logistics_ai.jobs.privacy_retention import (
+    anonymise_closed_accounts,
+    prune_audit,
+    purge_old_proofs,
+)
 from logistics_ai.jobs.retention import purge_idempotency_keys, purge_location_pings
 from logistics_ai.settings import get_settings
 
@@ -26,6 +32,14 @@ class PeriodicJob:
 JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob("purge_location_pings", 3600, purge_location_pings),
     PeriodicJob("purge_idempotency_keys", 3600, purge_idempotency_keys),
+    PeriodicJob("purge_old_proofs", 3600, purge_old_proofs),
+    PeriodicJob("anonymise_closed_accounts", 3600, anonymise_closed_accounts),
+    PeriodicJob("prune_audit", 86400, prune_audit),
+    PeriodicJob(
+        "sign_audit_checkpoints",
+        get_settings().audit_checkpoint_interval_seconds,
+        sign_audit_checkpoints,
+    ),
     PeriodicJob("send_notifications", get_settings().notify_poll_seconds, send_due),
     PeriodicJob("send_webhooks", 2.0, webhooks.send_due),
 )

@@ -461,6 +461,16 @@ MATRIX: dict[str, Row | Elsewhere] = {
                                             "tests/integration/test_seed_and_login.py"),
     "POST /api/v1/auth/invitations/accept": Elsewhere("public, by invitation token",
                                                       "tests/integration/test_api_auth.py"),
+    "GET /api/v1/privacy/export":  # everyone exports only their own data
+        Row((200, 200, 200, 200, 200, 200, 401), lambda c: f"{V1}/privacy/export"),
+    "GET /api/v1/privacy/consents":
+        Row((200, 200, 200, 200, 200, 200, 401), lambda c: f"{V1}/privacy/consents"),
+    "POST /api/v1/privacy/consents":
+        Row((200, 200, 200, 200, 200, 200, 401), lambda c: f"{V1}/privacy/consents",
+            body=lambda c: {"purpose": "product_updates", "granted": True}),
+    "DELETE /api/v1/privacy/me": Elsewhere(
+        "erases the caller (customers only); destroys the fixture accounts",
+        "tests/integration/test_privacy.py"),
     "POST /api/v1/auth/confirm": Elsewhere("public, by emailed one-time link", ACCOUNT),
     "POST /api/v1/auth/password-reset": Elsewhere("public; same answer for any email", ACCOUNT),
     "POST /api/v1/auth/password-reset/confirm": Elsewhere("public, by emailed link", ACCOUNT),
