@@ -9,13 +9,13 @@ http_ok() { python3 -c "import sys,urllib.request; urllib.request.urlopen(sys.ar
 
 case "${1:-}" in
   etcd)
-    exec etcd --name "$ETCD_NAME" --data-dir /var/lib/etcd/data \
-      --listen-client-urls "http://0.0.0.0:${ETCD_CLIENT_PORT:-2379}" \
-      --advertise-client-urls "http://${ETCD_ADVERTISE_HOST}:${ETCD_CLIENT_PORT:-2379}" \
-      --listen-peer-urls "http://0.0.0.0:${ETCD_PEER_PORT:-2380}" \
-      --initial-advertise-peer-urls "http://${ETCD_ADVERTISE_HOST}:${ETCD_PEER_PORT:-2380}" \
-      --initial-cluster "$ETCD_INITIAL_CLUSTER" --initial-cluster-state new \
-      --initial-cluster-token "${ETCD_CLUSTER_TOKEN:-logistics-ai}" ;;
+    exec etcd --name "$LAI_ETCD_NAME" --data-dir /var/lib/etcd/data \
+      --listen-client-urls "http://0.0.0.0:${LAI_ETCD_CLIENT_PORT:-2379}" \
+      --advertise-client-urls "http://${LAI_ETCD_ADVERTISE_HOST}:${LAI_ETCD_CLIENT_PORT:-2379}" \
+      --listen-peer-urls "http://0.0.0.0:${LAI_ETCD_PEER_PORT:-2380}" \
+      --initial-advertise-peer-urls "http://${LAI_ETCD_ADVERTISE_HOST}:${LAI_ETCD_PEER_PORT:-2380}" \
+      --initial-cluster "$LAI_ETCD_INITIAL_CLUSTER" --initial-cluster-state new \
+      --initial-cluster-token "${LAI_ETCD_CLUSTER_TOKEN:-logistics-ai}" ;;
   patroni)
     export PG_DATA=${PG_DATA:-/var/lib/postgresql/data/pgdata} PG_BIN=/usr/lib/postgresql/15/bin
     export PG_PGPASS=/tmp/pgpass PG_SOCKET_DIR=/var/run/postgresql
@@ -72,7 +72,7 @@ masterauth $REDIS_PASSWORD" ;;
   blackbox-exporter)
     exec prometheus-blackbox-exporter --config.file=/etc/prometheus/blackbox.yml \
       --web.listen-address="0.0.0.0:${BLACKBOX_PORT:-9115}" ;;
-  health-etcd) exec etcdctl --endpoints="127.0.0.1:${ETCD_CLIENT_PORT:-2379}" endpoint health ;;
+  health-etcd) exec etcdctl --endpoints="127.0.0.1:${LAI_ETCD_CLIENT_PORT:-2379}" endpoint health ;;
   health-patroni) http_ok "http://127.0.0.1:${PATRONI_REST_PORT:-8008}/health" ;;
   health-redis)
     port=${SENTINEL_PORT:-${REDIS_PORT:-6379}}

@@ -18,6 +18,7 @@ import pytest
 
 from tests.support import services
 from tests.support.mailbox import Mailbox, smtp_server
+from tests.support.otlp import Receiver, otlp_receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 300
@@ -74,7 +75,15 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="session")
+def otlp_traces() -> Iterator[Receiver]:
+    """The app under test exports its traces here (tests/e2e/test_telemetry.py reads them)."""
+    with otlp_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
 def app_url(
+    otlp_traces: Receiver,
     postgres: services.PostgresServer,
     redis_url: str,
     redis_prefix: str,
@@ -101,6 +110,7 @@ def app_url(
         # Every browser logs in from 127.0.0.1; the per-IP login limit has its own tests.
         "RATE_LIMIT_AUTH_PER_IP": "1000",
         "DISPATCH_BUDGET_SECONDS": "3",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_traces.endpoint,
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "0",
     }
