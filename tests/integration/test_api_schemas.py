@@ -12,7 +12,11 @@ def test_component_names_are_plain_and_unique() -> None:
     # share a name, and pydantic names an unnamed generic "Page_X_": both are caught here.
     names = list(create_api().openapi()["components"]["schemas"])
     assert names, "no schemas in the OpenAPI document"
-    odd = [n for n in names if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", n)]
+    # Multipart form bodies are named by FastAPI after their operation (Body_<operation>):
+    # unique by construction, so they are the one accepted exception.
+    odd = [
+        n for n in names if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", n) and not n.startswith("Body_")
+    ]
     assert odd == []
 
 
