@@ -104,14 +104,19 @@ def _create_admin(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace, rest: list[str]) -> int:
     # Benchmark tooling lives in loadtests/ (a source checkout, not the runtime image).
     try:
-        from loadtests import ai_bench, api_bench, routing_bench
+        from loadtests import ai_bench, api_bench, delivery_bench, routing_bench
     except ModuleNotFoundError as missing:
         if not (missing.name or "").startswith("loadtests"):
             raise
         raise RuntimeError(
             "the benchmarks need a source checkout (loadtests/ is not installed here)"
         ) from missing
-    benches = {"ai": ai_bench.main, "api": api_bench.main, "routing": routing_bench.main}
+    benches = {
+        "ai": ai_bench.main,
+        "api": api_bench.main,
+        "routing": routing_bench.main,
+        "delivery": delivery_bench.main,
+    }
     return benches[args.what](rest)
 
 
@@ -141,9 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     worker_cmd.add_argument("--once", action="store_true", help="run every job once and exit")
     # The benchmarks parse their own options (and --help), so this parser must not eat them.
     bench_cmd = commands.add_parser(
-        "bench", help="run a benchmark (routing, api, ai)", add_help=False
+        "bench", help="run a benchmark (routing, api, ai, delivery)", add_help=False
     )
-    bench_cmd.add_argument("what", choices=["routing", "api", "ai"])
+    bench_cmd.add_argument("what", choices=["routing", "api", "ai", "delivery"])
     args, rest = parser.parse_known_args(argv)
     configure_logging()
     if args.command != "bench" and rest:
