@@ -19,6 +19,7 @@ from pages.auth import index, login
 from pages.customer import customer_page
 from pages.dispatch import dispatch_page
 from pages.driver import driver_page
+from pages.privacy import my_data_page, privacy_notice_page
 from pages.sessions import sessions_page
 from pages.tracking import track_page
 from state.account import AccountState
@@ -28,6 +29,7 @@ from state.auth import AuthState, SessionGate
 from state.customer import CustomerState
 from state.dispatch import DispatchState
 from state.driver import DriverState
+from state.privacy import PrivacyState
 from state.sessions import SessionsState
 from state.tracking import TrackingState
 
@@ -109,4 +111,11 @@ app.add_page(
     route="/reset/[reset_token]",
     title="Choose a new password · Logistics AI",
     on_load=ResetState.clear,
+)
+app.add_page(privacy_notice_page, route="/privacy", title="Privacy · Logistics AI")
+app.add_page(
+    my_data_page,
+    route="/account/privacy",
+    title="My data · Logistics AI",
+    on_load=PrivacyState.load,
 )

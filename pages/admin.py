@@ -267,8 +267,42 @@ def _audit_tab() -> rx.Component:
             "audit-table",
         ),
         pager(AuditLogState.audit_page, AuditLogState.audit_pages, AuditLogState.audit_go, "audit"),
+        _integrity(),
         width="100%",
         spacing="3",
+    )
+
+
+def _integrity() -> rx.Component:
+    """The hash chain's verification state: run on demand, it reads the whole trail."""
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Tamper evidence", size="3", as_="h2"),
+            rx.button(
+                "Verify integrity",
+                on_click=AuditLogState.verify_integrity,
+                variant="soft",
+                aria_label="Verify the audit trail's hash chains and signed checkpoints",
+            ),
+            align="center",
+            spacing="3",
+        ),
+        rx.cond(
+            AuditLogState.integrity_state != "",
+            rx.callout(
+                AuditLogState.integrity_summary,
+                color_scheme=rx.cond(AuditLogState.integrity_state == "intact", "green", "red"),
+                role="status",
+                id="audit-integrity",
+                width="100%",
+            ),
+        ),
+        rx.el.ul(
+            rx.foreach(AuditLogState.integrity_problems, lambda p: rx.el.li(rx.text(p, size="1"))),
+            aria_label="Integrity problems",
+        ),
+        width="100%",
+        spacing="2",
     )
 
 

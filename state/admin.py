@@ -19,7 +19,7 @@ from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import ValidationFailed
 from logistics_ai.models import ApiKey, Role, User
 from logistics_ai.security.policy import SCOPES
-from logistics_ai.services import api_keys, audit_log, users
+from logistics_ai.services import api_keys, audit_integrity, audit_log, users
 from state.auth import AuthState
 from state.formatting import when
 from state.service import Failed
@@ -264,6 +264,9 @@ class ApiKeysState(AuthState):
 
 class AuditLogState(AuthState):
     events: rx.Field[list[AuditRow]] = rx.field(default_factory=list)
+    integrity_state: rx.Field[str] = rx.field("")  # "", "intact" or "tampered"
+    integrity_summary: rx.Field[str] = rx.field("")
+    integrity_problems: rx.Field[list[str]] = rx.field(default_factory=list)
     audit_action: rx.Field[str] = rx.field("")
     audit_actor: rx.Field[str] = rx.field("")
     audit_page: rx.Field[int] = rx.field(1)
@@ -302,3 +305,16 @@ class AuditLogState(AuthState):
     async def audit_go(self, page: int) -> EventSpec | None:
         self.audit_page = min(max(1, page), self.audit_pages)
         return await self._load()
+
+    @rx.event
+    async def verify_integrity(self) -> EventSpec | None:
+        """Re-check every hash chain and signed checkpoint (as `python -m logistics_ai audit
+        verify` does) and show the outcome."""
+        result = await self._call(audit_integrity.verify_as, ADMIN)
+        if isinstance(result, Failed):
+            return result.event
+        report = result.value
+        self.integrity_state = "intact" if report.ok else "tampered"
+        self.integrity_summary = f"{report.summary()} (checked {when(report.checked_at)})"
+        self.integrity_problems = report.problems[:50]
+        return None

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from logistics_ai.domain.actors import SYSTEM, Actor
-from logistics_ai.domain.errors import AuthenticationFailed, NotFound, PermissionDenied
+from logistics_ai.domain.errors import NotFound, PermissionDenied
 from logistics_ai.domain.validation import fail
 from logistics_ai.models import (
     ApiKey,
@@ -241,7 +241,8 @@ def erase_my_account(session: Session, actor: Actor, password: str) -> dict[str,
     if not verify_password(user.password_hash, password):
         audit.record(session, actor, "privacy.erase_refused", "user", user.id)
         session.commit()  # the refused attempt is evidence
-        raise AuthenticationFailed("The password is incorrect.")
+        # A field error, not an authentication failure: the person stays signed in.
+        raise fail({"password": "The password is incorrect."})
     return erase_user(session, user, actor)
 
 
