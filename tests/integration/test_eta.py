@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -53,6 +54,17 @@ def test_late_risk_follows_the_driver(world: World, session: Session) -> None:
     )
     assert isinstance(pickup, Stop) and pickup.late_risk is False
     assert pickup.planned_arrival is not None and pickup.planned_arrival <= tomorrow_at(10, 31)
+
+    # The driver's API shows the same ETA and flag as the driver app.
+    from tests.support.api import bearer, client, login
+
+    http = client()
+    dave = bearer(login(http, "dave@test.example.com")["access_token"])
+    day = tomorrow_at(0).date().isoformat()
+    stops = http.get("/api/v1/drivers/me/route", params={"date": day}, headers=dave).json()["stops"]
+    shown = next(s for s in stops if s["id"] == pickup.id)
+    assert shown["late_risk"] is False
+    assert datetime.fromisoformat(shown["eta"]) == pickup.planned_arrival
 
 
 def test_gps_batch_updates_position_and_etas(world: World, session: Session) -> None:

@@ -39,6 +39,15 @@ class DriverStopOut(Out):
     recipient_name: str = Field(validation_alias=AliasPath("shipment", "recipient_name"))
     notes: str | None = Field(validation_alias=AliasPath("shipment", "notes"))
     failure_reason: str | None = Field(validation_alias=AliasPath("stop", "failure_reason"))
+    # What the driver app shows next to each stop (parity with the UI).
+    eta: datetime | None = Field(
+        validation_alias=AliasPath("stop", "planned_arrival"),
+        description="Latest estimated arrival, from the van's last GPS fix",
+    )
+    late_risk: bool = Field(
+        validation_alias=AliasPath("stop", "late_risk"),
+        description="The ETA passes the stop's window end",
+    )
 
 
 class DriverRouteOut(Out):
