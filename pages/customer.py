@@ -7,6 +7,7 @@ from components.ai_booking import ai_booking_box
 from components.field import field_error, labeled_input
 from components.layout import app_shell
 from components.status_badge import status_badge
+from pages.customer_extras import notification_settings, proof_button, proof_dialog
 from state.customer import SKILLS, CustomerState
 from state.formatting import ShipmentRow
 
@@ -198,6 +199,7 @@ def _shipment_card(row: ObjectVar[ShipmentRow]) -> rx.Component:
                     size="1",
                     color_scheme="gray",
                 ),
+                rx.cond(row.status == "delivered", proof_button(row.id, row.tracking_code)),
                 spacing="1",
                 width="100%",
             ),
@@ -219,5 +221,7 @@ def customer_page() -> rx.Component:
             aria_label="My shipments",
             style={"padding": "0", "width": "100%"},
         ),
+        proof_dialog(),
+        notification_settings(),
         max_width="640px",
     )
