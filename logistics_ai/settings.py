@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -224,6 +224,38 @@ class Settings(BaseSettings):
     osrm_url: str | None = Field(
         None, description="OSRM base URL for road travel times. Unset: haversine x 1.3 at 30 km/h."
     )
+    geocoder: Literal["offline", "nominatim"] = Field(
+        "offline",
+        description="Address lookup: the offline demo-city gazetteer, or a Nominatim server.",
+    )
+    geocoder_url: str = Field(
+        "https://nominatim.openstreetmap.org",
+        description="Nominatim base URL (scheme, host, optional path) when GEOCODER=nominatim.",
+    )
+    geocoder_user_agent: str = Field(
+        "",
+        description="Identifying User-Agent sent to Nominatim (its usage policy requires one, "
+        "e.g. 'acme-logistics/1.0 ops@acme.example'). Required when GEOCODER=nominatim.",
+    )
+    geocoder_timeout_seconds: float = Field(
+        5.0, gt=0, le=60, description="Timeout of one geocoding request."
+    )
+    geocoder_retries: int = Field(
+        1, ge=0, le=5, description="Retries of a geocoding request that timed out or failed."
+    )
+    geocoder_min_delay_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=60,
+        description="Minimum spacing of geocoding requests per process (public Nominatim "
+        "allows 1/s in total: with N processes use N, or run your own server).",
+    )
+    geocoder_cache_ttl_seconds: int = Field(
+        7 * 24 * 3600, ge=0, description="How long geocoding answers are cached (Redis if set)."
+    )
+    geocoder_country_codes: str = Field(
+        "us", description="Comma-separated ISO country codes Nominatim searches ('' for all)."
+    )
     shift_start: str = Field("07:00", description="Local time drivers' shifts start (planning).")
     shift_end: str = Field("21:00", description="Local time drivers' shifts end (planning).")
     stop_service_minutes: int = Field(
@@ -412,6 +444,13 @@ class Settings(BaseSettings):
     otel_sample_ratio: float = Field(
         1.0, ge=0, le=1, description="Share of new traces sampled (parent-based)."
     )
+
+    @model_validator(mode="after")
+    def _geocoder_identifies_itself(self) -> Settings:
+        # Nominatim's usage policy: every client sends an identifying User-Agent.
+        if self.geocoder == "nominatim" and not self.geocoder_user_agent.strip():
+            raise ValueError("GEOCODER=nominatim needs GEOCODER_USER_AGENT (name and contact)")
+        return self
 
     @field_validator("secret_key")
     @classmethod

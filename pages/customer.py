@@ -26,31 +26,24 @@ def _stop_fields(prefix: str, title: str) -> rx.Component:
                 on_change=lambda v: CustomerState.set_field(f"{prefix}_address", v),
                 placeholder="e.g. 1200 N Clark St, Lincoln Park, Chicago, IL",
             ),
-            rx.button(
-                "Find on map",
-                type="button",
-                variant="soft",
-                size="1",
-                on_click=CustomerState.locate(prefix),
-                aria_label=f"Find {title.lower()} coordinates from the address",
-            ),
             rx.hstack(
-                labeled_input(
-                    "Latitude",
-                    f"{prefix}_lat",
-                    E.get(f"{prefix}_lat", ""),
-                    value=getattr(CustomerState, f"{prefix}_lat"),
-                    on_change=lambda v: CustomerState.set_field(f"{prefix}_lat", v),
-                    input_mode="decimal",
+                rx.button(
+                    "Check address",
+                    type="button",
+                    variant="soft",
+                    size="1",
+                    on_click=CustomerState.locate(prefix),
+                    aria_label=f"Check the {title.lower()} address",
                 ),
-                labeled_input(
-                    "Longitude",
-                    f"{prefix}_lon",
-                    E.get(f"{prefix}_lon", ""),
-                    value=getattr(CustomerState, f"{prefix}_lon"),
-                    on_change=lambda v: CustomerState.set_field(f"{prefix}_lon", v),
-                    input_mode="decimal",
+                # Announced to screen readers when the lookup answers.
+                rx.text(
+                    getattr(CustomerState, f"{prefix}_place"),
+                    size="1",
+                    id=f"{prefix}_place",
+                    aria_live="polite",
                 ),
+                align="center",
+                wrap="wrap",
                 width="100%",
             ),
             rx.hstack(

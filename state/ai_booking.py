@@ -95,9 +95,9 @@ class AiBookingState(AuthState):
             for prefix in ("pickup", "dropoff"):
                 if draft.get(f"{prefix}_address"):
                     setattr(form, f"{prefix}_address", draft[f"{prefix}_address"])
-                for axis in ("lat", "lon"):
-                    value = draft.get(f"{prefix}_{axis}")
-                    setattr(form, f"{prefix}_{axis}", f"{value:.6f}" if value is not None else "")
+                # The booking is geocoded server-side; the form only says the address was found.
+                found = draft.get(f"{prefix}_lat") is not None
+                setattr(form, f"{prefix}_place", "Found on the map" if found else "")
             start = draft.get("pickup_window_start") or draft.get("dropoff_window_start")
             if start:
                 form.service_day = _local(start).date().isoformat()

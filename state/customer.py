@@ -34,11 +34,11 @@ class CustomerState(AuthState):
     booked_code: rx.Field[str] = rx.field("")
     submitting: rx.Field[bool] = rx.field(False)
     pickup_address: rx.Field[str] = rx.field("")
-    pickup_lat: rx.Field[str] = rx.field("")
-    pickup_lon: rx.Field[str] = rx.field("")
+    # Where "Check address" placed the stop, as words; customers never type coordinates:
+    # the booking is geocoded server-side from the address alone.
+    pickup_place: rx.Field[str] = rx.field("")
     dropoff_address: rx.Field[str] = rx.field("")
-    dropoff_lat: rx.Field[str] = rx.field("")
-    dropoff_lon: rx.Field[str] = rx.field("")
+    dropoff_place: rx.Field[str] = rx.field("")
     service_day: rx.Field[str] = rx.field("")
 
     @rx.event
@@ -58,21 +58,15 @@ class CustomerState(AuthState):
 
     @rx.event
     async def set_field(self, field: str, value: str) -> None:
-        if field in {
-            "pickup_address",
-            "pickup_lat",
-            "pickup_lon",
-            "dropoff_address",
-            "dropoff_lat",
-            "dropoff_lon",
-            "service_day",
-        }:
+        if field in {"pickup_address", "dropoff_address", "service_day"}:
             setattr(self, field, value)
+            if field.endswith("_address"):
+                setattr(self, field.replace("_address", "_place"), "")
             self.errors = {k: v for k, v in self.errors.items() if k != field}
 
     @rx.event
     async def locate(self, prefix: str) -> EventSpec | None:
-        """Fill a stop's coordinates from its address (offline gazetteer by default)."""
+        """Show where a stop's address is found (offline gazetteer by default)."""
         if prefix not in ("pickup", "dropoff"):
             return None
         address = getattr(self, f"{prefix}_address").strip()
@@ -84,14 +78,8 @@ class CustomerState(AuthState):
                 return result.event
             self.errors = {**self.errors, **result.field_errors}
             return None
-        place = result.value
-        setattr(self, f"{prefix}_lat", f"{place.lat:.6f}")
-        setattr(self, f"{prefix}_lon", f"{place.lon:.6f}")
-        self.errors = {
-            k: v
-            for k, v in self.errors.items()
-            if k not in (f"{prefix}_address", f"{prefix}_lat", f"{prefix}_lon")
-        }
+        setattr(self, f"{prefix}_place", f"Found: {result.value.label}")
+        self.errors = {k: v for k, v in self.errors.items() if k != field}
         return None
 
     @rx.event
@@ -119,14 +107,7 @@ class CustomerState(AuthState):
         self.errors = {}
         self.form_message = ""
         self.booked_code = code
-        for field in (
-            "pickup_address",
-            "pickup_lat",
-            "pickup_lon",
-            "dropoff_address",
-            "dropoff_lat",
-            "dropoff_lon",
-        ):
+        for field in ("pickup_address", "pickup_place", "dropoff_address", "dropoff_place"):
             setattr(self, field, "")
         return await self._refresh() or rx.toast.success(f"Booked. Tracking code {code}")
 
@@ -148,10 +129,6 @@ class CustomerState(AuthState):
                 problems[field] = "enter a time like 14:30"
         numbers: dict[str, float] = {}
         for field, raw in (
-            ("pickup_lat", self.pickup_lat),
-            ("pickup_lon", self.pickup_lon),
-            ("dropoff_lat", self.dropoff_lat),
-            ("dropoff_lon", self.dropoff_lon),
             ("weight_kg", form_data.get("weight_kg", "")),
             ("volume_m3", form_data.get("volume_m3", "")),
         ):

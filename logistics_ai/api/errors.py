@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from logistics_ai.api.deps import Overloaded
-from logistics_ai.domain.errors import DomainError, RateLimited
+from logistics_ai.domain.errors import DomainError, RateLimited, Unavailable
 from logistics_ai.kvstore import StoreUnavailable
 
 
@@ -27,7 +27,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_request: Request, error: DomainError) -> JSONResponse:
         response = envelope(error.http_status, error.code, error.message, error.details)
-        if isinstance(error, RateLimited):
+        if isinstance(error, RateLimited | Unavailable):
             response.headers["Retry-After"] = str(error.retry_after_s)
         if error.http_status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"

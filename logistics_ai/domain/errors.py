@@ -72,3 +72,16 @@ class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message, details={"retry_after_seconds": retry_after_s})
         self.retry_after_s = retry_after_s
+
+
+class Unavailable(DomainError):
+    """A provider we depend on (the geocoder) timed out or failed; retrying later may work."""
+
+    http_status = 503
+    code = "service_unavailable"
+
+    def __init__(
+        self, message: str, *, retry_after_s: int = 5, details: dict | None = None
+    ) -> None:
+        super().__init__(message, details={"retry_after_seconds": retry_after_s, **(details or {})})
+        self.retry_after_s = retry_after_s

@@ -1,16 +1,33 @@
-"""Address -> coordinates with the offline gazetteer of the demo city.
+"""Address -> coordinates: the offline gazetteer of the demo city, or Nominatim through geopy.
 
-An online geocoder (geopy) plugs in behind `geocode` with the geocoding issue.
+`GEOCODER=offline` (the embedded default) needs no network. `GEOCODER=nominatim` asks a
+Nominatim server (`GEOCODER_URL`, the public one or your own) through geopy's client, one
+request at a time per process at most every `GEOCODER_MIN_DELAY_SECONDS` (the public server's
+usage policy allows 1 request/s and requires an identifying `GEOCODER_USER_AGENT`), with
+geopy's retries, and answers cached in the key-value store (Redis when configured, so every
+replica shares them) for `GEOCODER_CACHE_TTL_SECONDS`. Only found and not-found answers are
+cached; a timeout or an outage never is.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
+from functools import lru_cache, partial
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
+from geopy.adapters import RequestsAdapter
+from geopy.exc import GeocoderServiceError, GeopyError
+from geopy.extra.rate_limiter import RateLimiter
+from geopy.geocoders import Nominatim
+
+from logistics_ai import kvstore
 from logistics_ai.geo import chicago_grid
 from logistics_ai.geo.distance import haversine_km
 from logistics_ai.geo.gazetteer import CITY, NEIGHBOURHOODS
+from logistics_ai.settings import get_settings
 
 # About 0.004 degrees of latitude is 450 m: offsets stay inside the neighbourhood.
 _SPREAD_DEG = 0.004
@@ -26,6 +43,24 @@ class GeocodeResult:
 
 class AddressNotFound(LookupError):
     pass
+
+
+class AmbiguousAddress(LookupError):
+    """Several distinct places match; `candidates` are their labels, best first."""
+
+    def __init__(self, candidates: tuple[str, ...]) -> None:
+        super().__init__("Several places match this address: " + "; ".join(candidates))
+        self.candidates = candidates
+
+
+class GeocoderUnavailable(RuntimeError):
+    """The provider timed out or failed after its retries: the address may well exist."""
+
+
+# Results further apart than this are different places ("Main St" in two towns), not the
+# same place at two levels of detail (a building and its street).
+AMBIGUOUS_KM = 1.0
+MAX_CANDIDATES = 5
 
 
 def offline_geocode(address: str) -> GeocodeResult:
@@ -53,5 +88,107 @@ def offline_geocode(address: str) -> GeocodeResult:
     raise AddressNotFound(f"Could not place this address. Include the neighbourhood, e.g. {names}.")
 
 
+class Geocoder(Protocol):
+    def geocode(self, address: str) -> GeocodeResult: ...
+
+
+class OfflineGeocoder:
+    def geocode(self, address: str) -> GeocodeResult:
+        return offline_geocode(address)
+
+
+class NominatimGeocoder:
+    """geopy's Nominatim client behind geopy's RateLimiter (spacing and retries) and a cache."""
+
+    def __init__(
+        self,
+        url: str,
+        user_agent: str,
+        *,
+        timeout_s: float,
+        retries: int,
+        min_delay_s: float,
+        cache_ttl_s: int,
+        country_codes: str = "",
+        store: kvstore.KeyValueStore | None = None,
+    ) -> None:
+        parts = urlsplit(url if "://" in url else f"https://{url}")
+        self._client = Nominatim(
+            domain=(parts.netloc + parts.path).rstrip("/"),
+            scheme=parts.scheme,
+            user_agent=user_agent,
+            timeout=timeout_s,
+            # Retries happen in one place, the RateLimiter below, so they keep the spacing
+            # (requests' adapter would otherwise retry twice more on its own, unspaced).
+            adapter_factory=partial(RequestsAdapter, max_retries=0),
+        )
+        self._lookup = RateLimiter(
+            self._client.geocode,
+            min_delay_seconds=min_delay_s,
+            max_retries=retries,
+            error_wait_seconds=max(min_delay_s, 0.5),
+            swallow_exceptions=False,
+        )
+        self._country_codes = [c.strip() for c in country_codes.split(",") if c.strip()]
+        self._cache_ttl_s = cache_ttl_s
+        self._store = store
+        self._cache_prefix = "geocode:nominatim:" + hashlib.sha256(url.encode()).hexdigest()[:8]
+
+    def geocode(self, address: str) -> GeocodeResult:
+        key = f"{self._cache_prefix}:{hashlib.sha256(address.lower().encode()).hexdigest()}"
+        cached = self._store.get(key) if self._store else None
+        answer = json.loads(cached) if cached else self._ask(address)
+        if self._store and not cached:
+            self._store.set(key, json.dumps(answer), self._cache_ttl_s)
+        if not answer["places"]:
+            raise AddressNotFound("We could not find this address. Check the street and town.")
+        places = [GeocodeResult(p["lat"], p["lon"], p["label"], False) for p in answer["places"]]
+        first = places[0]
+        others = [
+            p
+            for p in places[1:]
+            if haversine_km((first.lat, first.lon), (p.lat, p.lon)) > AMBIGUOUS_KM
+        ]
+        if others:
+            raise AmbiguousAddress(tuple(p.label for p in [first, *others]))
+        return first
+
+    def _ask(self, address: str) -> dict[str, Any]:
+        try:
+            found = self._lookup(
+                address,
+                exactly_one=False,
+                limit=MAX_CANDIDATES,
+                country_codes=self._country_codes or None,
+            )
+        except GeocoderServiceError as error:  # timeouts, 5xx, refused connections, 429
+            raise GeocoderUnavailable(type(error).__name__) from None
+        except GeopyError as error:  # a malformed answer
+            raise GeocoderUnavailable(type(error).__name__) from None
+        places = [
+            {"lat": round(p.latitude, 6), "lon": round(p.longitude, 6), "label": p.address}
+            for p in found or []
+        ]
+        return {"places": places}
+
+
+@lru_cache(maxsize=1)
+def get_geocoder() -> Geocoder:
+    """The provider chosen by settings (one per process: the rate limiter is per instance)."""
+    settings = get_settings()
+    if settings.geocoder == "nominatim":
+        return NominatimGeocoder(
+            settings.geocoder_url,
+            settings.geocoder_user_agent,
+            timeout_s=settings.geocoder_timeout_seconds,
+            retries=settings.geocoder_retries,
+            min_delay_s=settings.geocoder_min_delay_seconds,
+            cache_ttl_s=settings.geocoder_cache_ttl_seconds,
+            country_codes=settings.geocoder_country_codes,
+            store=kvstore.get_store(),
+        )
+    return OfflineGeocoder()
+
+
 def geocode(address: str) -> GeocodeResult:
-    return offline_geocode(address)
+    return get_geocoder().geocode(address)

@@ -1,9 +1,23 @@
-"""Address lookup for booking forms and the API: one place that turns a miss into a field error."""
+"""Address lookup for booking forms and the API: one place that turns a miss into a field error.
+
+A miss is a 422 naming the field; several distinct matches are a 422 listing them (the caller
+adds the neighbourhood or town); a provider that times out or fails is a 503 `Unavailable`
+(nothing is booked, the client retries), never a 500.
+"""
 
 from __future__ import annotations
 
+from loguru import logger
+
+from logistics_ai.domain.errors import Unavailable
 from logistics_ai.domain.validation import fail
-from logistics_ai.geo.geocoder import AddressNotFound, GeocodeResult, geocode
+from logistics_ai.geo.geocoder import (
+    AddressNotFound,
+    AmbiguousAddress,
+    GeocodeResult,
+    GeocoderUnavailable,
+    geocode,
+)
 
 MAX_ADDRESS_LENGTH = 300
 
@@ -20,3 +34,17 @@ def locate(address: str, *, field: str = "address") -> GeocodeResult:
         return geocode(cleaned)
     except AddressNotFound as error:
         raise fail({field: str(error)}) from None
+    except AmbiguousAddress as error:
+        raise fail(
+            {
+                field: "several places match; add the town or neighbourhood: "
+                + "; ".join(error.candidates)
+            },
+        ) from None
+    except GeocoderUnavailable as error:
+        logger.warning("geocoder unavailable: {}", error)  # the address itself is never logged
+        raise Unavailable(
+            "The address lookup is not answering right now; nothing was booked. "
+            "Try again in a minute.",
+            details={"field": field},
+        ) from None

@@ -11,14 +11,14 @@ from sqlmodel import Session, col, select
 
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
-from logistics_ai.domain.errors import NotFound, PermissionDenied
+from logistics_ai.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from logistics_ai.domain.validation import Id, Moment, fail, parse, text
 from logistics_ai.geo.distance import haversine_km
 from logistics_ai.models import Customer, Depot, Shipment, ShipmentStatus, TrackingEvent
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
-from logistics_ai.services import audit, notifications, webhooks
+from logistics_ai.services import audit, geocoding, notifications, webhooks
 from logistics_ai.services.pricing import quote_cents
 from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL, Skill, transition
 from logistics_ai.services.tracking_codes import new_tracking_code
@@ -32,6 +32,7 @@ MAX_WEIGHT_KG = 1000.0
 MAX_VOLUME_M3 = 10.0
 MIN_WINDOW = timedelta(minutes=15)
 MAX_PAGE_SIZE = 100
+COORDINATES = "Optional: leave both out and the address is geocoded server-side."
 
 
 class ShipmentCreate(BaseModel):
@@ -40,14 +41,14 @@ class ShipmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pickup_address: Address
-    pickup_lat: float = Field(ge=-90, le=90)
-    pickup_lon: float = Field(ge=-180, le=180)
+    pickup_lat: float | None = Field(default=None, ge=-90, le=90, description=COORDINATES)
+    pickup_lon: float | None = Field(default=None, ge=-180, le=180, description=COORDINATES)
     pickup_window_start: Moment
     pickup_window_end: Moment
     pickup_contact: Name | None = None
     dropoff_address: Address
-    dropoff_lat: float = Field(ge=-90, le=90)
-    dropoff_lon: float = Field(ge=-180, le=180)
+    dropoff_lat: float | None = Field(default=None, ge=-90, le=90, description=COORDINATES)
+    dropoff_lon: float | None = Field(default=None, ge=-180, le=180, description=COORDINATES)
     dropoff_window_start: Moment
     dropoff_window_end: Moment
     recipient_name: Name
@@ -120,13 +121,45 @@ def _service_area_problems(session: Session, data: ShipmentCreate) -> dict[str, 
     radius = get_settings().service_radius_km
     problems: dict[str, str] = {}
     for prefix in ("pickup", "dropoff"):
-        point = (getattr(data, f"{prefix}_lat"), getattr(data, f"{prefix}_lon"))
+        point = _point(data, prefix)
         nearest = min(haversine_km(point, (d.lat, d.lon)) for d in depots)
         if nearest > radius:
             problems[f"{prefix}_address"] = (
                 f"is {nearest:.0f} km from our nearest depot; we deliver within {radius:.0f} km"
             )
     return problems
+
+
+def _placed(data: ShipmentCreate) -> ShipmentCreate:
+    """Coordinates for every stop booked by address only (integrators may still send both).
+
+    Runs before the booking's first query, so no database connection waits on the geocoder.
+    """
+    updates: dict[str, float] = {}
+    problems: dict[str, str] = {}
+    for prefix in ("pickup", "dropoff"):
+        lat, lon = getattr(data, f"{prefix}_lat"), getattr(data, f"{prefix}_lon")
+        if lat is not None and lon is not None:
+            continue
+        if (lat is None) != (lon is None):
+            missing = f"{prefix}_lon" if lon is None else f"{prefix}_lat"
+            problems[missing] = "send both latitude and longitude, or neither"
+            continue
+        try:
+            place = geocoding.locate(getattr(data, f"{prefix}_address"), field=f"{prefix}_address")
+        except ValidationFailed as error:
+            problems.update(error.field_errors)
+            continue
+        updates[f"{prefix}_lat"], updates[f"{prefix}_lon"] = place.lat, place.lon
+    if problems:
+        raise fail(problems)
+    return data.model_copy(update=updates) if updates else data
+
+
+def _point(data: ShipmentCreate, prefix: str) -> tuple[float, float]:
+    lat, lon = getattr(data, f"{prefix}_lat"), getattr(data, f"{prefix}_lon")
+    assert lat is not None and lon is not None, "_placed() fills both"
+    return lat, lon
 
 
 def _customer_for(session: Session, actor: Actor, requested_id: int | None) -> int:
@@ -144,6 +177,9 @@ def create_shipment(
 ) -> Shipment:
     """Book a shipment. `now` is only for back-filling history (demo seed, imports)."""
     data = payload if isinstance(payload, ShipmentCreate) else parse(ShipmentCreate, payload)
+    data = _placed(data)
+    pickup_lat, pickup_lon = _point(data, "pickup")
+    dropoff_lat, dropoff_lon = _point(data, "dropoff")
     customer_id = _customer_for(session, actor, data.customer_id)
     problems = _window_problems(data, now or clock.utcnow()) | _service_area_problems(session, data)
     if problems:
@@ -162,14 +198,14 @@ def create_shipment(
         status=ShipmentStatus.requested,
         service_date=clock.to_local(pickup_start).date(),
         pickup_address=data.pickup_address,
-        pickup_lat=data.pickup_lat,
-        pickup_lon=data.pickup_lon,
+        pickup_lat=pickup_lat,
+        pickup_lon=pickup_lon,
         pickup_window_start=pickup_start,
         pickup_window_end=clock.as_aware(data.pickup_window_end),
         pickup_contact=data.pickup_contact,
         dropoff_address=data.dropoff_address,
-        dropoff_lat=data.dropoff_lat,
-        dropoff_lon=data.dropoff_lon,
+        dropoff_lat=dropoff_lat,
+        dropoff_lon=dropoff_lon,
         dropoff_window_start=clock.as_aware(data.dropoff_window_start),
         dropoff_window_end=clock.as_aware(data.dropoff_window_end),
         recipient_name=data.recipient_name,
@@ -179,8 +215,8 @@ def create_shipment(
         required_skills=",".join(sorted(set(data.required_skills))),
         notes=data.notes,
         price_cents=quote_cents(
-            (data.pickup_lat, data.pickup_lon),
-            (data.dropoff_lat, data.dropoff_lon),
+            (pickup_lat, pickup_lon),
+            (dropoff_lat, dropoff_lon),
             data.weight_kg,
             data.volume_m3,
         ),

@@ -29,7 +29,7 @@ def test_customer_books_by_typing_a_sentence(
     expect(page.locator("#ai-source")).to_contain_text("offline reader")
     expect(page.locator("#pickup_address")).to_have_value("1200 N Clark St, Chicago, IL")
     expect(page.locator("#dropoff_address")).to_have_value("5300 S Lake Park Ave, Chicago, IL")
-    expect(page.locator("#pickup_lat")).not_to_have_value("")
+    expect(page.locator("#pickup_place")).to_have_text("Found on the map")
     expect(page.locator("#pickup_from")).to_have_value("09:00")
     expect(page.locator("#dropoff_to")).to_have_value("16:00")
     expect(page.locator("#recipient_name")).to_have_value("Ana")

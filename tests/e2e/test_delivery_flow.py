@@ -15,18 +15,20 @@ pytestmark = pytest.mark.e2e
 
 
 def _fill_booking(
-    page: Page, *, lat: str = "", weight: str = "12", pickup: tuple[str, str] = ("11:00", "13:00")
+    page: Page,
+    *,
+    pickup_address: str = "1200 N Clark St, Lincoln Park, Chicago, IL",
+    weight: str = "12",
+    pickup: tuple[str, str] = ("11:00", "13:00"),
 ) -> None:
-    page.get_by_label("Address").first.fill("1200 N Clark St, Lincoln Park, Chicago, IL")
-    page.get_by_role("button", name="Find pickup coordinates from the address").click()
-    expect(page.locator("#pickup_lat")).not_to_have_value("")
-    if lat:
-        page.locator("#pickup_lat").fill(lat)
+    # Address only: the form has no coordinate inputs, the server geocodes the booking.
+    expect(page.locator("#pickup_lat")).to_have_count(0)
+    page.get_by_label("Address").first.fill(pickup_address)
     page.locator("#pickup_from").fill(pickup[0])
     page.locator("#pickup_to").fill(pickup[1])
     page.locator("#dropoff_address").fill("5300 S Lake Park Ave, Hyde Park, Chicago, IL")
-    page.get_by_role("button", name="Find delivery coordinates from the address").click()
-    expect(page.locator("#dropoff_lat")).not_to_have_value("")
+    page.get_by_role("button", name="Check the delivery address").click()
+    expect(page.locator("#dropoff_place")).to_contain_text("Found: ")
     page.locator("#dropoff_from").fill("13:00")
     page.locator("#dropoff_to").fill("16:00")
     page.get_by_label("Recipient name").fill("Jordan Lee")
@@ -75,13 +77,16 @@ def test_book_assign_pick_up_deliver_track(
 
 def test_booking_form_explains_bad_input(browser: Browser, app_url: str) -> None:
     page = signed_in(browser, app_url, "customer2@example.com", MOBILE, "/customer")
-    _fill_booking(page, lat="123", weight="-5")
+    _fill_booking(page, pickup_address="1 Nowhere Lane, Atlantis", weight="-5")
     page.get_by_role("button", name="Book delivery").click()
-    expect(page.locator("#pickup_lat-error")).to_contain_text("less than or equal to 90")
     expect(page.locator("#weight_kg-error")).to_contain_text("greater than 0")
     expect(page.get_by_role("alert").filter(has_text="correct the highlighted")).to_be_visible()
+    page.get_by_label("Weight (kg)").fill("5")
+    page.get_by_role("button", name="Book delivery").click()
+    expect(page.locator("#pickup_address-error")).to_contain_text("Could not place this address")
+    expect(page.locator("#booked-code")).to_have_count(0)
 
-    page.get_by_role("button", name="Find pickup coordinates from the address").click()
+    page.get_by_label("Address").first.fill("1200 N Clark St, Lincoln Park, Chicago, IL")
     page.get_by_label("Weight (kg)").fill("5")
     page.locator("#pickup_from").fill("12:00")
     page.locator("#pickup_to").fill("11:00")

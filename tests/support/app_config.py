@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from logistics_ai import db
 from logistics_ai import kvstore as store
 from logistics_ai import storage as object_store
+from logistics_ai.geo import geocoder
 from logistics_ai.realtime import bus
 from logistics_ai.settings import get_settings
 
@@ -42,4 +43,5 @@ def reset_caches() -> None:
     db.get_engine.cache_clear()
     bus.get_bus.cache_clear()
     store.get_store.cache_clear()
+    geocoder.get_geocoder.cache_clear()
     object_store.get_store.cache_clear()
