@@ -47,7 +47,17 @@ seed: migrate
 	python -m logistics_ai seed
 
 # Production mode: one port serves pages, the websocket and /api.
+# `make run SIMULATE=1` also starts the fleet simulator against it (stopped with the app).
+SIMULATE ?=
+SIM_DRIVERS ?= 5
+SIM_SPEEDUP ?= 10
+SIM_DURATION ?= 3600
 run: seed
+	@if [ "$(SIMULATE)" = "1" ]; then \
+		python -m logistics_ai simulate --url http://127.0.0.1:$(PORT) --drivers $(SIM_DRIVERS) \
+			--speedup $(SIM_SPEEDUP) --duration $(SIM_DURATION) --wait 600 & sim=$$!; \
+		trap 'kill $$sim 2>/dev/null' EXIT; \
+	fi; \
 	reflex run --env prod --backend-host $(HOST) --frontend-port $(PORT) --backend-port $(PORT)
 
 dev: seed

@@ -101,6 +101,31 @@ def _create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    from logistics_ai import simulator
+
+    if args.drivers < 1 or args.speedup <= 0 or args.duration <= 0 or args.interval <= 0:
+        raise ValueError("--drivers, --speedup, --duration and --interval must be positive")
+    from logistics_ai.settings import get_settings
+
+    # The demo accounts all use DEMO_PASSWORD (the seed's setting).
+    password = get_settings().demo_password
+    return simulator.main(
+        simulator.Options(
+            url=args.url,
+            drivers=args.drivers,
+            speedup=args.speedup,
+            duration_s=args.duration,
+            interval_s=args.interval,
+            fail_rate=min(max(args.fail_rate, 0.0), 1.0),
+            seed=args.seed,
+            admin_email=args.admin_email,
+            password=password,
+            wait_s=args.wait,
+        )
+    )
+
+
 def _bench(args: argparse.Namespace, rest: list[str]) -> int:
     # Benchmark tooling lives in loadtests/ (a source checkout, not the runtime image).
     try:
@@ -144,6 +169,18 @@ def main(argv: list[str] | None = None) -> int:
     audit_cmd.add_argument("action", choices=["verify", "checkpoint"])
     worker_cmd = commands.add_parser("worker", help="run background jobs until stopped")
     worker_cmd.add_argument("--once", action="store_true", help="run every job once and exit")
+    sim_cmd = commands.add_parser(
+        "simulate", help="drive demo drivers along their routes through the REST API"
+    )
+    sim_cmd.add_argument("--drivers", type=int, default=5, help="how many demo drivers (5)")
+    sim_cmd.add_argument("--speedup", type=float, default=10.0, help="time compression (10)")
+    sim_cmd.add_argument("--duration", type=float, default=600.0, help="stop after S seconds")
+    sim_cmd.add_argument("--url", default="http://127.0.0.1:3000", help="the app to drive")
+    sim_cmd.add_argument("--interval", type=float, default=2.0, help="seconds between GPS batches")
+    sim_cmd.add_argument("--fail-rate", type=float, default=0.05, help="share of failed deliveries")
+    sim_cmd.add_argument("--seed", type=int, default=7, help="random seed (reproducible runs)")
+    sim_cmd.add_argument("--admin-email", default="admin@example.com", help="lists the drivers")
+    sim_cmd.add_argument("--wait", type=float, default=0.0, help="wait S seconds for the app")
     # The benchmarks parse their own options (and --help), so this parser must not eat them.
     bench_cmd = commands.add_parser(
         "bench", help="run a benchmark (routing, api, ai, delivery)", add_help=False
@@ -168,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
             return _create_admin(args)
         if args.command == "audit":
             return _audit(args)
+        if args.command == "simulate":
+            return _simulate(args)
         return _bench(args, rest)
     except Exception as error:  # a CLI prints one clear line, the log keeps the trace
         logger.opt(exception=error).debug("command failed")
