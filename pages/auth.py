@@ -43,6 +43,19 @@ def login() -> rx.Component:
                             width="100%",
                             required=True,
                         ),
+                        rx.el.label(
+                            "Authenticator code (staff with two-factor sign-in)",
+                            html_for="otp",
+                            style={"font-weight": "500", "font-size": "14px"},
+                        ),
+                        rx.input(
+                            id="otp",
+                            name="otp",
+                            input_mode="numeric",
+                            auto_complete="one-time-code",
+                            max_length=8,
+                            width="100%",
+                        ),
                         rx.cond(
                             AuthState.login_error != "",
                             rx.callout(

@@ -81,3 +81,23 @@ def test_dev_generates_a_private_secret_once_and_keeps_it(tmp_path: Path) -> Non
 def test_short_secret_is_rejected() -> None:
     with pytest.raises(ValueError):
         Settings(secret_key="short")  # type: ignore[call-arg]
+
+
+def test_make_run_listens_on_loopback_unless_told_otherwise() -> None:
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+
+    def run_command(*args: str) -> str:
+        # -n prints the commands without running them (no install, no server).
+        out = subprocess.run(
+            ["make", "-n", "-o", "seed", "run", *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return next(line for line in out.splitlines() if line.startswith("reflex run"))
+
+    assert "--backend-host 127.0.0.1" in run_command()
+    assert "--backend-host 0.0.0.0" in run_command("HOST=0.0.0.0")
