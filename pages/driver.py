@@ -4,6 +4,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from components.layout import app_shell
+from pages.driver_proof import proof_button, proof_dialog
 from state.driver import DriverState, StopRow
 
 SHIFT_OPTIONS = [
@@ -27,11 +28,14 @@ def _actions(stop: ObjectVar[StopRow]) -> rx.Component:
                     color_scheme="green",
                     aria_label="Mark " + stop.tracking_code + " picked up",
                 ),
-                rx.button(
-                    "Delivered",
-                    on_click=DriverState.stop_event(stop.id, "delivered"),
-                    color_scheme="green",
-                    aria_label="Mark " + stop.tracking_code + " delivered",
+                rx.fragment(
+                    proof_button(stop),
+                    rx.button(
+                        "Delivered",
+                        on_click=DriverState.stop_event(stop.id, "delivered"),
+                        color_scheme="green",
+                        aria_label="Mark " + stop.tracking_code + " delivered",
+                    ),
                 ),
             ),
             rx.button(
@@ -170,5 +174,6 @@ def driver_page() -> rx.Component:
             style={"padding": "0", "width": "100%"},
         ),
         _failure_dialog(),
+        proof_dialog(),
         max_width="560px",
     )

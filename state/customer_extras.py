@@ -88,7 +88,7 @@ class ProofViewState(AuthState):
 
     @rx.event
     async def show(self, shipment_id: int, tracking_code: str) -> EventSpec | None:
-        def read(s, actor):  # type: ignore[no-untyped-def]
+        def read(s, actor):
             links = proof.get_proof(s, actor, shipment_id, route_base="")
             thumb, _ = proof.read_proof_file(s, actor, shipment_id, "thumbnail")
             sig = (

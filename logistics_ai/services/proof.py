@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from loguru import logger
 from sqlalchemy import event
@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import Conflict, DomainError, NotFound
 from logistics_ai.domain.validation import fail
-from logistics_ai.models import Customer, ProofOfDelivery, Shipment, ShipmentStatus
+from logistics_ai.models import Customer, ProofOfDelivery, Shipment, ShipmentStatus, Stop
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
 from logistics_ai.services import audit, shipments, webhooks
@@ -164,6 +164,16 @@ def upload_proof(
     )
     session.flush()
     return proof
+
+
+def upload_proof_for_stop(
+    session: Session, actor: Actor, stop_id: int, **upload: Any
+) -> ProofOfDelivery:
+    """The driver app's entry: the proof for the shipment of one of the driver's stops."""
+    stop = session.get(Stop, stop_id)
+    if stop is None:
+        raise NotFound(f"Stop {stop_id} was not found.")
+    return upload_proof(session, actor, stop.shipment_id, **upload)
 
 
 def has_proof(session: Session, shipment_id: int) -> bool:

@@ -84,3 +84,33 @@ def test_customer_sees_the_proof_and_sets_notifications(browser: Browser, app_ur
         json={"email": True, "sms": False, "events": [*stored["events"], "failed"]},
     ).raise_for_status()
     page.context.close()
+
+
+def test_driver_uploads_a_photo_then_delivers(browser: Browser, app_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    shipment = data.book_today(app_url, CUSTOMER, recipient_name="Bo Driverflow")
+    code = shipment["tracking_code"]
+    data.assign(app_url, shipment["id"], DRIVER)
+    data.picked_up(app_url, code, DRIVER)
+    page = signed_in(browser, app_url, DRIVER, MOBILE, "/driver")
+    page.get_by_role("button", name=f"Add proof of delivery for {code}").click()
+    dialog = page.get_by_role("dialog")
+    not_a_photo = tmp_path / "notes.jpg"
+    not_a_photo.write_bytes(b"just text pretending to be a photo" * 10)
+    dialog.locator("#proof_photo input[type=file]").set_input_files(str(not_a_photo))
+    dialog.get_by_role("button", name="Upload proof").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("not a JPEG, PNG, HEIC or WebP")
+    photo = tmp_path / "door.jpg"
+    photo.write_bytes(_image("JPEG", (1600, 1200)))
+    dialog.locator("#proof_photo input[type=file]").set_input_files(str(photo))
+    dialog.get_by_label("Recipient's name").fill("Bo Driverflow")
+    dialog.get_by_role("button", name="Upload proof").click()  # the retry
+    expect(dialog.get_by_text("Proof saved.")).to_be_visible(timeout=20_000)
+    dialog.get_by_role("button", name="Close proof dialog").click()
+    page.get_by_role("button", name=f"Mark {code} delivered").click()
+    stored = httpx.get(
+        f"{app_url}/api/v1/shipments/{shipment['id']}/proof",
+        headers=data.headers(app_url, CUSTOMER),
+    )
+    assert stored.status_code == 200 and stored.json()["recipient_name"] == "Bo Driverflow"
+    expect(page.locator(f"[data-code='{code}']").first).to_contain_text("Done", timeout=20_000)
+    page.context.close()
