@@ -17,7 +17,7 @@ case "${1:-}" in
       --initial-cluster "$LAI_ETCD_INITIAL_CLUSTER" --initial-cluster-state new \
       --initial-cluster-token "${LAI_ETCD_CLUSTER_TOKEN:-logistics-ai}" ;;
   patroni)
-    export PG_DATA=${PG_DATA:-/var/lib/postgresql/data/pgdata} PG_BIN=/usr/lib/postgresql/15/bin
+    export PG_DATA=${PG_DATA:?set PG_DATA to this member data directory} PG_BIN=/usr/lib/postgresql/15/bin
     export PG_PGPASS=/tmp/pgpass PG_SOCKET_DIR=/var/run/postgresql
     # The same archive_command on every member (Patroni keeps it in etcd); the config is local.
     export PGBACKREST_CONFIG=/etc/pgbackrest/pgbackrest.conf
@@ -31,15 +31,17 @@ case "${1:-}" in
       -c "CREATE ROLE \"$POSTGRES_USER\" LOGIN PASSWORD '$POSTGRES_PASSWORD'" \
       -c "CREATE DATABASE \"$POSTGRES_DB\" OWNER \"$POSTGRES_USER\"" ;;
   backup)
-    # Cron runs lai-backup (pgBackRest) on the schedule; the stanza is created once.
+    # Cron runs lai-backup (pgBackRest) on the schedule, once the stanza exists. The health
+    # check is the schedule file, written only then.
     render pgbackrest.conf.tmpl >/etc/pgbackrest/pgbackrest.conf
-    printf 'PGBACKREST_CONFIG=/etc/pgbackrest/pgbackrest.conf\nPGBACKREST_STANZA=%s\nBACKUP_METRICS_DIR=%s\n%s root /usr/local/bin/lai-backup full >>/proc/1/fd/1 2>&1\n%s root /usr/local/bin/lai-backup diff >>/proc/1/fd/1 2>&1\n' \
-      "${PGBACKREST_STANZA:-lai}" "${BACKUP_METRICS_DIR:-/var/lib/node-exporter}" \
-      "${BACKUP_FULL_SCHEDULE:-15 2 * * 0}" "${BACKUP_DIFF_SCHEDULE:-15 2 * * 1-6}" >/etc/cron.d/lai-backup
+    rm -f /etc/cron.d/lai-backup
     until setpriv --reuid=postgres --regid=postgres --init-groups \
         pgbackrest --config=/etc/pgbackrest/pgbackrest.conf --stanza="${PGBACKREST_STANZA:-lai}" stanza-create; do
       echo "waiting for the PostgreSQL leader to create the pgBackRest stanza"; sleep 10
     done
+    printf 'PGBACKREST_CONFIG=/etc/pgbackrest/pgbackrest.conf\nPGBACKREST_STANZA=%s\nBACKUP_METRICS_DIR=%s\n%s root /usr/local/bin/lai-backup full >>/proc/1/fd/1 2>&1\n%s root /usr/local/bin/lai-backup diff >>/proc/1/fd/1 2>&1\n' \
+      "${PGBACKREST_STANZA:-lai}" "${BACKUP_METRICS_DIR:-/var/lib/node-exporter}" \
+      "${BACKUP_FULL_SCHEDULE:-15 2 * * 0}" "${BACKUP_DIFF_SCHEDULE:-15 2 * * 1-6}" >/etc/cron.d/lai-backup
     exec cron -f ;;
   haproxy)
     render haproxy.cfg.tmpl >/tmp/haproxy.cfg

@@ -235,10 +235,10 @@ class Stack:
                     "PGBACKREST_REPO1_PATH": str(self.root / "pgbackrest" / "repo"),
                     "PGBACKREST_RETENTION_FULL": "2",
                     "PGBACKREST_RETENTION_DIFF": "6",
-                    "PGBACKREST_REPO1_S3": "",
+                    "LAI_PGBACKREST_REPO1_S3": "",
                     "PGBACKREST_LOCK_PATH": str(lock),
                     "PGBACKREST_STANZA": STANZA,
-                    "PGBACKREST_PG_HOSTS": hosts,
+                    "LAI_PGBACKREST_PG_HOSTS": hosts,
                 },
             )
         )

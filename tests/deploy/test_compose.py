@@ -145,6 +145,10 @@ def test_every_app_setting_is_wired_with_the_apps_default(compose_config, tmp_pa
         "LOG_JSON": "true",
         "APP_ENV": "prod",
         "SEED_DEMO": "false",
+        # Defaults relative to the checkout: the image keeps the app in /app.
+        "DATA_DIR": "/app/data",
+        "MAIL_FILE_DIR": "/app/data/mail",
+        "STORAGE_DIR": "/app/data/uploads",
     }
     composed = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL"}
     for name, field in Settings.model_fields.items():
