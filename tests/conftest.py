@@ -34,3 +34,14 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     prefix = f"lai-test-{secrets.token_hex(4)}:"
     yield prefix
     services.delete_prefix(redis_url, prefix)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last.
+
+    pytest-playwright's sync API keeps an event loop running in the main thread for the rest of
+    the session once a browser test has run, so any later test that calls `asyncio.run` (the
+    AI client, the middleware and chaos tests do) would fail with "cannot be called from a
+    running event loop". A stable sort keeps every other test in collection order.
+    """
+    items.sort(key=lambda item: "tests/e2e/" in item.nodeid.replace("\\", "/"))
