@@ -107,8 +107,11 @@ def app_url(
         "SMTP_SECURITY": "none",
         "TIMEZONE": APP_TIMEZONE,
         "GRANIAN_WORKERS": "2",
-        # Every browser logs in from 127.0.0.1; the per-IP login limit has its own tests.
+        # Every browser logs in from 127.0.0.1, and the suite signs the same demo accounts in
+        # dozens of times a minute on a quiet machine; the per-IP and per-account login limits
+        # have their own tests (tests/integration/test_api_auth.py, test_account_protection.py).
         "RATE_LIMIT_AUTH_PER_IP": "1000",
+        "RATE_LIMIT_AUTH_PER_ACCOUNT": "1000",
         "DISPATCH_BUDGET_SECONDS": "3",
         "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_traces.endpoint,
         "REFLEX_TELEMETRY_ENABLED": "false",
