@@ -153,8 +153,12 @@ COPY deploy/docker/lai-healthcheck deploy/docker/lai-release /usr/local/bin/
 RUN mkdir -p /app/.states /srv/frontend \
     && chown app:app /app/.states /srv/frontend \
     && chmod 0755 /usr/local/bin/lai-healthcheck /usr/local/bin/lai-release
+# The root filesystem is read-only in production, and Reflex creates its upload folder when an
+# app uses rx.upload (the driver's proof dialog). Proofs are handed to the storage service from
+# the upload handler and never saved there, so the folder stays empty on the writable /tmp.
 ENV PATH=/app/.venv/bin:$PATH \
     HOME=/home/app \
+    REFLEX_UPLOADED_FILES_DIR=/tmp/reflex-uploads \
     APP_VERSION=${VERSION} \
     REFLEX_TELEMETRY_ENABLED=false \
     REFLEX_CHECK_LATEST_VERSION=0 \

@@ -16,5 +16,7 @@ def signed_in(
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"**{home}**", timeout=20_000)
-    expect(page.locator("#signed-in-user")).to_be_visible()
+    # The page's on-load event fills the name after the socket reconnects with the new cookie;
+    # on a loaded machine that can take longer than Playwright's default 5 s.
+    expect(page.locator("#signed-in-user")).to_be_visible(timeout=20_000)
     return page
