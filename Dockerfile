@@ -150,9 +150,13 @@ COPY --from=build /out/frontend ./frontend
 COPY deploy/docker/lai-healthcheck deploy/docker/lai-release /usr/local/bin/
 # Reflex keeps per-process scratch state in .states; /srv/frontend is the mount point of the
 # volume that the release step publishes the static site into (nginx reads it).
+# Reflex also touches the marker .web/backend/upload_is_used at every start once the app uses
+# rx.upload; on the read-only root filesystem the marker is a link into the writable /tmp.
 RUN mkdir -p /app/.states /srv/frontend \
     && chown app:app /app/.states /srv/frontend \
-    && chmod 0755 /usr/local/bin/lai-healthcheck /usr/local/bin/lai-release
+    && chmod 0755 /usr/local/bin/lai-healthcheck /usr/local/bin/lai-release \
+    && rm -f /app/.web/backend/upload_is_used \
+    && ln -s /tmp/reflex-upload_is_used /app/.web/backend/upload_is_used
 # The root filesystem is read-only in production, and Reflex creates its upload folder when an
 # app uses rx.upload (the driver's proof dialog). Proofs are handed to the storage service from
 # the upload handler and never saved there, so the folder stays empty on the writable /tmp.
