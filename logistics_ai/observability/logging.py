@@ -112,13 +112,21 @@ def text_line(record: dict[str, Any]) -> str:
 
 
 class _Sink:
-    def __init__(self, stream: TextIO, as_json: bool) -> None:
+    """Writes one formatted line per record.
+
+    With no stream given it looks ``sys.stderr`` up at each write rather than binding the
+    object once: test runners and process managers swap stderr, and a bound stream that was
+    closed meanwhile would turn every later log line into an "I/O operation on closed file".
+    """
+
+    def __init__(self, stream: TextIO | None, as_json: bool) -> None:
         self._stream = stream
         self._format = json_line if as_json else text_line
 
     def __call__(self, message: Any) -> None:
-        self._stream.write(self._format(message.record) + "\n")
-        self._stream.flush()
+        stream = self._stream or sys.stderr
+        stream.write(self._format(message.record) + "\n")
+        stream.flush()
 
 
 class InterceptHandler(logging.Handler):
@@ -178,7 +186,7 @@ def configure_logging(stream: TextIO | None = None, *, force: bool = False) -> N
     # The sink formats the line itself, so the exception text is scrubbed too;
     # diagnose=False: loguru would otherwise print local variables in tracebacks.
     logger.add(
-        _Sink(stream or sys.stderr, settings.log_json or settings.app_env == "prod"),
+        _Sink(stream, settings.log_json or settings.app_env == "prod"),
         level=level,
         backtrace=False,
         diagnose=False,
