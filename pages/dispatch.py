@@ -75,7 +75,7 @@ def _driver_picker(row: ObjectVar[ShipmentRow]) -> rx.Component:
         rx.el.option("Unassigned", value="none"),
         rx.foreach(
             DispatchState.fleet,
-            lambda driver: rx.el.option(driver.name, value=driver.id.to_string()),
+            lambda driver: rx.el.option(driver.name, value=driver.driver_id.to_string()),
         ),
         value=rx.cond(row.driver_id != "", row.driver_id, "none"),
         on_change=lambda value: DispatchState.assign(row.id, value),
@@ -123,6 +123,7 @@ def _shipment_row(row: ObjectVar[ShipmentRow]) -> rx.Component:
             style=CELL,
         ),
         data_code=row.tracking_code,
+        custom_attrs={"data-shipment-id": row.id, "data-status": row.status},
         style={"border-bottom": "1px solid var(--gray-4)"},
     )
 
@@ -181,6 +182,33 @@ def _alerts() -> rx.Component:
     )
 
 
+def _kpi_tile(label: str, key: str, value: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.text(label, size="1", color_scheme="gray", as_="div"),
+        rx.text(value, size="6", weight="bold", as_="div", custom_attrs={"data-kpi": key}),
+        min_width="130px",
+        flex="1",
+    )
+
+
+def _kpi_tiles() -> rx.Component:
+    """Today's tiles; the live fan-out replaces `DispatchState.kpis` as events arrive."""
+    kpis = DispatchState.kpis
+    return rx.flex(
+        _kpi_tile("Open", "open", kpis.open),
+        _kpi_tile("In transit", "in_transit", kpis.in_transit),
+        _kpi_tile("Delivered today", "delivered_today", kpis.delivered_today),
+        _kpi_tile("On-time rate", "on_time_rate", kpis.on_time_rate),
+        _kpi_tile("Late risk", "late_risk", kpis.late_risk),
+        role="group",
+        aria_label="Today's key figures",
+        id="kpi-tiles",
+        gap="3",
+        wrap="wrap",
+        width="100%",
+    )
+
+
 def _fleet() -> rx.Component:
     return rx.card(
         rx.heading("Drivers", size="4", as_="h2"),
@@ -203,6 +231,13 @@ def _fleet() -> rx.Component:
                         ),
                         width="100%",
                     ),
+                    # The live map and `bench realtime` read these (see docs/realtime.md).
+                    custom_attrs={
+                        "data-driver-id": d.driver_id,
+                        "data-lat": d.lat_text,
+                        "data-lng": d.lng_text,
+                        "data-status": d.status,
+                    },
                     style={
                         "padding": "6px 0",
                         "border-bottom": "1px solid var(--gray-4)",
@@ -326,6 +361,7 @@ def dispatch_page() -> rx.Component:
             align="center",
         ),
         _plan_dialog(),
+        _kpi_tiles(),
         _filters(),
         rx.hstack(
             _shipments_table(),

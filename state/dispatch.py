@@ -21,6 +21,7 @@ from logistics_ai.services import (
     dispatch_planning,
     drivers,
     eta_updates,
+    live_board,
     shipments,
 )
 from logistics_ai.services.shipment_status import ASSIGNABLE
@@ -36,13 +37,64 @@ PAGE_SIZE = 25
 
 @dataclass(frozen=True)
 class FleetRow:
-    id: int
+    """One driver on the board and on the map. The page renders it with the attributes
+    data-driver-id, data-lat/data-lng (`lat_text`/`lng_text`, "" before the first GPS fix)
+    and data-status, which the live map and `bench realtime` read."""
+
+    driver_id: int
     name: str
     status: str
     status_label: str
     vehicle: str
     skills: str
     progress: str
+    lat: float
+    lng: float
+    lat_text: str
+    lng_text: str
+    has_position: bool
+    late_risk: int
+
+
+def coordinate(value: float | None) -> str:
+    return f"{value:.5f}" if value is not None else ""
+
+
+def fleet_row(row: drivers.DriverRow) -> FleetRow:
+    return FleetRow(
+        driver_id=row.id,
+        name=row.name,
+        status=row.status,
+        status_label=row.status.replace("_", " "),
+        vehicle=row.vehicle,
+        skills=row.skills or "—",
+        progress=f"{row.stops_done_today}/{row.stops_today}",
+        lat=row.lat or 0.0,
+        lng=row.lon or 0.0,
+        lat_text=coordinate(row.lat),
+        lng_text=coordinate(row.lon),
+        has_position=row.lat is not None and row.lon is not None,
+        late_risk=row.late_risk,
+    )
+
+
+@dataclass(frozen=True)
+class KpiTiles:
+    open: int
+    in_transit: int
+    delivered_today: int
+    on_time_rate: str
+    late_risk: int
+
+
+def kpi_tiles(kpis: live_board.Kpis) -> KpiTiles:
+    return KpiTiles(
+        open=kpis.open,
+        in_transit=kpis.in_transit,
+        delivered_today=kpis.delivered_today,
+        on_time_rate=kpis.on_time_rate,
+        late_risk=kpis.late_risk,
+    )
 
 
 @dataclass(frozen=True)
@@ -78,6 +130,7 @@ class Board:
     shipments: shipments.ShipmentPage
     fleet: list[drivers.DriverRow]
     late: list[tuple[Stop, Shipment, Driver]]
+    kpis: live_board.Kpis
 
 
 def _board(session: Session, actor: Actor, filters: dict[str, Any], day: date | None) -> Board:
@@ -86,6 +139,7 @@ def _board(session: Session, actor: Actor, filters: dict[str, Any], day: date | 
         shipments.list_shipments(session, actor, filters),
         drivers.fleet_board(session, actor, today),
         eta_updates.late_alerts(session, actor, today),
+        live_board.kpis(session, actor, today),
     )
 
 
@@ -100,6 +154,9 @@ class DispatchState(AuthState):
     loading: rx.Field[bool] = rx.field(False)
     notice: rx.Field[str] = rx.field("")
     alerts: rx.Field[list[AlertRow]] = rx.field(default_factory=list)
+    kpis: rx.Field[KpiTiles] = rx.field(
+        default_factory=lambda: KpiTiles(0, 0, 0, "—", 0)  # before the first load
+    )
 
     @rx.var
     def page_count(self) -> int:
@@ -150,18 +207,8 @@ class DispatchState(AuthState):
             )
             for stop, shipment, driver in board.late
         ]
-        self.fleet = [
-            FleetRow(
-                id=row.id,
-                name=row.name,
-                status=row.status,
-                status_label=row.status.replace("_", " "),
-                vehicle=row.vehicle,
-                skills=row.skills or "—",
-                progress=f"{row.stops_done_today}/{row.stops_today}",
-            )
-            for row in board.fleet
-        ]
+        self.fleet = [fleet_row(row) for row in board.fleet]
+        self.kpis = kpi_tiles(board.kpis)
         return None
 
     @rx.event

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
@@ -51,6 +53,10 @@ class DriverRow:
     stops_today: int
     stops_done_today: int
     last_seen: str
+    # Last GPS fix (None before the first one): the dashboard's markers and live fleet list.
+    lat: float | None = None
+    lon: float | None = None
+    late_risk: int = 0
 
 
 @dataclass(frozen=True)
@@ -79,33 +85,36 @@ class StopView:
         return self.shipment.dropoff_lat, self.shipment.dropoff_lon
 
 
-def fleet_board(session: Session, actor: Actor, day: date) -> list[DriverRow]:
+def fleet_board(
+    session: Session, actor: Actor, day: date, driver_ids: Collection[int] | None = None
+) -> list[DriverRow]:
+    """The fleet for `day`; `driver_ids` narrows it to a few rows (the live board's deltas)."""
     policy.require(actor, Action.fleet_read)
-    counts = dict(
-        session.exec(
+    only = (lambda column: column.in_(list(driver_ids))) if driver_ids is not None else None
+
+    def per_driver(*conditions: Any) -> dict[int, int]:
+        query = (
             select(Route.driver_id, func.count(Stop.id))
             .join(Stop, col(Stop.route_id) == Route.id)
-            .where(Route.service_date == day)
+            .where(Route.service_date == day, *conditions)
             .group_by(Route.driver_id)
-        ).all()
-    )
-    done = dict(
-        session.exec(
-            select(Route.driver_id, func.count(Stop.id))
-            .join(Stop, col(Stop.route_id) == Route.id)
-            .where(
-                Route.service_date == day,
-                col(Stop.status).in_([StopStatus.done, StopStatus.failed]),
-            )
-            .group_by(Route.driver_id)
-        ).all()
-    )
-    rows = session.exec(
+        )
+        if only is not None:
+            query = query.where(only(col(Route.driver_id)))
+        return dict(session.exec(query).all())  # type: ignore[arg-type]
+
+    counts = per_driver()
+    done = per_driver(col(Stop.status).in_([StopStatus.done, StopStatus.failed]))
+    late = per_driver(col(Stop.late_risk).is_(True), col(Stop.status).in_(OPEN_STOP))
+    query = (
         select(Driver, User, Vehicle)
         .join(User, col(User.id) == Driver.user_id)
         .join(Vehicle, col(Vehicle.id) == Driver.vehicle_id, isouter=True)
         .order_by(col(User.full_name))
-    ).all()
+    )
+    if only is not None:
+        query = query.where(only(col(Driver.id)))
+    rows = session.exec(query).all()
     return [
         DriverRow(
             id=driver.id,  # type: ignore[arg-type]
@@ -117,6 +126,9 @@ def fleet_board(session: Session, actor: Actor, day: date) -> list[DriverRow]:
             stops_today=counts.get(driver.id, 0),
             stops_done_today=done.get(driver.id, 0),
             last_seen=driver.last_seen_at.isoformat() if driver.last_seen_at else "",
+            lat=driver.last_lat,
+            lon=driver.last_lon,
+            late_risk=late.get(driver.id, 0),  # type: ignore[arg-type]
         )
         for driver, user, vehicle in rows
     ]
