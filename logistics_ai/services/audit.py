@@ -1,8 +1,11 @@
 """Append-only, hash-chained audit trail, written in the caller's transaction.
 
-One chain per entity type keeps writers of unrelated things from waiting on each other; within
-a chain, advancing `audit_heads` first takes a row lock (the write lock on SQLite) until commit,
-so sequence numbers are gap-free and every row names its predecessor's hash.
+Within a chain, advancing `audit_heads` takes a row lock (the write lock on SQLite) until
+commit, so sequence numbers are gap-free and every row names its predecessor's hash. That lock
+serialises every writer of the chain, so chains are sharded (`audit_chain.chain_for`): each
+entity type has `SHARDS` chains and an entity always lands in the same one, by its id.
+Consecutive ids (a burst of bookings) go to consecutive shards and never wait on each other;
+one entity's history stays in one chain, in order. See docs/security.md.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from sqlmodel import Session, select
 from logistics_ai.domain.actors import Actor
 from logistics_ai.models import AuditEvent, AuditHead
 from logistics_ai.security import shredding
-from logistics_ai.security.audit_chain import GENESIS, row_hash
+from logistics_ai.security.audit_chain import GENESIS, chain_for, row_hash
 
 
 def pseudonym(actor: Actor) -> str:
@@ -58,7 +61,7 @@ def record(
         if actor.user_id is not None or actor.ip or actor.label != "system"
         else None
     )
-    chain = entity_type[:32]
+    chain = chain_for(entity_type, entity_id)
     seq, previous = _advance_head(session, chain)
     event = AuditEvent(
         actor_user_id=actor.user_id,

@@ -172,10 +172,17 @@ def _sign(session: Session, chain: str, seq: int, hash_: str, kind: str) -> Audi
 def write_checkpoints(session: Session) -> int:
     """Sign the current head of every chain that moved since its last checkpoint."""
     written = 0
+    # One grouped read, not one per chain: chains are sharded (services/audit.py), so there
+    # are SHARDS heads per entity type.
+    signed_up_to: dict[str, int] = dict(
+        session.exec(
+            select(AuditCheckpoint.chain, func.max(AuditCheckpoint.seq)).group_by(
+                AuditCheckpoint.chain
+            )
+        ).all()
+    )
     for head in session.exec(select(AuditHead)).all():
-        last = session.exec(
-            select(func.max(AuditCheckpoint.seq)).where(AuditCheckpoint.chain == head.chain)
-        ).one()
+        last = signed_up_to.get(head.chain)
         if head.seq > 0 and (last is None or last < head.seq):
             row = session.exec(
                 select(AuditEvent).where(AuditEvent.chain == head.chain, AuditEvent.seq == head.seq)

@@ -34,39 +34,43 @@ def _verify() -> audit_integrity.IntegrityReport:
         return audit_integrity.verify(s)
 
 
-def _shipment_rows(n: int, world: World) -> list[int]:
-    ids = []
+def _shipment_rows(n: int, world: World) -> str:
+    """n rows in one chain: a booking, then n-1 later events about that same shipment (an
+    entity's rows share a chain). Returns the chain, named by the documented rule."""
     with session_scope() as s:
-        for _ in range(n):
-            ids.append(shipments.create_shipment(s, world.alice, booking()).id)
-    return ids  # type: ignore[return-value]
+        shipment_id = shipments.create_shipment(s, world.alice, booking()).id
+    assert shipment_id is not None
+    for n_th in range(2, n + 1):
+        with session_scope() as s:
+            audit.record(s, world.alice, "shipment.viewed", "shipment", shipment_id, {"n": n_th})
+    return f"shipment#{shipment_id % 32}"
 
 
-def _seq_ids() -> dict[int, int]:
+def _seq_ids(chain: str) -> dict[int, int]:
     with Session(get_engine()) as s:
-        rows = s.exec(select(AuditEvent).where(AuditEvent.chain == "shipment")).all()
+        rows = s.exec(select(AuditEvent).where(AuditEvent.chain == chain)).all()
         return {row.seq: row.id for row in rows}  # type: ignore[misc]
 
 
 def test_an_untouched_trail_verifies_and_rows_link_up(world: World) -> None:
-    _shipment_rows(3, world)
+    name = _shipment_rows(3, world)
     report = _verify()
     assert report.ok, report.problems
-    chain = next(c for c in report.chains if c.chain == "shipment")
+    chain = next(c for c in report.chains if c.chain == name)
     assert (chain.first_seq, chain.last_seq, chain.rows) == (1, 3, 3)
     with Session(get_engine()) as s:
         rows = s.exec(
-            select(AuditEvent).where(AuditEvent.chain == "shipment").order_by(AuditEvent.seq)
+            select(AuditEvent).where(AuditEvent.chain == name).order_by(AuditEvent.seq)
         ).all()
     assert rows[0].prev_hash == "0" * 64
     assert [r.prev_hash for r in rows[1:]] == [r.hash for r in rows[:-1]]
 
 
 def test_an_edited_row_is_detected(world: World) -> None:
-    _shipment_rows(3, world)
+    chain = _shipment_rows(3, world)
     _sql(
         "UPDATE audit_events SET details = '{\"edited\": true}' WHERE id = :id",
-        id=_seq_ids()[2],
+        id=_seq_ids(chain)[2],
     )
     report = _verify()
     assert not report.ok
@@ -76,9 +80,9 @@ def test_an_edited_row_is_detected(world: World) -> None:
 def test_an_edited_row_with_a_recomputed_hash_still_breaks_the_chain(world: World) -> None:
     from logistics_ai.security.audit_chain import row_hash
 
-    _shipment_rows(3, world)
+    chain = _shipment_rows(3, world)
     with Session(get_engine()) as s:
-        row = s.get(AuditEvent, _seq_ids()[2])
+        row = s.get(AuditEvent, _seq_ids(chain)[2])
         assert row is not None
         row.action = "shipment.nothing_happened"
         row.hash = row_hash(row.model_dump())
@@ -89,15 +93,15 @@ def test_an_edited_row_with_a_recomputed_hash_still_breaks_the_chain(world: Worl
 
 
 def test_a_deleted_row_is_detected(world: World) -> None:
-    _shipment_rows(4, world)
-    _sql("DELETE FROM audit_events WHERE id = :id", id=_seq_ids()[2])
+    chain = _shipment_rows(4, world)
+    _sql("DELETE FROM audit_events WHERE id = :id", id=_seq_ids(chain)[2])
     problems = _verify().problems
     assert any("2..2 were deleted" in p for p in problems), problems
 
 
 def test_reordered_rows_are_detected(world: World) -> None:
-    _shipment_rows(4, world)
-    ids = _seq_ids()
+    chain = _shipment_rows(4, world)
+    ids = _seq_ids(chain)
     # Swap the positions of rows 2 and 3 (through a free number, the pair is unique).
     _sql("UPDATE audit_events SET seq = -1 WHERE id = :id", id=ids[2])
     _sql("UPDATE audit_events SET seq = 2 WHERE id = :id", id=ids[3])
@@ -107,12 +111,12 @@ def test_reordered_rows_are_detected(world: World) -> None:
 
 
 def test_rows_removed_from_the_end_are_caught_by_the_signed_checkpoint(world: World) -> None:
-    _shipment_rows(3, world)
+    chain = _shipment_rows(3, world)
     with session_scope() as s:
         assert audit_integrity.write_checkpoints(s) >= 1
-    ids = _seq_ids()
+    ids = _seq_ids(chain)
     _sql("DELETE FROM audit_events WHERE id = :id", id=ids[3])
-    _sql("UPDATE audit_heads SET seq = 2 WHERE chain = 'shipment'")  # cover the tracks
+    _sql("UPDATE audit_heads SET seq = 2 WHERE chain = :c", c=chain)  # cover the tracks
     problems = _verify().problems
     assert any("checkpoint at seq 3" in p for p in problems), problems
 
@@ -127,7 +131,7 @@ def test_a_forged_checkpoint_is_detected(world: World) -> None:
 
 
 def test_cli_audit_verify_exits_nonzero_on_tampering(world: World) -> None:
-    _shipment_rows(2, world)
+    chain = _shipment_rows(2, world)
     env = {
         "PATH": "/usr/bin:/bin",
         "DATABASE_URL": get_settings().database_url,
@@ -139,25 +143,71 @@ def test_cli_audit_verify_exits_nonzero_on_tampering(world: World) -> None:
     clean = subprocess.run(command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "audit trail intact" in clean.stdout
-    _sql("UPDATE audit_events SET entity_id = 'x' WHERE id = :id", id=_seq_ids()[1])
+    _sql("UPDATE audit_events SET entity_id = 'x' WHERE id = :id", id=_seq_ids(chain)[1])
     tampered = subprocess.run(command, env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert tampered.returncode == 2
     assert "TAMPERED" in tampered.stdout and "seq 1" in tampered.stdout
 
 
 def test_retention_prunes_behind_a_signed_anchor(world: World) -> None:
-    _shipment_rows(2, world)
+    name = _shipment_rows(2, world)
+    shipment_id = int(name.split("#")[1])  # the first booking after the reset has id < 32
     cutoff = utcnow()
-    _shipment_rows(1, world)
+    with session_scope() as s:
+        audit.record(s, world.alice, "shipment.viewed", "shipment", shipment_id, {"n": 3})
     with session_scope() as s:
         assert audit_integrity.prune_before(s, cutoff) >= 2
     report = _verify()
     assert report.ok, report.problems
-    chain = next(c for c in report.chains if c.chain == "shipment")
+    chain = next(c for c in report.chains if c.chain == name)
     assert (chain.first_seq, chain.last_seq) == (3, 3)
     # Without the signed anchor the missing start would be tampering.
-    _sql("DELETE FROM audit_checkpoints WHERE kind = 'prune' AND chain = 'shipment'")
+    _sql("DELETE FROM audit_checkpoints WHERE kind = 'prune' AND chain = :c", c=name)
     assert any("before seq 3 are missing" in p for p in _verify().problems)
+
+
+def test_bookings_of_different_shipments_do_not_wait_on_each_other(world: World) -> None:
+    """Two open transactions audit two new shipments. Before sharding, the second waited for
+    the first's commit on the chain head's row lock (creates serialised at ~9 req/s)."""
+    from sqlalchemy.exc import OperationalError
+
+    _shipment_rows(1, world)  # alice's first audited act creates her sealing key (a row lock)
+    first = Session(get_engine())
+    second = Session(get_engine())
+    try:
+        a = shipments.create_shipment(first, world.alice, booking())
+        first.flush()  # holds a's chain head until commit
+        second.execute(text("SET LOCAL lock_timeout = '2s'"))
+        try:
+            b = shipments.create_shipment(second, world.alice, booking())
+            second.flush()
+        except OperationalError as error:  # pragma: no cover - the regression this catches
+            pytest.fail(f"the second booking waited on the first one's audit chain: {error}")
+        assert a.id is not None and b.id is not None
+        chain_a = f"shipment#{a.id % 32}"
+        chain_b = f"shipment#{b.id % 32}"
+        assert chain_a != chain_b
+        second.commit()
+        first.commit()
+    finally:
+        first.close()
+        second.close()
+    report = _verify()
+    assert report.ok, report.problems
+    assert {chain_a, chain_b} <= {c.chain for c in report.chains}
+
+
+def test_one_entitys_rows_stay_in_one_chain_in_order(world: World) -> None:
+    name = _shipment_rows(3, world)
+    shipment_id = int(name.split("#")[1])
+    with Session(get_engine()) as s:
+        rows = s.exec(
+            select(AuditEvent)
+            .where(AuditEvent.entity_type == "shipment", AuditEvent.entity_id == str(shipment_id))
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [(r.chain, r.seq) for r in rows] == [(name, 1), (name, 2), (name, 3)]
+    assert [r.action for r in rows] == ["shipment.created", "shipment.viewed", "shipment.viewed"]
 
 
 def test_actor_details_are_sealed_and_shown_to_admins(world: World) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import zlib
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from logistics_ai.security.audit_chain import (
     GENESIS,
+    chain_for,
     checkpoint_valid,
     row_hash,
     sign_checkpoint,
@@ -116,3 +118,20 @@ def test_checkpoint_signatures() -> None:
         ("shipment", 5, "c" * 64, "prune"),
     ):
         assert not checkpoint_valid(secret, chain, seq, digest, kind, WHEN, signature)
+
+
+def test_chains_are_sharded_by_entity_id() -> None:
+    # The documented rule: integer ids by id % 32, other ids by CRC-32, no id in shard 0.
+    assert chain_for("shipment", 42) == "shipment#10"
+    assert chain_for("shipment", "42") == "shipment#10"
+    assert chain_for("shipment", 32) == "shipment#0"
+    assert chain_for("shipment", None) == "shipment#0"
+    assert chain_for("conversation", "c-7f3a") == f"conversation#{zlib.crc32(b'c-7f3a') % 32}"
+    assert chain_for("shipment", "²") == f"shipment#{zlib.crc32('²'.encode()) % 32}"
+    assert len(chain_for("a_very_long_entity_type_name_indeed", 31)) <= 32
+
+
+def test_a_burst_of_new_ids_spreads_over_every_shard() -> None:
+    # Consecutive bookings must not share a chain head (they would wait on each other's lock).
+    chains = [chain_for("shipment", n) for n in range(1000, 1032)]
+    assert len(set(chains)) == 32
