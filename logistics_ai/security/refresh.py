@@ -1,8 +1,13 @@
-"""Login sessions as refresh-token families: opaque, rotating, stored hashed.
+"""Login sessions: API refresh-token families and browser sessions, opaque and stored hashed.
 
 A refresh token is `<session id>.<secret>`. Each use returns a new secret and retires the
 old one; presenting a retired secret means the token was copied, so the whole family (the
 session) is revoked. Sessions are indexed per user so they can be listed and revoked.
+
+A browser session's cookie has the same opaque form but never rotates: it is looked up here on
+every event (`web_session`), so revoking the record signs the browser out at once. The session
+id alone (shown on "My sessions") is not a credential: the secret half is only ever stored
+as its SHA-256 digest.
 """
 
 from __future__ import annotations
@@ -97,7 +102,8 @@ def too_old(record: SessionRecord) -> bool:
 def rotate(refresh_token: str, ip: str | None = None) -> tuple[SessionRecord, str]:
     session_id, _, secret = refresh_token.partition(".")
     record = load(session_id) if session_id and secret else None
-    if record is None or record.revoked:
+    # A browser cookie has the same shape; it must not turn into an API token pair.
+    if record is None or record.revoked or record.kind != "api":
         raise RefreshRejected("This refresh token is not valid. Sign in again.")
     if too_old(record):
         revoke(record)
@@ -123,6 +129,27 @@ def rotate(refresh_token: str, ip: str | None = None) -> tuple[SessionRecord, st
     record.ip = ip or record.ip
     _save(record)
     return record, f"{record.session_id}.{new_secret}"
+
+
+def web_session(credential: str) -> SessionRecord | None:
+    """The live browser session a session cookie names, or None (unknown, revoked, expired).
+
+    Raises StoreUnavailable when the store cannot be read: the caller must not treat that as
+    a sign-out. A cookie from before opaque sessions (a signed JWT) names no record: its
+    holder is simply signed out.
+    """
+    session_id, _, secret = credential.partition(".")
+    if not session_id or not secret or len(credential) > 200:
+        return None
+    record = load(session_id)
+    if record is None or record.revoked or record.kind != "web":
+        return None
+    if not secrets.compare_digest(_hash(secret), record.current_hash):
+        return None
+    started = datetime.fromisoformat(record.created_at)
+    if (utcnow() - started).total_seconds() > get_settings().session_ttl_seconds:
+        return None
+    return record
 
 
 def is_active(session_id: str) -> bool:

@@ -21,6 +21,8 @@ from logistics_ai.settings import get_settings
 ALGORITHM = "HS256"  # pinned server-side: the token's own `alg` header is never trusted
 ISSUER = "logistics-ai"
 API_AUDIENCE = "logistics-ai:api"
+# No longer issued (browser sessions are opaque cookies): kept so that a token minted for
+# the web audience is still recognised as foreign by the API.
 WEB_AUDIENCE = "logistics-ai:web"
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "sub", "aud", "iss", "jti", "role", "sid"]
 PROFILE_CLAIMS = ("email", "cid", "did")

@@ -27,7 +27,7 @@ class TokenPair:
 
 @dataclass(frozen=True)
 class WebLogin:
-    token: str
+    token: str  # the session cookie's value: opaque, random, stored server-side only hashed
     user: User
 
 
@@ -71,17 +71,14 @@ def web_login(
     user_agent: str | None,
     otp: str | None = None,
 ) -> WebLogin:
-    """A browser session: a signed cookie token bound to a revocable server-side session."""
+    """A browser session: the cookie is an opaque random value naming a server-side session.
+
+    Nothing in it can be read or verified without the store, so revoking the record is the
+    whole of signing out (see `refresh.web_session`).
+    """
     user = users.authenticate(session, email, password, ip=ip, user_agent=user_agent, otp=otp)
-    record, _ = refresh.start(user.id, "web", ip, user_agent)  # type: ignore[arg-type]
-    token = tokens.issue(
-        user.id,  # type: ignore[arg-type]
-        user.role,
-        record.session_id,
-        audience=tokens.WEB_AUDIENCE,
-        ttl_s=get_settings().session_ttl_seconds,
-    )
-    return WebLogin(token, user)
+    _, credential = refresh.start(user.id, "web", ip, user_agent)  # type: ignore[arg-type]
+    return WebLogin(credential, user)
 
 
 def refresh_tokens(
@@ -208,6 +205,12 @@ def logout(session: Session, actor: Actor, claims: tokens.TokenClaims) -> None:
     if record is not None:
         refresh.revoke(record)
     audit.record(session, actor, "auth.logout", "session", claims.session_id)
+
+
+def web_logout(session: Session, actor: Actor, record: refresh.SessionRecord) -> None:
+    """Sign a browser session out: its record is revoked, so its cookie names nothing live."""
+    refresh.revoke(record)
+    audit.record(session, actor, "auth.logout", "session", record.session_id)
 
 
 def list_sessions(actor: Actor) -> list[refresh.SessionRecord]:

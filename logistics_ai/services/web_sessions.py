@@ -2,7 +2,9 @@
 
 The HTTP routes that set and clear the cookie (`logistics_ai/api/web_session.py`) and the
 Reflex state that reads it from the websocket handshake both come here, so the rules live once.
-The credential is a signed, expiring token bound to a revocable server-side session.
+The credential is an opaque random value (`<session id>.<secret>`, 43 random characters of
+secret) naming a server-side session record; only the secret's digest is stored. Signing out
+revokes the record, so a copied cookie stops working everywhere at once.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from urllib.parse import urlsplit
 from sqlmodel import Session
 
 from logistics_ai.domain.actors import Actor
-from logistics_ai.domain.errors import AuthenticationFailed, PermissionDenied
+from logistics_ai.domain.errors import AuthenticationFailed, PermissionDenied, Unavailable
+from logistics_ai.kvstore import StoreUnavailable
 from logistics_ai.models import Role, User
-from logistics_ai.security import refresh, tokens
+from logistics_ai.security import refresh
 from logistics_ai.services import auth, limits, users
 from logistics_ai.settings import get_settings
 
@@ -98,24 +101,38 @@ def verify(
     user_agent: str | None = None,
 ) -> WebUser:
     """The live session and current user behind a browser credential, with the role checked."""
-    if not credential:
-        raise AuthenticationFailed("Please sign in.")
-    try:
-        user, claims = auth.user_for_access_token(session, credential, audience=tokens.WEB_AUDIENCE)
-    except AuthenticationFailed:
-        raise AuthenticationFailed("Your session has ended. Please sign in again.") from None
+    record = _live_record(credential)
+    user = users.active_user(session, record.user_id)
+    if user is None:
+        raise AuthenticationFailed("Your session has ended. Please sign in again.")
     if roles is not None and Role(user.role) not in roles:
         raise PermissionDenied("Your account cannot open this page.")
     actor = users.actor_for(session, user, ip=ip, user_agent=user_agent)
-    return WebUser(actor, user.full_name, claims.session_id)
+    return WebUser(actor, user.full_name, record.session_id)
+
+
+def _live_record(credential: str) -> refresh.SessionRecord:
+    if not credential:
+        raise AuthenticationFailed("Please sign in.")
+    try:
+        record = refresh.web_session(credential)
+    except StoreUnavailable:
+        # Not a sign-out: the tab keeps its state and the next event tries again.
+        raise Unavailable("Sign-in cannot be checked right now. Try again shortly.") from None
+    if record is None:
+        raise AuthenticationFailed("Your session has ended. Please sign in again.")
+    return record
 
 
 def sign_out(session: Session, credential: str, *, ip: str | None, user_agent: str | None) -> bool:
-    """Revoke the browser session through `auth.logout` (audited). False if it had ended."""
+    """Revoke the browser session through `auth.web_logout` (audited). False if it had ended."""
     try:
-        who = verify(session, credential, ip=ip, user_agent=user_agent)
-        claims = tokens.decode(credential, audience=tokens.WEB_AUDIENCE)
-    except (AuthenticationFailed, tokens.InvalidToken):
+        record = _live_record(credential)
+    except (AuthenticationFailed, Unavailable):
         return False
-    auth.logout(session, who.actor, claims)
+    user = users.active_user(session, record.user_id)
+    if user is None:
+        refresh.revoke(record)
+        return False
+    auth.web_logout(session, users.actor_for(session, user, ip=ip, user_agent=user_agent), record)
     return True
