@@ -343,7 +343,7 @@ def resolve(locations: Iterable[Location], source: MatrixSource | None) -> Resol
         for loc in locations:
             if loc.index is None or not 0 <= loc.index < n:
                 raise ValueError(f"location {loc} needs a row index into the {n}x{n} matrix")
-        keys = {(float(i),): i for i in range(n)}
+        keys: dict[tuple[float, ...], int] = {(float(i),): i for i in range(n)}
         return ResolvedMatrix(
             np.asarray(src.durations, dtype=np.int64),
             np.asarray(src.distances, dtype=np.int64),

@@ -27,6 +27,7 @@ import warnings
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyvrp
@@ -318,7 +319,8 @@ def build_model(prepared: Prepared, prize_factor: int = 10, required: bool = Fal
     # Forbidden edges must cost more than any prize and be longer than any shift.
     forbid_dist = min(MAX_VALUE // 64, 100 * prize)
     forbid_dur = min(MAX_VALUE // 64, 2 * horizon + 1)
-    opt = {"required": required, "prize": 0 if required else prize}
+    # Any: unpacked into PyVRP constructors whose keyword types differ (bool and int).
+    opt: dict[str, Any] = {"required": required, "prize": 0 if required else prize}
 
     clients: list[Client] = []
     client_ids: list[str | None] = []
@@ -472,7 +474,7 @@ def build_model(prepared: Prepared, prize_factor: int = 10, required: bool = Fal
     type_vehicles: list[list[str]] = []
     for members in groups.values():
         first = members[0]
-        extra: dict[str, int] = {}
+        extra: dict[str, Any] = {}
         if first.max_duration is not None:
             extra["shift_duration"] = max(0, first.max_duration)
         if first.prefix:
@@ -500,8 +502,9 @@ def build_model(prepared: Prepared, prize_factor: int = 10, required: bool = Fal
         clients=clients,
         depots=[Depot(location=loc) for loc in depot_locs],
         vehicle_types=vehicle_types,
-        distance_matrices=dists,
-        duration_matrices=durs,
+        # PyVRP's stub spells the array shape as `int`; numpy's own type is a shape tuple.
+        distance_matrices=dists,  # type: ignore[arg-type]
+        duration_matrices=durs,  # type: ignore[arg-type]
         groups=[],
         shipments=ships,
     )

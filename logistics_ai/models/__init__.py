@@ -1,6 +1,6 @@
 """All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
 
-from logistics_ai.models._base import utcnow
+from logistics_ai.models._base import saved_id, utcnow
 from logistics_ai.models.accounts import AccountToken, Consent
 from logistics_ai.models.enums import (
     DriverStatus,
@@ -60,5 +60,6 @@ __all__ = [
     "Vehicle",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "saved_id",
     "utcnow",
 ]

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class _HasId(Protocol):
+    id: int | None
+
+
+def saved_id(row: _HasId) -> int:
+    """The primary key of a row that has been flushed or read from the database.
+
+    Table classes declare ``id: int | None`` because a new object has none until the
+    flush; code holding a stored row uses this instead of an ``assert`` or a type-ignore.
+    """
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} has no id yet: flush the session first")
+    return row.id
 
 
 def versioned(cls: Any) -> dict[str, Any]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import AuthenticationFailed, NotFound
-from logistics_ai.domain.validation import Id, fail, parse, text
+from logistics_ai.domain.validation import Clean, Id, bounded, fail, parse
 from logistics_ai.kvstore import get_store
 from logistics_ai.models import ApiKey, utcnow
 from logistics_ai.security import api_keys as keys
@@ -34,7 +35,7 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)
 class NewApiKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: text(80, min_length=1)
+    name: Annotated[str, bounded(80, min_length=1), Clean]
     scopes: list[str] = Field(min_length=1, max_length=len(SCOPES))
     owner_user_id: Id | None = Field(default=None, description="Defaults to the creating admin.")
     expires_in_days: int | None = Field(default=90, ge=1, le=730)

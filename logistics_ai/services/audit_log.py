@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_
@@ -10,12 +11,12 @@ from sqlmodel import Session, col, select
 
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
-from logistics_ai.domain.validation import parse, text
+from logistics_ai.domain.validation import Clean, bounded, parse
 from logistics_ai.models import AuditEvent, User
 from logistics_ai.security import shredding
 from logistics_ai.security.policy import Action, require
 
-Short = text(64)
+Short = Annotated[str, bounded(64), Clean]
 
 
 class AuditFilter(BaseModel):

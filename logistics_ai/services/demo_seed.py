@@ -26,6 +26,7 @@ from logistics_ai.models import (
     ShipmentStatus,
     User,
     Vehicle,
+    saved_id,
 )
 from logistics_ai.services import assignment, drivers, notifications, shipments
 from logistics_ai.services.shipment_status import transition
@@ -223,7 +224,7 @@ def seed_demo(
         session.add(vehicle)
         session.flush()
         driver = Driver(
-            user_id=user.id,
+            user_id=saved_id(user),
             vehicle_id=vehicle.id,
             depot_id=depot.id,
             status=DriverStatus.available,
@@ -321,10 +322,12 @@ def _advance(
         transition(session, shipment, S.scheduled, dispatcher, note="Scheduled")
         return
     driver_id = _capable_driver(session, shipment, driver_ids, index)
-    assignment.assign_shipment(session, dispatcher, shipment.id, driver_id)  # type: ignore[arg-type]
+    assignment.assign_shipment(session, dispatcher, saved_id(shipment), driver_id)
     if target == S.assigned:
         return
-    stops = {stop.kind: stop.id for stop in assignment.shipment_stops(session, shipment.id)}  # type: ignore[arg-type]
+    stops = {
+        stop.kind: saved_id(stop) for stop in assignment.shipment_stops(session, saved_id(shipment))
+    }
     if target == S.failed:
         drivers.record_stop_event(
             session, dispatcher, stops["pickup"], "failed", reason="Business closed at pickup"

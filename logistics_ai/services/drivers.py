@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +29,7 @@ from logistics_ai.models import (
     StopStatus,
     User,
     Vehicle,
+    saved_id,
     utcnow,
 )
 from logistics_ai.realtime.bus import queue_event
@@ -94,14 +95,14 @@ def fleet_board(
 
     def per_driver(*conditions: Any) -> dict[int, int]:
         query = (
-            select(Route.driver_id, func.count(Stop.id))
+            select(Route.driver_id, func.count(col(Stop.id)))
             .join(Stop, col(Stop.route_id) == Route.id)
             .where(Route.service_date == day, *conditions)
-            .group_by(Route.driver_id)
+            .group_by(col(Route.driver_id))
         )
         if only is not None:
             query = query.where(only(col(Route.driver_id)))
-        return dict(session.exec(query).all())  # type: ignore[arg-type]
+        return {driver_id: count for driver_id, count in session.exec(query).all()}
 
     counts = per_driver()
     done = per_driver(col(Stop.status).in_([StopStatus.done, StopStatus.failed]))
@@ -117,18 +118,18 @@ def fleet_board(
     rows = session.exec(query).all()
     return [
         DriverRow(
-            id=driver.id,  # type: ignore[arg-type]
+            id=saved_id(driver),
             name=user.full_name,
             status=driver.status,
             vehicle=f"{vehicle.label} ({vehicle.plate})" if vehicle else "no vehicle",
             capacity_kg=vehicle.capacity_kg if vehicle else 0.0,
             skills=vehicle.skills if vehicle else "",
-            stops_today=counts.get(driver.id, 0),
-            stops_done_today=done.get(driver.id, 0),
+            stops_today=counts.get(saved_id(driver), 0),
+            stops_done_today=done.get(saved_id(driver), 0),
             last_seen=driver.last_seen_at.isoformat() if driver.last_seen_at else "",
             lat=driver.last_lat,
             lon=driver.last_lon,
-            late_risk=late.get(driver.id, 0),  # type: ignore[arg-type]
+            late_risk=late.get(saved_id(driver), 0),
         )
         for driver, user, vehicle in rows
     ]
@@ -271,7 +272,7 @@ def _skip_remaining_stops(session: Session, shipment: Shipment, failed_stop: Sto
 
 def _complete_route_if_finished(session: Session, route: Route) -> None:
     open_stops = session.exec(
-        select(func.count(Stop.id)).where(
+        select(func.count(col(Stop.id))).where(
             Stop.route_id == route.id,
             col(Stop.status).in_(OPEN_STOP),
         )
@@ -312,14 +313,14 @@ def record_locations(session: Session, actor: Actor, payload: PingBatch | dict) 
         raise NotFound("This account has no driver profile.")
     now = utcnow()
     latest: PingIn | None = None
-    latest_at = None
+    latest_at: datetime | None = None
     for ping in batch.pings:
         at = clock.as_aware(ping.recorded_at) if ping.recorded_at else now
         if at > now + timedelta(minutes=5):
             raise fail({"recorded_at": "is in the future; check the phone's clock"})
         session.add(
             LocationPing(
-                driver_id=driver.id,
+                driver_id=saved_id(driver),
                 lat=ping.lat,
                 lon=ping.lon,
                 recorded_at=at,
@@ -330,10 +331,14 @@ def record_locations(session: Session, actor: Actor, payload: PingBatch | dict) 
         )
         if latest_at is None or at >= latest_at:
             latest, latest_at = ping, at
-    if latest is not None and (driver.last_seen_at is None or latest_at >= driver.last_seen_at):  # type: ignore[operator]
+    if (
+        latest is not None
+        and latest_at is not None
+        and (driver.last_seen_at is None or latest_at >= driver.last_seen_at)
+    ):
         driver.last_lat, driver.last_lon, driver.last_seen_at = latest.lat, latest.lon, latest_at
         session.add(driver)
-        refresh_after_commit(session, driver.id, now)  # type: ignore[arg-type]
+        refresh_after_commit(session, saved_id(driver), now)
         queue_event(
             session,
             DRIVERS_CHANNEL,

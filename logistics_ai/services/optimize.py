@@ -16,7 +16,7 @@ from logistics_ai.dispatch.matrix import ExplicitMatrix, HaversineMatrix
 from logistics_ai.dispatch.solver import solve
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import DomainError
-from logistics_ai.domain.validation import text
+from logistics_ai.domain.validation import Clean, bounded
 from logistics_ai.security.policy import Action, require
 
 MAX_STOPS = 2000  # stops plus shipment ends
@@ -28,7 +28,7 @@ DAY_S = 7 * 86400
 
 Seconds = Annotated[int, Field(ge=0, le=DAY_S)]
 Amounts = Annotated[list[Annotated[int, Field(ge=0, le=10**9)]], Field(max_length=MAX_DIMS)]
-Skills = Annotated[list[text(40, min_length=1)], Field(max_length=10)]
+Skills = Annotated[list[Annotated[str, bounded(40, min_length=1), Clean]], Field(max_length=10)]
 
 
 class TooLarge(DomainError):
@@ -69,7 +69,7 @@ class WindowIn(BaseModel):
 
 class StopIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: text(64, min_length=1)
+    id: Annotated[str, bounded(64, min_length=1), Clean]
     location: PointIn
     window: WindowIn = WindowIn()
     service_s: Seconds = 0
@@ -80,7 +80,7 @@ class StopIn(BaseModel):
 
 class ShipmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: text(64, min_length=1)
+    id: Annotated[str, bounded(64, min_length=1), Clean]
     pickup: StopIn
     dropoff: StopIn
     amount: Amounts = Field(default_factory=list)
@@ -89,7 +89,7 @@ class ShipmentIn(BaseModel):
 
 class VehicleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: text(64, min_length=1)
+    id: Annotated[str, bounded(64, min_length=1), Clean]
     capacity: Amounts = Field(min_length=1)
     start: PointIn
     end: PointIn | None = None

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import NotFound, PermissionDenied, ValidationFailed
-from logistics_ai.domain.validation import Id, Moment, fail, parse, text
+from logistics_ai.domain.validation import Clean, Id, Moment, bounded, fail, parse
 from logistics_ai.geo.distance import haversine_km
 from logistics_ai.models import Customer, Depot, Shipment, ShipmentStatus, TrackingEvent
 from logistics_ai.realtime.bus import queue_event
@@ -24,8 +24,8 @@ from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL, Skill, tran
 from logistics_ai.services.tracking_codes import new_tracking_code
 from logistics_ai.settings import get_settings
 
-Address = text(300, min_length=5)
-Name = text(120, min_length=1)
+Address = Annotated[str, bounded(300, min_length=5), Clean]
+Name = Annotated[str, bounded(120, min_length=1), Clean]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()\-]{7,20}$")]
 
 MAX_WEIGHT_KG = 1000.0
@@ -56,7 +56,7 @@ class ShipmentCreate(BaseModel):
     weight_kg: float = Field(gt=0, le=MAX_WEIGHT_KG)
     volume_m3: float = Field(gt=0, le=MAX_VOLUME_M3)
     required_skills: list[Skill] = Field(default_factory=list, max_length=4)
-    notes: text(500) | None = None
+    notes: Annotated[str, bounded(500), Clean] | None = None
     customer_id: Id | None = Field(
         default=None, description="Staff only: book on behalf of this customer."
     )
@@ -73,7 +73,7 @@ class ShipmentFilter(BaseModel):
     status: ShipmentStatus | None = None
     date_from: date | None = None
     date_to: date | None = None
-    search: text(100) | None = None
+    search: Annotated[str, bounded(100), Clean] | None = None
     driver_id: Id | None = None
     unassigned_only: bool = False
     page: int = Field(default=1, ge=1, le=100_000)

@@ -19,8 +19,8 @@ from logistics_ai.domain.errors import (
     RateLimited,
     SecondFactorRequired,
 )
-from logistics_ai.domain.validation import Clean, fail, parse, text
-from logistics_ai.models import Customer, Driver, Invitation, Role, User, utcnow
+from logistics_ai.domain.validation import Clean, bounded, fail, parse
+from logistics_ai.models import Customer, Driver, Invitation, Role, User, saved_id, utcnow
 from logistics_ai.security import login_throttle, refresh, totp
 from logistics_ai.security.passwords import (
     WeakPasswordError,
@@ -45,7 +45,7 @@ class NewUser(BaseModel):
     ]
     password: Annotated[str, StringConstraints(max_length=256), Clean]
     role: Role = Role.customer
-    phone: text(32) | None = None
+    phone: Annotated[str, bounded(32), Clean] | None = None
 
 
 def normalize_email(email: str) -> str:
@@ -218,7 +218,7 @@ class Registration(BaseModel):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)
     ]
     password: Annotated[str, StringConstraints(max_length=256), Clean]
-    company_name: text(120) | None = None
+    company_name: Annotated[str, bounded(120), Clean] | None = None
 
 
 class Invite(BaseModel):
@@ -253,8 +253,8 @@ def invite(session: Session, actor: Actor, payload: Invite | dict) -> Invitation
     token = secrets.token_urlsafe(32)
     session.add(
         Invitation(
-            user_id=user.id,
-            token_hash=_token_hash(token),  # type: ignore[arg-type]
+            user_id=saved_id(user),
+            token_hash=_token_hash(token),
             invited_by_id=actor.user_id,
             expires_at=utcnow() + INVITATION_TTL,
         )
