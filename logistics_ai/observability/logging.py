@@ -25,6 +25,15 @@ _PHONE = re.compile(r"\+?\d[\d ()\-]{7,}\d")
 _BEARER = re.compile(r"(?i)(bearer\s+|password=|token=|secret=|api[_-]?key=)[^\s&\"']+")
 _API_KEY = re.compile(r"\blai_[A-Za-z0-9_\-]{8,}")
 _URL_PASSWORD = re.compile(r"(\w+://[^:/\s@]*:)[^@\s/]+@")
+# A Reflex tab's client token (a UUID) opens its state over the websocket, so it is a
+# credential for that tab's socket. Reflex names it in its own lines ("Lock for token <uuid>
+# was held too long", "Lock expired for token <uuid>", state keys "<uuid>_state.x"). The app's
+# own ids are integers or dashless hex (request ids), so every dashed UUID is masked.
+_CLIENT_TOKEN = re.compile(
+    # Hex lookarounds, not \b: Reflex glues the state name on with "_" (a word character).
+    r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"(?![0-9a-fA-F])"
+)
 
 # Libraries that install their own handlers (or print through them) are re-routed here.
 _LIBRARY_LOGGERS = ("reflex", "reflex_base", "granian", "uvicorn", "uvicorn.error", "alembic")
@@ -37,6 +46,7 @@ def scrub(text: str) -> str:
     text = _URL_PASSWORD.sub(lambda m: m.group(1) + "***@", text)
     text = _BEARER.sub(lambda m: m.group(1) + "***", text)
     text = _API_KEY.sub("lai_***", text)
+    text = _CLIENT_TOKEN.sub("<client-token>", text)
     text = _EMAIL.sub(lambda m: m.group(0)[0] + "***@" + m.group(0).split("@")[1], text)
     return _PHONE.sub("***phone***", text)
 

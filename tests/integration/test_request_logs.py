@@ -152,3 +152,37 @@ def test_reflex_logs_join_the_app_sink_even_under_the_reflex_cli(
         for line in lines
     ), lines
     assert logging.getLogger("reflex").propagate is True
+
+
+def test_reflex_lock_warning_does_not_log_the_tab_token(
+    redis_url: str, log_lines: LogLines
+) -> None:
+    """Reflex's own "Lock for token <client token> was held too long" line, produced by its
+    real Redis state manager holding a real lock past the warning threshold, reaches the log
+    without the tab's client token (which would let a log reader open that tab's socket)."""
+    import asyncio
+    import uuid
+
+    import reflex as rx
+    from redis.asyncio import Redis
+    from reflex.istate.manager.redis import StateManagerRedis
+    from reflex.istate.manager.token import BaseStateToken
+
+    client_token = str(uuid.uuid4())
+
+    async def hold_the_lock() -> None:
+        redis = Redis.from_url(redis_url)
+        manager = StateManagerRedis(redis=redis, lock_expiration=5000, lock_warning_threshold=50)
+        try:
+            async with manager.modify_state(BaseStateToken(ident=client_token, cls=rx.State)):
+                await asyncio.sleep(0.3)  # past the 50 ms threshold
+        finally:
+            await manager.close()
+            await redis.delete(*[k async for k in redis.scan_iter(f"{client_token}*")] or ["-"])
+
+    asyncio.run(hold_the_lock())
+    log_lines.read()
+    held = [line for line in log_lines if "was held too long" in line["message"]]
+    assert held, [line["message"] for line in log_lines]  # Reflex's real warning was logged
+    assert held[0]["message"].startswith("Lock for token <client-token>_")
+    assert client_token not in json.dumps(list(log_lines))

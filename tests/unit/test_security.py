@@ -53,3 +53,24 @@ def test_log_scrubbing_masks_pii_and_credentials() -> None:
     assert "jordan.lee" not in line and "555 0100" not in line
     assert "abc.def" not in line and "hunter2" not in line
     assert "@mail.com" in line  # the domain stays, useful for debugging delivery issues
+
+
+def test_log_scrubbing_masks_reflex_client_tokens() -> None:
+    # The exact shapes of Reflex 0.10's lines that name a tab's client token
+    # (reflex/istate/manager/redis.py, reflex/app.py).
+    token = "0f8e6c1a-3b2d-4c5e-9f70-1a2b3c4d5e6f"
+    lines = [
+        f"Lock for token {token}_reflex___state____state was held too long time_taken=3.1s, "
+        "use `@rx.event(background=True)` decorator for long-running tasks.",
+        f"Lock expired for token {token}_state.auth_state while processing.",
+        f"[0.003] {token} OPLOCK CONTEND - lease break task cancelled",
+        f"reflex_disconnect_token|{token.upper()}|1764500000.0",
+    ]
+    for line in lines:
+        scrubbed = scrub(line)
+        assert token not in scrubbed.lower()
+        assert "<client-token>" in scrubbed
+    # Request ids (dashless hex) and ordinary numbers stay readable.
+    assert scrub("request 9f70a1b2c3d4e5f60718293a4b5c6d7e took 12 ms") == (
+        "request 9f70a1b2c3d4e5f60718293a4b5c6d7e took 12 ms"
+    )
