@@ -24,7 +24,13 @@ from logistics_ai.kvstore import get_store
 from logistics_ai.models import Driver, Shipment, TrackingEvent, User
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security.policy import Action, require
-from logistics_ai.services import assignment, audit, dispatch_planning, shipments
+from logistics_ai.services import (
+    assignment,
+    audit,
+    dispatch_planning,
+    notifications,
+    shipments,
+)
 from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL
 
 Kind = Literal["assign", "reassign", "replan", "cancel", "notify"]
@@ -183,17 +189,32 @@ def _execute(session: Session, actor: Actor, p: Proposal) -> str:
             f"Re-planned {plan.service_date}: {plan.newly_assigned} newly assigned, "
             f"{plan.reassigned} reassigned, {len(plan.unassigned)} left unassigned."
         )
+    return _notify_late(session, actor, p)
+
+
+def _notify_late(session: Session, actor: Actor, p: Proposal) -> str:
+    """The customer is told through the notification outbox, in this transaction: the
+    worker (jobs/notifications.py) sends after commit, with the customer's channels, language,
+    opt-outs, retries and exactly-once delivery. Nothing is sent from the request."""
     assert p.shipment_id is not None
     shipment = shipments.get_shipment(session, actor, p.shipment_id)
     eta = clock.to_local(clock.as_aware(shipment.eta)).strftime("%H:%M") if shipment.eta else None
+    # The timeline line the customer sees in their app (the message itself goes by outbox).
     note = (
         f"Your delivery is running late; new estimated arrival {eta}."
         if eta
-        else ("Your delivery is running late; we will update the arrival time shortly.")
+        else "Your delivery is running late; we will update the arrival time shortly."
     )
+    queued = notifications.enqueue_for_shipment(session, shipment, "delayed")
+    channels = sorted({row.channel for row in queued})
     session.add(TrackingEvent(shipment_id=shipment.id, status=shipment.status, note=note))  # type: ignore[arg-type]
     audit.record(
-        session, actor, "shipment.customer_notified", "shipment", shipment.id, {"note": note}
+        session,
+        actor,
+        "shipment.customer_notified",
+        "shipment",
+        shipment.id,
+        {"template": "delayed", "eta": eta, "channels": channels},
     )
     queue_event(
         session,
@@ -204,4 +225,12 @@ def _execute(session: Session, actor: Actor, p: Proposal) -> str:
             "status": shipment.status,
         },
     )
-    return f"The customer of {shipment.tracking_code} was told: {note}"
+    if not channels:
+        return (
+            f"Nothing was sent for {shipment.tracking_code}: its customer has switched "
+            "ETA messages off (or has no active account)."
+        )
+    return (
+        f"A running-late message to the customer of {shipment.tracking_code} is queued "
+        f"({', '.join(channels)}){f', new ETA {eta}' if eta else ''}."
+    )

@@ -1,4 +1,8 @@
-"""The customer-facing events and languages that have templates."""
+"""The customer-facing events and languages that have templates.
+
+`EVENTS` are what a customer switches on or off. A few further templates are sent under one of
+those switches (`PREFERENCE`): a dispatcher's "running late" notice is an ETA update, so it
+goes to customers who receive "out for delivery (with ETA)" messages."""
 
 from __future__ import annotations
 
@@ -12,5 +16,8 @@ EVENT_LABELS: dict[str, str] = {
     "delivered": "Delivered",
     "failed": "Delivery failed",
 }
+Template = Literal[NotifyEvent, "delayed"]
+TEMPLATES: tuple[Template, ...] = (*EVENTS, "delayed")
+PREFERENCE: dict[str, NotifyEvent] = {"delayed": "out_for_delivery"}
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
 CHANNELS = ("email", "sms")

@@ -9,7 +9,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from logistics_ai.notify.events import EVENTS, LANGUAGES
+from logistics_ai.notify.events import LANGUAGES
+from logistics_ai.notify.events import TEMPLATES as TEMPLATE_NAMES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -36,7 +37,7 @@ def _environment() -> Environment:
 
 
 def render(event: str, language: str, context: dict[str, Any]) -> Rendered:
-    if event not in EVENTS:
+    if event not in TEMPLATE_NAMES:
         raise ValueError(f"no template for event {event!r}")
     lang = language if language in LANGUAGES else "en"
     env = _environment()

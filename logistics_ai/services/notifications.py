@@ -24,7 +24,14 @@ from logistics_ai.models import (
     User,
     utcnow,
 )
-from logistics_ai.notify.events import CHANNELS, EVENTS, LANGUAGES, NotifyEvent
+from logistics_ai.notify.events import (
+    CHANNELS,
+    EVENTS,
+    LANGUAGES,
+    PREFERENCE,
+    NotifyEvent,
+    Template,
+)
 
 __all__ = ["NotifyEvent", "Preferences", "enqueue_for_shipment"]
 from logistics_ai.domain import clock
@@ -164,9 +171,10 @@ def mute(session: Session) -> None:
 
 
 def enqueue_for_shipment(
-    session: Session, shipment: Shipment, event: NotifyEvent, *, reason: str | None = None
+    session: Session, shipment: Shipment, event: Template, *, reason: str | None = None
 ) -> list[Notification]:
-    """Queue the customer's messages for `event` in the caller's transaction."""
+    """Queue the customer's messages for `event` in the caller's transaction (none when the
+    customer switched that event, or the switch it is sent under, off)."""
     if session.info.get(_MUTED):
         return []
     customer = session.get(Customer, shipment.customer_id)
@@ -174,7 +182,7 @@ def enqueue_for_shipment(
     if user is None or not user.is_active:
         return []
     prefs = preferences_for(session, user.id)  # type: ignore[arg-type]
-    if event not in prefs.events:
+    if PREFERENCE.get(event, event) not in prefs.events:
         return []
     payload: dict[str, Any] = {
         "tracking_code": shipment.tracking_code,

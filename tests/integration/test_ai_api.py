@@ -215,3 +215,75 @@ def test_kpis_and_briefing(world: World) -> None:
     )
     alice = _auth(http, "alice@test.example.com")
     assert http.get("/api/v1/ai/briefing", headers=alice).status_code == 403
+
+
+def _notify_card(http: Any, staff: dict[str, str], code: str) -> dict[str, Any]:
+    events = _events(
+        http.post(
+            "/api/v1/ai/copilot", headers=staff, json={"message": f"Notify the customer of {code}"}
+        )
+    )
+    cards = [e["card"] for e in events if e["type"] == "card"]
+    assert len(cards) == 1 and cards[0]["kind"] == "notify", events
+    return cards[0]
+
+
+def test_a_confirmed_notify_card_goes_through_the_notification_outbox(
+    world: World, session: Session
+) -> None:
+    from logistics_ai.jobs import notifications as sender
+    from logistics_ai.models import Notification, NotificationStatus
+    from logistics_ai.services import notifications
+    from tests.support.mailserver import smtp_server
+
+    shipment_id = _late_shipment(world)
+    code = session.get(Shipment, shipment_id).tracking_code  # type: ignore[union-attr]
+    http = client()
+    staff = _auth(http, "dispatch@test.example.com")
+
+    def delayed() -> list[Notification]:
+        session.expire_all()
+        return list(
+            session.exec(
+                select(Notification).where(
+                    Notification.shipment_id == shipment_id, Notification.template == "delayed"
+                )
+            ).all()
+        )
+
+    with (
+        smtp_server() as (port, inbox),
+        app_config.configured(smtp_host="127.0.0.1", smtp_port=str(port), smtp_security="none"),
+    ):
+        card = _notify_card(http, staff, code)
+        assert delayed() == []  # a card alone queues nothing
+        done = http.post(f"/api/v1/ai/actions/{card['id']}/confirm", headers=staff)
+        assert done.status_code == 200, done.text
+        assert "queued (email)" in done.json()["result"]
+        rows = delayed()
+        assert [(r.channel, r.recipient, r.status) for r in rows] == [
+            ("email", "alice@test.example.com", NotificationStatus.pending)
+        ]
+        assert inbox.messages == []  # the request sent nothing itself: the worker does
+        sender.send_due()
+        subjects = [m["Subject"] for m in inbox.wait_for(2)]
+        assert f"Running late: {code}" in subjects
+        late = next(m for m in inbox.messages if m["Subject"] == f"Running late: {code}")
+        text = late.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "is running late" in text and f"/track/{code}" in text
+
+    # A customer who switched ETA messages off gets nothing, and the dispatcher is told so.
+    with session_scope() as s:
+        prefs = notifications.my_preferences(s, world.alice)
+        notifications.update_my_preferences(
+            s, world.alice, prefs.model_copy(update={"events": ["booked", "delivered"]})
+        )
+    card = _notify_card(http, staff, code)
+    done = http.post(f"/api/v1/ai/actions/{card['id']}/confirm", headers=staff)
+    assert done.status_code == 200, done.text
+    assert "Nothing was sent" in done.json()["result"]
+    assert len(delayed()) == 1
+    notified = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "shipment.customer_notified")
+    ).all()
+    assert [e.details["channels"] for e in notified] == [["email"], []]
