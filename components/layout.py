@@ -26,6 +26,7 @@ def header(title: str) -> rx.Component:
                     rx.link("Dispatch", href="/dispatch", size="2"),
                 ),
                 rx.cond(AuthState.user_role == "admin", rx.link("Admin", href="/admin", size="2")),
+                rx.link("Account", href="/account/security", size="2", id="account-link"),
                 rx.link("My data", href="/account/privacy", size="2"),
                 rx.link(
                     AuthState.user_name,

@@ -20,6 +20,7 @@ from pages.customer import customer_page
 from pages.dispatch import dispatch_page
 from pages.driver import driver_page
 from pages.privacy import my_data_page, privacy_notice_page
+from pages.security import security_page
 from pages.sessions import sessions_page
 from pages.tracking import track_page
 from state.account import AccountState
@@ -30,6 +31,7 @@ from state.customer import CustomerState
 from state.dispatch import DispatchState
 from state.driver import DriverState
 from state.privacy import PrivacyState
+from state.security import SecurityState
 from state.sessions import SessionsState
 from state.tracking import TrackingState
 
@@ -74,6 +76,12 @@ app.add_page(
     route="/account/sessions",
     title="My sessions · Logistics AI",
     on_load=SessionsState.load,
+)
+app.add_page(
+    security_page,
+    route="/account/security",
+    title="Account settings · Logistics AI",
+    on_load=SecurityState.load,
 )
 app.add_page(admin_page, route="/admin", title="Admin · Logistics AI", on_load=AdminState.load)
 app.add_page(

@@ -214,6 +214,13 @@ class Settings(BaseSettings):
         description="Absolute lifetime of a sign-in (refresh-token family) however often it "
         "is used; then the person signs in again.",
     )
+    staff_totp: Literal["auto", "required", "optional"] = Field(
+        "auto",
+        description="Two-factor sign-in for dispatchers and admins. required: a staff member "
+        "without it is sent to set it up before anything else works, and the API refuses "
+        "their tokens (403) until they sign in with a code. optional: their choice. auto: "
+        "required in staging and prod, optional in dev (the embedded default).",
+    )
     timezone: str = Field(
         "America/Chicago",
         description="IANA time zone of the operating area (service days, windows).",
@@ -463,6 +470,10 @@ class Settings(BaseSettings):
     def is_strict(self) -> bool:
         """staging and prod: explicit configuration, every safety check."""
         return self.app_env in STRICT_ENVS
+
+    @property
+    def staff_totp_required(self) -> bool:
+        return self.staff_totp == "required" or (self.staff_totp == "auto" and self.is_strict)
 
     @property
     def is_sqlite(self) -> bool:

@@ -21,6 +21,7 @@ from reflex_base.event import Event
 from sqlmodel import Session
 
 from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import SecondFactorSetupRequired
 from logistics_ai.models import Role
 from logistics_ai.services import web_sessions
 from state.service import (
@@ -78,14 +79,19 @@ class AuthState(rx.State):
         auth_state._reset_loaded()
 
     async def _call(
-        self, work: Callable[[Session, Actor], T], roles: Iterable[Role] | None = None
+        self,
+        work: Callable[[Session, Actor], T],
+        roles: Iterable[Role] | None = None,
+        *,
+        second_factor_setup: bool = False,
     ) -> Result[T]:
         """Run service work for the signed-in user off the event loop (see state/service.py).
 
         A failed authentication clears every authenticated substate before it is reported.
+        `second_factor_setup`: the two-factor enrolment, which staff who must enrol may do.
         """
         caller = self._caller()
-        result = await run_signed_in(caller, work, roles)
+        result = await run_signed_in(caller, work, roles, second_factor_setup=second_factor_setup)
         if isinstance(result, Failed):
             if result.signed_out:
                 await self._forget_user()
@@ -115,12 +121,22 @@ class AuthState(rx.State):
         auth_state._credential_fingerprint = caller.fingerprint
         auth_state._session_id = session_id
 
-    async def _guard(self, roles: Iterable[Role]) -> EventSpec | None:
-        """On page load: send strangers to the login page and others to their own area."""
+    async def _guard(
+        self, roles: Iterable[Role], *, second_factor_setup: bool = False
+    ) -> EventSpec | None:
+        """On page load: send strangers to the login page and others to their own area.
+
+        Staff who must use two-factor sign-in and have not yet go to its set-up page first
+        (that page passes `second_factor_setup`); they get no other page's data.
+        """
         caller = self._caller()
-        result = await run(lambda session: verify(session, caller))
+        result = await run(
+            lambda session: verify(session, caller, second_factor_setup=second_factor_setup)
+        )
         if isinstance(result, Failed):
             await self._forget_user()
+            if isinstance(result.error, SecondFactorSetupRequired):
+                return rx.redirect(web_sessions.SECOND_FACTOR_SETUP_PATH)
             return rx.redirect("/login")
         who = result.value
         await self._remember(caller, who.session_id)
@@ -134,9 +150,11 @@ class AuthState(rx.State):
     async def _home(self) -> EventSpec | None:
         """Where a signed-in user belongs, or None when nobody is signed in."""
         caller = self._caller()
-        result = await run(lambda session: verify(session, caller))
+        result = await run(lambda session: verify(session, caller, second_factor_setup=True))
         if isinstance(result, Failed) or result.value.actor.role is None:
             return None
+        if result.value.needs_second_factor:
+            return rx.redirect(web_sessions.SECOND_FACTOR_SETUP_PATH)
         return rx.redirect(HOME_BY_ROLE[result.value.actor.role])
 
     @rx.event

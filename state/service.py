@@ -34,9 +34,14 @@ from sqlmodel import Session
 
 from logistics_ai.db import session_scope
 from logistics_ai.domain.actors import Actor
-from logistics_ai.domain.errors import AuthenticationFailed, DomainError, ValidationFailed
+from logistics_ai.domain.errors import (
+    AuthenticationFailed,
+    DomainError,
+    SecondFactorSetupRequired,
+    ValidationFailed,
+)
 from logistics_ai.models import Role
-from logistics_ai.services import web_sessions
+from logistics_ai.services import account_security, web_sessions
 from logistics_ai.services.web_sessions import WebUser
 
 T = TypeVar("T")
@@ -69,6 +74,8 @@ class Failed:
     def event(self) -> EventSpec:
         if self.signed_out:
             return rx.redirect("/login")
+        if isinstance(self.error, SecondFactorSetupRequired):
+            return rx.redirect(account_security.SETUP_PATH)
         return rx.toast.error(self.message)
 
 
@@ -126,27 +133,49 @@ async def run(work: Callable[[Session], T]) -> Result[T]:
         return Failed(error)
 
 
-def verify(session: Session, caller: Caller, roles: Iterable[Role] | None = None) -> WebUser:
-    """Re-check the caller's credential against the live session and the user's current role."""
+def verify(
+    session: Session,
+    caller: Caller,
+    roles: Iterable[Role] | None = None,
+    *,
+    second_factor_setup: bool = False,
+) -> WebUser:
+    """Re-check the caller's credential against the live session and the user's current role
+    (and, unless this is the enrolment itself, the staff two-factor rule)."""
     return web_sessions.verify(
         session,
         caller.credential,
         roles=None if roles is None else tuple(roles),
         ip=caller.ip,
         user_agent=caller.user_agent,
+        second_factor_setup=second_factor_setup,
     )
+
+
+class CredentialRefused(DomainError):
+    """The work itself refused a password or code the user typed (say, a wrong current password
+    on the password change): the caller is still signed in, so the tab keeps its state."""
 
 
 async def run_signed_in(
     caller: Caller,
     work: Callable[[Session, Actor], T],
     roles: Iterable[Role] | None = None,
+    *,
+    second_factor_setup: bool = False,
 ) -> Result[tuple[T, WebUser]]:
-    """Signed-in work: verify the caller, then call `work` in the same unit of work."""
+    """Signed-in work: verify the caller, then call `work` in the same unit of work.
+
+    `second_factor_setup`: the work is the two-factor enrolment itself, which staff who must
+    enrol (STAFF_TOTP) may do before anything else.
+    """
 
     def unit(session: Session) -> tuple[T, WebUser]:
-        who = verify(session, caller, roles)
-        return work(session, who.actor), who
+        who = verify(session, caller, roles, second_factor_setup=second_factor_setup)
+        try:
+            return work(session, who.actor), who
+        except AuthenticationFailed as error:
+            raise CredentialRefused(error.message) from error
 
     result = await run(unit)
     if isinstance(result, Failed) and isinstance(result.error, AuthenticationFailed):

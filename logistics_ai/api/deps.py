@@ -32,12 +32,12 @@ from starlette.concurrency import run_in_threadpool
 
 from logistics_ai.db import abandon_unit, commit_unit, new_session, session_scope
 from logistics_ai.domain.actors import Actor
-from logistics_ai.domain.errors import AuthenticationFailed
+from logistics_ai.domain.errors import AuthenticationFailed, Unavailable
 from logistics_ai.kvstore import StoreUnavailable, get_store
 from logistics_ai.observability.context import bind_user
 from logistics_ai.security.api_keys import KEY_PREFIX
 from logistics_ai.security.tokens import TokenClaims
-from logistics_ai.services import api_keys, auth, limits
+from logistics_ai.services import account_security, api_keys, auth, limits
 from logistics_ai.settings import get_settings
 
 bearer_scheme = HTTPBearer(auto_error=False, description="JWT access token or API key")
@@ -231,6 +231,24 @@ async def _api_key_actor(full_key: str) -> Actor:
     return actor
 
 
+# What staff who must use two-factor sign-in (STAFF_TOTP) may still call without it: enrol,
+# or sign out. Everything else answers 403 second_factor_required.
+SECOND_FACTOR_SETUP_ROUTES = frozenset(
+    {"/api/v1/me/totp/setup", "/api/v1/me/totp/enable", "/api/v1/auth/logout"}
+)
+
+
+def _check_second_factor(request: Request, verified: auth.VerifiedToken) -> None:
+    if request.url.path in SECOND_FACTOR_SETUP_ROUTES:
+        return
+    role = verified.actor.role
+    if verified.second_factor is None:  # the session store could not be read
+        if account_security.second_factor_missing(role, False):
+            raise Unavailable("Two-factor sign-in cannot be checked right now; retry shortly.")
+        return
+    account_security.require_second_factor(role, verified.second_factor)
+
+
 async def current_principal(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
@@ -245,6 +263,7 @@ async def current_principal(
         principal = Principal(replace(actor, ip=ip, user_agent=agent), None)
     else:
         verified = await auth.verify_api_token(credential, ip=ip, user_agent=agent)
+        _check_second_factor(request, verified)
         principal = Principal(verified.actor, verified.claims)
     bind_user(principal.actor.user_id)  # hashed into this request's log lines
     return principal

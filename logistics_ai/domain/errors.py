@@ -49,6 +49,12 @@ class SecondFactorRequired(AuthenticationFailed):
     code = "otp_required"
 
 
+class SecondFactorSetupRequired(PermissionDenied):
+    """Staff must use two-factor sign-in here (STAFF_TOTP) and this session has none yet."""
+
+    code = "second_factor_required"
+
+
 class IllegalTransition(DomainError):
     http_status = 409
     code = "illegal_transition"

@@ -52,6 +52,9 @@ class SessionRecord:
     current_hash: str = ""
     retired_hashes: list[str] = field(default_factory=list)
     revoked: bool = False
+    # Signed in with password AND authenticator code (or enrolled one during the session).
+    # Records written before this field load with False: their holders sign in again.
+    second_factor: bool = False
 
 
 def _hash(secret: str) -> str:
@@ -74,7 +77,12 @@ def load(session_id: str) -> SessionRecord | None:
 
 
 def start(
-    user_id: int, kind: str, ip: str | None, user_agent: str | None
+    user_id: int,
+    kind: str,
+    ip: str | None,
+    user_agent: str | None,
+    *,
+    second_factor: bool = False,
 ) -> tuple[SessionRecord, str]:
     """Open a session; returns it and its first refresh token."""
     now = utcnow().isoformat()
@@ -88,6 +96,7 @@ def start(
         ip=ip,
         user_agent=(user_agent or "")[:200] or None,
         current_hash=_hash(secret),
+        second_factor=second_factor,
     )
     _save(record)
     return record, f"{record.session_id}.{secret}"
@@ -165,9 +174,22 @@ def is_live_record(raw: str | None) -> bool:
     return raw is not None and not json.loads(raw).get("revoked", False)
 
 
+def record_has_second_factor(raw: str | None) -> bool:
+    """Whether a stored session record (as read from the store) was opened with a code."""
+    return raw is not None and bool(json.loads(raw).get("second_factor", False))
+
+
 def touch(record: SessionRecord) -> None:
     record.last_used_at = utcnow().isoformat()
     _save(record)
+
+
+def mark_second_factor(session_id: str) -> None:
+    """The session's owner has just proved an authenticator code (enrolment)."""
+    record = load(session_id)
+    if record is not None and not record.revoked:
+        record.second_factor = True
+        _save(record)
 
 
 def revoke(record: SessionRecord) -> None:

@@ -14,7 +14,12 @@ from datetime import timedelta
 from sqlmodel import Session, col, select, update
 
 from logistics_ai.domain.actors import Actor
-from logistics_ai.domain.errors import AuthenticationFailed, NotFound, PermissionDenied
+from logistics_ai.domain.errors import (
+    AuthenticationFailed,
+    NotFound,
+    PermissionDenied,
+    SecondFactorSetupRequired,
+)
 from logistics_ai.domain.validation import fail, parse
 from logistics_ai.models import AccountToken, Role, User, utcnow
 from logistics_ai.security import login_throttle, refresh, totp
@@ -262,6 +267,45 @@ def change_password(
 
 # --- TOTP for staff --------------------------------------------------------------------
 
+SETUP_PATH = "/account/security"  # where the web app sends staff who must enrol first
+SECOND_FACTOR_MESSAGE = (
+    "Two-factor sign-in is required for dispatcher and admin accounts. Set it up "
+    f"(web: {SETUP_PATH}; API: POST /api/v1/me/totp/setup, then /api/v1/me/totp/enable), "
+    "then sign in again with your authenticator code."
+)
+
+
+def second_factor_missing(role: Role | None, session_has_second_factor: bool) -> bool:
+    """STAFF_TOTP says staff must use two-factor sign-in and this session was opened without."""
+    return role in STAFF and get_settings().staff_totp_required and not session_has_second_factor
+
+
+def require_second_factor(role: Role | None, session_has_second_factor: bool) -> None:
+    if second_factor_missing(role, session_has_second_factor):
+        raise SecondFactorSetupRequired(SECOND_FACTOR_MESSAGE)
+
+
+@dataclass(frozen=True)
+class SecurityOverview:
+    """What the account-settings page shows about sign-in protection."""
+
+    is_staff: bool
+    totp_enabled: bool
+    totp_required: bool  # STAFF_TOTP makes it mandatory for this account
+
+
+def security_overview(session: Session, actor: Actor) -> SecurityOverview:
+    require(actor, Action.session_manage)
+    user = session.get(User, actor.user_id)
+    if user is None:
+        raise NotFound("Account not found.")
+    is_staff = Role(user.role) in STAFF
+    return SecurityOverview(
+        is_staff=is_staff,
+        totp_enabled=user.totp_enabled_at is not None,
+        totp_required=is_staff and get_settings().staff_totp_required,
+    )
+
 
 @dataclass(frozen=True)
 class TotpEnrollment:
@@ -290,7 +334,11 @@ def begin_totp(session: Session, actor: Actor) -> TotpEnrollment:
     return TotpEnrollment(secret, totp.provisioning_uri(secret, user.email))
 
 
-def enable_totp(session: Session, actor: Actor, code: str) -> None:
+def enable_totp(
+    session: Session, actor: Actor, code: str, *, current_session_id: str | None = None
+) -> None:
+    """Turn TOTP on with a first code. The session it was done from counts as signed in with
+    the second factor (its owner just proved the code); other sessions sign in again."""
     user = _staff_user(session, actor)
     step = totp.verify(user.totp_secret or "", code, last_step=user.totp_last_step)
     if user.totp_secret is None or step is None:
@@ -300,6 +348,8 @@ def enable_totp(session: Session, actor: Actor, code: str) -> None:
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     session.add(user)
+    if current_session_id is not None:
+        refresh.mark_second_factor(current_session_id)
     audit.record(session, actor, "auth.totp_enabled", "user", user.id)
     mail.queue(
         session,
@@ -312,6 +362,10 @@ def enable_totp(session: Session, actor: Actor, code: str) -> None:
 
 def disable_totp(session: Session, actor: Actor, password: str, code: str) -> None:
     user = _staff_user(session, actor)
+    if get_settings().staff_totp_required:
+        raise PermissionDenied(
+            "Two-factor sign-in is required for staff accounts here and cannot be turned off."
+        )
     step = totp.verify(user.totp_secret or "", code, last_step=user.totp_last_step)
     if not verify_password(user.password_hash, password) or step is None:
         audit.record(session, actor, "auth.totp_disable_failed", "user", user.id)

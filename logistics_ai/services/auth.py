@@ -58,7 +58,13 @@ def login(
     otp: str | None = None,
 ) -> TokenPair:
     user = users.authenticate(session, email, password, ip=ip, user_agent=user_agent, otp=otp)
-    record, refresh_token = refresh.start(user.id, "api", ip, user_agent)  # type: ignore[arg-type]
+    record, refresh_token = refresh.start(
+        user.id,  # type: ignore[arg-type]
+        "api",
+        ip,
+        user_agent,
+        second_factor=user.totp_enabled_at is not None,  # authenticate checked the code
+    )
     return _pair(session, user, record, refresh_token)
 
 
@@ -77,7 +83,13 @@ def web_login(
     whole of signing out (see `refresh.web_session`).
     """
     user = users.authenticate(session, email, password, ip=ip, user_agent=user_agent, otp=otp)
-    _, credential = refresh.start(user.id, "web", ip, user_agent)  # type: ignore[arg-type]
+    _, credential = refresh.start(
+        user.id,  # type: ignore[arg-type]
+        "web",
+        ip,
+        user_agent,
+        second_factor=user.totp_enabled_at is not None,  # authenticate checked the code
+    )
     return WebLogin(credential, user)
 
 
@@ -152,6 +164,9 @@ def user_for_access_token(
 class VerifiedToken:
     claims: tokens.TokenClaims
     actor: Actor
+    # The token's session was opened with password and authenticator code (or enrolled one).
+    # None when the session store could not be read.
+    second_factor: bool | None = None
 
 
 async def verify_api_token(token: str, *, ip: str | None, user_agent: str | None) -> VerifiedToken:
@@ -170,6 +185,7 @@ async def verify_api_token(token: str, *, ip: str | None, user_agent: str | None
     if claims.email is None:  # issued before tokens carried the profile: refresh it
         raise AuthenticationFailed("The access token is outdated; refresh it.")
     counter, window_s = limits.api_principal_bucket(f"user:{claims.user_id}")
+    second_factor: bool | None = None
     try:
         (record, revoked), count = await get_store().get_and_hit(
             (f"session:{claims.session_id}", tokens.revoked_key(claims.jti)),
@@ -187,6 +203,7 @@ async def verify_api_token(token: str, *, ip: str | None, user_agent: str | None
         if revoked is not None:
             raise AuthenticationFailed("The access token is invalid or expired.")
         limits.enforce_api_principal(count)
+        second_factor = refresh.record_has_second_factor(record)
     actor = Actor(
         user_id=claims.user_id,
         role=Role(claims.role),
@@ -196,7 +213,7 @@ async def verify_api_token(token: str, *, ip: str | None, user_agent: str | None
         ip=ip,
         user_agent=user_agent,
     )
-    return VerifiedToken(claims, actor)
+    return VerifiedToken(claims, actor, second_factor)
 
 
 def logout(session: Session, actor: Actor, claims: tokens.TokenClaims) -> None:

@@ -19,7 +19,7 @@ from logistics_ai.domain.errors import AuthenticationFailed, PermissionDenied, U
 from logistics_ai.kvstore import StoreUnavailable
 from logistics_ai.models import Role, User
 from logistics_ai.security import refresh
-from logistics_ai.services import auth, limits, users
+from logistics_ai.services import account_security, auth, limits, users
 from logistics_ai.settings import get_settings
 
 SessionRecord = refresh.SessionRecord  # what `auth.list_sessions` returns, for the UI's rows
@@ -30,6 +30,8 @@ SECURE_COOKIE_NAME = "__Host-lai_session"
 # The HTTP routes the login form and the "Log out" button post to.
 LOGIN_PATH = "/api/web/login"
 LOGOUT_PATH = "/api/web/logout"
+# Where staff who must use two-factor sign-in (STAFF_TOTP) are sent until they have.
+SECOND_FACTOR_SETUP_PATH = account_security.SETUP_PATH
 # A failed sign-in's message for the login page, for a few seconds (set by the server only).
 FLASH_COOKIE = "lai_login_error"
 FLASH_SECONDS = 30
@@ -49,6 +51,8 @@ class WebUser:
     actor: Actor
     name: str
     session_id: str
+    # Staff who must use two-factor sign-in (STAFF_TOTP) and whose session has none yet.
+    needs_second_factor: bool = False
 
 
 def uses_https() -> bool:
@@ -99,16 +103,25 @@ def verify(
     roles: tuple[Role, ...] | None = None,
     ip: str | None = None,
     user_agent: str | None = None,
+    second_factor_setup: bool = False,
 ) -> WebUser:
-    """The live session and current user behind a browser credential, with the role checked."""
+    """The live session and current user behind a browser credential, with the role checked.
+
+    Staff who must use two-factor sign-in and have not are refused (`SecondFactorSetupRequired`)
+    unless `second_factor_setup`: the enrolment page's own work.
+    """
     record = _live_record(credential)
     user = users.active_user(session, record.user_id)
     if user is None:
         raise AuthenticationFailed("Your session has ended. Please sign in again.")
-    if roles is not None and Role(user.role) not in roles:
+    role = Role(user.role)
+    if roles is not None and role not in roles:
         raise PermissionDenied("Your account cannot open this page.")
+    missing = account_security.second_factor_missing(role, record.second_factor)
+    if missing and not second_factor_setup:
+        account_security.require_second_factor(role, record.second_factor)
     actor = users.actor_for(session, user, ip=ip, user_agent=user_agent)
-    return WebUser(actor, user.full_name, record.session_id)
+    return WebUser(actor, user.full_name, record.session_id, needs_second_factor=missing)
 
 
 def _live_record(credential: str) -> refresh.SessionRecord:

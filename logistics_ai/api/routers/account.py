@@ -105,7 +105,14 @@ def totp_setup(session: SessionDep, principal: PrincipalDep) -> TotpSetupOut:
     summary="Turn two-factor sign-in on with a first code",
 )
 def totp_enable(body: TotpCodeIn, session: SessionDep, principal: PrincipalDep) -> Response:
-    account_security.enable_totp(session, _person(principal).actor, body.code)
+    person = _person(principal)
+    account_security.enable_totp(
+        session,
+        person.actor,
+        body.code,
+        # This session proved the code: it counts as signed in with the second factor.
+        current_session_id=person.claims.session_id if person.claims else None,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
