@@ -30,6 +30,7 @@ from state.auth import AuthState, SessionGate
 from state.customer import CustomerState
 from state.dispatch import DispatchState
 from state.driver import DriverState
+from state.live import run_fanout
 from state.privacy import PrivacyState
 from state.security import SecurityState
 from state.sessions import SessionsState
@@ -57,6 +58,8 @@ app = rx.App(
 )
 app.add_middleware(SessionGate())
 app.register_lifespan_task(_prepare_embedded_database)
+# Committed changes from any worker, replica or the REST API reach the open screens.
+app.register_lifespan_task(run_fanout)
 app.add_page(index, route="/", title="Logistics AI", on_load=AuthState.redirect_home)
 app.add_page(login, route="/login", title="Sign in · Logistics AI", on_load=AuthState.open_login)
 app.add_page(

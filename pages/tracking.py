@@ -26,6 +26,23 @@ def _found() -> rx.Component:
                     TrackingState.city,
                 ),
                 rx.text("Delivery window today: ", TrackingState.delivery_window, size="2"),
+                rx.cond(
+                    TrackingState.eta != "",
+                    rx.text("Estimated arrival ", TrackingState.eta, size="2", id="tracking-eta"),
+                ),
+                # Only while the privacy rule allows it (services/public_tracking.py).
+                rx.cond(
+                    TrackingState.driver_visible,
+                    rx.text(
+                        "Your driver is on the way: the position updates live.",
+                        size="2",
+                        id="driver-position",
+                        custom_attrs={
+                            "data-lat": TrackingState.driver_lat,
+                            "data-lng": TrackingState.driver_lng,
+                        },
+                    ),
+                ),
                 spacing="1",
             ),
             width="100%",

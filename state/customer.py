@@ -10,10 +10,11 @@ from reflex.event import EventSpec
 
 from logistics_ai.domain import clock
 from logistics_ai.models import Role
-from logistics_ai.services import geocoding, shipments
+from logistics_ai.services import geocoding, live_updates, shipments
 from logistics_ai.services.shipment_status import SKILLS
 from state.auth import AuthState
 from state.formatting import ShipmentRow, shipment_row
+from state.live_watch import watch_live
 from state.service import Failed
 
 CUSTOMER = (Role.customer,)
@@ -49,12 +50,25 @@ class CustomerState(AuthState):
 
     async def _refresh(self) -> EventSpec | None:
         result = await self._call(
-            lambda s, actor: shipments.list_shipments(s, actor, {"page_size": 50}), CUSTOMER
+            lambda s, actor: (
+                shipments.list_shipments(s, actor, {"page_size": 50}),
+                actor.customer_id,
+            ),
+            CUSTOMER,
         )
         if isinstance(result, Failed):
             return result.event
-        self.my_shipments = [shipment_row(s) for s in result.value.items]
+        shipments_page, customer_id = result.value
+        self.my_shipments = [shipment_row(s) for s in shipments_page.items]
+        if customer_id is not None:
+            await watch_live(self, live_updates.Audience.customer(customer_id))
         return None
+
+    def _apply_live(self, delta: live_updates.CustomerDelta) -> None:
+        """Pushed rows of this customer's shipments: replace in place, new ones on top."""
+        fresh = {s.id: shipment_row(s) for s in delta.shipments}
+        kept = [fresh.pop(row.id, row) for row in self.my_shipments]
+        self.my_shipments = [*fresh.values(), *kept]
 
     @rx.event
     async def set_field(self, field: str, value: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -22,12 +22,14 @@ from logistics_ai.services import (
     drivers,
     eta_updates,
     live_board,
+    live_updates,
     shipments,
 )
 from logistics_ai.services.shipment_status import ASSIGNABLE
 from logistics_ai.settings import get_settings
 from state.auth import AuthState
 from state.formatting import ShipmentRow, hhmm, hours_minutes, shipment_row
+from state.live_watch import watch_live
 from state.service import Failed, run_signed_in
 
 STAFF = (Role.dispatcher, Role.admin)
@@ -75,6 +77,17 @@ def fleet_row(row: drivers.DriverRow) -> FleetRow:
         lng_text=coordinate(row.lon),
         has_position=row.lat is not None and row.lon is not None,
         late_risk=row.late_risk,
+    )
+
+
+def moved(row: FleetRow, lat: float, lng: float) -> FleetRow:
+    return replace(
+        row,
+        lat=lat,
+        lng=lng,
+        lat_text=coordinate(lat),
+        lng_text=coordinate(lng),
+        has_position=True,
     )
 
 
@@ -190,6 +203,7 @@ class DispatchState(AuthState):
         if isinstance(result, Failed):
             return result.event
         board = result.value
+        await watch_live(self, live_updates.Audience.staff())
         self.rows = [shipment_row(s) for s in board.shipments.items]
         self.total = board.shipments.total
         names = {row.id: row.name for row in board.fleet}
@@ -210,6 +224,26 @@ class DispatchState(AuthState):
         self.fleet = [fleet_row(row) for row in board.fleet]
         self.kpis = kpi_tiles(board.kpis)
         return None
+
+    def _apply_live(self, delta: live_updates.StaffDelta) -> None:
+        """One pushed delta: moved markers, re-read rows, new tiles (see docs/realtime.md)."""
+        same_day = self.date_filter == delta.day.isoformat()
+        if delta.positions or delta.fleet:
+            fresh = {row.id: fleet_row(row) for row in delta.fleet} if same_day else {}
+            fleet = []
+            for row in self.fleet:
+                row = fresh.get(row.driver_id, row)
+                position = delta.positions.get(row.driver_id)
+                if position is not None:
+                    row = moved(row, *position)
+                fleet.append(row)
+            self.fleet = fleet
+        if delta.shipments:
+            fresh_rows = {s.id: shipment_row(s) for s in delta.shipments}
+            if any(row.id in fresh_rows for row in self.rows):
+                self.rows = [fresh_rows.get(row.id, row) for row in self.rows]
+        if delta.kpis is not None and same_day:
+            self.kpis = kpi_tiles(delta.kpis)
 
     @rx.event
     async def set_status_filter(self, value: str) -> EventSpec | None:

@@ -13,10 +13,11 @@ from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import NotFound
 from logistics_ai.models import DriverStatus, Role, StopKind
-from logistics_ai.services import drivers
+from logistics_ai.services import drivers, live_updates
 from logistics_ai.services.shipment_status import OPEN_STOP, StopEvent
 from state.auth import AuthState
 from state.formatting import hhmm, window
+from state.live_watch import watch_live
 from state.service import Failed
 
 DRIVER = (Role.driver,)
@@ -76,11 +77,11 @@ def _my_driver_id(actor: Actor) -> int:
     return actor.driver_id
 
 
-def _my_day(session: Session, actor: Actor) -> tuple[list[drivers.StopView], str]:
+def _my_day(session: Session, actor: Actor) -> tuple[list[drivers.StopView], str, int]:
     driver_id = _my_driver_id(actor)
     views = drivers.stops_for_day(session, actor, driver_id, clock.today_local())
     me = session.get(drivers.Driver, driver_id)
-    return views, me.status if me else ""
+    return views, me.status if me else "", driver_id
 
 
 class DriverState(AuthState):
@@ -101,9 +102,15 @@ class DriverState(AuthState):
         result = await self._call(_my_day, DRIVER)
         if isinstance(result, Failed):
             return result.event
-        views, self.shift_status = result.value
+        views, self.shift_status, driver_id = result.value
         self.stops = [stop_row(index, view) for index, view in enumerate(views)]
+        await watch_live(self, live_updates.Audience.driver(driver_id))
         return None
+
+    def _apply_live(self, delta: live_updates.DriverDelta) -> None:
+        """Dispatch assigned, moved or reordered my stops, or their ETAs changed."""
+        self.stops = [stop_row(index, view) for index, view in enumerate(delta.stops)]
+        self.shift_status = delta.shift_status
 
     @rx.event
     async def set_shift_status(self, value: str) -> EventSpec | None:

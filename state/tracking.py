@@ -1,4 +1,4 @@
-"""Public tracking page: no login, no PII beyond first name and city."""
+"""Public tracking page: no login, no PII beyond first name and city; live while open."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ from dataclasses import dataclass
 import reflex as rx
 
 from logistics_ai.domain.errors import NotFound
-from logistics_ai.services.public_tracking import track
-from state.formatting import when, window
+from logistics_ai.services import live_updates
+from logistics_ai.services.public_tracking import (
+    LiveTracking,
+    PublicPosition,
+    PublicTracking,
+    live_track,
+)
+from state.formatting import hhmm, when, window
+from state.live_watch import watch_live
 from state.service import Failed, run
 
 
@@ -29,7 +36,13 @@ class TrackingState(rx.State):
     first_name: rx.Field[str] = rx.field("")
     city: rx.Field[str] = rx.field("")
     delivery_window: rx.Field[str] = rx.field("")
+    eta: rx.Field[str] = rx.field("")
     events: rx.Field[list[TrackingEventRow]] = rx.field(default_factory=list)
+    # The carrying driver's position, only while the privacy rule allows it
+    # (services/public_tracking.py); otherwise the page shows the status text alone.
+    driver_visible: rx.Field[bool] = rx.field(False)
+    driver_lat: rx.Field[float] = rx.field(0.0)
+    driver_lng: rx.Field[float] = rx.field(0.0)
 
     @rx.event
     async def load(self) -> None:
@@ -37,14 +50,21 @@ class TrackingState(rx.State):
         path_code = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         code = self.router.url.query_parameters.get("code") or path_code
         self.code = code
-        result = await run(lambda session: track(session, code))
+        result = await run(lambda session: live_track(session, code))
         self.loaded = True
         if isinstance(result, Failed):
             if not isinstance(result.error, NotFound):
                 raise result.error
             self.found = False
             return
-        view = result.value
+        live: LiveTracking = result.value
+        self._show(live.view)
+        self._place(live.position)
+        await watch_live(
+            self, live_updates.Audience.tracking(live.view.tracking_code), live.carrier_id
+        )
+
+    def _show(self, view: PublicTracking) -> None:
         self.found = True
         self.code = view.tracking_code
         self.status = view.status
@@ -52,7 +72,18 @@ class TrackingState(rx.State):
         self.first_name = view.recipient_first_name
         self.city = view.destination_city
         self.delivery_window = window(view.window_start, view.window_end)
+        self.eta = hhmm(view.eta) if view.status not in ("delivered", "failed", "cancelled") else ""
         self.events = [
             TrackingEventRow(e.status, e.label, when(e.occurred_at), e.note or "")
             for e in reversed(view.events)
         ]
+
+    def _place(self, position: PublicPosition | None) -> None:
+        self.driver_visible = position is not None
+        self.driver_lat = position.lat if position else 0.0
+        self.driver_lng = position.lon if position else 0.0
+
+    def _apply_live(self, delta: live_updates.TrackingDelta) -> None:
+        if delta.view is not None:
+            self._show(delta.view)
+        self._place(delta.position)

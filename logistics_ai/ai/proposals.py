@@ -31,7 +31,7 @@ from logistics_ai.services import (
     notifications,
     shipments,
 )
-from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL
+from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL, shipment_event
 
 Kind = Literal["assign", "reassign", "replan", "cancel", "notify"]
 TTL_S = 30 * 60
@@ -216,15 +216,7 @@ def _notify_late(session: Session, actor: Actor, p: Proposal) -> str:
         shipment.id,
         {"template": "delayed", "eta": eta, "channels": channels},
     )
-    queue_event(
-        session,
-        SHIPMENTS_CHANNEL,
-        {
-            "shipment_id": shipment.id,
-            "tracking_code": shipment.tracking_code,
-            "status": shipment.status,
-        },
-    )
+    queue_event(session, SHIPMENTS_CHANNEL, shipment_event(shipment))
     if not channels:
         return (
             f"Nothing was sent for {shipment.tracking_code}: its customer has switched "

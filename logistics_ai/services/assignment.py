@@ -25,9 +25,16 @@ from logistics_ai.models import (
     Vehicle,
     utcnow,
 )
+from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit
-from logistics_ai.services.shipment_status import ASSIGNABLE, CLOSED_STOP, ON_BOARD, transition
+from logistics_ai.services.shipment_status import (
+    ASSIGNABLE,
+    CLOSED_STOP,
+    ON_BOARD,
+    ROUTES_CHANNEL,
+    transition,
+)
 
 StopKey = tuple[int, str]  # (shipment id, stop kind)
 
@@ -74,6 +81,11 @@ def check_vehicle_fits(session: Session, driver: Driver, shipment: Shipment) -> 
 def _touch(session: Session, route: Route) -> None:
     route.updated_at = utcnow()
     session.add(route)
+    queue_event(
+        session,
+        ROUTES_CHANNEL,
+        {"driver_id": route.driver_id, "service_date": route.service_date.isoformat()},
+    )
 
 
 def detach_from_route(session: Session, shipment: Shipment) -> None:

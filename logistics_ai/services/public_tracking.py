@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from logistics_ai.domain.errors import NotFound
-from logistics_ai.models import Shipment, ShipmentStatus
-from logistics_ai.services.shipment_status import STATUS_LABELS
+from logistics_ai.models import Driver, Route, Shipment, ShipmentStatus, Stop
+from logistics_ai.realtime.audience import public_position_allowed
+from logistics_ai.services.shipment_status import OPEN_STOP, STATUS_LABELS
 from logistics_ai.services.shipments import history
 from logistics_ai.services.tracking_codes import looks_like_tracking_code, normalize_tracking_code
 
@@ -56,13 +57,75 @@ def city_of(address: str) -> str:
     return parts[-1] if len(parts) == 2 else ""
 
 
-def track(session: Session, raw_code: str) -> PublicTracking:
+@dataclass(frozen=True)
+class PublicPosition:
+    """The carrying driver's last GPS fix, shown only under `public_position_allowed`."""
+
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class LiveTracking:
+    """The public view plus what the live page needs: the position (privacy permitting) and,
+    server-side only, which driver carries the shipment (never shown, never sent)."""
+
+    view: PublicTracking
+    position: PublicPosition | None
+    carrier_id: int | None
+
+
+def _find(session: Session, raw_code: str) -> Shipment:
     code = normalize_tracking_code(raw_code)
     shipment = None
     if looks_like_tracking_code(code):
         shipment = session.exec(select(Shipment).where(Shipment.tracking_code == code)).first()
     if shipment is None:
         raise NotFound("No shipment has this tracking code. Check the code and try again.")
+    return shipment
+
+
+def _next_stop_shipment(session: Session, shipment: Shipment) -> int | None:
+    """The shipment of the first open stop on the route that carries `shipment`."""
+    if shipment.route_id is None:
+        return None
+    return session.exec(
+        select(Stop.shipment_id)
+        .join(Route, col(Route.id) == Stop.route_id)
+        .where(Route.id == shipment.route_id, col(Stop.status).in_(OPEN_STOP))
+        .order_by(col(Stop.sequence))
+        .limit(1)
+    ).first()
+
+
+def public_position(session: Session, shipment: Shipment) -> PublicPosition | None:
+    if shipment.driver_id is None:
+        return None
+    next_is_this = _next_stop_shipment(session, shipment) == shipment.id
+    if not public_position_allowed(shipment.status, next_is_this):
+        return None
+    driver = session.get(Driver, shipment.driver_id)
+    if driver is None or driver.last_lat is None or driver.last_lon is None:
+        return None
+    return PublicPosition(driver.last_lat, driver.last_lon)
+
+
+def live_position(session: Session, raw_code: str) -> PublicPosition | None:
+    return public_position(session, _find(session, raw_code))
+
+
+def live_track(session: Session, raw_code: str) -> LiveTracking:
+    shipment = _find(session, raw_code)
+    return LiveTracking(
+        _view(session, shipment), public_position(session, shipment), shipment.driver_id
+    )
+
+
+def track(session: Session, raw_code: str) -> PublicTracking:
+    return _view(session, _find(session, raw_code))
+
+
+def _view(session: Session, shipment: Shipment) -> PublicTracking:
     return PublicTracking(
         tracking_code=shipment.tracking_code,
         status=shipment.status,

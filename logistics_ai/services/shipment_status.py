@@ -39,6 +39,22 @@ STATUS_LABELS: dict[ShipmentStatus, str] = {
 }
 
 SHIPMENTS_CHANNEL = "shipments"
+# A driver's route changed (stops added, removed or reordered): that driver's app reloads.
+ROUTES_CHANNEL = "routes"
+
+
+def shipment_event(shipment: Shipment) -> dict[str, object]:
+    """The bus payload of a shipment change: what the live fan-out filters on (who owns it,
+    who drives it, its public code), never its contents."""
+    return {
+        "shipment_id": shipment.id,
+        "tracking_code": shipment.tracking_code,
+        "status": str(shipment.status),
+        "customer_id": shipment.customer_id,
+        "driver_id": shipment.driver_id,
+        "service_date": shipment.service_date.isoformat(),
+    }
+
 
 # --- The vocabularies around the machine: defined here once, used by the services, the API
 # schemas and (through state/) the pages.
@@ -125,13 +141,5 @@ def transition(
     )
     if target in CUSTOMER_EVENTS:  # outbox row in this same transaction
         notifications.enqueue_for_shipment(session, shipment, CUSTOMER_EVENTS[target], reason=note)
-    queue_event(
-        session,
-        SHIPMENTS_CHANNEL,
-        {
-            "shipment_id": shipment.id,
-            "tracking_code": shipment.tracking_code,
-            "status": target.value,
-        },
-    )
+    queue_event(session, SHIPMENTS_CHANNEL, shipment_event(shipment))
     return event

@@ -20,7 +20,12 @@ from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
 from logistics_ai.services import audit, geocoding, notifications, webhooks
 from logistics_ai.services.pricing import quote_cents
-from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL, Skill, transition
+from logistics_ai.services.shipment_status import (
+    SHIPMENTS_CHANNEL,
+    Skill,
+    shipment_event,
+    transition,
+)
 from logistics_ai.services.tracking_codes import new_tracking_code
 from logistics_ai.settings import get_settings
 
@@ -249,15 +254,7 @@ def create_shipment(
         shipment.id,
         {"tracking_code": shipment.tracking_code, "price_cents": shipment.price_cents},
     )
-    queue_event(
-        session,
-        SHIPMENTS_CHANNEL,
-        {
-            "shipment_id": shipment.id,
-            "tracking_code": shipment.tracking_code,
-            "status": "requested",
-        },
-    )
+    queue_event(session, SHIPMENTS_CHANNEL, shipment_event(shipment))
     return shipment
 
 

@@ -37,8 +37,16 @@ def test_committed_changes_are_published_and_rolled_back_ones_are_not(world: Wor
 
     with session_scope() as s:
         created = shipments.create_shipment(s, world.alice, booking())
+    # What the live fan-out filters on rides along: owner, driver (none yet) and the day.
     assert _messages(pubsub) == [
-        {"shipment_id": created.id, "tracking_code": created.tracking_code, "status": "requested"}
+        {
+            "shipment_id": created.id,
+            "tracking_code": created.tracking_code,
+            "status": "requested",
+            "customer_id": world.alice.customer_id,
+            "driver_id": None,
+            "service_date": created.service_date.isoformat(),
+        }
     ]
 
     with pytest.raises(IllegalTransition), session_scope() as s:

@@ -1,0 +1,145 @@
+"""Who may see which bus event, and what a batch of events asks each screen to re-read.
+
+Pure functions and plain data, no I/O, so the visibility rules are unit-tested on their own.
+The four audiences of the live screens:
+
+- staff (dispatchers, admins): the whole fleet, every shipment, the KPI tiles;
+- customer <id>: only shipments whose payload names that customer;
+- driver <id>: only that driver's own stop list (shipments and routes naming the driver);
+- tracking <code>: only that one code's public view, plus the position of the driver who
+  carries it when the privacy rule (`public_position_allowed`) allows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# The bus channels the fan-out listens to (the services' *_CHANNEL constants).
+SHIPMENTS = "shipments"
+DRIVERS = "drivers"
+ROUTES = "routes"
+ETA = "eta"
+CHANNELS: tuple[str, ...] = (SHIPMENTS, DRIVERS, ROUTES, ETA)
+
+AudienceKind = Literal["staff", "customer", "driver", "tracking"]
+
+# Shipment statuses in which the goods are on the way to the recipient.
+IN_TRANSIT = "in_transit"
+FINAL_STATUSES = frozenset({"delivered", "failed", "cancelled"})
+
+
+@dataclass(frozen=True)
+class Audience:
+    kind: AudienceKind
+    key: str = ""  # customer id, driver id or tracking code; "" for staff
+
+    @classmethod
+    def staff(cls) -> Audience:
+        return cls("staff")
+
+    @classmethod
+    def customer(cls, customer_id: int) -> Audience:
+        return cls("customer", str(customer_id))
+
+    @classmethod
+    def driver(cls, driver_id: int) -> Audience:
+        return cls("driver", str(driver_id))
+
+    @classmethod
+    def tracking(cls, code: str) -> Audience:
+        return cls("tracking", code)
+
+
+def public_position_allowed(status: str, next_stop_is_this_shipment: bool) -> bool:
+    """The public tracking page may show the driver only while the goods are in transit or
+    this shipment is the driver's very next stop; never once it is closed."""
+    if status in FINAL_STATUSES:
+        return False
+    return status == IN_TRANSIT or next_stop_is_this_shipment
+
+
+@dataclass
+class Work:
+    """What one batch of committed events asks the screens to update."""
+
+    # Staff: driver id -> last (lat, lon) of the batch, applied as is (no database read).
+    positions: dict[int, tuple[float, float]] = field(default_factory=dict)
+    # Staff: drivers whose board row (status, stop progress, late risk) is re-read.
+    fleet_rows: set[int] = field(default_factory=set)
+    # Staff: shipments whose board row is re-read.
+    shipments: set[int] = field(default_factory=set)
+    kpis: bool = False
+    # Customer id -> their shipments to re-read.
+    customers: dict[int, set[int]] = field(default_factory=dict)
+    # Drivers whose own stop list is re-read.
+    drivers: set[int] = field(default_factory=set)
+    # Tracking codes whose public view (status, timeline, ETA, position) is re-read.
+    codes: set[str] = field(default_factory=set)
+    # Tracking codes whose driver moved: only the position (privacy rule checked) is re-read.
+    moved_codes: set[str] = field(default_factory=set)
+    # Tracking code -> the driver now carrying it (from shipment events).
+    carriers: dict[str, int | None] = field(default_factory=dict)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def plan(
+    events: Iterable[tuple[str, Mapping[str, Any]]], carriers: Mapping[str, int | None]
+) -> Work:
+    """Turn a batch of bus events into the reads each audience needs.
+
+    `carriers` maps the tracking codes watched in this worker to the driver carrying each, so
+    a driver's move or ETA change reaches exactly the tracking pages of that driver's loads.
+    """
+    work = Work()
+    carriers = dict(carriers)
+    eta_drivers: set[int] = set()
+    moved: set[int] = set()
+    for channel, payload in events:
+        driver_id = _int(payload.get("driver_id"))
+        if channel == SHIPMENTS:
+            shipment_id = _int(payload.get("shipment_id"))
+            if shipment_id is None:
+                continue
+            work.shipments.add(shipment_id)
+            work.kpis = True
+            customer_id = _int(payload.get("customer_id"))
+            if customer_id is not None:
+                work.customers.setdefault(customer_id, set()).add(shipment_id)
+            if driver_id is not None:
+                work.fleet_rows.add(driver_id)
+                work.drivers.add(driver_id)
+            code = payload.get("tracking_code")
+            if isinstance(code, str) and code:
+                work.codes.add(code)
+                work.carriers[code] = driver_id
+                carriers[code] = driver_id
+        elif driver_id is None:
+            continue
+        elif channel == DRIVERS:
+            lat, lon = payload.get("lat"), payload.get("lon")
+            if isinstance(lat, int | float) and isinstance(lon, int | float):
+                work.positions[driver_id] = (float(lat), float(lon))
+                moved.add(driver_id)
+            if "status" in payload:
+                work.fleet_rows.add(driver_id)
+        elif channel == ROUTES:
+            work.drivers.add(driver_id)
+            work.fleet_rows.add(driver_id)
+        elif channel == ETA:
+            eta_drivers.add(driver_id)
+            work.fleet_rows.add(driver_id)
+            work.drivers.add(driver_id)
+            work.kpis = True
+    for code, carrier in carriers.items():
+        if carrier is None:
+            continue
+        if carrier in eta_drivers:
+            work.codes.add(code)  # a new ETA: the whole public view
+        elif carrier in moved and code not in work.codes:
+            work.moved_codes.add(code)
+    return work

@@ -1,0 +1,302 @@
+"""Live fan-out: committed bus events -> deltas for the screens open in this worker process.
+
+Each backend worker runs one `LiveFanout` (a Reflex lifespan task, see
+logistics_ai/logistics_ai.py). It subscribes to the bus (Redis pub/sub when REDIS_URL is set,
+so changes made by the REST API, other workers and other replicas arrive; the in-process bus
+in the embedded default) and pushes to the client tokens registered in this process's
+`Watchers`. A tab registers when its page loads (after authentication) in the worker that
+holds its websocket, and only that worker pushes to it: no delta reaches a tab twice.
+
+Per batch of events (whatever arrived while the previous batch was being pushed) it runs one
+read-only unit of work in a worker thread, re-reading only the touched rows, and then calls
+the UI's `Push` once per tab. See docs/realtime.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeAlias
+
+from loguru import logger
+from sqlmodel import Session
+
+from logistics_ai.db import session_scope
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
+from logistics_ai.domain.errors import NotFound
+from logistics_ai.models import Driver, Role, Shipment
+from logistics_ai.realtime import audience as rules
+from logistics_ai.realtime.audience import Audience, Work
+from logistics_ai.realtime.bus import EventBus, get_bus
+from logistics_ai.security import refresh
+from logistics_ai.services import drivers, live_board, public_tracking
+
+HOUSEKEEPING_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Watcher:
+    """A tab that receives live updates, and what its pushes are checked against."""
+
+    audience: Audience
+    # The digest of the credential the tab's data was loaded for, and that credential's
+    # session: a push into a tab whose user signed out, or whose session was revoked, is
+    # dropped (and the tab unregistered). Empty for the public tracking page.
+    fingerprint: str = ""
+    session_id: str = ""
+
+
+class Watchers:
+    """The client tokens of this worker process that asked for live updates."""
+
+    def __init__(self) -> None:
+        self._by_token: dict[str, Watcher] = {}
+        # Tracking code -> driver carrying it (server-side only, for position routing).
+        self._carriers: dict[str, int | None] = {}
+
+    def watch(self, token: str, watcher: Watcher, carrier_id: int | None = None) -> None:
+        """Register (or re-register after a reconnect or a navigation) one tab."""
+        self._by_token[token] = watcher
+        if watcher.audience.kind == "tracking":
+            self._carriers[watcher.audience.key] = carrier_id
+
+    def unwatch(self, token: str) -> None:
+        watcher = self._by_token.pop(token, None)
+        if (
+            watcher is not None
+            and watcher.audience.kind == "tracking"
+            and not any(w.audience == watcher.audience for w in self._by_token.values())
+        ):
+            self._carriers.pop(watcher.audience.key, None)
+
+    def get(self, token: str) -> Watcher | None:
+        return self._by_token.get(token)
+
+    def tokens(self) -> list[str]:
+        return list(self._by_token)
+
+    def by_audience(self) -> dict[Audience, list[str]]:
+        grouped: dict[Audience, list[str]] = {}
+        for token, watcher in self._by_token.items():
+            grouped.setdefault(watcher.audience, []).append(token)
+        return grouped
+
+    def carriers(self) -> dict[str, int | None]:
+        return dict(self._carriers)
+
+    def set_carrier(self, code: str, driver_id: int | None) -> None:
+        if code in self._carriers:
+            self._carriers[code] = driver_id
+
+
+WATCHERS = Watchers()  # this worker process's registry
+
+
+def watch(token: str, watcher: Watcher, carrier_id: int | None = None) -> None:
+    if token:
+        WATCHERS.watch(token, watcher, carrier_id)
+
+
+def unwatch(token: str) -> None:
+    WATCHERS.unwatch(token)
+
+
+# --- Deltas: what one push carries -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffDelta:
+    day: date  # the service day the fleet progress and KPIs were read for
+    positions: Mapping[int, tuple[float, float]] = field(default_factory=dict)
+    fleet: list[drivers.DriverRow] = field(default_factory=list)
+    shipments: list[Shipment] = field(default_factory=list)
+    kpis: live_board.Kpis | None = None
+
+
+@dataclass(frozen=True)
+class CustomerDelta:
+    shipments: list[Shipment]
+
+
+@dataclass(frozen=True)
+class DriverDelta:
+    stops: list[drivers.StopView]
+    shift_status: str
+
+
+@dataclass(frozen=True)
+class TrackingDelta:
+    view: public_tracking.PublicTracking | None  # None: only the position changed
+    position: public_tracking.PublicPosition | None  # None: not shown (privacy rule)
+
+
+Delta: TypeAlias = StaffDelta | CustomerDelta | DriverDelta | TrackingDelta
+# Applies a delta to one tab's state; False when the tab is gone or no longer entitled.
+Push = Callable[[str, Watcher, Delta], Awaitable[bool]]
+
+LIVE = "live fan-out"
+
+
+def _staff_actor() -> Actor:
+    return Actor(user_id=None, role=Role.dispatcher, label=LIVE)
+
+
+def _customer_actor(customer_id: int) -> Actor:
+    return Actor(user_id=None, role=Role.customer, label=LIVE, customer_id=customer_id)
+
+
+def _driver_actor(driver_id: int) -> Actor:
+    return Actor(user_id=None, role=Role.driver, label=LIVE, driver_id=driver_id)
+
+
+def read_deltas(
+    session: Session, work: Work, audiences: Iterable[Audience], day: date
+) -> dict[Audience, Delta]:
+    """One delta per watched audience that `work` concerns. Every read runs as an actor of
+    that audience, so the policy, not only the routing, keeps each screen to its own rows."""
+    deltas: dict[Audience, Delta] = {}
+    for audience in audiences:
+        delta = _read_for(session, work, audience, day)
+        if delta is not None:
+            deltas[audience] = delta
+    return deltas
+
+
+def _read_for(session: Session, work: Work, audience: Audience, day: date) -> Delta | None:
+    if audience.kind == "staff":
+        if not (work.positions or work.fleet_rows or work.shipments or work.kpis):
+            return None
+        actor = _staff_actor()
+        return StaffDelta(
+            day=day,
+            positions=work.positions,
+            fleet=drivers.fleet_board(session, actor, day, work.fleet_rows)
+            if work.fleet_rows
+            else [],
+            shipments=live_board.shipments_by_id(session, actor, work.shipments)
+            if work.shipments
+            else [],
+            kpis=live_board.kpis(session, actor, day) if work.kpis else None,
+        )
+    if audience.kind == "customer":
+        ids = work.customers.get(int(audience.key))
+        if not ids:
+            return None
+        return CustomerDelta(
+            live_board.shipments_by_id(session, _customer_actor(int(audience.key)), ids)
+        )
+    if audience.kind == "driver":
+        driver_id = int(audience.key)
+        if driver_id not in work.drivers:
+            return None
+        views = drivers.stops_for_day(session, _driver_actor(driver_id), driver_id, day)
+        me = session.get(Driver, driver_id)
+        return DriverDelta(views, me.status if me else "")
+    code = audience.key
+    try:
+        if code in work.codes:
+            live = public_tracking.live_track(session, code)
+            return TrackingDelta(live.view, live.position)
+        if code in work.moved_codes:
+            return TrackingDelta(None, public_tracking.live_position(session, code))
+    except NotFound:  # erased or never existed: nothing to show
+        return None
+    return None
+
+
+class LiveFanout:
+    """Bus subscriber of one worker process: batches events, reads deltas, pushes them."""
+
+    def __init__(
+        self, push: Push, watchers: Watchers = WATCHERS, bus: EventBus | None = None
+    ) -> None:
+        self._push = push
+        self._watchers = watchers
+        self._bus = bus
+        self._last_housekeeping = time.monotonic()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+
+        # Bus handlers run on the publisher's thread (in-process bus) or on the Redis
+        # listener thread: hand each event to the loop, never touch state from there.
+        def on_event(channel: str, payload: dict[str, Any]) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, (channel, dict(payload)))
+
+        bus = self._bus or get_bus()
+        stops = [
+            await asyncio.to_thread(bus.subscribe, channel, on_event) for channel in rules.CHANNELS
+        ]
+        logger.info("live fan-out listening on {}", ", ".join(rules.CHANNELS))
+        try:
+            while True:
+                batch = [await queue.get()]
+                while not queue.empty():
+                    batch.append(queue.get_nowait())
+                try:
+                    await self.deliver(batch)
+                    await self._housekeeping()
+                except Exception:  # one bad batch must not end live updates for this worker
+                    logger.exception("live fan-out failed on a batch of {} events", len(batch))
+        finally:
+            for stop in stops:
+                stop()
+
+    async def deliver(self, batch: list[tuple[str, dict[str, Any]]]) -> int:
+        """Push one batch; returns how many tabs received a delta."""
+        work = rules.plan(batch, self._watchers.carriers())
+        for code, carrier in work.carriers.items():
+            self._watchers.set_carrier(code, carrier)
+        grouped = self._watchers.by_audience()
+        if not grouped:
+            return 0
+        day = clock.today_local()
+
+        def read() -> dict[Audience, Delta]:
+            with session_scope() as session:
+                return read_deltas(session, work, grouped, day)
+
+        deltas = await asyncio.to_thread(read)
+        jobs = [
+            self._push_one(token, delta)
+            for audience, delta in deltas.items()
+            for token in grouped[audience]
+        ]
+        results = await asyncio.gather(*jobs)
+        return sum(results)
+
+    async def _push_one(self, token: str, delta: Delta) -> bool:
+        watcher = self._watchers.get(token)
+        if watcher is None:
+            return False
+        try:
+            delivered = await self._push(token, watcher, delta)
+        except Exception:
+            logger.exception("live push to a tab failed; it reloads on its next connect")
+            delivered = False
+        if not delivered and self._watchers.get(token) == watcher:
+            self._watchers.unwatch(token)
+        return delivered
+
+    async def _housekeeping(self) -> None:
+        """Drop tabs whose session was signed out or revoked elsewhere (another tab, an
+        admin, a deactivation): their pushes stop within HOUSEKEEPING_SECONDS."""
+        now = time.monotonic()
+        if now - self._last_housekeeping < HOUSEKEEPING_SECONDS:
+            return
+        self._last_housekeeping = now
+        signed_in = {
+            token: watcher.session_id
+            for token in self._watchers.tokens()
+            if (watcher := self._watchers.get(token)) is not None and watcher.session_id
+        }
+        sessions = set(signed_in.values())
+        active = await asyncio.to_thread(lambda: {s for s in sessions if refresh.is_active(s)})
+        for token, session_id in signed_in.items():
+            if session_id not in active:
+                self._watchers.unwatch(token)

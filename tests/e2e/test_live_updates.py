@@ -1,0 +1,120 @@
+"""Three screens open at once; the driver works on the phone, the others move on their own.
+
+The app runs with two workers and Redis (tests/e2e/conftest.py), so the driver's events, the
+dashboard and the tracking page may each be served by a different worker process: the pushes
+cross processes through the Redis bus. No page is reloaded after its first load.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e import data
+from tests.e2e.conftest import DESKTOP, MOBILE
+from tests.e2e.pages import signed_in
+
+pytestmark = pytest.mark.e2e
+
+DRIVER = "aisha.khan@drivers.example.com"  # no other browser test drives with her
+LIVE_TIMEOUT = 10_000  # ms; a loaded CI machine, not the latency target (bench realtime)
+
+
+def _kpi(page: Page, key: str) -> int:
+    tile = page.locator(f"[data-kpi='{key}']")
+    expect(tile).not_to_be_empty()
+    return int(tile.inner_text())
+
+
+def _send_position(app_url: str, lat: float, lon: float) -> None:
+    response = httpx.post(
+        f"{app_url}/api/v1/drivers/me/location",
+        headers=data.headers(app_url, DRIVER),
+        json={"pings": [{"lat": lat, "lon": lon}]},
+    )
+    assert response.status_code == 200, response.text
+
+
+def _next_open_stop(app_url: str) -> tuple[str, str]:
+    """(tracking code, kind) of the driver's first open stop, from her route in the API."""
+    route = httpx.get(
+        f"{app_url}/api/v1/drivers/me/route", headers=data.headers(app_url, DRIVER)
+    ).json()
+    first = next(s for s in route["stops"] if s["status"] in ("pending", "arrived"))
+    return first["tracking_code"], first["kind"]
+
+
+def test_driver_events_reach_dashboard_tracking_and_customer_live(
+    browser: Browser, app_url: str
+) -> None:
+    shipment = data.book_today(app_url, customer="customer@example.com")
+    code, shipment_id = shipment["tracking_code"], shipment["id"]
+    # Booked now (an open shipment before the tiles are read), assigned later.
+    second = data.book_today(app_url, customer="customer2@example.com")
+    data.assign(app_url, shipment_id, DRIVER)
+    driver_id = data.driver_id(app_url, DRIVER)
+
+    dispatcher = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
+    dispatcher.get_by_role("textbox", name="Search").fill(code)
+    dispatcher.get_by_role("button", name="Search", exact=True).click()
+    row = dispatcher.locator(f"tr[data-shipment-id='{shipment_id}']")
+    expect(row).to_have_attribute("data-status", "assigned")
+    marker = dispatcher.locator(f"[data-driver-id='{driver_id}']")
+    expect(marker).to_have_count(1)
+    open_before = _kpi(dispatcher, "open")
+    moving_before = _kpi(dispatcher, "in_transit")
+    delivered_before = _kpi(dispatcher, "delivered_today")
+
+    customer = signed_in(browser, app_url, "customer@example.com", MOBILE, "/customer")
+    card = customer.locator(f"li[data-code='{code}']")
+    expect(card).to_contain_text("Driver assigned")
+    tracking = customer.context.new_page()
+    tracking.goto(f"/track/{code}")
+    expect(tracking.locator("#tracking-status")).to_have_text("Driver assigned")
+
+    driver = signed_in(browser, app_url, DRIVER, MOBILE, "/driver")
+    # Dispatch adds a second shipment to her day while her app is open: it appears by itself.
+    data.assign(app_url, second["id"], DRIVER)
+    expect(driver.locator(f"li[data-code='{second['tracking_code']}']")).to_have_count(
+        2, timeout=LIVE_TIMEOUT
+    )
+
+    driver.get_by_role("button", name=f"Mark {code} picked up").click()
+    expect(row).to_have_attribute("data-status", "picked_up", timeout=LIVE_TIMEOUT)
+    expect(dispatcher.locator("[data-kpi='open']")).to_have_text(
+        str(open_before - 1), timeout=LIVE_TIMEOUT
+    )
+    expect(dispatcher.locator("[data-kpi='in_transit']")).to_have_text(str(moving_before + 1))
+    expect(tracking.locator("#tracking-status")).to_have_text("Picked up", timeout=LIVE_TIMEOUT)
+    expect(tracking.get_by_label("Status history")).to_contain_text("Picked up by the driver")
+    expect(card).to_contain_text("Picked up", timeout=LIVE_TIMEOUT)
+
+    # A GPS fix through the REST API moves her marker on the dashboard. The public page of
+    # this shipment shows it only if its drop-off is now her next open stop (the seed may
+    # have put earlier stops on her day), and the second shipment's page, assigned but not
+    # next and not in transit, never does.
+    other = customer.context.new_page()
+    other.goto(f"/track/{second['tracking_code']}")
+    expect(other.locator("#tracking-status")).to_have_text("Driver assigned")
+    _send_position(app_url, 41.90123, -87.65432)
+    expect(marker).to_have_attribute("data-lat", "41.90123", timeout=LIVE_TIMEOUT)
+    expect(marker).to_have_attribute("data-lng", "-87.65432")
+    if _next_open_stop(app_url) == (code, "dropoff"):
+        position = tracking.locator("#driver-position")
+        expect(position).to_have_attribute("data-lat", "41.90123", timeout=LIVE_TIMEOUT)
+    else:
+        expect(tracking.locator("#driver-position")).to_have_count(0)
+    expect(other.locator("#driver-position")).to_have_count(0)
+
+    driver.get_by_role("button", name=f"Mark {code} delivered").click()
+    expect(row).to_have_attribute("data-status", "delivered", timeout=LIVE_TIMEOUT)
+    expect(dispatcher.locator("[data-kpi='delivered_today']")).to_have_text(
+        str(delivered_before + 1), timeout=LIVE_TIMEOUT
+    )
+    expect(dispatcher.locator("[data-kpi='in_transit']")).to_have_text(str(moving_before))
+    expect(tracking.locator("#tracking-status")).to_have_text("Delivered", timeout=LIVE_TIMEOUT)
+    expect(tracking.get_by_label("Status history")).to_contain_text("Delivered")
+    # Closed: the driver's position is no longer anyone's business on this page.
+    expect(tracking.locator("#driver-position")).to_have_count(0)
+    expect(card).to_contain_text("Delivered", timeout=LIVE_TIMEOUT)

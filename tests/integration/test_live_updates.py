@@ -1,0 +1,228 @@
+"""The live fan-out against real PostgreSQL and Redis: changes made by another process (the
+REST API in its own server) reach this process's tabs, filtered by audience and privacy."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from sqlmodel import Session
+
+from logistics_ai.db import session_scope
+from logistics_ai.domain.errors import IllegalTransition
+from logistics_ai.models import Shipment, ShipmentStatus
+from logistics_ai.realtime.audience import CHANNELS
+from logistics_ai.services import assignment, shipments
+from logistics_ai.services.live_updates import (
+    Audience,
+    CustomerDelta,
+    Delta,
+    DriverDelta,
+    LiveFanout,
+    StaffDelta,
+    TrackingDelta,
+    Watcher,
+    Watchers,
+)
+from logistics_ai.services.shipment_status import transition
+from logistics_ai.settings import get_settings
+from tests.support.live_api import live_api
+from tests.support.world import PASSWORD, World, booking
+
+FIX = (41.90123, -87.65432)
+
+
+@dataclass
+class Recorder:
+    """Stands in for the Reflex tabs: what each registered token was pushed."""
+
+    received: list[tuple[str, Delta]]
+    lock: threading.Lock
+
+    async def push(self, token: str, _watcher: Watcher, delta: Delta) -> bool:
+        with self.lock:
+            self.received.append((token, delta))
+        return True
+
+    def of(self, token: str) -> list[Delta]:
+        with self.lock:
+            return [delta for t, delta in self.received if t == token]
+
+    def wait_for(self, predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, f"not received; got {self.received!r}"
+            time.sleep(0.05)
+
+
+def _subscribed(count: int) -> bool:
+    settings = get_settings()
+    client = redis.Redis.from_url(settings.redis_url)  # type: ignore[arg-type]
+    channels = [settings.redis_key_prefix + "bus:" + channel for channel in CHANNELS]
+    return all(n >= count for _, n in client.pubsub_numsub(*channels))
+
+
+@contextmanager
+def fanout(watchers: Watchers) -> Iterator[Recorder]:
+    """A LiveFanout on its own event loop thread, subscribed to the real Redis bus."""
+    recorder = Recorder([], threading.Lock())
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(LiveFanout(recorder.push, watchers).run())
+
+    def main() -> None:
+        asyncio.set_event_loop(loop)
+        with suppress(asyncio.CancelledError):
+            loop.run_until_complete(task)
+
+    thread = threading.Thread(target=main, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not _subscribed(1):
+        assert time.monotonic() < deadline, "the fan-out did not subscribe"
+        time.sleep(0.05)
+    try:
+        yield recorder
+    finally:
+        loop.call_soon_threadsafe(task.cancel)
+        thread.join(timeout=10)
+
+
+def _book(world_actor, **extra) -> Shipment:  # type: ignore[no-untyped-def]
+    with session_scope() as s:
+        return shipments.create_shipment(s, world_actor, booking(**extra))
+
+
+def _assign(world: World, shipment_id: int, driver_id: int) -> None:
+    with session_scope() as s:
+        assignment.assign_shipment(s, world.dispatcher, shipment_id, driver_id)
+
+
+def _token(api: str, email: str) -> dict[str, str]:
+    response = httpx.post(f"{api}/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _stop_event(api: str, auth: dict[str, str], shipment: Shipment, kind: str, event: str) -> None:
+    day = shipment.service_date.isoformat()
+    route = httpx.get(f"{api}/api/v1/drivers/me/route", headers=auth, params={"date": day})
+    stop = next(
+        s
+        for s in route.json()["stops"]
+        if s["tracking_code"] == shipment.tracking_code and s["kind"] == kind
+    )
+    response = httpx.post(
+        f"{api}/api/v1/stops/{stop['id']}/events", headers=auth, json={"event": event}
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_rest_changes_reach_each_audience_of_another_process_and_no_other(
+    world: World, session: Session, tmp_path: Path
+) -> None:
+    assert world.dave.driver_id and world.alice.customer_id and world.bob.customer_id
+    mine = _book(world.alice)
+    theirs = _book(world.bob, recipient_name="Sam Other")
+    _assign(world, mine.id, world.dave.driver_id)  # type: ignore[arg-type]
+    _assign(world, theirs.id, world.dave.driver_id)  # type: ignore[arg-type]
+
+    watchers = Watchers()
+    watchers.watch("staff", Watcher(Audience.staff(), "f", "s"))
+    watchers.watch("alice", Watcher(Audience.customer(world.alice.customer_id), "f", "s"))
+    watchers.watch("bob", Watcher(Audience.customer(world.bob.customer_id), "f", "s"))
+    watchers.watch("dave", Watcher(Audience.driver(world.dave.driver_id), "f", "s"))
+    watchers.watch("track-mine", Watcher(Audience.tracking(mine.tracking_code)), None)
+    watchers.watch(
+        "track-theirs", Watcher(Audience.tracking(theirs.tracking_code)), world.dave.driver_id
+    )
+
+    with fanout(watchers) as recorder, live_api(tmp_path / "api.log") as api:
+        auth = _token(api, "dave@test.example.com")
+        # Dave's route: alice's pickup, alice's drop-off, then bob's. He picks alice's up.
+        _stop_event(api, auth, mine, "pickup", "picked_up")
+
+        recorder.wait_for(
+            lambda: any(
+                isinstance(d, StaffDelta)
+                and any(s.id == mine.id and s.status == "picked_up" for s in d.shipments)
+                for d in recorder.of("staff")
+            )
+        )
+        recorder.wait_for(
+            lambda: any(
+                isinstance(d, TrackingDelta) and d.view and d.view.status == "picked_up"
+                for d in recorder.of("track-mine")
+            )
+        )
+        recorder.wait_for(lambda: any(isinstance(d, DriverDelta) for d in recorder.of("dave")))
+        recorder.wait_for(lambda: bool(recorder.of("alice")))
+
+        # The GPS fix through the API: the staff marker moves; alice's drop-off is Dave's
+        # next stop, so her page may show him; bob's shipment is neither next nor in transit.
+        response = httpx.post(
+            f"{api}/api/v1/drivers/me/location",
+            headers=auth,
+            json={"pings": [{"lat": FIX[0], "lon": FIX[1]}]},
+        )
+        assert response.status_code == 200, response.text
+        recorder.wait_for(
+            lambda: any(
+                isinstance(d, StaffDelta) and d.positions.get(world.dave.driver_id) == FIX  # type: ignore[arg-type]
+                for d in recorder.of("staff")
+            )
+        )
+        recorder.wait_for(
+            lambda: any(
+                isinstance(d, TrackingDelta)
+                and d.position is not None
+                and (d.position.lat, d.position.lon) == FIX
+                for d in recorder.of("track-mine")
+            )
+        )
+        # Bob's page heard about Dave (his ETA moved) but never where he is.
+        recorder.wait_for(lambda: bool(recorder.of("track-theirs")))
+        time.sleep(1.0)  # anything still in flight lands before the negative checks
+
+    for delta in recorder.of("track-theirs"):
+        assert isinstance(delta, TrackingDelta) and delta.position is None
+        assert delta.view is None or delta.view.tracking_code == theirs.tracking_code
+    for delta in recorder.of("track-mine"):
+        assert isinstance(delta, TrackingDelta)
+        assert delta.view is None or delta.view.tracking_code == mine.tracking_code
+    # Each customer only ever received rows of their own shipments; bob's did not change.
+    for token, customer in (("alice", world.alice), ("bob", world.bob)):
+        for delta in recorder.of(token):
+            assert isinstance(delta, CustomerDelta)
+            assert {s.customer_id for s in delta.shipments} == {customer.customer_id}
+    assert all(s.id == mine.id for d in recorder.of("alice") for s in d.shipments)  # type: ignore[union-attr]
+    assert recorder.of("bob") == []
+
+
+def test_a_rolled_back_change_pushes_nothing(world: World) -> None:
+    created = _book(world.alice)
+    watchers = Watchers()
+    watchers.watch("staff", Watcher(Audience.staff(), "f", "s"))
+    watchers.watch("alice", Watcher(Audience.customer(world.alice.customer_id or 0), "f", "s"))
+    watchers.watch("track", Watcher(Audience.tracking(created.tracking_code)), None)
+    with fanout(watchers) as recorder:
+        with pytest.raises(IllegalTransition), session_scope() as s:
+            fresh = s.get(Shipment, created.id)
+            assert fresh is not None
+            transition(s, fresh, ShipmentStatus.scheduled, world.dispatcher)
+            transition(s, fresh, ShipmentStatus.delivered, world.dispatcher)
+        time.sleep(1.5)
+        assert recorder.received == []
+        # The same change committed does reach them (the fan-out was listening).
+        with session_scope() as s:
+            fresh = s.get(Shipment, created.id)
+            assert fresh is not None
+            transition(s, fresh, ShipmentStatus.scheduled, world.dispatcher)
+        recorder.wait_for(lambda: {t for t, _ in recorder.received} == {"staff", "alice", "track"})
