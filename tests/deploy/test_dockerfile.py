@@ -15,11 +15,25 @@ def stage(name: str) -> str:
     return match.group(1)
 
 
-def test_base_image_is_pinned_by_tag_with_a_digest_placeholder() -> None:
-    base = re.search(r"^ARG BASE_IMAGE=(\S+)$", DOCKERFILE, re.M).group(1)
-    name, tag = base.split(":")
-    assert name == "debian" and re.fullmatch(r"\d+\.\d+-slim", tag)
-    assert "@sha256:<digest>" in DOCKERFILE
+# A Debian point-release slim tag, optionally pinned to its content digest as well.
+PINNED_BASE = re.compile(r"debian:\d+\.\d+-slim(@sha256:[0-9a-f]{64})?")
+
+
+def test_base_image_is_pinned_by_tag_and_may_be_pinned_by_digest() -> None:
+    base = re.search(r"^ARG BASE_IMAGE=(\S+)$", DOCKERFILE, re.M)
+    assert base, "the base image is a build argument"
+    assert PINNED_BASE.fullmatch(base.group(1)), base.group(1)
+    # Pinning the digest (what a registry-connected release build does) stays allowed...
+    assert PINNED_BASE.fullmatch("debian:12.15-slim@sha256:" + "ab12" * 16)
+    # ...while a floating tag, a partial digest or another image is refused.
+    for floating in (
+        "debian:12-slim",
+        "debian:latest",
+        "debian:12.15-slim@sha256:abc",
+        "ubuntu:24.04",
+    ):
+        assert not PINNED_BASE.fullmatch(floating), floating
+    assert "@sha256:<digest>" in DOCKERFILE  # the header tells how to pin the digest
 
 
 def test_targets() -> None:
