@@ -8,6 +8,7 @@ from components.field import field_error, labeled_input
 from components.layout import app_shell
 from components.status_badge import status_badge
 from pages.customer_extras import notification_settings, proof_button, proof_dialog
+from pages.shipment_cancel import cancel_button, cancel_dialog
 from state.customer import SKILLS, CustomerState
 from state.formatting import ShipmentRow
 
@@ -193,6 +194,7 @@ def _shipment_card(row: ObjectVar[ShipmentRow]) -> rx.Component:
                     color_scheme="gray",
                 ),
                 rx.cond(row.status == "delivered", proof_button(row.id, row.tracking_code)),
+                rx.cond(row.cancellable, cancel_button(row.id, row.tracking_code)),
                 spacing="1",
                 width="100%",
             ),
@@ -215,6 +217,7 @@ def customer_page() -> rx.Component:
             style={"padding": "0", "width": "100%"},
         ),
         proof_dialog(),
+        cancel_dialog(),
         notification_settings(),
         max_width="640px",
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from logistics_ai.domain import clock
 from logistics_ai.models import Shipment, ShipmentStatus
-from logistics_ai.services.shipment_status import STATUS_LABELS
+from logistics_ai.services.shipment_status import STATUS_LABELS, can_transition
 
 
 def hhmm(moment: datetime | None) -> str:
@@ -52,6 +52,7 @@ class ShipmentRow:
     price: str
     driver_id: str  # the driver picker's value: the driver's id, "" when unassigned
     skills: str
+    cancellable: bool  # the status machine still allows cancelling (before pickup)
 
 
 def shipment_row(shipment: Shipment) -> ShipmentRow:
@@ -70,4 +71,5 @@ def shipment_row(shipment: Shipment) -> ShipmentRow:
         price=money(shipment.price_cents),
         driver_id=str(shipment.driver_id or ""),
         skills=shipment.required_skills,
+        cancellable=can_transition(shipment.status, ShipmentStatus.cancelled),
     )

@@ -90,6 +90,22 @@ def can_transition(current: str, target: str) -> bool:
     return ShipmentStatus(target) in ALLOWED_TRANSITIONS[ShipmentStatus(current)]
 
 
+def require_transition(shipment: Shipment, target: ShipmentStatus) -> None:
+    """Raise IllegalTransition, saying what is allowed instead, unless the machine permits it.
+
+    Callers that prepare a transition (detaching stops before a cancel) check first, so the
+    refusal names the status rather than whatever preparation step would fail.
+    """
+    current = ShipmentStatus(shipment.status)
+    if target not in ALLOWED_TRANSITIONS[current]:
+        allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[current])) or "none (final status)"
+        raise IllegalTransition(
+            f"Shipment {shipment.tracking_code} is {STATUS_LABELS[current].lower()} "
+            f"and cannot become {STATUS_LABELS[target].lower()}. Allowed next: {allowed}.",
+            details={"from": current.value, "to": target.value},
+        )
+
+
 def transition(
     session: Session,
     shipment: Shipment,
@@ -101,13 +117,7 @@ def transition(
 ) -> TrackingEvent:
     """Move `shipment` to `target`, or raise IllegalTransition without touching anything."""
     current = ShipmentStatus(shipment.status)
-    if target not in ALLOWED_TRANSITIONS[current]:
-        allowed = ", ".join(sorted(ALLOWED_TRANSITIONS[current])) or "none (final status)"
-        raise IllegalTransition(
-            f"Shipment {shipment.tracking_code} is {STATUS_LABELS[current].lower()} "
-            f"and cannot become {STATUS_LABELS[target].lower()}. Allowed next: {allowed}.",
-            details={"from": current.value, "to": target.value},
-        )
+    require_transition(shipment, target)
     now = utcnow()
     shipment.status = target
     shipment.updated_at = now

@@ -23,6 +23,7 @@ from logistics_ai.services.pricing import quote_cents
 from logistics_ai.services.shipment_status import (
     SHIPMENTS_CHANNEL,
     Skill,
+    require_transition,
     shipment_event,
     transition,
 )
@@ -38,6 +39,9 @@ MAX_VOLUME_M3 = 10.0
 MIN_WINDOW = timedelta(minutes=15)
 MAX_PAGE_SIZE = 100
 COORDINATES = "Optional: leave both out and the address is geocoded server-side."
+
+
+MAX_REASON_LENGTH = 300
 
 
 class ShipmentCreate(BaseModel):
@@ -337,10 +341,21 @@ def history(session: Session, shipment_id: int) -> list[TrackingEvent]:
     )
 
 
+class Cancellation(BaseModel):
+    """Why a booking was cancelled: free text kept for the customer and staff only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, bounded(MAX_REASON_LENGTH), Clean] | None = None
+
+
 def cancel_shipment(
     session: Session, actor: Actor, shipment_id: int, reason: str | None = None
 ) -> Shipment:
+    # Checked here, not only in the API schema, so the web app gets the same rule.
+    reason = parse(Cancellation, {"reason": reason}).reason or None
     shipment = get_shipment(session, actor, shipment_id, Action.shipment_cancel)
+    require_transition(shipment, ShipmentStatus.cancelled)
     from logistics_ai.services.assignment import detach_from_route  # avoids an import cycle
 
     detach_from_route(session, shipment)

@@ -1,11 +1,13 @@
-"""The public tracking page shows fixed labels only, never free text (issue 10)."""
+"""Cancellation reasons: checked where they are written, and never on the public page (issue 10)."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from logistics_ai.api.app import create_api
 from logistics_ai.db import session_scope
+from logistics_ai.domain.errors import ValidationFailed
 from logistics_ai.services import shipments
 from tests.support.world import World, booking
 
@@ -24,10 +26,22 @@ def test_cancellation_reason_never_reaches_the_public_page(world: World) -> None
         ("cancelled", "The delivery was cancelled"),
     ]
     text = str(body)
-    # Fragments long enough not to occur by chance in a timestamp or a tracking code.
-    for fragment in ("Jordan", "Lee ", "Elm St", "312-555-0199", "moved"):
+    # Fragments that cannot occur by chance in a timestamp or an upper-case tracking code
+    # (the recipient's first name is public by design).
+    for fragment in ("Lee", "Elm St", "312-555-0199", "moved"):
         assert fragment not in text
     # The reason is kept for the people entitled to it: the customer's own history.
     with session_scope() as s:
         notes = [e.note for e in shipments.history(s, shipment.id)]  # type: ignore[arg-type]
     assert PERSONAL_REASON in notes
+
+
+def test_an_overlong_or_nul_reason_is_refused_and_nothing_changes(world: World) -> None:
+    with session_scope() as s:
+        shipment = shipments.create_shipment(s, world.alice, booking())
+    for reason, message in (("x" * 301, "at most 300 characters"), ("a\x00b", "NUL")):
+        with pytest.raises(ValidationFailed) as refused, session_scope() as s:
+            shipments.cancel_shipment(s, world.alice, shipment.id, reason=reason)  # type: ignore[arg-type]
+        assert message in refused.value.details["fields"]["reason"]
+    with session_scope() as s:
+        assert shipments.get_shipment(s, world.alice, shipment.id).status == "requested"  # type: ignore[arg-type]

@@ -32,7 +32,10 @@ PARITY: dict[Action, tuple[list[str], list[str]]] = {
         ["GET /api/v1/shipments", "GET /api/v1/shipments/{shipment_id}"],
         ["CustomerState.load", "DispatchState.load"],
     ),
-    Action.shipment_cancel: (["POST /api/v1/shipments/{shipment_id}/cancel"], []),
+    Action.shipment_cancel: (
+        ["POST /api/v1/shipments/{shipment_id}/cancel"],
+        ["CancelShipmentState.confirm"],
+    ),
     Action.shipment_assign: (
         [
             "POST /api/v1/shipments/{shipment_id}/assign",
@@ -94,10 +97,6 @@ API_ONLY: dict[Action, str] = {
     Action.optimize_run: (
         "a stateless solver for integrators' own data; the dashboard plans the day's real "
         "work through auto-dispatch (shipment.assign)"
-    ),
-    Action.shipment_cancel: (
-        "UI GAP, owned by the state/pages work: the customer list and the dispatch board "
-        "have no cancel button yet (shipments.cancel_shipment is ready)"
     ),
 }
 UI_ONLY: dict[Action, str] = {}
