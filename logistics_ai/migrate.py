@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from logistics_ai.db import ensure_sqlite_directory
-from logistics_ai.db_roles import grant_app_role
+from logistics_ai.db_roles import ensure_app_role, grant_app_role
 from logistics_ai.settings import PROJECT_ROOT, get_settings
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -28,11 +28,14 @@ def upgrade(database_url: str | None = None, revision: str = "head") -> None:
     url = database_url or get_settings().database_url
     ensure_sqlite_directory(url)
     command.upgrade(alembic_config(database_url), revision)
-    role = get_settings().db_app_role
+    settings = get_settings()
+    role = settings.db_app_role
     if role and not url.startswith("sqlite"):
         engine = create_engine(url)
         try:
             with engine.begin() as connection:
+                if settings.db_app_password:
+                    ensure_app_role(connection, role, settings.db_app_password)
                 grant_app_role(connection, role)
         finally:
             engine.dispose()

@@ -119,6 +119,12 @@ class Settings(BaseSettings):
         "the schema owner: each migration grants it what it needs but no UPDATE/DELETE on the "
         "audit trail. Empty: no grants.",
     )
+    db_app_password: str = Field(
+        "",
+        description="Password of DB_APP_ROLE, read by the migration step only (running as the "
+        "owner): the role is created (LOGIN, no other attribute) when missing and its password "
+        "set. Empty: the role must already exist.",
+    )
     redis_url: str | None = Field(
         None,
         description="Redis URL for cache, sessions, rate limits and pub/sub. Unset: in-process.",

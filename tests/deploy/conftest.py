@@ -37,6 +37,7 @@ def operator_env(path: Path, app_env: str = "prod", **overrides: str) -> Path:
         "IMAGE_TAG": "test",
         "SECRET_KEY": "k" * 40,
         "POSTGRES_PASSWORD": "test-postgres",
+        "DB_APP_PASSWORD": "test-app-role",
         "REDIS_PASSWORD": "test-redis",
         "APP_ENV": app_env,
         **overrides,

@@ -62,10 +62,37 @@ def test_app_containers_are_hardened(compose_config) -> None:
     assert services["app"]["environment"]["GRANIAN_WORKERS"] == "2"
 
 
+def test_app_and_worker_run_as_the_app_role_and_only_the_release_as_the_owner(
+    compose_config,
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    for files in (PROD, ("compose.yaml", "compose.dev.yaml")):
+        env_file = ROOT / "deploy" / "env" / "dev.env" if "compose.dev.yaml" in files else None
+        services = compose_config(*files, env_file=env_file)["services"]
+        release = services["release"]["environment"]
+        owner = make_url(release["DATABASE_URL"])
+        assert owner.username == "logistics"  # POSTGRES_USER: migrates, creates the role
+        assert release["DB_APP_ROLE"] == "logistics_app"
+        assert release["DB_APP_PASSWORD"]  # so the release step can create the role
+        for name in ("app", "app2", "worker"):
+            if name not in services:
+                continue
+            env = services[name]["environment"]
+            url = make_url(env["DATABASE_URL"])
+            assert url.username == env["DB_APP_ROLE"] == "logistics_app", name
+            assert url.password == release["DB_APP_PASSWORD"], name
+            assert url.password != owner.password, name
+            assert (url.host, url.port, url.database) == (owner.host, owner.port, owner.database)
+
+
 def test_prod_environment_reaches_the_app(compose_config) -> None:
     env = compose_config(*PROD)["services"]["app"]["environment"]
     assert env["APP_ENV"] == "prod"
-    assert env["DATABASE_URL"].startswith("postgresql+psycopg://logistics:test-postgres@postgres:")
+    # The app connects as the least-privilege role, never as the owner.
+    assert env["DATABASE_URL"].startswith(
+        "postgresql+psycopg://logistics_app:test-app-role@postgres:"
+    )
     assert env["REDIS_URL"] == "redis://:test-redis@redis:6379/0"
     assert env["PUBLIC_BASE_URL"].startswith("https://")
     assert env["SEED_DEMO"] == "false"
@@ -86,7 +113,13 @@ def _config_error(tmp_path: Path, **missing: None) -> str:
 
 
 def test_no_default_secrets(deploy_tools: None, tmp_path: Path) -> None:
-    for name in ("SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD", "IMAGE_TAG"):
+    for name in (
+        "SECRET_KEY",
+        "POSTGRES_PASSWORD",
+        "DB_APP_PASSWORD",
+        "REDIS_PASSWORD",
+        "IMAGE_TAG",
+    ):
         assert f"set {name}" in _config_error(tmp_path, **{name: None}), name
 
 
@@ -135,7 +168,7 @@ def test_every_app_setting_is_wired_with_the_apps_default(compose_config, tmp_pa
     minimal = tmp_path / "minimal.env"
     minimal.write_text(
         "APP_ENV=prod\nIMAGE_TAG=t\nSECRET_KEY=" + "k" * 40 + "\nPOSTGRES_PASSWORD=p\n"
-        "REDIS_PASSWORD=r\nPUBLIC_BASE_URL=https://example.com\nSERVER_NAME=example.com\n"
+        "DB_APP_PASSWORD=a\nREDIS_PASSWORD=r\nPUBLIC_BASE_URL=https://example.com\nSERVER_NAME=example.com\n"
         "TLS_CERT_DIR=/tmp\n"
     )
     env = compose_config(*PROD, env_file=minimal)["services"]["app"]["environment"]
@@ -145,12 +178,14 @@ def test_every_app_setting_is_wired_with_the_apps_default(compose_config, tmp_pa
         "LOG_JSON": "true",
         "APP_ENV": "prod",
         "SEED_DEMO": "false",
+        # Least privilege: the app connects as this role, not as the owner.
+        "DB_APP_ROLE": "logistics_app",
         # Defaults relative to the checkout: the image keeps the app in /app.
         "DATA_DIR": "/app/data",
         "MAIL_FILE_DIR": "/app/data/mail",
         "STORAGE_DIR": "/app/data/uploads",
     }
-    composed = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL"}
+    composed = {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "DB_APP_PASSWORD"}
     for name, field in Settings.model_fields.items():
         key = name.upper()
         assert key in env, f"{key} is not passed to the app by compose.yaml"

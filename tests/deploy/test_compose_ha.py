@@ -13,7 +13,7 @@ def _env(tmp_path: Path) -> Path:
     env = tmp_path / "ha.env"
     env.write_text(
         "APP_ENV=prod\nIMAGE_TAG=t\nSECRET_KEY=" + "k" * 40 + "\nPOSTGRES_PASSWORD=p\n"
-        "POSTGRES_SUPERUSER_PASSWORD=s\nREPLICATION_PASSWORD=r\nREDIS_PASSWORD=r\n"
+        "DB_APP_PASSWORD=a\nPOSTGRES_SUPERUSER_PASSWORD=s\nREPLICATION_PASSWORD=r\nREDIS_PASSWORD=r\n"
         "PUBLIC_BASE_URL=https://example.com\nSERVER_NAME=example.com\nTLS_CERT_DIR=/tmp\n"
     )
     return env
