@@ -160,3 +160,39 @@ def test_migration_hook_gets_the_plain_settings_inline() -> None:
         e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]
     }
     assert env["SEED_DEMO"] == "true" and env["APP_ENV"] == "dev"
+
+
+def _env_of(container: dict) -> dict[str, dict]:
+    names = [e["name"] for e in container.get("env", [])]
+    assert len(names) == len(set(names)), f"duplicate env names: {names}"
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+def _secret_key(entry: dict) -> str:
+    return str(entry["valueFrom"]["secretKeyRef"]["key"])
+
+
+@pytest.mark.parametrize("env", VALUES)
+def test_pods_run_as_the_app_role_and_only_the_migration_as_the_owner(env: str) -> None:
+    rendered_manifests = manifests(env)
+    config = rendered_manifests[("ConfigMap", "lai-logistics-ai")]["data"]
+    assert config["DB_APP_ROLE"] == "logistics_app"
+    for component in ("app", "worker"):
+        containers = pod_spec(env, component)["containers"]
+        main = next(c for c in containers if c["name"] == component)
+        variables = _env_of(main)
+        assert _secret_key(variables["DATABASE_URL"]) == "DATABASE_URL"
+        # The owner's URL and the role's password never reach a long-running pod.
+        for container in containers:
+            for name, entry in _env_of(container).items():
+                if "valueFrom" in entry and "secretKeyRef" in entry["valueFrom"]:
+                    assert _secret_key(entry) not in ("DATABASE_OWNER_URL", "DB_APP_PASSWORD")
+                assert name != "DB_APP_PASSWORD"
+        assert {"configMapRef": {"name": "lai-logistics-ai"}} in main["envFrom"]
+    [job] = [d for (kind, _), d in rendered_manifests.items() if kind == "Job"]
+    [migrate] = job["spec"]["template"]["spec"]["containers"]
+    variables = _env_of(migrate)
+    assert _secret_key(variables["DATABASE_URL"]) == "DATABASE_OWNER_URL"
+    assert _secret_key(variables["DB_APP_PASSWORD"]) == "DB_APP_PASSWORD"
+    assert variables["DB_APP_PASSWORD"]["valueFrom"]["secretKeyRef"]["optional"] is True
+    assert variables["DB_APP_ROLE"]["value"] == "logistics_app"  # hooks run before the ConfigMap

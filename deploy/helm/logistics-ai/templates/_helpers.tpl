@@ -60,6 +60,46 @@ app.kubernetes.io/component: {{ .component }}
       key: REDIS_URL
 {{- end -}}
 
+{{/*
+The migration hook's secrets: the owner's URL as DATABASE_URL, the app role's password
+(optional: without it the role must exist), and the other required keys.
+*/}}
+{{- define "lai.migrationSecretEnv" -}}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.existingSecret }}
+      key: {{ .Values.database.ownerUrlKey }}
+- name: DB_APP_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.existingSecret }}
+      key: {{ .Values.database.appPasswordKey }}
+      optional: true
+{{- range .Values.secretKeys.required }}
+{{- if ne . "DATABASE_URL" }}
+- name: {{ . }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $.Values.existingSecret }}
+      key: {{ . }}
+{{- end }}
+{{- end }}
+{{- range .Values.secretKeys.optional }}
+- name: {{ . }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $.Values.existingSecret }}
+      key: {{ . }}
+      optional: true
+{{- end }}
+- name: REFLEX_REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.existingSecret }}
+      key: REDIS_URL
+{{- end -}}
+
 {{- define "lai.containerSecurityContext" -}}
 {{- toYaml .Values.containerSecurityContext }}
 {{- end -}}
