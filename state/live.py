@@ -65,4 +65,4 @@ async def run_fanout(app: App) -> None:
     async def to_tab(token: str, watcher: live_updates.Watcher, delta: object) -> bool:
         return await push(app, token, watcher, delta)
 
-    await live_updates.LiveFanout(to_tab).run()
+    await live_updates.LiveFanout(to_tab, connected=lambda token: connected_here(app, token)).run()

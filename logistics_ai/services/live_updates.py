@@ -15,6 +15,7 @@ the UI's `Push` once per tab. See docs/realtime.md.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -212,11 +213,18 @@ class LiveFanout:
     """Bus subscriber of one worker process: batches events, reads deltas, pushes them."""
 
     def __init__(
-        self, push: Push, watchers: Watchers = WATCHERS, bus: EventBus | None = None
+        self,
+        push: Push,
+        watchers: Watchers = WATCHERS,
+        bus: EventBus | None = None,
+        connected: Callable[[str], bool] | None = None,
     ) -> None:
         self._push = push
         self._watchers = watchers
         self._bus = bus
+        # Whether a token's socket is still held by this process (closed tabs are forgotten
+        # at the next housekeeping even when no event ever targets them).
+        self._connected = connected
         self._last_housekeeping = time.monotonic()
 
     async def run(self) -> None:
@@ -229,23 +237,44 @@ class LiveFanout:
             loop.call_soon_threadsafe(queue.put_nowait, (channel, dict(payload)))
 
         bus = self._bus or get_bus()
-        stops = [
-            await asyncio.to_thread(bus.subscribe, channel, on_event) for channel in rules.CHANNELS
-        ]
+        stops = await self._subscribe(bus, on_event)
         logger.info("live fan-out listening on {}", ", ".join(rules.CHANNELS))
         try:
             while True:
-                batch = [await queue.get()]
+                batch: list[tuple[str, dict[str, Any]]] = []
+                with contextlib.suppress(TimeoutError):
+                    batch.append(await asyncio.wait_for(queue.get(), HOUSEKEEPING_SECONDS))
                 while not queue.empty():
                     batch.append(queue.get_nowait())
                 try:
-                    await self.deliver(batch)
+                    if batch:
+                        await self.deliver(batch)
                     await self._housekeeping()
                 except Exception:  # one bad batch must not end live updates for this worker
                     logger.exception("live fan-out failed on a batch of {} events", len(batch))
         finally:
             for stop in stops:
                 stop()
+
+    @staticmethod
+    async def _subscribe(
+        bus: EventBus, handler: Callable[[str, dict[str, Any]], None]
+    ) -> list[Callable[[], None]]:
+        """Subscribe to every channel; with Redis down at start, retry until it is back
+        (the tabs still work, they just are not live until then)."""
+        delay = 1.0
+        while True:
+            stops: list[Callable[[], None]] = []
+            try:
+                for channel in rules.CHANNELS:
+                    stops.append(await asyncio.to_thread(bus.subscribe, channel, handler))
+                return stops
+            except Exception as error:
+                for stop in stops:
+                    stop()
+                logger.warning("live fan-out cannot subscribe yet ({}); retrying", error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     async def deliver(self, batch: list[tuple[str, dict[str, Any]]]) -> int:
         """Push one batch; returns how many tabs received a delta."""
@@ -284,12 +313,17 @@ class LiveFanout:
         return delivered
 
     async def _housekeeping(self) -> None:
-        """Drop tabs whose session was signed out or revoked elsewhere (another tab, an
-        admin, a deactivation): their pushes stop within HOUSEKEEPING_SECONDS."""
+        """Forget closed tabs, and tabs whose session was signed out or revoked elsewhere
+        (another tab, an admin, a deactivation): their pushes stop within
+        HOUSEKEEPING_SECONDS."""
         now = time.monotonic()
         if now - self._last_housekeeping < HOUSEKEEPING_SECONDS:
             return
         self._last_housekeeping = now
+        if self._connected is not None:
+            for token in self._watchers.tokens():
+                if not self._connected(token):
+                    self._watchers.unwatch(token)
         signed_in = {
             token: watcher.session_id
             for token in self._watchers.tokens()

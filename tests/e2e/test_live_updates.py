@@ -118,3 +118,28 @@ def test_driver_events_reach_dashboard_tracking_and_customer_live(
     # Closed: the driver's position is no longer anyone's business on this page.
     expect(tracking.locator("#driver-position")).to_have_count(0)
     expect(card).to_contain_text("Delivered", timeout=LIVE_TIMEOUT)
+
+
+def test_a_dashboard_that_reconnects_shows_the_current_truth(
+    browser: Browser, app_url: str
+) -> None:
+    shipment = data.book_today(app_url, customer="customer@example.com")
+    code, shipment_id = shipment["tracking_code"], shipment["id"]
+    data.assign(app_url, shipment_id, DRIVER)
+    dispatcher = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
+    dispatcher.get_by_role("textbox", name="Search").fill(code)
+    dispatcher.get_by_role("button", name="Search", exact=True).click()
+    row = dispatcher.locator(f"tr[data-shipment-id='{shipment_id}']")
+    expect(row).to_have_attribute("data-status", "assigned")
+
+    # Reflex closes the socket on `pagehide` (as when the tab goes to the back-forward
+    # cache) and does not reconnect by itself after a client-side close.
+    dispatcher.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+    data.picked_up(app_url, code, DRIVER)
+    dispatcher.wait_for_timeout(2_000)
+    # Offline: nothing was pushed, the row still shows what the tab last knew.
+    expect(row).to_have_attribute("data-status", "assigned")
+
+    # Back to the tab: the socket reconnects, the page's load re-reads the database.
+    dispatcher.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(row).to_have_attribute("data-status", "picked_up", timeout=LIVE_TIMEOUT)

@@ -20,7 +20,8 @@ from logistics_ai.db import session_scope
 from logistics_ai.domain.errors import IllegalTransition
 from logistics_ai.models import Shipment, ShipmentStatus
 from logistics_ai.realtime.audience import CHANNELS
-from logistics_ai.services import assignment, shipments
+from logistics_ai.security import refresh
+from logistics_ai.services import assignment, live_updates, shipments
 from logistics_ai.services.live_updates import (
     Audience,
     CustomerDelta,
@@ -226,3 +227,22 @@ def test_a_rolled_back_change_pushes_nothing(world: World) -> None:
             assert fresh is not None
             transition(s, fresh, ShipmentStatus.scheduled, world.dispatcher)
         recorder.wait_for(lambda: {t for t, _ in recorder.received} == {"staff", "alice", "track"})
+
+
+def test_closed_tabs_and_revoked_sessions_are_forgotten(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert world.dispatcher.user_id is not None
+    live, _ = refresh.start(world.dispatcher.user_id, "web", None, None)
+    revoked, _ = refresh.start(world.dispatcher.user_id, "web", None, None)
+    refresh.revoke(revoked)
+    watchers = Watchers()
+    watchers.watch("live", Watcher(Audience.staff(), "f", live.session_id))
+    watchers.watch("revoked", Watcher(Audience.staff(), "f", revoked.session_id))
+    watchers.watch("closed", Watcher(Audience.staff(), "f", live.session_id))
+    watchers.watch("public", Watcher(Audience.tracking("LAI-X")), None)
+    monkeypatch.setattr(live_updates, "HOUSEKEEPING_SECONDS", 0.0)
+    recorder = Recorder([], threading.Lock())
+    fan = LiveFanout(recorder.push, watchers, connected=lambda token: token != "closed")
+    asyncio.run(fan._housekeeping())
+    assert sorted(watchers.tokens()) == ["live", "public"]
