@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Path, Query
 from fastapi.responses import JSONResponse
 
+from logistics_ai.api.browser_session import DriverAppActorDep
 from logistics_ai.api.deps import ActorDep, SessionDep, api_router
 from logistics_ai.api.idempotency import IdempotencyKey, run_once
 from logistics_ai.api.routers.common import ERRORS
@@ -28,7 +29,10 @@ router = api_router(tags=["drivers"], responses=ERRORS)
     "/drivers/me/location", response_model=DriverLocationOut, summary="Send a batch of GPS fixes"
 )
 def post_location(
-    body: PingBatch, session: SessionDep, actor: ActorDep, idempotency_key: IdempotencyKey = None
+    body: PingBatch,
+    session: SessionDep,
+    actor: DriverAppActorDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> DriverLocationOut | JSONResponse:
     def work() -> DriverLocationOut:
         driver = drivers.record_locations(session, actor, body)
@@ -60,7 +64,7 @@ def stop_event(
     body: StopEventIn,
     stop_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     session: SessionDep,
-    actor: ActorDep,
+    actor: DriverAppActorDep,
     idempotency_key: IdempotencyKey = None,
 ) -> DriverStopOut | JSONResponse:
     position = (body.lat, body.lon) if body.lat is not None and body.lon is not None else None
