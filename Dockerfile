@@ -96,6 +96,7 @@ COPY logistics_ai ./logistics_ai
 COPY pages ./pages
 COPY state ./state
 COPY components ./components
+COPY assets ./assets
 COPY migrations ./migrations
 # Build the frontend once, here, with Reflex's supported split: `reflex export --frontend-only`
 # writes the static site to .web/build/client; the runtime runs `reflex run --backend-only`

@@ -15,41 +15,106 @@ SHIFT_OPTIONS = [
 ]
 
 
+def _outbox_button(
+    label: str, stop: ObjectVar[StopRow], event: str, aria: rx.Var | str, **props: object
+) -> rx.Component:
+    # No Reflex event: assets/driver_app.js queues the tap on the phone and sends it over REST,
+    # so a tap without signal is kept and replayed (docs/proof-of-delivery.md).
+    return rx.button(
+        label,
+        type="button",
+        size="3",
+        data_outbox_event=event,
+        data_stop_id=stop.id,
+        aria_label=aria,
+        **props,
+    )
+
+
+def _failure_dialog(stop: ObjectVar[StopRow]) -> rx.Component:
+    # Uncontrolled: it opens and closes in the browser, so it works without signal too.
+    reason_id = "failure-reason-" + stop.id.to_string()
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(
+                "Failed",
+                type="button",
+                size="3",
+                color_scheme="red",
+                variant="soft",
+                aria_label="Mark " + stop.tracking_code + " " + stop.kind_label + " failed",
+            )
+        ),
+        rx.dialog.content(
+            rx.dialog.title("Why did this stop fail?"),
+            rx.el.label("Reason", html_for=reason_id),
+            rx.input(
+                id=reason_id,
+                placeholder="e.g. Recipient not home",
+                max_length=500,
+                size="3",
+                width="100%",
+            ),
+            rx.hstack(
+                rx.dialog.close(rx.button("Cancel", type="button", variant="soft", size="3")),
+                rx.dialog.close(
+                    _outbox_button(
+                        "Confirm failure",
+                        stop,
+                        "failed",
+                        "Confirm failure",
+                        color_scheme="red",
+                        data_reason_input=reason_id,
+                    )
+                ),
+                justify="end",
+                padding_top="12px",
+            ),
+        ),
+    )
+
+
 def _actions(stop: ObjectVar[StopRow]) -> rx.Component:
     open_stop = (stop.status == "pending") | (stop.status == "arrived")
     return rx.cond(
         open_stop,
         rx.hstack(
             rx.cond(
+                stop.status == "pending",
+                _outbox_button(
+                    "Arrived",
+                    stop,
+                    "arrived",
+                    "Mark " + stop.tracking_code + " " + stop.kind_label + " arrived",
+                    variant="outline",
+                ),
+            ),
+            rx.cond(
                 stop.kind == "pickup",
-                rx.button(
+                _outbox_button(
                     "Picked up",
-                    on_click=DriverState.stop_event(stop.id, "picked_up"),
+                    stop,
+                    "picked_up",
+                    "Mark " + stop.tracking_code + " picked up",
                     color_scheme="green",
-                    aria_label="Mark " + stop.tracking_code + " picked up",
                 ),
                 rx.fragment(
                     proof_button(stop),
-                    rx.button(
+                    _outbox_button(
                         "Delivered",
-                        on_click=DriverState.stop_event(stop.id, "delivered"),
+                        stop,
+                        "delivered",
+                        "Mark " + stop.tracking_code + " delivered",
                         color_scheme="green",
-                        aria_label="Mark " + stop.tracking_code + " delivered",
                     ),
                 ),
             ),
-            rx.button(
-                "Failed",
-                on_click=DriverState.start_failure(stop.id),
-                color_scheme="red",
-                variant="soft",
-                aria_label="Mark " + stop.tracking_code + " " + stop.kind_label + " failed",
-            ),
+            _failure_dialog(stop),
             rx.link(
                 "Navigate",
                 href=stop.maps_url,
                 is_external=True,
-                size="2",
+                size="3",
                 aria_label="Navigate to stop " + stop.sequence.to_string(),
             ),
             spacing="2",
@@ -113,32 +178,30 @@ def _stop_card(stop: ObjectVar[StopRow]) -> rx.Component:
         ),
         data_code=stop.tracking_code,
         data_kind=stop.kind,
+        data_stop_id=stop.id,
         style={"list-style": "none", "margin-bottom": "8px"},
     )
 
 
-def _failure_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title("Why did this stop fail?"),
-            rx.el.label("Reason", html_for="failure-reason"),
-            rx.input(
-                id="failure-reason",
-                value=DriverState.failure_reason,
-                on_change=DriverState.set_failure_reason,
-                placeholder="e.g. Recipient not home",
-                width="100%",
-            ),
-            rx.hstack(
-                rx.button("Cancel", on_click=DriverState.cancel_failure, variant="soft"),
-                rx.button(
-                    "Confirm failure", on_click=DriverState.confirm_failure, color_scheme="red"
-                ),
-                justify="end",
-                padding_top="12px",
-            ),
+def _outbox_panel() -> rx.Component:
+    """Filled in by assets/driver_app.js (the server cannot update the page without signal)."""
+    return rx.vstack(
+        rx.text(id="outbox-pending", role="status", weight="bold", color_scheme="amber"),
+        rx.text(id="outbox-status", role="status", size="2", color_scheme="green"),
+        rx.text(id="outbox-error", role="alert", size="2", color_scheme="red", weight="bold"),
+        # The script clicks this after sending queued changes: reload the stops.
+        rx.el.button(
+            id="outbox-refresh",
+            type="button",
+            on_click=DriverState.refresh,
+            hidden=True,
+            tab_index=-1,
+            aria_hidden="true",
         ),
-        open=DriverState.failing_stop_id != 0,
+        # Location sharing follows the shift: the script watches this attribute.
+        rx.el.div(id="gps-sharing", data_shift=DriverState.shift_status, hidden=True),
+        spacing="1",
+        width="100%",
     )
 
 
@@ -161,9 +224,19 @@ def driver_page() -> rx.Component:
                 on_change=DriverState.set_shift_status,
                 style={"height": "36px", "width": "100%"},
             ),
+            rx.text(
+                rx.cond(
+                    DriverState.shift_status == "off_duty",
+                    "Location sharing is off while you are off duty.",
+                    "Your location is shared with dispatch while on shift.",
+                ),
+                size="1",
+                color_scheme="gray",
+            ),
             spacing="1",
             width="100%",
         ),
+        _outbox_panel(),
         rx.cond(
             DriverState.stops.length() == 0,
             rx.text("No stops assigned for today yet.", color_scheme="gray"),
@@ -173,7 +246,7 @@ def driver_page() -> rx.Component:
             aria_label="Today's stops",
             style={"padding": "0", "width": "100%"},
         ),
-        _failure_dialog(),
         proof_dialog(),
+        rx.script(src="/driver_app.js"),
         max_width="560px",
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import get_args
 
 import reflex as rx
 from reflex.event import EventSpec
@@ -14,21 +13,13 @@ from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import NotFound
 from logistics_ai.models import DriverStatus, Role, StopKind
 from logistics_ai.services import drivers, live_updates
-from logistics_ai.services.shipment_status import OPEN_STOP, StopEvent
+from logistics_ai.services.shipment_status import OPEN_STOP
 from state.auth import AuthState
 from state.formatting import hhmm, window
 from state.live_watch import watch_live
 from state.service import Failed
 
 DRIVER = (Role.driver,)
-# The service's stop-event vocabulary, looked up from the text the page sends.
-EVENT_NAMES: dict[str, StopEvent] = {name: name for name in get_args(StopEvent)}
-STOP_EVENT_MESSAGES: dict[str, str] = {
-    "arrived": "Arrival recorded",
-    "picked_up": "Marked picked up",
-    "delivered": "Marked delivered",
-    "failed": "Stop marked failed",
-}
 
 
 @dataclass(frozen=True)
@@ -87,8 +78,6 @@ def _my_day(session: Session, actor: Actor) -> tuple[list[drivers.StopView], str
 class DriverState(AuthState):
     stops: rx.Field[list[StopRow]] = rx.field(default_factory=list)
     shift_status: rx.Field[str] = rx.field("")
-    failing_stop_id: rx.Field[int] = rx.field(0)
-    failure_reason: rx.Field[str] = rx.field("")
 
     @rx.var
     def open_stop_count(self) -> int:
@@ -124,38 +113,6 @@ class DriverState(AuthState):
         return None
 
     @rx.event
-    async def stop_event(self, stop_id: int, event: str) -> EventSpec | None:
-        return await self._record(stop_id, event, None)
-
-    @rx.event
-    async def start_failure(self, stop_id: int) -> None:
-        self.failing_stop_id = stop_id
-        self.failure_reason = ""
-
-    @rx.event
-    async def cancel_failure(self) -> None:
-        self.failing_stop_id = 0
-
-    @rx.event
-    async def set_failure_reason(self, value: str) -> None:
-        self.failure_reason = value
-
-    @rx.event
-    async def confirm_failure(self) -> EventSpec | None:
-        result = await self._record(self.failing_stop_id, "failed", self.failure_reason)
-        if self.failure_reason.strip():
-            self.failing_stop_id = 0
-        return result
-
-    async def _record(self, stop_id: int, event: str, reason: str | None) -> EventSpec | None:
-        name = EVENT_NAMES.get(event)
-        if name is None:
-            return rx.toast.error("Unknown stop action.")
-        result = await self._call(
-            lambda s, actor: drivers.record_stop_event(s, actor, stop_id, name, reason=reason),
-            DRIVER,
-        )
-        refreshed = await self._refresh()
-        if isinstance(result, Failed):
-            return result.event
-        return refreshed or rx.toast.success(STOP_EVENT_MESSAGES[event])
+    async def refresh(self) -> EventSpec | None:
+        """After the phone's outbox sent its queued stop actions (assets/driver_app.js)."""
+        return await self._refresh()

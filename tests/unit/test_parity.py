@@ -51,7 +51,7 @@ PARITY: dict[Action, tuple[list[str], list[str]]] = {
             "AutoDispatchState.apply_plan",
         ],
     ),
-    Action.stop_update: (["POST /api/v1/stops/{stop_id}/events"], ["DriverState.stop_event"]),
+    Action.stop_update: (["POST /api/v1/stops/{stop_id}/events"], []),
     Action.route_read: (["GET /api/v1/drivers/me/route"], ["DriverState.load"]),
     Action.driver_location_update: (["POST /api/v1/drivers/me/location"], []),
     Action.driver_status_update: (
@@ -90,6 +90,10 @@ PARITY: dict[Action, tuple[list[str], list[str]]] = {
 }
 
 API_ONLY: dict[Action, str] = {
+    Action.stop_update: (
+        "the driver page sends stop actions from its offline outbox (assets/driver_app.js) to "
+        "this REST endpoint with an Idempotency-Key: a Reflex event would be lost without signal"
+    ),
     Action.driver_location_update: (
         "GPS fixes are sent by the phone in batches to the REST endpoint (offline replay); "
         "a Reflex event per fix would hold a websocket round trip for every ping"

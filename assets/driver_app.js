@@ -1,0 +1,268 @@
+// Driver app: the offline outbox and GPS batching (docs/proof-of-delivery.md, "Offline outbox").
+//
+// Every stop action the driver taps (arrived, picked up, delivered, failed) is first written to
+// localStorage with its own Idempotency-Key, then sent over plain HTTP to the REST API with the
+// HttpOnly session cookie. Nothing goes through the Reflex websocket: it is down exactly when
+// the phone has no signal, Reflex keeps queued events only in memory (a reload loses them), and
+// it reconnects on its own schedule. A fetch works as soon as the network is back, and the key
+// makes a replay of an action whose answer was lost return the first answer instead of acting
+// twice. Actions are sent strictly in order; the first one that cannot be sent (no network,
+// server error) stops the drain until the next try. A refused action (4xx: e.g. the stop was
+// already failed) is dropped with its message shown: retrying it could never succeed.
+// GPS fixes from navigator.geolocation.watchPosition are batched into the same queue.
+(() => {
+  if (window.driverOutbox) return;
+  const STORE = "logistics.driverOutbox.v1";
+  const RETRY_MS = 15000;
+  const GPS_BATCH_MS = 30000; // send collected fixes at most every 30 s ...
+  const GPS_BATCH_POINTS = 20; // ... or as soon as 20 have been collected
+  const GPS_MIN_GAP_MS = 5000; // throttle: at most one fix per 5 s
+  const LABELS = {
+    arrived: "arrived",
+    picked_up: "picked up",
+    delivered: "delivered",
+    failed: "failed",
+  };
+  const DONE = {
+    arrived: "Arrival recorded",
+    picked_up: "Marked picked up",
+    delivered: "Marked delivered",
+    failed: "Stop marked failed",
+  };
+  let draining = false;
+  let retryTimer = null;
+  let gpsWatch = null;
+  let gpsBuffer = [];
+  let gpsLastFix = 0;
+  let gpsFlushTimer = null;
+
+  const newKey = () => {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16)); // plain-HTTP LAN fallback
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  };
+  const load = () => {
+    try {
+      const items = JSON.parse(localStorage.getItem(STORE) || "[]");
+      return Array.isArray(items) ? items : [];
+    } catch (_) {
+      return [];
+    }
+  };
+  const save = (items) => localStorage.setItem(STORE, JSON.stringify(items));
+  const byId = (id) => document.getElementById(id);
+
+  const say = (id, text) => {
+    const node = byId(id);
+    if (node && node.textContent !== text) node.textContent = text;
+  };
+
+  const render = () => {
+    const items = load();
+    const stops = items.filter((item) => item.kind === "stop");
+    const n = stops.length;
+    say(
+      "outbox-pending",
+      n === 0 ? "" : `${n} ${n === 1 ? "change" : "changes"} waiting for signal`,
+    );
+    const pending = new Map(stops.map((item) => [String(item.stopId), item.event]));
+    document.querySelectorAll("li[data-stop-id]").forEach((card) => {
+      const event = pending.get(card.dataset.stopId);
+      let note = card.querySelector(":scope > .outbox-note");
+      if (!event) {
+        if (note) note.remove();
+        return;
+      }
+      if (!note) {
+        note = document.createElement("p");
+        note.className = "outbox-note";
+        note.style.cssText = "margin:6px 0 0;font-weight:700;color:#7a4b00";
+        card.appendChild(note);
+      }
+      const text = `Waiting for signal: ${LABELS[event] || event}`;
+      if (note.textContent !== text) note.textContent = text;
+    });
+  };
+
+  const refreshPage = () => {
+    const button = byId("outbox-refresh");
+    if (button) button.click(); // DriverState reloads the stops from the server
+  };
+
+  const errorMessage = async (response) => {
+    try {
+      const body = await response.json();
+      return (body && body.error && body.error.message) || `Refused (${response.status}).`;
+    } catch (_) {
+      return `Refused (${response.status}).`;
+    }
+  };
+
+  const send = (item) =>
+    fetch(item.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Idempotency-Key": item.key },
+      body: JSON.stringify(item.body),
+    });
+
+  const scheduleRetry = () => {
+    if (retryTimer === null && load().length > 0) {
+      retryTimer = setTimeout(() => {
+        retryTimer = null;
+        drain();
+      }, RETRY_MS);
+    }
+  };
+
+  const drain = async () => {
+    if (draining) return;
+    draining = true;
+    let changed = false;
+    try {
+      for (;;) {
+        const [item] = load();
+        if (!item) break;
+        let response;
+        try {
+          response = await send(item);
+        } catch (_) {
+          break; // no network: keep it, try again later
+        }
+        if (response.status === 401) {
+          say("outbox-error", "Sign in again to send the changes waiting on this phone.");
+          break;
+        }
+        if (response.status >= 500 || response.status === 408 || response.status === 429) {
+          break; // the server cannot take it now: keep it
+        }
+        save(load().filter((other) => other.key !== item.key));
+        if (item.kind === "stop") {
+          changed = true;
+          if (response.ok) {
+            say("outbox-status", DONE[item.event] || "Sent");
+            say("outbox-error", "");
+          } else {
+            say("outbox-error", await errorMessage(response));
+          }
+        }
+        render();
+      }
+    } finally {
+      draining = false;
+      render();
+      if (changed) refreshPage();
+      scheduleRetry();
+    }
+  };
+
+  const enqueue = (item) => {
+    save([...load(), { key: newKey(), queuedAt: new Date().toISOString(), ...item }]);
+    render();
+    drain();
+  };
+
+  const stopAction = (button) => {
+    const stopId = Number(button.dataset.stopId);
+    const event = button.dataset.outboxEvent;
+    const body = { event };
+    if (button.dataset.reasonInput) {
+      const input = byId(button.dataset.reasonInput);
+      const reason = input ? input.value.trim() : "";
+      if (!reason) {
+        say("outbox-error", "Type the reason the stop failed.");
+        return;
+      }
+      body.reason = reason;
+    }
+    say("outbox-status", "");
+    say("outbox-error", "");
+    enqueue({ kind: "stop", stopId, event, url: `/api/v1/stops/${stopId}/events`, body });
+  };
+
+  // --- GPS ---------------------------------------------------------------------------------
+  const flushGps = () => {
+    if (gpsFlushTimer !== null) {
+      clearTimeout(gpsFlushTimer);
+      gpsFlushTimer = null;
+    }
+    if (gpsBuffer.length === 0) return;
+    const pings = gpsBuffer.splice(0, 100);
+    enqueue({ kind: "gps", url: "/api/v1/drivers/me/location", body: { pings } });
+  };
+
+  const onFix = (position) => {
+    const now = Date.now();
+    if (now - gpsLastFix < GPS_MIN_GAP_MS) return;
+    gpsLastFix = now;
+    const c = position.coords;
+    const ping = {
+      lat: c.latitude,
+      lon: c.longitude,
+      recorded_at: new Date(position.timestamp || now).toISOString(),
+    };
+    if (c.accuracy != null) ping.accuracy_m = Math.min(c.accuracy, 100000);
+    if (c.speed != null && c.speed >= 0) ping.speed_mps = Math.min(c.speed, 100);
+    if (c.heading != null && c.heading >= 0 && c.heading < 360) ping.heading_deg = c.heading;
+    gpsBuffer.push(ping);
+    if (gpsBuffer.length >= GPS_BATCH_POINTS) flushGps();
+    else if (gpsFlushTimer === null) gpsFlushTimer = setTimeout(flushGps, GPS_BATCH_MS);
+  };
+
+  const gpsWanted = () => {
+    const marker = byId("gps-sharing");
+    return !!marker && marker.dataset.shift !== "" && marker.dataset.shift !== "off_duty";
+  };
+
+  const syncGps = () => {
+    const wanted = gpsWanted() && "geolocation" in navigator;
+    if (wanted && gpsWatch === null) {
+      gpsWatch = navigator.geolocation.watchPosition(onFix, () => {}, {
+        enableHighAccuracy: true,
+        maximumAge: 10000,
+        timeout: 60000,
+      });
+    } else if (!wanted && gpsWatch !== null) {
+      navigator.geolocation.clearWatch(gpsWatch); // shift off (or page left): stop sharing
+      gpsWatch = null;
+      flushGps();
+    }
+  };
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("[data-outbox-event]");
+    if (button) stopAction(button);
+  });
+  window.addEventListener("online", drain);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") drain();
+    else flushGps(); // the tab may be frozen: keep what was collected
+  });
+  // Reflex's own "Check if server is reachable at ws://..." toast says nothing a driver can act
+  // on (the pending count does) and, on a 360 px screen, covers the stop buttons that must stay
+  // tappable without signal: hide it on this page (CSS cannot match it: only its text says so).
+  const hideConnectionToast = () => {
+    document.querySelectorAll("li[data-sonner-toast]").forEach((toast) => {
+      if (toast.style.display !== "none" && toast.textContent.includes("Check if server")) {
+        toast.style.display = "none";
+      }
+    });
+  };
+
+  // React re-renders the stop list (and the shift select) after each refresh: re-apply the
+  // pending notes and the GPS switch when the page changes.
+  new MutationObserver(() => {
+    hideConnectionToast();
+    render();
+    syncGps();
+  }).observe(document.body, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["data-shift"],
+  });
+
+  window.driverOutbox = { drain, load, flushGps };
+  render();
+  drain();
+})();

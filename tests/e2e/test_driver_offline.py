@@ -1,0 +1,132 @@
+"""The driver app in a dead zone, at 360x740 in Chromium: taps made without signal are kept on
+the phone, counted on screen, and applied exactly once when the connection returns; the
+customer then gets the status emails from the (real) SMTP server."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from email.message import Message
+from io import BytesIO
+from pathlib import Path
+
+import httpx
+from PIL import Image
+from playwright.sync_api import Browser, expect
+
+from tests.e2e import data
+from tests.e2e.conftest import MOBILE
+from tests.e2e.pages import signed_in
+from tests.support.mailbox import Mailbox
+
+CUSTOMER, DRIVER = "customer@example.com", "driver@example.com"
+OUTBOX = "logistics.driverOutbox.v1"
+
+
+def _tracking(app_url: str, code: str) -> dict:  # type: ignore[type-arg]
+    response = httpx.get(f"{app_url}/api/v1/track/{code}", timeout=10)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_offline_taps_are_kept_and_applied_once(
+    browser: Browser, app_url: str, mailbox: Mailbox
+) -> None:
+    shipment = data.book_today(app_url, CUSTOMER, recipient_name="Dana Deadzone")
+    code = shipment["tracking_code"]
+    data.assign(app_url, shipment["id"], DRIVER)
+    page = signed_in(browser, app_url, DRIVER, MOBILE, "/driver")
+    pickup = page.locator(f"li[data-code='{code}'][data-kind='pickup']")
+    dropoff = page.locator(f"li[data-code='{code}'][data-kind='dropoff']")
+    expect(pickup).to_be_visible()
+
+    page.context.set_offline(True)
+    page.get_by_role("button", name=f"Mark {code} picked up").click()
+    page.get_by_role("button", name=f"Mark {code} delivered").click()
+    expect(page.locator("#outbox-pending")).to_have_text("2 changes waiting for signal")
+    expect(pickup).to_contain_text("Waiting for signal: picked up")
+    expect(dropoff).to_contain_text("Waiting for signal: delivered")
+    # Nothing reached the server, and a reload without signal would still have both taps.
+    assert _tracking(app_url, code)["status"] == "assigned"
+    queued = page.evaluate(f"JSON.parse(localStorage.getItem('{OUTBOX}'))")
+    assert [(item["event"], bool(item["key"])) for item in queued] == [
+        ("picked_up", True),
+        ("delivered", True),
+    ]
+    assert len({item["key"] for item in queued}) == 2
+
+    page.context.set_offline(False)
+    expect(page.locator("#outbox-pending")).to_have_text("", timeout=30_000)
+    expect(dropoff).to_contain_text("Done", timeout=20_000)
+    expect(pickup).to_contain_text("Done")
+    assert page.evaluate(f"localStorage.getItem('{OUTBOX}')") == "[]"
+
+    tracking = _tracking(app_url, code)
+    assert tracking["status"] == "delivered"
+    statuses = Counter(event["status"] for event in tracking["events"])
+    assert statuses["picked_up"] == 1 and statuses["delivered"] == 1, tracking["events"]
+
+    # The customer's status emails, read from the SMTP server: one per change.
+    delivered = _mail(mailbox, CUSTOMER, f"Delivered: {code}")
+    text = "".join(
+        part.get_payload(decode=True).decode()
+        for part in delivered.walk()
+        if part.get_content_type() == "text/plain"
+    )
+    assert f"/customer?shipment={shipment['id']}" in text  # the proof link
+    _mail(mailbox, CUSTOMER, f"Out for delivery: {code}")
+    assert len([m for m in mailbox.to(CUSTOMER) if m["Subject"] == f"Delivered: {code}"]) == 1
+    page.context.close()
+
+
+def _mail(mailbox: Mailbox, to: str, subject: str, timeout_s: float = 30) -> Message:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = [m for m in mailbox.to(to) if str(m["Subject"]) == subject]
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no email {subject!r} to {to}: {[m['Subject'] for m in mailbox.to(to)]}")
+
+
+def test_driver_signs_on_the_pad_and_the_signature_is_stored(
+    browser: Browser, app_url: str, tmp_path: Path
+) -> None:
+    shipment = data.book_today(app_url, CUSTOMER, recipient_name="Sam Signer")
+    code = shipment["tracking_code"]
+    data.assign(app_url, shipment["id"], DRIVER)
+    data.picked_up(app_url, code, DRIVER)
+    page = signed_in(browser, app_url, DRIVER, MOBILE, "/driver")
+    page.get_by_role("button", name=f"Add proof of delivery for {code}").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("input[type=file]")).to_have_attribute("capture", "environment")
+    photo = tmp_path / "door.jpg"
+    Image.new("RGB", (800, 600), (40, 90, 160)).save(photo, "JPEG")
+    dialog.locator("#proof_photo input[type=file]").set_input_files(str(photo))
+
+    pad = dialog.get_by_role("img", name="Recipient's signature (sign with a finger)")
+    expect(pad).to_be_visible()
+    box = pad.bounding_box()
+    assert box is not None
+    # A scribble across the pad, as a finger would draw it.
+    page.mouse.move(box["x"] + 20, box["y"] + 80)
+    page.mouse.down()
+    for step in range(1, 25):
+        page.mouse.move(box["x"] + 20 + step * 10, box["y"] + 80 + (30 if step % 2 else -30))
+    page.mouse.up()
+    dialog.get_by_label("Recipient's name").fill("Sam Signer")
+    dialog.get_by_role("button", name="Upload proof").click()
+    expect(dialog.get_by_text("Proof saved.")).to_be_visible(timeout=20_000)
+
+    customer = data.headers(app_url, CUSTOMER)
+    stored = httpx.get(f"{app_url}/api/v1/shipments/{shipment['id']}/proof", headers=customer)
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["recipient_name"] == "Sam Signer"
+    signature = httpx.get(
+        f"{app_url}/api/v1/shipments/{shipment['id']}/proof/signature", headers=customer
+    )
+    assert signature.status_code == 200 and signature.headers["content-type"] == "image/png"
+    drawn = Image.open(BytesIO(signature.content)).convert("L")
+    dark = sum(1 for value in drawn.getdata() if value < 100)
+    assert dark > 200, f"only {dark} dark pixels: the stroke did not reach the stored PNG"
+    page.context.close()
