@@ -1,8 +1,10 @@
-"""Driver app: the proof-of-delivery dialog (photo, recipient name, upload progress, retry)."""
+"""Driver app: the proof-of-delivery dialog (photo, signature, recipient name, progress, retry)."""
 
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from components.camera_upload import camera_upload
+from components.signature_pad import signature_pad
 from state.driver import StopRow
 from state.driver_proof import UPLOAD_ID, ProofUploadState
 
@@ -25,7 +27,7 @@ def proof_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Proof of delivery ", P.tracking_code),
             rx.vstack(
-                rx.upload(
+                camera_upload(
                     rx.vstack(
                         rx.button(
                             "Take or choose a photo",
@@ -42,6 +44,11 @@ def proof_dialog() -> rx.Component:
                     border="1px dashed #888",
                     padding="12px",
                     width="100%",
+                ),
+                signature_pad(
+                    "Recipient's signature (sign with a finger)",
+                    on_change=P.set_signature,
+                    on_clear=P.clear_signature,
                 ),
                 rx.el.label(
                     "Recipient's name",

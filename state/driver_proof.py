@@ -1,4 +1,4 @@
-"""Driver app: proof of delivery for a drop-off (photo with upload progress, recipient name).
+"""Driver app: proof of delivery for a drop-off (photo with upload progress, signature, name).
 
 The photo goes through Reflex's upload route with progress events; a failed upload shows its
 error and can simply be sent again. It never marks the stop delivered: that is the separate
@@ -27,12 +27,17 @@ class ProofUploadState(AuthState):
     uploading: rx.Field[bool] = rx.field(False)
     error: rx.Field[str] = rx.field("")
     saved: rx.Field[bool] = rx.field(False)
+    signed: rx.Field[bool] = rx.field(False)
+    # Backend only: the signature pad's PNG data URL (sent by the pad at the end of each stroke;
+    # it is view data the browser already has, never a credential).
+    _signature: str = ""
 
     @rx.event
     async def start(self, stop_id: int, tracking_code: str) -> None:
         self.stop_id, self.tracking_code = stop_id, tracking_code
         self.recipient_name, self.progress, self.error = "", 0, ""
         self.uploading, self.saved = False, False
+        self.signed, self._signature = False, ""
 
     @rx.event
     async def close(self) -> None:
@@ -41,6 +46,15 @@ class ProofUploadState(AuthState):
     @rx.event
     async def set_recipient_name(self, value: str) -> None:
         self.recipient_name = value
+
+    @rx.event
+    async def set_signature(self, data_url: str) -> None:
+        self._signature = data_url if isinstance(data_url, str) else ""
+        self.signed = bool(self._signature)
+
+    @rx.event
+    async def clear_signature(self) -> None:
+        self._signature, self.signed = "", False
 
     @rx.event
     async def on_progress(self, progress: dict) -> None:
@@ -54,10 +68,15 @@ class ProofUploadState(AuthState):
             self.error = "Take a photo of the delivered parcel first."
             return None
         photo = await files[0].read()
-        stop_id, name = self.stop_id, self.recipient_name
+        stop_id, name, drawing = self.stop_id, self.recipient_name, self._signature
         result = await self._call(
             lambda s, actor: proof.upload_proof_for_stop(
-                s, actor, stop_id, photo=photo, recipient_name=name
+                s,
+                actor,
+                stop_id,
+                photo=photo,
+                signature=proof.signature_from_data_url(drawing),
+                recipient_name=name,
             ),
             DRIVER,
         )

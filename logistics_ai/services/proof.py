@@ -8,6 +8,8 @@ row pointing at nothing, and never marks anything delivered (that is a separate 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -29,6 +31,7 @@ from logistics_ai.storage.images import ImageRejected, clean_photo, clean_signat
 
 ProofFile = Literal["photo", "thumbnail", "signature"]
 MAX_SIGNATURE_BYTES = 512 * 1024
+SIGNATURE_DATA_URL_PREFIX = "data:image/png;base64,"
 MAX_NAME_LENGTH = 120
 
 
@@ -164,6 +167,26 @@ def upload_proof(
     )
     session.flush()
     return proof
+
+
+def signature_from_data_url(data_url: str) -> bytes | None:
+    """The PNG bytes of a signature pad's `canvas.toDataURL('image/png')` ("" means none).
+
+    Only the transport is checked here; `upload_proof` re-encodes the image like any upload.
+    """
+    if not data_url:
+        return None
+    if not data_url.startswith(SIGNATURE_DATA_URL_PREFIX):
+        raise fail({"signature": "the signature must be a PNG drawing"})
+    encoded = data_url.removeprefix(SIGNATURE_DATA_URL_PREFIX)
+    if len(encoded) > MAX_SIGNATURE_BYTES * 4 // 3 + 4:
+        raise fail({"signature": "the signature image is too large"})
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise fail(
+            {"signature": "the signature drawing is damaged; clear it and sign again"}
+        ) from None
 
 
 def upload_proof_for_stop(
