@@ -1,16 +1,15 @@
-"""Admin area (desktop): users and invitations, API keys, audit log."""
-
-from collections.abc import Callable
-from typing import TypeVar
+"""Admin area (desktop): users and invitations, API keys, webhooks, audit log."""
 
 import reflex as rx
 from reflex.vars import ObjectVar
 
+from components.admin_parts import CELL, shown_once, table
 from components.field import field_error, labeled_input
 from components.layout import app_shell
 from components.pager import pager
 from logistics_ai.models import Role
 from logistics_ai.security.policy import SCOPES
+from pages.admin_webhooks import webhooks_tab
 from state.admin import (
     INVITE_LINK_FIELD,
     NEW_KEY_FIELD,
@@ -23,49 +22,7 @@ from state.admin import (
     UserRow,
 )
 
-CELL = {"padding": "6px 8px", "font-size": "13px", "vertical-align": "top", "text-align": "left"}
 ROLES = [r.value for r in Role]
-T = TypeVar("T")
-
-
-def _table(
-    caption: str,
-    headers: list[str],
-    rows: rx.Var[list[T]],
-    render: Callable[[rx.Var[T]], rx.Component],
-    table_id: str,
-) -> rx.Component:
-    return rx.box(
-        rx.el.table(
-            rx.el.caption(caption, style={"text-align": "left", "font-weight": "600"}),
-            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col", style=CELL) for h in headers])),
-            rx.el.tbody(rx.foreach(rows, render)),
-            id=table_id,
-            style={"width": "100%", "border-collapse": "collapse"},
-        ),
-        overflow_x="auto",
-        width="100%",
-    )
-
-
-def _shown_once(visible: rx.Var[bool], label: str, field_id: str, icon: str) -> rx.Component:
-    """A read-only field the server fills with a one-off event; the secret is never in state."""
-    return rx.callout.root(
-        rx.callout.icon(rx.icon(icon)),
-        rx.vstack(
-            rx.el.label(label, html_for=field_id),
-            rx.el.input(
-                id=field_id,
-                read_only=True,
-                style={"width": "100%", "font-family": "monospace"},
-            ),
-            width="100%",
-        ),
-        color_scheme="amber",
-        width="100%",
-        # Hidden, not unmounted: the field must exist when the secret arrives.
-        display=rx.cond(visible, "flex", "none"),
-    )
 
 
 def _user_row(u: ObjectVar[UserRow]) -> rx.Component:
@@ -127,13 +84,13 @@ def _users_tab() -> rx.Component:
             on_submit=AdminUsersState.invite,
             aria_label="Invite a user",
         ),
-        _shown_once(
+        shown_once(
             AdminUsersState.invite_created,
             "Send this link to the invitee (shown once)",
             INVITE_LINK_FIELD,
             "link",
         ),
-        _table(
+        table(
             "Users",
             ["Name", "Email", "Role", "Active", "Last login", ""],
             AdminUsersState.people,
@@ -217,13 +174,13 @@ def _keys_tab() -> rx.Component:
             on_submit=ApiKeysState.create_key,
             aria_label="Create an API key",
         ),
-        _shown_once(
+        shown_once(
             ApiKeysState.key_created,
             "Copy this key now; it will not be shown again",
             NEW_KEY_FIELD,
             "key",
         ),
-        _table(
+        table(
             "API keys",
             ["Name", "Prefix", "Scopes", "Acts as", "Expires", "Last used", "State", ""],
             ApiKeysState.keys,
@@ -259,7 +216,7 @@ def _audit_tab() -> rx.Component:
             reset_on_submit=False,
             aria_label="Filter the audit log",
         ),
-        _table(
+        table(
             "Audit log",
             ["When", "Actor", "Action", "Entity", "IP", "Details"],
             AuditLogState.events,
@@ -314,10 +271,12 @@ def admin_page() -> rx.Component:
             rx.tabs.list(
                 rx.tabs.trigger("Users", value="users"),
                 rx.tabs.trigger("API keys", value="keys"),
+                rx.tabs.trigger("Webhooks", value="webhooks"),
                 rx.tabs.trigger("Audit log", value="audit"),
             ),
             rx.tabs.content(_users_tab(), value="users", padding_top="12px"),
             rx.tabs.content(_keys_tab(), value="keys", padding_top="12px"),
+            rx.tabs.content(webhooks_tab(), value="webhooks", padding_top="12px"),
             rx.tabs.content(_audit_tab(), value="audit", padding_top="12px"),
             default_value="users",
             on_change=AdminState.open_tab,

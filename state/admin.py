@@ -20,6 +20,7 @@ from logistics_ai.domain.errors import ValidationFailed
 from logistics_ai.models import ApiKey, Role, User
 from logistics_ai.security.policy import SCOPES
 from logistics_ai.services import api_keys, audit_integrity, audit_log, users
+from state.admin_webhooks import WebhookAdminState
 from state.auth import AuthState
 from state.formatting import when
 from state.service import Failed
@@ -107,6 +108,7 @@ class AdminState(AuthState):
         # A reload shows no secret-once panel: the secret itself was never kept.
         (await self.get_state(AdminUsersState)).invite_created = False
         (await self.get_state(ApiKeysState)).key_created = False
+        (await self.get_state(WebhookAdminState)).secret_created = False
         return await self._guard(ADMIN) or AdminUsersState.refresh()
 
     @rx.event
@@ -115,6 +117,7 @@ class AdminState(AuthState):
         loaders = {
             "users": AdminUsersState.refresh,
             "keys": ApiKeysState.refresh,
+            "webhooks": WebhookAdminState.refresh,
             "audit": AuditLogState.refresh,
         }
         loader = loaders.get(tab)

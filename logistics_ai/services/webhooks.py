@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import NotFound
-from logistics_ai.domain.validation import fail
+from logistics_ai.domain.validation import fail, parse
 from logistics_ai.models import WebhookDelivery, WebhookEndpoint, utcnow
 from logistics_ai.notify.webhooks import UnsafeUrl, check_url, resolve_checked
 from logistics_ai.security import policy
@@ -63,7 +63,8 @@ def create_endpoint(
     session: Session, actor: Actor, payload: WebhookCreate | dict[str, Any]
 ) -> CreatedWebhook:
     policy.require(actor, MANAGE)
-    data = payload if isinstance(payload, WebhookCreate) else WebhookCreate.model_validate(payload)
+    # parse(): a bad field is a ValidationFailed naming it (the admin UI passes a plain dict).
+    data = payload if isinstance(payload, WebhookCreate) else parse(WebhookCreate, payload)
     _check_target(data.url)
     secret = _new_secret()
     endpoint = WebhookEndpoint(
@@ -131,6 +132,15 @@ def enable(session: Session, actor: Actor, endpoint_id: int) -> WebhookEndpoint:
     endpoint.is_active, endpoint.disabled_reason, endpoint.consecutive_failures = True, None, 0
     session.add(endpoint)
     audit.record(session, actor, "webhook.enabled", "webhook", endpoint_id, {})
+    return endpoint
+
+
+def disable(session: Session, actor: Actor, endpoint_id: int) -> WebhookEndpoint:
+    """Pause an endpoint: its pending deliveries wait until an admin enables it again."""
+    endpoint = get_endpoint(session, actor, endpoint_id)
+    endpoint.is_active, endpoint.disabled_reason = False, "disabled by an admin"
+    session.add(endpoint)
+    audit.record(session, actor, "webhook.disabled", "webhook", endpoint_id, {})
     return endpoint
 
 

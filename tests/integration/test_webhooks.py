@@ -19,9 +19,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.errors import PermissionDenied
 from logistics_ai.jobs import webhooks as sender
 from logistics_ai.models import WebhookDelivery, WebhookEndpoint, utcnow
-from logistics_ai.services import shipments
+from logistics_ai.services import shipments, webhooks
 from tests.support import api, app_config
 from tests.support.services import free_port
 from tests.support.world import World, booking
@@ -284,3 +285,27 @@ def test_delivery_log_and_redeliver(
             ).all()
             == []
         )
+
+
+def test_admin_ui_disables_and_enables_an_endpoint(
+    world: World, http: TestClient, receiver: Receiver, session: Session
+) -> None:
+    with app_config.configured(webhook_allow_private="true"):
+        with session_scope() as s:
+            created = webhooks.create_endpoint(
+                s, world.admin, {"url": receiver.url, "event_types": ["shipment.created"]}
+            )
+            endpoint_id = created.endpoint.id
+        assert endpoint_id is not None
+        with session_scope() as s, pytest.raises(PermissionDenied):
+            webhooks.disable(s, world.dispatcher, endpoint_id)
+        with session_scope() as s:
+            paused = webhooks.disable(s, world.admin, endpoint_id)
+            assert (paused.is_active, paused.disabled_reason) == (False, "disabled by an admin")
+        _book(world)  # nothing is queued for a paused endpoint
+        assert session.exec(select(WebhookDelivery)).all() == []
+        with session_scope() as s:
+            assert webhooks.enable(s, world.admin, endpoint_id).is_active
+        _book(world)
+        sender.send_due()
+        assert len(receiver.requests) == 1
