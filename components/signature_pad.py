@@ -22,8 +22,13 @@ def _canvas_png(_event: Var) -> list[Var]:
     return [Var(f"document.getElementById('{CANVAS_ID}')?.toDataURL('image/png') ?? ''")]
 
 
-class SignatureCanvas(rx.Component):
-    """react-signature-canvas (a class component around signature_pad)."""
+class SignatureCanvas(rx.NoSSRComponent):
+    """react-signature-canvas (a class component around signature_pad).
+
+    Its build is a UMD bundle whose default export the production bundler hands over as the
+    module object; Reflex's client-side import unwraps `mod.default.default ?? mod.default`.
+    The canvas only exists in the browser anyway.
+    """
 
     library = "react-signature-canvas@1.0.7"
     tag = "SignatureCanvas"

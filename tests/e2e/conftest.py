@@ -150,6 +150,17 @@ def app_url(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    # The production topology's worker (notification and webhook senders, purges): without
+    # it nothing sends the customers' status emails on PostgreSQL.
+    worker_log = open(log_path.with_name("worker.log"), "w")  # noqa: SIM115 (closed below)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "logistics_ai", "worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=worker_log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -159,11 +170,14 @@ def app_url(
             time.sleep(1)
         yield base
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        for child in (worker, process):
+            os.killpg(child.pid, signal.SIGTERM)
+        for child in (worker, process):
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+        worker_log.close()
         services.drop_database(postgres, database)
 
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import Browser, Page, expect
 
 DEMO_PASSWORD = "logistics-demo"
 
 
 def signed_in(
-    browser: Browser, base_url: str, email: str, viewport: dict[str, int], home: str
+    browser: Browser,
+    base_url: str,
+    email: str,
+    viewport: dict[str, int],
+    home: str,
+    **context_options: Any,
 ) -> Page:
-    page = browser.new_context(viewport=viewport, base_url=base_url).new_page()
+    """`context_options` go to the browser context (e.g. geolocation and its permission)."""
+    page = browser.new_context(viewport=viewport, base_url=base_url, **context_options).new_page()
     page.goto("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)

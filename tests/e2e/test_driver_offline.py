@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from io import BytesIO
 from pathlib import Path
@@ -129,4 +130,45 @@ def test_driver_signs_on_the_pad_and_the_signature_is_stored(
     drawn = Image.open(BytesIO(signature.content)).convert("L")
     dark = sum(1 for value in drawn.getdata() if value < 100)
     assert dark > 200, f"only {dark} dark pixels: the stroke did not reach the stored PNG"
+    page.context.close()
+
+
+def test_gps_fixes_are_batched_and_survive_a_dead_zone(browser: Browser, app_url: str) -> None:
+    driver = "driver2@example.com"
+    data.driver_id(app_url, driver)  # on shift ("available"): location sharing is on
+    started = datetime.now(UTC) - timedelta(seconds=5)
+    page = signed_in(
+        browser,
+        app_url,
+        driver,
+        MOBILE,
+        "/driver",
+        geolocation={"latitude": 41.8852, "longitude": -87.6229, "accuracy": 12},
+        permissions=["geolocation"],
+    )
+    expect(page.locator("#gps-sharing")).to_have_attribute("data-shift", "available")
+    page.context.set_offline(True)
+    page.context.set_geolocation({"latitude": 41.8861, "longitude": -87.6240, "accuracy": 8})
+    # Collected fixes are queued in a batch (here forced now instead of after 30 s / 20 fixes).
+    page.wait_for_timeout(1500)
+    page.evaluate("window.driverOutbox.flushGps()")
+    queued = page.evaluate(f"JSON.parse(localStorage.getItem('{OUTBOX}'))")
+    batches = [item for item in queued if item["kind"] == "gps"]
+    assert len(batches) == 1 and batches[0]["key"], queued
+    pings = batches[0]["body"]["pings"]
+    assert pings and abs(pings[0]["lat"] - 41.885) < 0.01 and pings[0]["accuracy_m"] > 0
+    # GPS batches are not stop actions: the driver's pending count stays empty.
+    expect(page.locator("#outbox-pending")).to_have_text("")
+
+    page.context.set_offline(False)
+    page.wait_for_function(
+        f"() => !JSON.parse(localStorage.getItem('{OUTBOX}') || '[]').length", timeout=30_000
+    )
+    fleet = httpx.get(
+        f"{app_url}/api/v1/fleet", headers=data.headers(app_url, "dispatcher@example.com")
+    )
+    assert fleet.status_code == 200, fleet.text
+    (dora,) = [row for row in fleet.json() if row["name"] == "Dora Driver"]
+    # The batch sent after the dead zone moved her last fix to the phone's (recent) time.
+    assert datetime.fromisoformat(dora["last_seen"]) >= started, dora
     page.context.close()
