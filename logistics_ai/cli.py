@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import sys
 
 from loguru import logger
@@ -110,26 +112,37 @@ def _simulate(args: argparse.Namespace) -> int:
 
     # The demo accounts all use DEMO_PASSWORD (the seed's setting).
     password = get_settings().demo_password
-    return simulator.main(
-        simulator.Options(
-            url=args.url,
-            drivers=args.drivers,
-            speedup=args.speedup,
-            duration_s=args.duration,
-            interval_s=args.interval,
-            fail_rate=min(max(args.fail_rate, 0.0), 1.0),
-            seed=args.seed,
-            admin_email=args.admin_email,
-            password=password,
-            wait_s=args.wait,
+    with contextlib.ExitStack() as stack:
+        record = None
+        if args.record:
+            # One JSON line per accepted write (what `bench realtime` reads back).
+            sink = stack.enter_context(open(args.record, "w", encoding="utf-8"))
+
+            def record(entry: dict[str, object]) -> None:
+                sink.write(json.dumps(entry) + "\n")
+
+        return simulator.main(
+            simulator.Options(
+                url=args.url,
+                drivers=args.drivers,
+                speedup=args.speedup,
+                duration_s=args.duration,
+                interval_s=args.interval,
+                fail_rate=min(max(args.fail_rate, 0.0), 1.0),
+                seed=args.seed,
+                admin_email=args.admin_email,
+                password=password,
+                wait_s=args.wait,
+                stagger=args.stagger,
+                record=record,
+            )
         )
-    )
 
 
 def _bench(args: argparse.Namespace, rest: list[str]) -> int:
     # Benchmark tooling lives in loadtests/ (a source checkout, not the runtime image).
     try:
-        from loadtests import ai_bench, api_bench, delivery_bench, routing_bench
+        from loadtests import ai_bench, api_bench, delivery_bench, realtime_bench, routing_bench
     except ModuleNotFoundError as missing:
         if not (missing.name or "").startswith("loadtests"):
             raise
@@ -141,6 +154,7 @@ def _bench(args: argparse.Namespace, rest: list[str]) -> int:
         "api": api_bench.main,
         "routing": routing_bench.main,
         "delivery": delivery_bench.main,
+        "realtime": realtime_bench.main,
     }
     return benches[args.what](rest)
 
@@ -181,11 +195,17 @@ def main(argv: list[str] | None = None) -> int:
     sim_cmd.add_argument("--seed", type=int, default=7, help="random seed (reproducible runs)")
     sim_cmd.add_argument("--admin-email", default="admin@example.com", help="lists the drivers")
     sim_cmd.add_argument("--wait", type=float, default=0.0, help="wait S seconds for the app")
+    sim_cmd.add_argument(
+        "--stagger", action="store_true", help="start drivers at random points of the interval"
+    )
+    sim_cmd.add_argument(
+        "--record", metavar="FILE", help="write each accepted write as a JSON line (bench)"
+    )
     # The benchmarks parse their own options (and --help), so this parser must not eat them.
     bench_cmd = commands.add_parser(
-        "bench", help="run a benchmark (routing, api, ai, delivery)", add_help=False
+        "bench", help="run a benchmark (routing, api, ai, delivery, realtime)", add_help=False
     )
-    bench_cmd.add_argument("what", choices=["routing", "api", "ai", "delivery"])
+    bench_cmd.add_argument("what", choices=["routing", "api", "ai", "delivery", "realtime"])
     args, rest = parser.parse_known_args(argv)
     configure_logging()
     if args.command != "bench" and rest:

@@ -22,6 +22,7 @@ import math
 import random
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -72,6 +73,12 @@ class Options:
     password: str = "logistics-demo"
     timeout_s: float = 10.0
     wait_s: float = 0.0  # how long to wait for the app to answer /healthz first (make run)
+    # Start each driver at a random point of the first interval, as phones are not in step
+    # (without it every driver posts in the same instant, a burst no real fleet produces).
+    stagger: bool = False
+    # Called with one dict per accepted write, stamped with the wall clock when the answer
+    # arrived (`bench realtime` measures from there to the dashboards' DOM).
+    record: Callable[[dict[str, Any]], None] | None = None
 
 
 class Api:
@@ -123,8 +130,13 @@ def _step(
     return (here[0] + (there[0] - here[0]) * f, here[1] + (there[1] - here[1]) * f), False
 
 
-async def _send(api: Api, tally: Tally, method: str, path: str, body: dict[str, Any]) -> int:
-    """One idempotent write; a transport error or 5xx is retried once with the same key."""
+async def _send(
+    api: Api, tally: Tally, method: str, path: str, body: dict[str, Any]
+) -> httpx.Response | None:
+    """One idempotent write; a transport error or 5xx is retried once with the same key.
+
+    The answer (None after two failures) carries `returned_at`, the wall clock when it arrived.
+    """
     key = str(uuid.uuid4())
     for attempt in range(2):
         try:
@@ -132,11 +144,43 @@ async def _send(api: Api, tally: Tally, method: str, path: str, body: dict[str, 
         except httpx.HTTPError:
             response = None
         if response is not None and response.status_code < 500:
-            return response.status_code
+            response.extensions["returned_at"] = time.time()
+            return response
         if attempt:
             tally.errors += 1
         await asyncio.sleep(0.2)
-    return 0
+    return None
+
+
+def _record(options: Options, response: httpx.Response | None, **fields: Any) -> None:
+    if options.record and response is not None and response.is_success:
+        options.record({**fields, "t": response.extensions["returned_at"]})
+
+
+async def _report_position(
+    api: Api,
+    options: Options,
+    tally: Tally,
+    driver_id: int,
+    fixes: list[tuple[float, float]],
+) -> None:
+    now = datetime.now(UTC).isoformat()
+    pings = [
+        {"lat": round(p[0], 6), "lon": round(p[1], 6), "recorded_at": now, "accuracy_m": 8.0}
+        for p in fixes
+    ]
+    response = await _send(api, tally, "POST", "/api/v1/drivers/me/location", {"pings": pings})
+    if response is not None:
+        tally.batches += 1
+        tally.pings += len(pings)
+        if response.is_success:
+            # The server's answer is the position it now holds (the batch's newest fix).
+            at = response.json()
+            _record(options, response, kind="position", driver_id=driver_id, **_latlon(at))
+
+
+def _latlon(body: dict[str, Any]) -> dict[str, float]:
+    return {"lat": body["lat"], "lon": body["lon"]}
 
 
 async def _drive(
@@ -144,13 +188,18 @@ async def _drive(
 ) -> None:
     route = await api.call("GET", "/api/v1/drivers/me/route")
     route.raise_for_status()
+    driver_id = int(route.json()["driver_id"])
     stops = [s for s in route.json()["stops"] if s["status"] in ("pending", "arrived")]
     if not stops:
         return
+    if options.stagger:
+        await asyncio.sleep(rng.uniform(0, options.interval_s))
     # Start a little way off the first stop, as if coming from the previous job.
     first = (stops[0]["lat"], stops[0]["lon"])
     here = (first[0] - 0.01 * rng.uniform(0.5, 1.0), first[1] - 0.01 * rng.uniform(0.5, 1.0))
-    await _send(api, tally, "PUT", "/api/v1/drivers/me/status", {"status": "on_route"})
+    body = {"status": "on_route"}
+    response = await _send(api, tally, "PUT", "/api/v1/drivers/me/status", body)
+    _record(options, response, kind="driver_status", driver_id=driver_id, status="on_route")
     metres_per_tick = CITY_SPEED_MPS * options.speedup * options.interval_s
     dwell_s = STOP_DWELL_S / options.speedup
     for stop in stops:
@@ -162,36 +211,32 @@ async def _drive(
             # Two fixes per batch: half-way through the tick and its end, as a phone buffers.
             mid, _ = _step(here, target, metres_per_tick / 2)
             here, arrived = _step(here, target, metres_per_tick)
-            now = datetime.now(UTC).isoformat()
-            pings = [
-                {
-                    "lat": round(p[0], 6),
-                    "lon": round(p[1], 6),
-                    "recorded_at": now,
-                    "accuracy_m": 8.0,
-                }
-                for p in (mid, here)
-            ]
-            if await _send(api, tally, "POST", "/api/v1/drivers/me/location", {"pings": pings}):
-                tally.batches += 1
-                tally.pings += len(pings)
+            await _report_position(api, options, tally, driver_id, [mid, here])
             await asyncio.sleep(options.interval_s)
         if stop["status"] == "pending":
-            await _event(api, tally, stop, "arrived", None, here)
-        await asyncio.sleep(min(dwell_s, max(0.0, deadline - time.monotonic())))
+            await _event(api, options, tally, driver_id, stop, "arrived", None, here)
+        # A phone keeps reporting while the van stands at the stop.
+        leave_at = min(time.monotonic() + dwell_s, deadline)
+        while time.monotonic() + options.interval_s <= leave_at:
+            await asyncio.sleep(options.interval_s)
+            await _report_position(api, options, tally, driver_id, [here, here])
+        await asyncio.sleep(max(0.0, leave_at - time.monotonic()))
         if time.monotonic() >= deadline:
             return
         if stop["kind"] == "pickup":
-            await _event(api, tally, stop, "picked_up", None, here)
+            await _event(api, options, tally, driver_id, stop, "picked_up", None, here)
         elif rng.random() < options.fail_rate:
-            await _event(api, tally, stop, "failed", rng.choice(FAILURE_REASONS), here)
+            reason = rng.choice(FAILURE_REASONS)
+            await _event(api, options, tally, driver_id, stop, "failed", reason, here)
         else:
-            await _event(api, tally, stop, "delivered", None, here)
+            await _event(api, options, tally, driver_id, stop, "delivered", None, here)
 
 
 async def _event(
     api: Api,
+    options: Options,
     tally: Tally,
+    driver_id: int,
     stop: dict[str, Any],
     event: str,
     reason: str | None,
@@ -200,9 +245,19 @@ async def _event(
     body: dict[str, Any] = {"event": event, "lat": round(here[0], 6), "lon": round(here[1], 6)}
     if reason:
         body["reason"] = reason
-    status = await _send(api, tally, "POST", f"/api/v1/stops/{stop['id']}/events", body)
+    response = await _send(api, tally, "POST", f"/api/v1/stops/{stop['id']}/events", body)
+    status = response.status_code if response is not None else 0
     if 200 <= status < 300:
         tally.events[event] = tally.events.get(event, 0) + 1
+        _record(
+            options,
+            response,
+            kind="stop_event",
+            driver_id=driver_id,
+            stop_id=stop["id"],
+            shipment_id=stop["shipment_id"],
+            event=event,
+        )
     elif status:
         tally.rejected += 1  # e.g. the shipment was cancelled or reassigned meanwhile
 
@@ -242,6 +297,8 @@ async def run(options: Options) -> Tally:
         for api in drivers:  # one after another: sign-in is deliberately expensive (Argon2)
             await api.sign_in(deadline)
         tally.drivers = len(drivers)
+        # The fleet drives for `duration` once signed in (200 sign-ins take a while).
+        deadline = time.monotonic() + options.duration_s
         await asyncio.gather(
             *(
                 _drive(api, options, tally, deadline, random.Random(options.seed * 1000 + i))

@@ -1,0 +1,616 @@
+"""`python -m logistics_ai bench realtime`: from a driver's POST to every dispatcher's screen.
+
+  python -m logistics_ai bench realtime [--dashboards 20] [--drivers 200] [--seconds 60]
+                                        [--speedup 10] [--interval 2] [--json]
+
+All on this machine, cleaned up afterwards:
+1. a throwaway PostgreSQL database and Redis key prefix; `migrate`, `seed` (the demo city) and
+   loadtests/realtime_seed.py grow the fleet to --drivers drivers with today's routes;
+2. the app in production mode as tests/e2e starts it (`reflex run --env prod`, 2 granian workers,
+   PostgreSQL, Redis);
+3. --dashboards headless Chromium pages (1366x768) on /dispatch, signed in as the demo dispatcher
+   through the web login form; loadtests/realtime_observer.js records every change of a driver's
+   position/status and a shipment's status in each page's DOM (MutationObserver, wall clock);
+4. the fleet simulator (`python -m logistics_ai simulate --stagger --record FILE`) as its own
+   process: each driver reports every --interval seconds, moving or standing at a stop, plus
+   its status and stop events; each accepted write is stamped when its HTTP answer returned;
+5. while it runs, one dashboard is used (the status filter changed every 2 s, timed until the
+   result count on screen changes: "event handling"); near the end, dashboard 1's socket is cut
+   and held down, and after the run it is let back and timed until its DOM equals the database
+   ("reconnect"); the last dashboard is reloaded and timed the same way ("reload");
+6. figures: POST-return -> DOM latency over every (post, dashboard) pair, lost and out-of-order
+   changes (loadtests/realtime_measure.py), worker RSS before/after the dashboards connect.
+
+The machine is shared and the generator (browser, simulator) runs on it: absolute figures move
+with the neighbours' load. Runs hold /tmp/lai-bench.lock so two benchmarks never overlap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import psycopg
+import redis
+
+from loadtests.api_bench import (
+    DEMO_PASSWORD,
+    PG_HOST,
+    PG_PORT,
+    PG_USER,
+    REDIS_URL,
+    bench_lock,
+    database,
+    free_port,
+    git_describe,
+)
+from loadtests.realtime_measure import (
+    KINDS,
+    Observation,
+    PageResult,
+    match_page,
+    percentile,
+    position_value,
+    posts_from_records,
+    summarize,
+)
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+OBSERVER_JS = (HERE / "realtime_observer.js").read_text()
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Twenty background tabs: Chromium must not throttle their timers or rendering.
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+]
+DISPATCHER = "dispatcher@example.com"
+STARTUP_TIMEOUT_S = 300
+CUT_BEFORE_END_S = 6.0  # dashboard 1's socket is down for the run's last seconds
+GRACE_S = 3.0  # after the simulator stops, late pushes still count
+MATCH_TIMEOUT_S = 15.0
+
+
+def mid_morning_zone() -> str:
+    """An IANA zone where it is about 10:00 now, so today's windows are ahead (as tests/e2e)."""
+    offset = (10 - datetime.now(UTC).hour) % 24
+    if offset > 14:
+        offset -= 24
+    return "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+
+
+@dataclass
+class Timeline:
+    drive_started_ms: float | None = None
+    cut_ms: float | None = None
+    probes_ms: list[float | None] = field(default_factory=list)
+    long_tasks_ms: list[float] = field(default_factory=list)
+
+
+class App:
+    """The product as `reflex run --env prod` serves it (one port: pages, /_event, /api)."""
+
+    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        with open(log, "w") as sink:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "reflex",
+                    "run",
+                    "--env",
+                    "prod",
+                    "--frontend-port",
+                    str(port),
+                    "--backend-port",
+                    str(port),
+                ],
+                env=env,
+                cwd=REPO,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                health = httpx.get(f"{self.url}/healthz", timeout=5).status_code
+                if health == 200 and httpx.get(f"{self.url}/login", timeout=5).status_code == 200:
+                    return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"app did not start:\n{self.log.read_text()[-4000:]}")
+            time.sleep(1)
+
+    def workers(self) -> list[psutil.Process]:
+        """The granian worker processes: the Python leaves of the app's process tree."""
+        try:
+            tree = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+        leaves = []
+        for proc in tree:
+            with contextlib.suppress(psutil.Error):
+                if "python" in proc.name().lower() and not proc.children():
+                    leaves.append(proc)
+        return leaves
+
+    def worker_rss_bytes(self) -> int:
+        total = 0
+        for proc in self.workers():
+            with contextlib.suppress(psutil.Error):
+                total += proc.memory_info().rss
+        return total
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+
+
+def _env(name: str, prefix: str, port: int) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "APP_ENV": "dev",
+        "DATABASE_URL": f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}",
+        "REDIS_URL": REDIS_URL,
+        "REDIS_KEY_PREFIX": prefix,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SEED_DEMO": "false",
+        "DEMO_PASSWORD": DEMO_PASSWORD,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "TIMEZONE": mid_morning_zone(),
+        "GRANIAN_WORKERS": "2",
+        "LOG_LEVEL": "WARNING",
+        # 200 drivers and 20 dashboards sign in from 127.0.0.1 within a minute, and each driver
+        # posts 30 times a minute: the abuse limits have their own tests; lift them here.
+        "RATE_LIMIT_AUTH_PER_IP": "1000000",
+        "RATE_LIMIT_AUTH_PER_ACCOUNT": "1000000",
+        "RATE_LIMIT_API_PER_PRINCIPAL": "1000000",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "0",
+        "PYTHONPATH": str(REPO),
+    }
+    bun = REPO / ".tools" / "bin" / "bun"
+    if bun.exists():
+        env.setdefault("REFLEX_BUN_PATH", str(bun))
+        env["PATH"] = f"{bun.parent}:{env['PATH']}"
+    return env
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m logistics_ai bench realtime",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--dashboards", type=int, default=20, help="dispatcher pages (20)")
+    parser.add_argument("--drivers", type=int, default=200, help="simulated drivers (200)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="driving time (60)")
+    parser.add_argument("--speedup", type=float, default=10.0, help="simulator speed-up (10)")
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds between reports (2)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    if args.dashboards < 1 or args.drivers < 1 or args.seconds <= 0 or args.interval <= 0:
+        parser.error("--dashboards, --drivers, --seconds and --interval must be positive")
+    with bench_lock():
+        report = _run(args)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print(report)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> dict[str, Any]:
+    prefix = f"lai:rtbench:{secrets.token_hex(4)}:"
+    port = free_port()
+    with database() as name, tempfile.TemporaryDirectory(prefix="lai-rtbench-") as scratch:
+        env = _env(name, prefix, port)
+        conninfo = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname={name}"
+        commands = (
+            ["-m", "logistics_ai", "migrate"],
+            ["-m", "logistics_ai", "seed"],
+            ["-m", "loadtests.realtime_seed", str(args.drivers)],
+        )
+        for command in commands:
+            subprocess.run(
+                [sys.executable, *command], env=env, cwd=REPO, check=True, capture_output=True
+            )
+        app = App(env, port, Path(scratch) / "app.log")
+        try:
+            app.wait_ready()
+            report = asyncio.run(_measure(args, app, env, conninfo, Path(scratch)))
+        finally:
+            app.stop()
+            client = redis.Redis.from_url(REDIS_URL)
+            for key in client.scan_iter(f"{prefix}*", count=1000):
+                client.delete(key)
+    return report
+
+
+async def _clock_offset(page: Any) -> float:
+    """Page clock minus ours (ms), from the round trip with the smallest uncertainty."""
+    best: tuple[float, float] | None = None
+    for _ in range(5):
+        before = time.time() * 1000
+        theirs = await page.evaluate("window.__lai.now()")
+        after = time.time() * 1000
+        sample = (after - before, theirs - (before + after) / 2)
+        best = sample if best is None or sample[0] < best[0] else best
+    assert best is not None
+    return best[1]
+
+
+async def _wait_for_fleet(page: Any, drivers: int, timeout_s: float = 30.0) -> int:
+    """Wait until the fleet list shows every driver (or give up and say how many it shows)."""
+    deadline = time.monotonic() + timeout_s
+    shown = 0
+    while time.monotonic() < deadline:
+        shown = await page.evaluate(
+            "new Set([...document.querySelectorAll('[data-driver-id]')]"
+            ".map(e => e.getAttribute('data-driver-id'))).size"
+        )
+        if shown >= drivers:
+            break
+        await asyncio.sleep(0.5)
+    return int(shown)
+
+
+async def _open_dashboard(context: Any, url: str) -> Any:
+    page = await context.new_page()
+    await page.goto(f"{url}/dispatch")
+    await page.locator("#signed-in-user").wait_for(timeout=60_000)
+    return page
+
+
+async def _until_truth(page: Any, truth: dict[str, dict[str, str]], since: float) -> float | None:
+    """Seconds from `since` (time.monotonic()) until the page's DOM shows `truth`."""
+    deadline = since + MATCH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):  # the page may be between documents
+            if await page.evaluate("t => window.__lai.mismatches(t)", truth) == 0:
+                return time.monotonic() - since
+        await asyncio.sleep(0.02)
+    return None
+
+
+def _truth(conninfo: str, baseline: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """What the database says now, for the subjects the page shows, in the DOM's spelling."""
+    with psycopg.connect(conninfo) as connection:
+        drivers = connection.execute(
+            "SELECT id, last_lat, last_lon, status FROM drivers"
+        ).fetchall()
+        shipments = connection.execute("SELECT id, status FROM shipments").fetchall()
+    truth: dict[str, dict[str, str]] = {"p": {}, "d": {}, "s": {}}
+    for driver_id, lat, lon, status in drivers:
+        key = str(driver_id)
+        if key in baseline.get("p", {}) and lat is not None:
+            truth["p"][key] = position_value(lat, lon)
+        if key in baseline.get("d", {}):
+            truth["d"][key] = str(getattr(status, "value", status))
+    for shipment_id, status in shipments:
+        if str(shipment_id) in baseline.get("s", {}):
+            truth["s"][str(shipment_id)] = str(getattr(status, "value", status))
+    return truth
+
+
+async def _measure(
+    args: argparse.Namespace, app: App, env: dict[str, str], conninfo: str, scratch: Path
+) -> dict[str, Any]:
+    from playwright.async_api import async_playwright
+
+    timeline = Timeline()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = await browser.new_context(
+            viewport={"width": 1366, "height": 768}, base_url=app.url
+        )
+        await context.add_init_script(script=OBSERVER_JS)
+        # The first dashboard signs in through the web login form (POST /api/web/login); the
+        # others are more tabs of the same browser, each its own Reflex client.
+        first = await context.new_page()
+        await first.goto("/login")
+        await first.get_by_label("Email").fill(DISPATCHER)
+        await first.get_by_label("Password").fill(DEMO_PASSWORD)
+        await first.get_by_role("button", name="Sign in").click()
+        await first.wait_for_url("**/dispatch**", timeout=60_000)
+        await first.locator("#signed-in-user").wait_for(timeout=60_000)
+        # Without the DOM contract on the page there is nothing to wait for (all shows as lost).
+        fleet_wait_s = 60.0 if await _wait_for_fleet(first, args.drivers) else 1.0
+        await asyncio.sleep(2)
+        rss_before = app.worker_rss_bytes()
+        pages = [first]
+        for _ in range(args.dashboards - 1):
+            pages.append(await _open_dashboard(context, app.url))
+        shown = await asyncio.gather(
+            *(_wait_for_fleet(p, args.drivers, fleet_wait_s) for p in pages)
+        )
+        await asyncio.sleep(3)
+        rss_after = app.worker_rss_bytes()
+        workers = len(app.workers())
+        offsets = list(await asyncio.gather(*(_clock_offset(p) for p in pages)))
+        baselines = list(await asyncio.gather(*(p.evaluate("window.__lai.start()") for p in pages)))
+        observations: list[list[Observation]] = [[] for _ in pages]
+
+        async def drain() -> None:
+            taken = await asyncio.gather(*(p.evaluate("window.__lai.take()") for p in pages))
+            for i, batch in enumerate(taken):
+                for t, kind, subject, value in batch["records"]:
+                    observations[i].append(Observation(kind, subject, value, t - offsets[i]))
+                timeline.long_tasks_ms.extend(batch["longTasks"])
+
+        record_file = scratch / "posts.jsonl"
+        sim_log = open(scratch / "simulator.log", "wb")  # noqa: SIM115 (closed after the run)
+        simulator = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "logistics_ai",
+            "simulate",
+            "--url",
+            app.url,
+            "--drivers",
+            str(args.drivers),
+            "--speedup",
+            str(args.speedup),
+            "--interval",
+            str(args.interval),
+            "--duration",
+            str(args.seconds),
+            "--stagger",
+            "--record",
+            str(record_file),
+            env=env,
+            cwd=str(REPO),
+            stdout=sim_log,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        finished = asyncio.ensure_future(simulator.wait())
+        probe_page = pages[-1]
+        probe_values = ("assigned", "all")
+        next_probe = 0.0
+        drive_end = float("inf")
+        while not finished.done():
+            await asyncio.sleep(0.5)
+            await drain()
+            now = time.monotonic()
+            started = record_file.exists() and record_file.stat().st_size > 0
+            if timeline.drive_started_ms is None and started:
+                timeline.drive_started_ms = time.time() * 1000
+                drive_end = now + args.seconds
+            if timeline.drive_started_ms is not None:
+                if len(pages) > 1 and now >= next_probe:
+                    value = probe_values[len(timeline.probes_ms) % 2]
+                    timeline.probes_ms.append(
+                        await probe_page.evaluate("v => window.__lai.probe(v)", value)
+                    )
+                    next_probe = time.monotonic() + 2.0
+                if timeline.cut_ms is None and now >= drive_end - CUT_BEFORE_END_S:
+                    timeline.cut_ms = await pages[0].evaluate("window.__lai.drop()") - offsets[0]
+        sim_log.close()
+        sim_output = (scratch / "simulator.log").read_text(errors="replace")
+        if len(timeline.probes_ms) % 2:  # leave the used dashboard on "all", as the others
+            await probe_page.evaluate("v => window.__lai.probe(v)", "all")
+        await asyncio.sleep(GRACE_S)
+        await drain()
+
+        # Reconnect: dashboard 1 missed the run's last seconds; let its socket back.
+        if timeline.cut_ms is None:
+            timeline.cut_ms = await pages[0].evaluate("window.__lai.drop()") - offsets[0]
+        truth = _truth(conninfo, baselines[0])
+        stale = await pages[0].evaluate("t => window.__lai.mismatches(t)", truth)
+        opened_before = len(await pages[0].evaluate("window.__lai.opened()"))
+        restored = time.monotonic()
+        restored_page_ms = await pages[0].evaluate("window.__lai.restore()")
+        reconnect_s = await _until_truth(pages[0], truth, restored)
+        opened = await pages[0].evaluate("window.__lai.opened()")
+        socket_open_s = (
+            (opened[opened_before] - restored_page_ms) / 1000
+            if len(opened) > opened_before
+            else None
+        )
+        # Reload: the last dashboard loads the page again and must show the database's truth.
+        reload_truth = _truth(conninfo, baselines[-1])
+        started = time.monotonic()
+        await pages[-1].reload(wait_until="commit")
+        reload_s = await _until_truth(pages[-1], reload_truth, started)
+        await browser.close()
+    posts = posts_from_records(
+        json.loads(line) for line in record_file.read_text().splitlines() if line.strip()
+    )
+    results: list[PageResult] = []
+    for i, page_obs in enumerate(observations):
+        kinds = ("p", "d") if (i == len(pages) - 1 and len(pages) > 1) else ("p", "d", "s")
+        results.append(
+            match_page(
+                posts,
+                page_obs,
+                baselines[i],
+                kinds=kinds,
+                ignore_after_ms=timeline.cut_ms if i == 0 else None,
+            )
+        )
+    summary = summarize(results)
+    probes = [p for p in timeline.probes_ms if p is not None]
+    report = {
+        "command": "python -m logistics_ai bench realtime " + " ".join(args.argv),
+        "commit": git_describe(REPO),
+        "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "dashboards": args.dashboards,
+        "drivers": args.drivers,
+        "seconds": args.seconds,
+        "speedup": args.speedup,
+        "interval_s": args.interval,
+        "workers": workers,
+        "simulator": sim_output.strip().splitlines()[-1] if sim_output.strip() else "",
+        "posts": {KINDS[k]: sum(1 for p in posts if p.kind == k) for k in KINDS},
+        "drivers_on_screen": {"min": min(shown), "max": max(shown)},
+        "clock_offset_ms_max": round(max(abs(o) for o in offsets), 2),
+        "latency_ms": {
+            "samples": summary.samples,
+            "p50": _round(summary.p50_ms),
+            "p95": _round(summary.p95_ms),
+            "p99": _round(summary.p99_ms),
+            "max": _round(summary.max_ms),
+        },
+        "kinds": {KINDS[k]: asdict(t) for k, t in summary.kinds.items()},
+        "lost": summary.lost,
+        "out_of_order": summary.out_of_order,
+        "memory": {
+            "worker_rss_mb_before": round(rss_before / 2**20, 1),
+            "worker_rss_mb_after": round(rss_after / 2**20, 1),
+            "kb_per_client": (
+                round((rss_after - rss_before) / 1024 / (args.dashboards - 1), 1)
+                if args.dashboards > 1
+                else None
+            ),
+        },
+        "event_handling_ms": {
+            "probes": len(timeline.probes_ms),
+            "timeouts": sum(1 for p in timeline.probes_ms if p is None),
+            "p50": _round(percentile(probes, 50)),
+            "p95": _round(percentile(probes, 95)),
+            "max": _round(max(probes) if probes else None),
+        },
+        "long_tasks": {
+            "count": len(timeline.long_tasks_ms),
+            "p95_ms": _round(percentile(timeline.long_tasks_ms, 95)),
+            "max_ms": _round(max(timeline.long_tasks_ms) if timeline.long_tasks_ms else None),
+        },
+        "reconnect": {
+            "stale_values_before": stale,
+            "socket_open_s": _round(socket_open_s, 3),
+            "truth_after_restore_s": _round(reconnect_s, 3),
+            "reload_truth_s": _round(reload_s, 3),
+        },
+        "targets": _targets(
+            summary.p95_ms,
+            summary.lost,
+            summary.out_of_order,
+            reconnect_s,
+            reload_s,
+            percentile(probes, 95),
+        ),
+    }
+    return report
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _targets(
+    p95: float | None,
+    lost: int,
+    disorder: int,
+    reconnect_s: float | None,
+    reload_s: float | None,
+    event_p95: float | None,
+) -> dict[str, bool]:
+    """Issue 11's targets, judged on this run."""
+    return {
+        "p95 < 100 ms": p95 is not None and p95 < 100,
+        "0 lost": lost == 0,
+        "0 out of order": disorder == 0,
+        "reconnect < 2 s": reconnect_s is not None and reconnect_s < 2,
+        "reload < 2 s": reload_s is not None and reload_s < 2,
+        "event p95 < 50 ms": event_p95 is not None and event_p95 < 50,
+    }
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    return "n/a" if value is None else f"{value:g}{unit}"
+
+
+def _print(r: dict[str, Any]) -> None:
+    lat, mem, ev, rc = r["latency_ms"], r["memory"], r["event_handling_ms"], r["reconnect"]
+    print(
+        f"bench realtime: {r['dashboards']} dashboards x {r['drivers']} drivers, "
+        f"{r['seconds']:g} s driving at {r['speedup']:g}x, a report every {r['interval_s']:g} s; "
+        f"reflex --env prod, {r['workers']} workers, PostgreSQL + Redis; {r['commit']}; "
+        f"{r['when']}, load average {r['load_average']}"
+    )
+    print(f"simulator: {r['simulator']}")
+    print(
+        "posted (accepted writes): "
+        + ", ".join(f"{k} {v}" for k, v in r["posts"].items())
+        + f"; drivers on each dashboard: {r['drivers_on_screen']['min']}-"
+        f"{r['drivers_on_screen']['max']}; page clocks within {r['clock_offset_ms_max']} ms"
+    )
+    print(
+        f"{'changes':18} {'expected':>9} {'shown':>7} {'lost':>6} {'disorder':>9} "
+        f"{'unchanged':>10} {'off-screen':>11}"
+    )
+    for name, t in r["kinds"].items():
+        print(
+            f"{name:18} {t['posted']:9d} {t['shown']:7d} {t['lost']:6d} {t['out_of_order']:9d} "
+            f"{t['unobservable']:10d} {t['off_screen']:11d}"
+        )
+    print(
+        f"POST returned -> DOM (every dashboard): {lat['samples']} samples, p50 "
+        f"{_fmt(lat['p50'], ' ms')}, p95 {_fmt(lat['p95'], ' ms')}, p99 {_fmt(lat['p99'], ' ms')}, "
+        f"max {_fmt(lat['max'], ' ms')}"
+    )
+    print(
+        f"dashboard event handling (status filter -> result count): {ev['probes']} probes, "
+        f"{ev['timeouts']} timeouts, p50 {_fmt(ev['p50'], ' ms')}, p95 {_fmt(ev['p95'], ' ms')}, "
+        f"max {_fmt(ev['max'], ' ms')}; long tasks in all pages: {r['long_tasks']['count']}, "
+        f"p95 {_fmt(r['long_tasks']['p95_ms'], ' ms')}, "
+        f"max {_fmt(r['long_tasks']['max_ms'], ' ms')}"
+    )
+    print(
+        f"worker RSS: {mem['worker_rss_mb_before']} MB with 1 dashboard, "
+        f"{mem['worker_rss_mb_after']} MB with {r['dashboards']} -> "
+        f"{_fmt(mem['kb_per_client'], ' KB')} per client"
+    )
+    print(
+        f"reconnect: socket cut {CUT_BEFORE_END_S:g} s before the end ({rc['stale_values_before']} "
+        f"stale values), reopened {_fmt(rc['socket_open_s'], ' s')} after release, DOM = database "
+        f"{_fmt(rc['truth_after_restore_s'], ' s')} after release; reload -> DOM = database "
+        f"{_fmt(rc['reload_truth_s'], ' s')}"
+    )
+    met = ", ".join(f"{k} {'yes' if ok else 'NO'}" for k, ok in r["targets"].items())
+    print(
+        f"SUMMARY realtime: p95 {_fmt(lat['p95'], ' ms')} POST->DOM over {lat['samples']} "
+        f"samples, lost {r['lost']}, out of order {r['out_of_order']}, event p95 "
+        f"{_fmt(ev['p95'], ' ms')}, reconnect {_fmt(rc['truth_after_restore_s'], ' s')}, "
+        f"reload {_fmt(rc['reload_truth_s'], ' s')}, {_fmt(mem['kb_per_client'], ' KB')}/client "
+        f"| targets: {met}"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""`bench realtime`'s arithmetic: match what the simulator posted to what each dashboard showed.
+
+Pure functions over plain data, so they are tested on hand-written inputs
+(tests/unit/test_realtime_measure.py). Times are wall-clock milliseconds.
+
+- A *post* is one accepted write, stamped when its HTTP answer returned: a driver's position
+  (the `f"{lat:.5f},{lon:.5f}"` the dashboard contract shows), a driver's status, or a
+  shipment's status after a stop event.
+- An *observation* is one change of that value in one page's DOM (MutationObserver).
+- Per page and subject, each observation is matched to the oldest not-yet-shown post with the
+  same value. Latency = first observation - post return (negative when the push beat the
+  HTTP answer to the client). A post never shown is *lost*; an observation of a value older
+  than one already shown is *out of order* (a position going back, a status going back).
+- A post whose value equals what the page already showed (a van standing at a stop) cannot
+  change the DOM: it is *unobservable* and counted apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+KINDS = {"p": "positions", "d": "driver statuses", "s": "shipment statuses"}
+# What a stop event leaves the shipment at (an arrival changes the stop, not the shipment).
+SHIPMENT_STATUS_AFTER = {"picked_up": "picked_up", "delivered": "delivered", "failed": "failed"}
+
+
+@dataclass(frozen=True)
+class Post:
+    kind: str  # "p", "d" or "s"
+    subject: str  # driver or shipment id, as the DOM spells it
+    value: str
+    t_ms: float
+
+
+@dataclass(frozen=True)
+class Observation:
+    kind: str
+    subject: str
+    value: str
+    t_ms: float
+
+
+@dataclass
+class KindTally:
+    posted: int = 0  # observable posts of subjects on screen, summed over pages
+    shown: int = 0
+    lost: int = 0
+    out_of_order: int = 0
+    unobservable: int = 0  # the value did not change (nothing for the DOM to show)
+    off_screen: int = 0  # the subject is not on that page (e.g. a shipment on page 2)
+
+
+@dataclass
+class PageResult:
+    latencies_ms: list[float] = field(default_factory=list)
+    kinds: dict[str, KindTally] = field(default_factory=lambda: defaultdict(KindTally))
+
+
+def position_value(lat: float, lon: float) -> str:
+    return f"{lat:.5f},{lon:.5f}"
+
+
+def posts_from_records(records: Iterable[dict]) -> list[Post]:
+    """The simulator's `--record` lines (seconds) as posts (milliseconds), in time order."""
+    posts = []
+    for r in records:
+        t = float(r["t"]) * 1000.0
+        if r["kind"] == "position":
+            posts.append(Post("p", str(r["driver_id"]), position_value(r["lat"], r["lon"]), t))
+        elif r["kind"] == "driver_status":
+            posts.append(Post("d", str(r["driver_id"]), r["status"], t))
+        elif r["kind"] == "stop_event" and r["event"] in SHIPMENT_STATUS_AFTER:
+            status = SHIPMENT_STATUS_AFTER[r["event"]]
+            posts.append(Post("s", str(r["shipment_id"]), status, t))
+    return sorted(posts, key=lambda p: p.t_ms)
+
+
+def percentile(values: Sequence[float], pct: float) -> float | None:
+    """Nearest-rank percentile: the smallest value with at least pct % of values <= it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100.0 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def match_page(
+    posts: Sequence[Post],
+    observations: Sequence[Observation],
+    baseline: dict[str, dict[str, str]],
+    *,
+    kinds: Iterable[str] = ("p", "d", "s"),
+    ignore_after_ms: float | None = None,
+) -> PageResult:
+    """Latency, loss and order for one page.
+
+    `baseline` is what the page showed when recording began ({kind: {subject: value}}): only
+    subjects in it are on screen. Posts returned after `ignore_after_ms` are left out (the page
+    whose socket the bench cut on purpose).
+    """
+    result = PageResult()
+    wanted = set(kinds)
+    by_subject: dict[tuple[str, str], list[Post]] = defaultdict(list)
+    for post in posts:
+        if post.kind in wanted and (ignore_after_ms is None or post.t_ms <= ignore_after_ms):
+            by_subject[(post.kind, post.subject)].append(post)
+    seen: dict[tuple[str, str], list[Observation]] = defaultdict(list)
+    for obs in sorted(observations, key=lambda o: o.t_ms):
+        seen[(obs.kind, obs.subject)].append(obs)
+    for (kind, subject), subject_posts in by_subject.items():
+        tally = result.kinds[kind]
+        shown_at_start = baseline.get(kind, {}).get(subject)
+        if shown_at_start is None:
+            tally.off_screen += len(subject_posts)
+            continue
+        # Only changes can appear in the DOM: drop repeats of the value already on show.
+        expected: list[Post] = []
+        previous = shown_at_start
+        for post in subject_posts:
+            if post.value == previous:
+                tally.unobservable += 1
+            else:
+                expected.append(post)
+                previous = post.value
+        first_seen: dict[int, float] = {}
+        late: set[int] = set()
+        newest = -1
+        for obs in seen.get((kind, subject), []):
+            candidates = [i for i, p in enumerate(expected) if p.value == obs.value]
+            if not candidates:
+                continue  # e.g. the value on screen before recording, shown again
+            ahead = [i for i in candidates if i > newest]
+            if ahead:
+                newest = ahead[0]
+                first_seen.setdefault(newest, obs.t_ms)
+            elif newest not in candidates:
+                tally.out_of_order += 1
+                late.update(i for i in candidates if i not in first_seen)
+        tally.posted += len(expected)
+        for i, post in enumerate(expected):
+            if i in first_seen:
+                tally.shown += 1
+                result.latencies_ms.append(first_seen[i] - post.t_ms)
+            elif i in late:
+                tally.shown += 1  # shown, but after a newer value: counted as out of order
+            else:
+                tally.lost += 1
+    return result
+
+
+@dataclass
+class Summary:
+    samples: int
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
+    kinds: dict[str, KindTally]
+
+    @property
+    def lost(self) -> int:
+        return sum(t.lost for t in self.kinds.values())
+
+    @property
+    def out_of_order(self) -> int:
+        return sum(t.out_of_order for t in self.kinds.values())
+
+
+def summarize(pages: Sequence[PageResult]) -> Summary:
+    latencies = [x for page in pages for x in page.latencies_ms]
+    kinds: dict[str, KindTally] = {k: KindTally() for k in KINDS}
+    for page in pages:
+        for kind, tally in page.kinds.items():
+            total = kinds[kind]
+            for name in vars(total):
+                setattr(total, name, getattr(total, name) + getattr(tally, name))
+    return Summary(
+        samples=len(latencies),
+        p50_ms=percentile(latencies, 50),
+        p95_ms=percentile(latencies, 95),
+        p99_ms=percentile(latencies, 99),
+        max_ms=max(latencies) if latencies else None,
+        kinds=kinds,
+    )

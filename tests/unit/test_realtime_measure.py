@@ -1,0 +1,101 @@
+"""`bench realtime`'s arithmetic on hand-written runs (expected values worked out by hand)."""
+
+from __future__ import annotations
+
+from loadtests.realtime_measure import (
+    Observation,
+    Post,
+    match_page,
+    percentile,
+    posts_from_records,
+    summarize,
+)
+
+
+def test_nearest_rank_percentiles() -> None:
+    values = [40.0, 10.0, 30.0, 20.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0]
+    assert percentile(values, 50) == 50.0  # rank ceil(5.0) = 5 of 10..100
+    assert percentile(values, 95) == 100.0  # rank ceil(9.5) = 10
+    assert percentile(values, 90) == 90.0
+    assert percentile([7.0], 99) == 7.0
+    assert percentile([], 95) is None
+
+
+def test_simulator_records_become_posts_in_dashboard_spelling() -> None:
+    records = [
+        {"kind": "stop_event", "event": "arrived", "shipment_id": 9, "driver_id": 3, "t": 2.0},
+        {"kind": "position", "driver_id": 3, "lat": 41.8812345, "lon": -87.6, "t": 1.5},
+        {"kind": "stop_event", "event": "picked_up", "shipment_id": 9, "driver_id": 3, "t": 3.0},
+        {"kind": "driver_status", "driver_id": 3, "status": "on_route", "t": 1.0},
+    ]
+    assert posts_from_records(records) == [
+        Post("d", "3", "on_route", 1000.0),
+        Post("p", "3", "41.88123,-87.60000", 1500.0),
+        Post("s", "9", "picked_up", 3000.0),  # an arrival changes no shipment status
+    ]
+
+
+def test_latency_loss_and_order_for_one_page() -> None:
+    posts = [
+        Post("p", "1", "A", 1000.0),
+        Post("p", "1", "B", 3000.0),
+        Post("p", "1", "B", 5000.0),  # standing still: nothing new to show
+        Post("p", "1", "C", 7000.0),
+        Post("p", "1", "D", 9000.0),
+        Post("p", "2", "X", 1000.0),  # driver 2 is not on this page
+        Post("s", "5", "picked_up", 2000.0),
+        Post("s", "5", "delivered", 4000.0),
+    ]
+    observations = [
+        Observation("p", "1", "A", 1040.0),
+        Observation("p", "1", "B", 2990.0),  # the push beat the HTTP answer by 10 ms
+        Observation("p", "1", "D", 9100.0),  # C never shown ...
+        Observation("p", "1", "C", 9200.0),  # ... until after D: out of order
+        Observation("s", "5", "delivered", 4050.0),
+        Observation("s", "5", "picked_up", 4060.0),  # status going back
+    ]
+    baseline = {"p": {"1": "START"}, "s": {"5": "assigned"}}
+    page = match_page(posts, observations, baseline)
+    assert sorted(page.latencies_ms) == [-10.0, 40.0, 50.0, 100.0]
+    positions, shipments = page.kinds["p"], page.kinds["s"]
+    assert (positions.posted, positions.shown, positions.lost) == (4, 4, 0)
+    assert (positions.out_of_order, positions.unobservable, positions.off_screen) == (1, 1, 1)
+    assert (shipments.posted, shipments.shown, shipments.lost, shipments.out_of_order) == (
+        2,
+        2,
+        0,
+        1,
+    )
+
+
+def test_never_shown_is_lost_and_the_cut_page_ignores_later_posts() -> None:
+    posts = [
+        Post("d", "7", "on_route", 1000.0),
+        Post("p", "7", "A", 1500.0),
+        Post("p", "7", "B", 3500.0),
+        Post("p", "7", "C", 5500.0),
+    ]
+    observations = [Observation("p", "7", "A", 1530.0)]
+    baseline = {"p": {"7": "START"}, "d": {"7": "available"}}
+    page = match_page(posts, observations, baseline)
+    assert page.latencies_ms == [30.0]
+    assert (page.kinds["p"].lost, page.kinds["d"].lost) == (2, 1)
+    cut = match_page(posts, observations, baseline, ignore_after_ms=2000.0)
+    assert (cut.kinds["p"].posted, cut.kinds["p"].lost, cut.kinds["d"].lost) == (1, 0, 1)
+    positions_only = match_page(posts, observations, baseline, kinds=("p",))
+    assert "d" not in positions_only.kinds
+
+
+def test_summary_adds_pages_up() -> None:
+    posts = [Post("p", "1", "A", 0.0), Post("p", "1", "B", 2000.0)]
+    fast = match_page(
+        posts,
+        [Observation("p", "1", "A", 20.0), Observation("p", "1", "B", 2030.0)],
+        {"p": {"1": "S"}},
+    )
+    slow = match_page(posts, [Observation("p", "1", "B", 2400.0)], {"p": {"1": "S"}})
+    summary = summarize([fast, slow])
+    assert summary.samples == 3
+    assert (summary.p50_ms, summary.p95_ms, summary.max_ms) == (30.0, 400.0, 400.0)
+    assert (summary.lost, summary.out_of_order) == (1, 0)
+    assert summary.kinds["p"].posted == 4
