@@ -31,6 +31,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import secrets
 import signal
@@ -143,7 +144,8 @@ class App:
         while True:
             with contextlib.suppress(httpx.HTTPError):
                 health = httpx.get(f"{self.url}/healthz", timeout=5).status_code
-                if health == 200 and httpx.get(f"{self.url}/login", timeout=5).status_code == 200:
+                login = httpx.get(f"{self.url}/login", timeout=5, follow_redirects=True)
+                if health == 200 and login.status_code == 200:
                     return
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"app did not start:\n{self.log.read_text()[-4000:]}")
@@ -225,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.dashboards < 1 or args.drivers < 1 or args.seconds <= 0 or args.interval <= 0:
         parser.error("--dashboards, --drivers, --seconds and --interval must be positive")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # no line per readiness poll
     with bench_lock():
         report = _run(args)
     if args.json:
@@ -401,7 +404,7 @@ async def _measure(
         probe_page = pages[-1]
         probe_values = ("assigned", "all")
         next_probe = 0.0
-        drive_end = float("inf")
+        cut_at = float("inf")
         while not finished.done():
             await asyncio.sleep(0.5)
             await drain()
@@ -409,7 +412,8 @@ async def _measure(
             started = record_file.exists() and record_file.stat().st_size > 0
             if timeline.drive_started_ms is None and started:
                 timeline.drive_started_ms = time.time() * 1000
-                drive_end = now + args.seconds
+                # Cut in the last seconds, but never before half the run (short runs).
+                cut_at = now + max(args.seconds - CUT_BEFORE_END_S, args.seconds / 2)
             if timeline.drive_started_ms is not None:
                 if len(pages) > 1 and now >= next_probe:
                     value = probe_values[len(timeline.probes_ms) % 2]
@@ -417,7 +421,7 @@ async def _measure(
                         await probe_page.evaluate("v => window.__lai.probe(v)", value)
                     )
                     next_probe = time.monotonic() + 2.0
-                if timeline.cut_ms is None and now >= drive_end - CUT_BEFORE_END_S:
+                if timeline.cut_ms is None and now >= cut_at:
                     timeline.cut_ms = await pages[0].evaluate("window.__lai.drop()") - offsets[0]
         sim_log.close()
         sim_output = (scratch / "simulator.log").read_text(errors="replace")
@@ -597,7 +601,7 @@ def _print(r: dict[str, Any]) -> None:
         f"{_fmt(mem['kb_per_client'], ' KB')} per client"
     )
     print(
-        f"reconnect: socket cut {CUT_BEFORE_END_S:g} s before the end ({rc['stale_values_before']} "
+        f"reconnect: socket cut for the run's last seconds ({rc['stale_values_before']} "
         f"stale values), reopened {_fmt(rc['socket_open_s'], ' s')} after release, DOM = database "
         f"{_fmt(rc['truth_after_restore_s'], ' s')} after release; reload -> DOM = database "
         f"{_fmt(rc['reload_truth_s'], ' s')}"

@@ -12,7 +12,7 @@
   let recording = false;
 
   const put = (kind, id, value, t) => {
-    if (value === null || value === "null,null") return;
+    if (value === null || value === "null,null" || value === ",") return; // no GPS fix yet
     const key = kind + id;
     if (last.get(key) === value) return;
     last.set(key, value);

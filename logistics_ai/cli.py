@@ -115,8 +115,8 @@ def _simulate(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         record = None
         if args.record:
-            # One JSON line per accepted write (what `bench realtime` reads back).
-            sink = stack.enter_context(open(args.record, "w", encoding="utf-8"))
+            # One JSON line per accepted write, flushed per line: `bench realtime` watches it.
+            sink = stack.enter_context(open(args.record, "w", encoding="utf-8", buffering=1))
 
             def record(entry: dict[str, object]) -> None:
                 sink.write(json.dumps(entry) + "\n")

@@ -1,0 +1,58 @@
+"""`bench realtime` for real, small: 2 dashboards, 3 drivers, 8 s of driving.
+
+The bench starts its own production app (throwaway database, Redis prefix), so this needs no
+fixture of this folder. It checks what the benchmark measures, not how fast: every position
+the simulator got accepted reached both dashboards' DOM, nothing went backwards, the socket
+that was cut comes back to the database's truth, and a reloaded dashboard shows it too.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def test_small_realtime_run_sees_every_change_in_order() -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "logistics_ai",
+            "bench",
+            "realtime",
+            "--dashboards",
+            "2",
+            "--drivers",
+            "3",
+            "--seconds",
+            "8",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout[run.stdout.index("{") :])
+    assert report["posts"]["positions"] >= 3, report["simulator"]
+    assert report["drivers_on_screen"]["min"] >= 3
+    positions = report["kinds"]["positions"]
+    # Both dashboards hold every driver; each accepted, changed position must show in both.
+    assert positions["posted"] >= 2 * 3, positions
+    assert positions["lost"] == 0 and positions["out_of_order"] == 0, positions
+    assert report["lost"] == 0 and report["out_of_order"] == 0, report["kinds"]
+    assert report["latency_ms"]["samples"] == sum(k["shown"] for k in report["kinds"].values())
+    assert report["reconnect"]["stale_values_before"] > 0, report["reconnect"]
+    assert report["reconnect"]["truth_after_restore_s"] is not None, report["reconnect"]
+    assert report["reconnect"]["reload_truth_s"] is not None, report["reconnect"]
+    assert report["event_handling_ms"]["probes"] >= 1
+    assert report["event_handling_ms"]["timeouts"] == 0
