@@ -45,9 +45,9 @@ def _password_card() -> rx.Component:
                     auto_complete="new-password",
                 ),
                 rx.cond(
-                    S.password_message != "",
+                    S.change_notice != "",
                     rx.callout(
-                        S.password_message,
+                        S.change_notice,
                         color_scheme="green",
                         role="status",
                         id="password-changed",

@@ -47,7 +47,7 @@ class SecurityState(AuthState):
     home: rx.Field[str] = rx.field("/")
     consents: rx.Field[list[ConsentRow]] = rx.field(default_factory=list)
     password_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
-    password_message: rx.Field[str] = rx.field("")
+    change_notice: rx.Field[str] = rx.field("")
     totp_error: rx.Field[str] = rx.field("")
     # The enrolment step only (see the module docstring).
     setup_secret: rx.Field[str] = rx.field("")
@@ -59,7 +59,7 @@ class SecurityState(AuthState):
     @rx.event
     async def load(self) -> EventSpec | None:
         self._end_setup()
-        self.password_errors, self.password_message, self.totp_error = {}, "", ""
+        self.password_errors, self.change_notice, self.totp_error = {}, "", ""
         guard = await self._guard(tuple(Role), second_factor_setup=True)
         return guard or await self._refresh()
 
@@ -92,7 +92,7 @@ class SecurityState(AuthState):
     async def change_password(self, form_data: dict[str, str]) -> EventSpec | None:
         current = form_data.get("current_password") or ""
         new = form_data.get("new_password") or ""
-        self.password_message = ""
+        self.change_notice = ""
         if new != (form_data.get("new_password_again") or ""):
             self.password_errors = {"new_password_again": "The two new passwords differ."}
             return None
@@ -108,7 +108,7 @@ class SecurityState(AuthState):
             self.password_errors = result.field_errors or {"current_password": result.message}
             return None
         self.password_errors = {}
-        self.password_message = "Your password was changed. Your other sessions were signed out."
+        self.change_notice = "Your password was changed. Your other sessions were signed out."
         return None
 
     # --- Two-factor sign-in ----------------------------------------------------------------
