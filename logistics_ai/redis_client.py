@@ -33,6 +33,7 @@ def _common_options(asynchronous: bool) -> dict[str, Any]:
     if asynchronous:
         from redis.asyncio.retry import Retry
     else:
+        # The sync and asyncio Retry classes share one interface but not one type.
         from redis.retry import Retry  # type: ignore[assignment]
     from redis.backoff import ExponentialBackoff
     from redis.exceptions import ConnectionError, TimeoutError
@@ -81,7 +82,7 @@ def _module(asynchronous: bool) -> Any:
     if asynchronous:
         import redis.asyncio as module
     else:
-        import redis as module  # type: ignore[no-redef]
+        import redis as module  # type: ignore[no-redef]  # one name, either flavour
     return module
 
 
@@ -89,7 +90,7 @@ def _sentinel_module(asynchronous: bool) -> Any:
     if asynchronous:
         import redis.asyncio.sentinel as module
     else:
-        import redis.sentinel as module  # type: ignore[no-redef]
+        import redis.sentinel as module  # type: ignore[no-redef]  # one name, either flavour
     return module
 
 

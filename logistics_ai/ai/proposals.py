@@ -21,7 +21,7 @@ from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import Conflict, NotFound
 from logistics_ai.kvstore import get_store
-from logistics_ai.models import Driver, Shipment, TrackingEvent, User
+from logistics_ai.models import Driver, Shipment, TrackingEvent, User, saved_id
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import (
@@ -207,7 +207,7 @@ def _notify_late(session: Session, actor: Actor, p: Proposal) -> str:
     )
     queued = notifications.enqueue_for_shipment(session, shipment, "delayed")
     channels = sorted({row.channel for row in queued})
-    session.add(TrackingEvent(shipment_id=shipment.id, status=shipment.status, note=note))  # type: ignore[arg-type]
+    session.add(TrackingEvent(shipment_id=saved_id(shipment), status=shipment.status, note=note))
     audit.record(
         session,
         actor,

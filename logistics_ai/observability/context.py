@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 
 from logistics_ai.settings import get_settings
@@ -31,12 +31,12 @@ def current() -> RequestContext | None:
     return _current.get()
 
 
-def open_context(context: RequestContext) -> object:
+def open_context(context: RequestContext) -> Token[RequestContext | None]:
     return _current.set(context)
 
 
-def close_context(token: object) -> None:
-    _current.reset(token)  # type: ignore[arg-type]
+def close_context(token: Token[RequestContext | None]) -> None:
+    _current.reset(token)
 
 
 def hash_user(user_id: object) -> str:

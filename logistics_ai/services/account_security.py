@@ -21,7 +21,7 @@ from logistics_ai.domain.errors import (
     SecondFactorSetupRequired,
 )
 from logistics_ai.domain.validation import fail, parse
-from logistics_ai.models import AccountToken, Role, User, utcnow
+from logistics_ai.models import AccountToken, Role, User, saved_id, utcnow
 from logistics_ai.security import login_throttle, refresh, totp
 from logistics_ai.security.passwords import (
     WeakPasswordError,
@@ -76,7 +76,7 @@ def _issue_link(session: Session, user: User, purpose: str) -> str:
     token = secrets.token_urlsafe(32)
     session.add(
         AccountToken(
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=saved_id(user),
             purpose=purpose,
             token_hash=_hash(token),
             expires_at=now + TOKEN_TTL[purpose],
@@ -213,7 +213,7 @@ def reset_password(session: Session, token: str, new_password: str) -> User:
     # Following the emailed link proves the mailbox, as confirmation would.
     user.email_verified_at = user.email_verified_at or utcnow()
     session.add(user)
-    revoked = _revoke_sessions(user.id)  # type: ignore[arg-type]
+    revoked = _revoke_sessions(saved_id(user))
     login_throttle.record_success(user.email, None)
     audit.record(
         session,
@@ -258,7 +258,7 @@ def change_password(
         raise fail({"new_password": str(error)}) from None
     user.password_hash = hash_password(new_password)
     session.add(user)
-    revoked = _revoke_sessions(user.id, keep=keep_session_id)  # type: ignore[arg-type]
+    revoked = _revoke_sessions(saved_id(user), keep=keep_session_id)
     audit.record(
         session, actor, "auth.password_changed", "user", user.id, {"sessions_revoked": revoked}
     )

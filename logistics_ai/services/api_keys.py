@@ -13,7 +13,7 @@ from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import AuthenticationFailed, NotFound
 from logistics_ai.domain.validation import Clean, Id, bounded, fail, parse
 from logistics_ai.kvstore import get_store
-from logistics_ai.models import ApiKey, utcnow
+from logistics_ai.models import ApiKey, saved_id, utcnow
 from logistics_ai.security import api_keys as keys
 from logistics_ai.security.policy import SCOPES, Action, require
 from logistics_ai.services import audit, users
@@ -93,7 +93,7 @@ def revoke(session: Session, actor: Actor, key_id: int) -> ApiKey:
     key.revoked_at = utcnow()
     session.add(key)
     # Every worker's cache of verified keys checks this marker on each request.
-    get_store().set(revoked_marker(key.id), "1", REVOKED_MARKER_TTL_S)  # type: ignore[arg-type]
+    get_store().set(revoked_marker(saved_id(key)), "1", REVOKED_MARKER_TTL_S)
     audit.record(session, actor, "api_key.revoked", "api_key", key.id, {"prefix": key.prefix})
     return key
 

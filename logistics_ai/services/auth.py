@@ -10,7 +10,7 @@ from sqlmodel import Session
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import AuthenticationFailed, NotFound
 from logistics_ai.kvstore import StoreUnavailable, get_store
-from logistics_ai.models import Role, User
+from logistics_ai.models import Role, User, saved_id
 from logistics_ai.security import refresh, tokens
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit, limits, users
@@ -39,7 +39,7 @@ def _pair(
     # The profile rides in the token so that verifying it needs no database row.
     profile = {"email": user.email, "cid": actor.customer_id, "did": actor.driver_id}
     access = tokens.issue(
-        user.id,  # type: ignore[arg-type]
+        saved_id(user),
         user.role,
         record.session_id,
         ttl_s=ttl,
@@ -59,7 +59,7 @@ def login(
 ) -> TokenPair:
     user = users.authenticate(session, email, password, ip=ip, user_agent=user_agent, otp=otp)
     record, refresh_token = refresh.start(
-        user.id,  # type: ignore[arg-type]
+        saved_id(user),
         "api",
         ip,
         user_agent,
@@ -84,7 +84,7 @@ def web_login(
     """
     user = users.authenticate(session, email, password, ip=ip, user_agent=user_agent, otp=otp)
     _, credential = refresh.start(
-        user.id,  # type: ignore[arg-type]
+        saved_id(user),
         "web",
         ip,
         user_agent,

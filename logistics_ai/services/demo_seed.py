@@ -191,11 +191,8 @@ def seed_demo(
             check_password=False,
         )
 
-    staff_user = None
-    for email, full_name, role in STAFF:
-        user = add_user(email, full_name, role)
-        staff_user = staff_user or user
-    dispatcher = actor_for(session, staff_user)  # type: ignore[arg-type]
+    staff_users = [add_user(email, full_name, role) for email, full_name, role in STAFF]
+    dispatcher = actor_for(session, staff_users[0])
 
     customer_actors: list[Actor] = []
     for email, full_name, company in CUSTOMERS:
@@ -233,7 +230,7 @@ def seed_demo(
         )
         session.add(driver)
         session.flush()
-        driver_ids.append(driver.id)  # type: ignore[arg-type]
+        driver_ids.append(saved_id(driver))
 
     today = clock.today_local()
     start_of_day = clock.local_datetime(today, time(0, 0))
@@ -316,7 +313,7 @@ def _advance(
     if target == S.requested:
         return
     if target == S.cancelled:
-        shipments.cancel_shipment(session, dispatcher, shipment.id, "Customer cancelled")  # type: ignore[arg-type]
+        shipments.cancel_shipment(session, dispatcher, saved_id(shipment), "Customer cancelled")
         return
     if target == S.scheduled:
         transition(session, shipment, S.scheduled, dispatcher, note="Scheduled")
@@ -346,9 +343,9 @@ def _capable_driver(session: Session, shipment: Shipment, driver_ids: list[int],
     needed = {s for s in shipment.required_skills.split(",") if s}
     for offset in range(len(driver_ids)):
         driver_id = driver_ids[(index + offset) % len(driver_ids)]
-        driver = session.get(Driver, driver_id)
-        vehicle = session.get(Vehicle, driver.vehicle_id)  # type: ignore[union-attr]
-        if needed <= {s for s in vehicle.skills.split(",") if s}:  # type: ignore[union-attr]
+        driver = session.get_one(Driver, driver_id)
+        vehicle = session.get(Vehicle, driver.vehicle_id) if driver.vehicle_id else None
+        if vehicle and needed <= {s for s in vehicle.skills.split(",") if s}:
             return driver_id
     return driver_ids[0]
 
@@ -361,9 +358,9 @@ def _place_drivers(session: Session, rng: random.Random, driver_ids: list[int]) 
     )
     now = clock.utcnow()
     for driver_id, status in zip(driver_ids, statuses, strict=False):
-        driver = session.get(Driver, driver_id)
+        driver = session.get_one(Driver, driver_id)
         hood = rng.choice(NEIGHBOURHOODS)
-        driver.status = status  # type: ignore[union-attr]
-        driver.last_lat, driver.last_lon = _near(rng, hood.lat, hood.lon)  # type: ignore[union-attr]
-        driver.last_seen_at = now - timedelta(minutes=rng.randint(0, 20))  # type: ignore[union-attr]
+        driver.status = status
+        driver.last_lat, driver.last_lon = _near(rng, hood.lat, hood.lon)
+        driver.last_seen_at = now - timedelta(minutes=rng.randint(0, 20))
         session.add(driver)

@@ -27,6 +27,7 @@ from logistics_ai.models import (
     StopStatus,
     User,
     Vehicle,
+    saved_id,
 )
 from logistics_ai.services.shipment_status import ON_BOARD, OPEN_WORK
 from logistics_ai.settings import get_settings
@@ -128,22 +129,28 @@ def build_problem(
     vehicles: list[vrp.Vehicle] = []
     arrived_prefix: dict[int, list[str]] = {}
     for shipment in shipments:
-        for kind, stop in stops_by_shipment.get(shipment.id, {}).items():  # type: ignore[arg-type]
+        for kind, stop in stops_by_shipment.get(saved_id(shipment), {}).items():
             if stop.status == StopStatus.arrived and shipment.driver_id:
-                job = pickup_id(shipment.id) if kind == StopKind.pickup else dropoff_id(shipment.id)  # type: ignore[arg-type]
+                job = (
+                    pickup_id(saved_id(shipment))
+                    if kind == StopKind.pickup
+                    else dropoff_id(saved_id(shipment))
+                )
                 arrived_prefix.setdefault(shipment.driver_id, []).append(job)
     for driver, user, vehicle in rows:
         if driver.status == DriverStatus.off_duty:
             continue  # off duty: no new work; goods already on board stay with them
         depot = depots.get(driver.depot_id or vehicle.depot_id or -1) or default_depot
         home = vrp.Location.at(depot.lat, depot.lon) if depot else None
-        fresh = (
-            driver.last_seen_at is not None
-            and driver.last_lat is not None
-            and now - driver.last_seen_at < FRESH_GPS
-            and is_today
+        gps_fix = (
+            (driver.last_lat, driver.last_lon)
+            if driver.last_lat is not None and driver.last_lon is not None
+            else None
         )
-        start = vrp.Location.at(driver.last_lat, driver.last_lon) if fresh else home  # type: ignore[arg-type]
+        fresh = (
+            driver.last_seen_at is not None and now - driver.last_seen_at < FRESH_GPS and is_today
+        )
+        start = vrp.Location.at(*gps_fix) if fresh and gps_fix else home
         if start is None:
             continue  # no depot and no position: nowhere to start from
         assert driver.id is not None  # a row read from the database
@@ -167,12 +174,12 @@ def build_problem(
     jobs: list[vrp.Job] = []
     pairs: list[vrp.Shipment] = []
     for shipment in shipments:
-        sid = shipment.id
-        context.shipments[sid] = shipment  # type: ignore[index]
-        context.addresses[pickup_id(sid)] = shipment.pickup_address  # type: ignore[arg-type]
-        context.addresses[dropoff_id(sid)] = shipment.dropoff_address  # type: ignore[arg-type]
+        sid = saved_id(shipment)
+        context.shipments[sid] = shipment
+        context.addresses[pickup_id(sid)] = shipment.pickup_address
+        context.addresses[dropoff_id(sid)] = shipment.dropoff_address
         dropoff = vrp.Job(
-            id=dropoff_id(sid),  # type: ignore[arg-type]
+            id=dropoff_id(sid),
             location=vrp.Location.at(shipment.dropoff_lat, shipment.dropoff_lon),
             window=vrp.TimeWindow(
                 seconds(shipment.dropoff_window_start), seconds(shipment.dropoff_window_end)
@@ -195,7 +202,7 @@ def build_problem(
             )
             continue
         pickup = vrp.Job(
-            id=pickup_id(sid),  # type: ignore[arg-type]
+            id=pickup_id(sid),
             location=vrp.Location.at(shipment.pickup_lat, shipment.pickup_lon),
             window=vrp.TimeWindow(
                 seconds(shipment.pickup_window_start), seconds(shipment.pickup_window_end)

@@ -353,5 +353,4 @@ def record_locations(session: Session, actor: Actor, payload: PingBatch | dict) 
 
 
 def stop_view(session: Session, stop: Stop) -> StopView:
-    shipment = session.get(Shipment, stop.shipment_id)
-    return StopView(stop=stop, shipment=shipment)  # type: ignore[arg-type]
+    return StopView(stop=stop, shipment=session.get_one(Shipment, stop.shipment_id))

@@ -22,6 +22,7 @@ from logistics_ai.models import (
     NotificationStatus,
     Shipment,
     User,
+    saved_id,
     utcnow,
 )
 from logistics_ai.notify.events import (
@@ -181,7 +182,7 @@ def enqueue_for_shipment(
     user = session.get(User, customer.user_id) if customer else None
     if user is None or not user.is_active:
         return []
-    prefs = preferences_for(session, user.id)  # type: ignore[arg-type]
+    prefs = preferences_for(session, saved_id(user))
     if PREFERENCE.get(event, event) not in prefs.events:
         return []
     payload: dict[str, Any] = {

@@ -52,7 +52,7 @@ class PointIn(BaseModel):
     def location(self) -> vrp.Location:
         if self.index is not None:
             return vrp.Location.row(self.index)
-        return vrp.Location.at(self.lat, self.lon)  # type: ignore[arg-type]
+        return vrp.Location.at(self.lat, self.lon)  # type: ignore[arg-type]  # set: _one_kind
 
 
 class WindowIn(BaseModel):

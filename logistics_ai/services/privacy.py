@@ -32,6 +32,7 @@ from logistics_ai.models import (
     Shipment,
     TrackingEvent,
     User,
+    saved_id,
     utcnow,
 )
 from logistics_ai.security import refresh, shredding
@@ -199,7 +200,7 @@ def record_consent(session: Session, actor: Actor, purpose: str, granted: bool) 
     if purpose not in CONSENT_PURPOSES:
         raise fail({"purpose": f"Unknown purpose; one of {', '.join(CONSENT_PURPOSES)}."})
     consent = Consent(
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=saved_id(user),
         purpose=purpose,
         granted=granted,
         notice_version=get_settings().privacy_notice_version,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from logistics_ai.domain.errors import NotFound
-from logistics_ai.models import Driver, Route, Shipment, ShipmentStatus, Stop
+from logistics_ai.models import Driver, Route, Shipment, ShipmentStatus, Stop, saved_id
 from logistics_ai.realtime.audience import public_position_allowed
 from logistics_ai.services.shipment_status import OPEN_STOP, STATUS_LABELS
 from logistics_ai.services.shipments import history
@@ -142,6 +142,6 @@ def _view(session: Session, shipment: Shipment) -> PublicTracking:
                 occurred_at=event.occurred_at,
                 note=PUBLIC_NOTES[ShipmentStatus(event.status)],
             )
-            for event in history(session, shipment.id)  # type: ignore[arg-type]
+            for event in history(session, saved_id(shipment))
         ],
     )

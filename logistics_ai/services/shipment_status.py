@@ -8,7 +8,14 @@ from sqlmodel import Session
 
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import IllegalTransition
-from logistics_ai.models import Shipment, ShipmentStatus, StopStatus, TrackingEvent, utcnow
+from logistics_ai.models import (
+    Shipment,
+    ShipmentStatus,
+    StopStatus,
+    TrackingEvent,
+    saved_id,
+    utcnow,
+)
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.services import audit, notifications, webhooks
 
@@ -123,7 +130,7 @@ def transition(
     shipment.updated_at = now
     session.add(shipment)
     event = TrackingEvent(
-        shipment_id=shipment.id,  # type: ignore[arg-type]
+        shipment_id=saved_id(shipment),
         status=target,
         occurred_at=now,
         note=note,

@@ -14,7 +14,7 @@ from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from logistics_ai.domain.validation import Clean, Id, Moment, bounded, fail, parse
 from logistics_ai.geo.distance import haversine_km
-from logistics_ai.models import Customer, Depot, Shipment, ShipmentStatus, TrackingEvent
+from logistics_ai.models import Customer, Depot, Shipment, ShipmentStatus, TrackingEvent, saved_id
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
@@ -234,7 +234,7 @@ def create_shipment(
     session.flush()  # assigns the id used by history and audit below
     session.add(
         TrackingEvent(
-            shipment_id=shipment.id,  # type: ignore[arg-type]
+            shipment_id=saved_id(shipment),
             status=ShipmentStatus.requested,
             occurred_at=shipment.created_at,
             note="Booking received",

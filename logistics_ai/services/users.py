@@ -80,7 +80,7 @@ def create_user(
     session.add(user)
     session.flush()
     if data.role == Role.customer:
-        session.add(Customer(user_id=user.id))  # type: ignore[arg-type]
+        session.add(Customer(user_id=saved_id(user)))
     audit.record(session, actor, "user.created", "user", user.id, {"role": data.role.value})
     session.flush()
     return user
@@ -311,7 +311,7 @@ def change_role(session: Session, actor: Actor, user_id: int, role: Role) -> Use
     session.add(user)
     _ensure_profile(session, user)
     # Access tokens carry the role: end the user's sessions so no token outlives the change.
-    for record in refresh.for_user(user.id):  # type: ignore[arg-type]
+    for record in refresh.for_user(saved_id(user)):
         refresh.revoke(record)
     audit.record(
         session,
@@ -334,7 +334,7 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> Us
     user.is_active = active
     session.add(user)
     if not active:
-        for record in refresh.for_user(user.id):  # type: ignore[arg-type]
+        for record in refresh.for_user(saved_id(user)):
             refresh.revoke(record)
     audit.record(
         session, actor, "user.activated" if active else "user.deactivated", "user", user.id
@@ -348,12 +348,12 @@ def _ensure_profile(session: Session, user: User) -> None:
         user.role == Role.customer
         and session.exec(select(Customer).where(Customer.user_id == user.id)).first() is None
     ):
-        session.add(Customer(user_id=user.id))  # type: ignore[arg-type]
+        session.add(Customer(user_id=saved_id(user)))
     if (
         user.role == Role.driver
         and session.exec(select(Driver).where(Driver.user_id == user.id)).first() is None
     ):
-        session.add(Driver(user_id=user.id))  # type: ignore[arg-type]
+        session.add(Driver(user_id=saved_id(user)))
     session.flush()
 
 

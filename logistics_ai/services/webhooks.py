@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import NotFound
 from logistics_ai.domain.validation import fail, parse
-from logistics_ai.models import WebhookDelivery, WebhookEndpoint, utcnow
+from logistics_ai.models import WebhookDelivery, WebhookEndpoint, saved_id, utcnow
 from logistics_ai.notify.webhooks import UnsafeUrl, check_url, resolve_checked
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
@@ -171,7 +171,7 @@ def enqueue(session: Session, event_type: EventType, data: dict[str, Any]) -> in
         session.add(
             WebhookDelivery(
                 event_id=event_id,
-                endpoint_id=endpoint.id,  # type: ignore[arg-type]
+                endpoint_id=saved_id(endpoint),
                 event_type=event_type,
                 payload={
                     "id": event_id,
