@@ -24,7 +24,17 @@ def _message(m: ObjectVar[ChatLine]) -> rx.Component:
 
 def _card(c: ObjectVar[ProposalCard]) -> rx.Component:
     return rx.card(
-        rx.text(c.title, size="2", weight="medium"),
+        rx.hstack(
+            rx.badge(c.label, variant="soft", size="1"),
+            rx.text(c.title, size="2", weight="medium"),
+            spacing="2",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.cond(
+            (c.detail != "") & (c.detail != c.title),
+            rx.text(c.detail, size="1", color_scheme="gray", data_testid="card-detail"),
+        ),
         rx.hstack(
             rx.button(
                 "Confirm",

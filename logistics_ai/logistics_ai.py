@@ -6,8 +6,13 @@ This module is the composition root, the one place in logistics_ai/ that imports
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 import reflex as rx
 
+from logistics_ai.ai import offload
 from logistics_ai.api.app import create_api
 from logistics_ai.observability.logging import configure_logging
 from logistics_ai.redis_client import patch_reflex_for_sentinel
@@ -52,6 +57,15 @@ def _prepare_embedded_database() -> None:
         start_in_background()
 
 
+@contextlib.asynccontextmanager
+async def _ai_process_pool() -> AsyncIterator[None]:
+    """The copilot's tool processes (logistics_ai/ai/offload.py) stop with the app."""
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(offload.shutdown)
+
+
 app = rx.App(
     api_transformer=create_api(),
     head_components=[rx.el.meta(name="viewport", content="width=device-width, initial-scale=1")],
@@ -60,6 +74,7 @@ app.add_middleware(SessionGate())
 app.register_lifespan_task(_prepare_embedded_database)
 # Committed changes from any worker, replica or the REST API reach the open screens.
 app.register_lifespan_task(run_fanout)
+app.register_lifespan_task(_ai_process_pool)
 app.add_page(index, route="/", title="Logistics AI", on_load=AuthState.redirect_home)
 app.add_page(login, route="/login", title="Sign in · Logistics AI", on_load=AuthState.open_login)
 app.add_page(

@@ -323,6 +323,14 @@ class Settings(BaseSettings):
         description="Personal data the AI may receive, comma-separated from address, "
         "recipient_name, phone, email. Anything else is masked before a call.",
     )
+    ai_process_workers: int = Field(
+        1,
+        ge=0,
+        le=8,
+        description="Child processes per app worker that run the copilot's tool calls "
+        "(cheapest insertion, late-risk explanations) off the event loop's GIL. 0: threads. "
+        "Used only with REDIS_URL (proposals must be shared between processes).",
+    )
     # --- Notifications (issue 12) ---------------------------------------------------------
     smtp_host: str | None = Field(
         None,

@@ -29,11 +29,23 @@ class ChatLine:
     text: str
 
 
+KIND_LABELS = {
+    "assign": "Assign",
+    "reassign": "Reassign",
+    "replan": "Re-plan",
+    "cancel": "Cancel",
+    "notify": "Notify customer",
+    "swap": "Swap stops",
+}
+
+
 @dataclass(frozen=True)
 class ProposalCard:
     id: str
     kind: str
     title: str
+    label: str = ""  # what kind of change, in words (the card's badge)
+    detail: str = ""  # why: the late-risk line or the reason the card was made
 
 
 class CopilotState(AuthState):
@@ -88,7 +100,13 @@ class CopilotState(AuthState):
             card = event["card"]
             self.cards = [
                 *self.cards,
-                ProposalCard(card["id"], card["kind"], card["title"]),
+                ProposalCard(
+                    card["id"],
+                    card["kind"],
+                    card["title"],
+                    KIND_LABELS.get(card["kind"], card["kind"]),
+                    card.get("reason") or "",
+                ),
             ]
         elif kind == "done":
             self.chat_source = SOURCE[event["source"]]

@@ -41,6 +41,7 @@ class LateRisk:
     line: str
     movable: bool  # not picked up and not started: another driver could still take it
     window_left_min: int  # minutes until the window closes (negative: already closed)
+    swap_before_stop_id: int | None = None  # fix "swap": the stop to move this one ahead of
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -142,6 +143,7 @@ def explain_stop(session: Session, stop: Stop, shipment: Shipment, driver: Drive
         line=line,
         movable=movable,
         window_left_min=round((my_end - clock.utcnow()).total_seconds() / 60),
+        swap_before_stop_id=swappable[0].id if swappable is not None else None,
     )
 
 

@@ -3,14 +3,13 @@ same permission-checked (and audited) tools the model uses. Deterministic, no mo
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from typing import Any, Protocol
 
-from logistics_ai.ai.tools import run_tool
+from logistics_ai.ai.offload import call_tool
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.models import ShipmentStatus
@@ -26,7 +25,8 @@ HELP = (
     "I can answer: which deliveries are late and why; KPIs for today or yesterday; a "
     'driver\'s route and load ("route of driver 3"); who can take a shipment ("best driver '
     'for LA..."); what the last plan did; and list shipments ("unassigned shipments", '
-    '"failed deliveries"). I can also propose to cancel, notify or re-plan for you to confirm.'
+    '"failed deliveries"). I can also propose to cancel, notify, swap stops or re-plan for '
+    "you to confirm."
 )
 
 
@@ -62,8 +62,8 @@ class Reply:
         self.lines: list[str] = []
 
     async def tool(self, name: str, **args: Any) -> dict[str, Any]:
-        result = await asyncio.to_thread(
-            run_tool, self.actor, self.conversation.id, name, json.dumps(args, default=str)
+        result = await call_tool(
+            self.actor, self.conversation.id, name, json.dumps(args, default=str)
         )
         self.events.append({"type": "tool", "name": name, "ok": "error" not in result})
         if "proposal" in result:
@@ -91,6 +91,12 @@ async def _late(r: Reply, text: str) -> None:
     notify = [x for x in risks if x["fix"] == "notify"]
     seen: set[int] = set()
     tries = 0
+    for risk in [x for x in risks if x["fix"] == "swap"]:  # the cheapest fix: same driver
+        if cards >= MAX_CARDS or risk["shipment_id"] in seen:
+            continue
+        seen.add(risk["shipment_id"])
+        proposed = await r.tool("propose_action", action="swap", shipment_id=risk["shipment_id"])
+        cards += "proposal" in proposed
     for risk in reassign:  # moving work to a driver with room first, then telling customers
         if cards >= MAX_CARDS or tries >= MAX_TRIES or risk["shipment_id"] in seen:
             continue
@@ -245,6 +251,8 @@ async def answer(
         await _best(r, message)
     elif re.search(r"\bcancel\b", text):
         await _propose(r, message, "cancel")
+    elif re.search(r"\b(swap|reorder|move .* ahead)\b", text):
+        await _propose(r, message, "swap")
     elif re.search(r"\b(notify|tell the customer)\b", text):
         await _propose(r, message, "notify")
     elif re.search(r"\b(re-?plan|re-?optimi[sz]e)\b", text):

@@ -15,13 +15,14 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Literal
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from logistics_ai.ai.explain import explain_stop
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import Conflict, NotFound
 from logistics_ai.kvstore import get_store
-from logistics_ai.models import Driver, Shipment, TrackingEvent, User, saved_id
+from logistics_ai.models import Driver, Route, Shipment, Stop, TrackingEvent, User, saved_id
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import (
@@ -29,11 +30,12 @@ from logistics_ai.services import (
     audit,
     dispatch_planning,
     notifications,
+    route_order,
     shipments,
 )
 from logistics_ai.services.shipment_status import SHIPMENTS_CHANNEL, shipment_event
 
-Kind = Literal["assign", "reassign", "replan", "cancel", "notify"]
+Kind = Literal["assign", "reassign", "replan", "cancel", "notify", "swap"]
 TTL_S = 30 * 60
 REQUIRES: dict[str, Action] = {
     "assign": Action.shipment_assign,
@@ -41,6 +43,7 @@ REQUIRES: dict[str, Action] = {
     "replan": Action.shipment_assign,
     "cancel": Action.shipment_cancel,
     "notify": Action.shipment_assign,  # staff tell customers; customers are not notified by peers
+    "swap": Action.shipment_assign,  # reordering a route is dispatch work
 }
 
 
@@ -57,6 +60,9 @@ class Proposal:
     driver_name: str | None = None
     day: str | None = None
     reason: str | None = None
+    # "swap": move stop_id ahead of before_stop_id on the same route (explain.py's fix).
+    stop_id: int | None = None
+    before_stop_id: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -100,12 +106,18 @@ def propose(
         if shipment is not None and shipment.driver_id == driver_id:
             raise Conflict(f"{shipment.tracking_code} is already with {name}.")
     code = shipment.tracking_code if shipment else None
+    swap: tuple[int, int, str, str] | None = None
+    if kind == "swap":
+        assert shipment is not None
+        swap = _swap_for(session, shipment)
+        reason = swap[3]  # the data-grounded late-risk line, not the model's words
     titles = {
         "assign": f"Assign {code} to {name}",
         "reassign": f"Reassign {code} to {name}",
         "replan": f"Re-plan all open work of {(day or clock.today_local()).isoformat()}",
         "cancel": f"Cancel {code}",
         "notify": f"Notify the customer of {code} about its new ETA",
+        "swap": f"Swap stops: {swap[2] if swap else code}",
     }
     proposal = Proposal(
         id=secrets.token_urlsafe(12),
@@ -119,6 +131,8 @@ def propose(
         driver_name=name,
         day=(day or clock.today_local()).isoformat() if kind == "replan" else None,
         reason=(reason or "")[:200] or None,
+        stop_id=swap[0] if swap else None,
+        before_stop_id=swap[1] if swap else None,
     )
     get_store().set(_key(proposal.id), json.dumps(proposal.as_dict()), TTL_S)
     audit.record(
@@ -130,6 +144,25 @@ def propose(
         {"proposal_id": proposal.id, "kind": kind, "title": proposal.title},
     )
     return proposal
+
+
+def _swap_for(session: Session, shipment: Shipment) -> tuple[int, int, str, str]:
+    """The swap that explain.py's rules suggest for one of the shipment's late-risk stops:
+    (stop to move, stop to move it ahead of, what it does, why). Never a reorder of the
+    model's own invention: no late-risk stop with a swap fix, no card."""
+    for stop in session.exec(
+        select(Stop).where(Stop.shipment_id == shipment.id, col(Stop.late_risk))
+    ).all():
+        route = session.get(Route, stop.route_id) if stop.route_id else None
+        driver = session.get(Driver, route.driver_id) if route else None
+        if driver is None:
+            continue
+        risk = explain_stop(session, stop, shipment, driver)
+        if risk.fix == "swap" and risk.swap_before_stop_id is not None:
+            route_order.check_move(session, risk.stop_id, risk.swap_before_stop_id)
+            what = f"{shipment.tracking_code} {stop.kind}: {risk.fix_detail}"
+            return risk.stop_id, risk.swap_before_stop_id, what, risk.line
+    raise Conflict(f"No stop swap would help {shipment.tracking_code}.")
 
 
 def load(actor: Actor, proposal_id: str) -> Proposal:
@@ -181,6 +214,10 @@ def _execute(session: Session, actor: Actor, p: Proposal) -> str:
         assert p.shipment_id is not None
         shipment = shipments.cancel_shipment(session, actor, p.shipment_id, p.reason)
         return f"{shipment.tracking_code} was cancelled."
+    if p.kind == "swap":
+        assert p.stop_id is not None and p.before_stop_id is not None
+        old, new = route_order.move_stop_before(session, actor, p.stop_id, p.before_stop_id)
+        return f"{p.tracking_code}'s stop moved from position {old} to {new} on its route."
     if p.kind == "replan":
         day = date.fromisoformat(p.day) if p.day else None
         plan = dispatch_planning.preview(session, actor, day)

@@ -61,7 +61,7 @@ class ShipmentArgs(Args):
 
 
 class ProposeArgs(ShipmentArgs):
-    action: Literal["assign", "reassign", "replan", "cancel", "notify"]
+    action: Literal["assign", "reassign", "replan", "cancel", "notify", "swap"]
     driver_id: int | None = Field(default=None, ge=1)
     day: date | None = None
     reason: str | None = Field(default=None, max_length=200)
@@ -334,7 +334,7 @@ TOOLS: dict[str, Tool] = {
         ),
         Tool(
             "propose_action",
-            "Propose assign/reassign/replan/cancel/notify as a card the user must confirm. "
+            "Propose assign/reassign/replan/cancel/notify/swap as a card the user must confirm. "
             "Nothing changes until the user clicks confirm.",
             ProposeArgs,
             Action.shipment_read,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from logistics_ai import observability
+from logistics_ai.ai import offload
 from logistics_ai.api import health, tracking, web_session
 from logistics_ai.api.deps import limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
@@ -68,6 +72,15 @@ async def unknown_api_route(request: Request) -> JSONResponse:
     return envelope(404, "not_found", f"No API route {request.method} {request.url.path}.")
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(_api: FastAPI) -> AsyncIterator[None]:
+    # The API served on its own (granian, the benches): stop the copilot's tool processes.
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(offload.shutdown)
+
+
 def create_api() -> FastAPI:
     settings = get_settings()
     return_big_buffers_to_the_os()  # Argon2's 19 MiB buffers; see logistics_ai/memory.py
@@ -78,6 +91,7 @@ def create_api() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     install_error_handlers(api)
     # Added innermost first; the observability middleware (metrics, request ids) wraps them

@@ -8,11 +8,12 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import Session, col, select
 
 from logistics_ai.ai.briefing import day_kpis
 from logistics_ai.db import session_scope
-from logistics_ai.models import AuditEvent, Driver, DriverStatus, Shipment, Stop, StopKind
+from logistics_ai.models import AuditEvent, Driver, DriverStatus, Route, Shipment, Stop, StopKind
 from logistics_ai.services import assignment, shipments
 from logistics_ai.services.eta_updates import refresh_driver_etas
 from tests.support import app_config
@@ -287,3 +288,142 @@ def test_a_confirmed_notify_card_goes_through_the_notification_outbox(
         select(AuditEvent).where(AuditEvent.action == "shipment.customer_notified")
     ).all()
     assert [e.details["channels"] for e in notified] == [["email"], []]
+
+
+def _route_with_a_swappable_late_stop(world: World) -> tuple[Shipment, Shipment]:
+    """Dave's route tomorrow: B pickup, A pickup, A drop-off, B drop-off. B's drop-off window
+    (11:00-11:30) closes before A's pickup window (9:00-13:00) does, and the ETAs put B's
+    drop-off at 12:40: a late-risk stop that moving it ahead of A's pickup would help."""
+    from logistics_ai.services.assignment import resequence
+
+    with session_scope() as s:
+        a = shipments.create_shipment(
+            s,
+            world.alice,
+            booking(
+                pickup_window_start=tomorrow_at(9),
+                pickup_window_end=tomorrow_at(13),
+                dropoff_window_start=tomorrow_at(9, 30),
+                dropoff_window_end=tomorrow_at(17),
+            ),
+        )
+        b = shipments.create_shipment(
+            s,
+            world.alice,
+            booking(
+                pickup_window_start=tomorrow_at(9),
+                pickup_window_end=tomorrow_at(10),
+                dropoff_window_start=tomorrow_at(11),
+                dropoff_window_end=tomorrow_at(11, 30),
+            ),
+        )
+        for shipment in (b, a):
+            assignment.assign_shipment(s, world.dispatcher, shipment.id, world.dave.driver_id)  # type: ignore[arg-type]
+        route = s.get(Route, b.route_id)
+        assert route is not None
+        resequence(
+            s, route, [(b.id, "pickup"), (a.id, "pickup"), (a.id, "dropoff"), (b.id, "dropoff")]
+        )  # type: ignore[list-item]
+        # What the ETA model predicts for this order (derived data, set as a fixture).
+        arrivals = {
+            (b.id, "pickup"): tomorrow_at(9, 30),
+            (a.id, "pickup"): tomorrow_at(10, 20),
+            (a.id, "dropoff"): tomorrow_at(11, 50),
+            (b.id, "dropoff"): tomorrow_at(12, 40),
+        }
+        for stop in s.exec(select(Stop).where(Stop.route_id == route.id)).all():
+            stop.planned_arrival = arrivals[(stop.shipment_id, stop.kind)]
+            stop.late_risk = (stop.shipment_id, stop.kind) == (b.id, "dropoff")
+            s.add(stop)
+        s.expunge(a)
+        s.expunge(b)
+    return a, b
+
+
+def _order(session: Session, route_id: int) -> list[tuple[int, str]]:
+    session.expire_all()
+    stops = session.exec(
+        select(Stop).where(Stop.route_id == route_id).order_by(col(Stop.sequence))
+    ).all()
+    return [(s.shipment_id, s.kind) for s in stops]
+
+
+def test_late_question_proposes_a_stop_swap_that_waits_for_the_click(
+    world: World, session: Session
+) -> None:
+    a, b = _route_with_a_swappable_late_stop(world)
+    assert b.route_id is not None
+    before = [(b.id, "pickup"), (a.id, "pickup"), (a.id, "dropoff"), (b.id, "dropoff")]
+    assert _order(session, b.route_id) == before
+    http = client()
+    staff = _auth(http, "dispatch@test.example.com")
+    events = _events(
+        http.post(
+            "/api/v1/ai/copilot",
+            headers=staff,
+            json={"message": "Which deliveries are late tomorrow and why?"},
+        )
+    )
+    text = "".join(e["text"] for e in events if e["type"] == "text")
+    assert f"{b.tracking_code} dropoff (stop 4 of" in text and "move it ahead of stop 2" in text
+    cards = [e["card"] for e in events if e["type"] == "card"]
+    assert [c["kind"] for c in cards] == ["swap"], cards
+    swap = cards[0]
+    assert swap["title"].startswith(f"Swap stops: {b.tracking_code} dropoff: move it ahead of")
+    assert a.tracking_code in swap["title"]  # names the stop it goes ahead of
+    assert "70 min after" in swap["reason"]  # the data behind it: 12:40 vs 11:30
+    assert _order(session, b.route_id) == before  # a card changes nothing
+
+    done = http.post(f"/api/v1/ai/actions/{swap['id']}/confirm", headers=staff)
+    assert done.status_code == 200, done.text
+    assert done.json()["kind"] == "swap"
+    assert "moved from position 4 to 2" in done.json()["result"]
+    assert _order(session, b.route_id) == [
+        (b.id, "pickup"),
+        (b.id, "dropoff"),
+        (a.id, "pickup"),
+        (a.id, "dropoff"),
+    ]
+    moved = session.exec(select(AuditEvent).where(AuditEvent.action == "route.stop_moved")).one()
+    assert moved.actor_user_id == world.dispatcher.user_id
+    assert (moved.details["from_position"], moved.details["to_position"]) == (4, 2)
+    again = http.post(f"/api/v1/ai/actions/{swap['id']}/confirm", headers=staff)
+    assert again.status_code == 404  # single use
+
+
+def test_a_swap_is_only_proposed_where_the_rules_find_one(world: World, session: Session) -> None:
+    from logistics_ai.domain.errors import Conflict, PermissionDenied
+    from logistics_ai.services import route_order
+
+    a, b = _route_with_a_swappable_late_stop(world)
+    http = client()
+    staff = _auth(http, "dispatch@test.example.com")
+    events = _events(
+        http.post(
+            "/api/v1/ai/copilot",
+            headers=staff,
+            json={"message": f"Swap stops for {a.tracking_code}"},
+        )
+    )
+    assert not [e for e in events if e["type"] == "card"]
+    text = "".join(e["text"] for e in events if e["type"] == "text")
+    assert f"No stop swap would help {a.tracking_code}" in text
+    # The service refuses a drop-off ahead of its own pickup, and non-staff, whoever asks.
+    stops = {(s.shipment_id, s.kind): s.id for s in session.exec(select(Stop)).all()}
+    with session_scope() as s, pytest.raises(Conflict, match="its own pickup"):
+        route_order.move_stop_before(
+            s, world.dispatcher, stops[(b.id, "dropoff")], stops[(b.id, "pickup")]
+        )
+    with session_scope() as s, pytest.raises(PermissionDenied):
+        route_order.move_stop_before(
+            s, world.alice, stops[(b.id, "dropoff")], stops[(a.id, "pickup")]
+        )
+    customer = _auth(http, "alice@test.example.com")
+    refused = _events(
+        http.post(
+            "/api/v1/ai/copilot",
+            headers=customer,
+            json={"message": f"Swap stops for {b.tracking_code}"},
+        )
+    )
+    assert not [e for e in refused if e["type"] == "card"]
