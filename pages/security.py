@@ -167,12 +167,23 @@ def _totp_card() -> rx.Component:
                     width="100%",
                 ),
             ),
+            rx.cond(
+                S.sign_in_again,
+                rx.callout(
+                    "Two-factor sign-in was turned on from another session. Log out and sign "
+                    "in again with your authenticator code to continue.",
+                    color_scheme="amber",
+                    role="alert",
+                    id="sign-in-again",
+                    width="100%",
+                ),
+            ),
             _error(S.totp_error, "totp-error"),
             rx.cond(
                 S.totp_enabled,
                 rx.vstack(
                     _totp_disable(),
-                    rx.link("Continue", href=S.home, id="continue-link"),
+                    rx.cond(~S.sign_in_again, rx.link("Continue", href=S.home, id="continue-link")),
                     width="100%",
                 ),
                 rx.cond(

@@ -7,6 +7,7 @@ are cleared the moment the step ends, and every page load starts without them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import reflex as rx
@@ -33,17 +34,21 @@ class Overview:
     consents: dict[str, bool]
 
 
-def _overview(session: Session, actor: Actor) -> Overview:
-    return Overview(
-        account_security.security_overview(session, actor),
-        privacy.current_consents(session, actor),
-    )
+def _overview(session_id: str) -> Callable[[Session, Actor], Overview]:
+    def work(session: Session, actor: Actor) -> Overview:
+        return Overview(
+            account_security.security_overview(session, actor, session_id or None),
+            privacy.current_consents(session, actor),
+        )
+
+    return work
 
 
 class SecurityState(AuthState):
     is_staff: rx.Field[bool] = rx.field(False)
     totp_enabled: rx.Field[bool] = rx.field(False)
     totp_required: rx.Field[bool] = rx.field(False)
+    sign_in_again: rx.Field[bool] = rx.field(False)
     home: rx.Field[str] = rx.field("/")
     consents: rx.Field[list[ConsentRow]] = rx.field(default_factory=list)
     password_errors: rx.Field[dict[str, str]] = rx.field(default_factory=dict)
@@ -69,13 +74,15 @@ class SecurityState(AuthState):
         self._end_setup()
 
     async def _refresh(self) -> EventSpec | None:
-        result = await self._call(_overview, second_factor_setup=True)
+        session_id = (await self.get_state(AuthState))._session_id
+        result = await self._call(_overview(session_id), second_factor_setup=True)
         if isinstance(result, Failed):
             return result.event
         overview = result.value
         self.is_staff = overview.security.is_staff
         self.totp_enabled = overview.security.totp_enabled
         self.totp_required = overview.security.totp_required
+        self.sign_in_again = overview.security.sign_in_again
         auth_state = await self.get_state(AuthState)
         self.home = (
             HOME_BY_ROLE.get(Role(auth_state.user_role), "/") if auth_state.user_role else "/"

@@ -19,14 +19,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from logistics_ai.api.deps import client_ip, user_agent
 from logistics_ai.db import session_scope
 from logistics_ai.domain.errors import DomainError
-from logistics_ai.models import Role
 from logistics_ai.services import web_sessions
 from logistics_ai.settings import get_settings
 
 router = APIRouter(prefix="/api/web", include_in_schema=False)
 
 MAX_FORM_BYTES = 4096
-HOME_BY_ROLE = web_sessions.HOME_BY_ROLE
 
 
 def same_origin(request: Request) -> bool:
@@ -92,18 +90,18 @@ async def login(request: Request) -> Response:
     otp = (form.get("otp") or "").strip()[:8] or None  # staff with two-factor sign-in on
     ip, agent = client_ip(request), user_agent(request)
 
-    def sign_in() -> tuple[str, Role]:
+    def sign_in() -> tuple[str, str]:
         with session_scope() as session:
             token, user = web_sessions.sign_in(
                 session, email, password, ip=ip, user_agent=agent, otp=otp
             )
-            return token, Role(user.role)
+            return token, web_sessions.landing_page(user)
 
     try:
         if not email or not password:
             raise DomainError("Enter your email and password.")
         # Argon2, Redis and the database: one hop off the event loop.
-        token, role = await asyncio.to_thread(sign_in)
+        token, landing = await asyncio.to_thread(sign_in)
     except DomainError as error:
         failed = RedirectResponse("/login", status_code=303)
         failed.set_cookie(
@@ -117,7 +115,7 @@ async def login(request: Request) -> Response:
         )
         return failed
     # A full page load follows, so the websocket reconnects and its handshake carries the cookie.
-    response = RedirectResponse(HOME_BY_ROLE[role], status_code=303)
+    response = RedirectResponse(landing, status_code=303)
     _set_session_cookie(response, token)
     response.delete_cookie(web_sessions.FLASH_COOKIE, path="/")
     return response

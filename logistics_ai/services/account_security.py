@@ -292,18 +292,27 @@ class SecurityOverview:
     is_staff: bool
     totp_enabled: bool
     totp_required: bool  # STAFF_TOTP makes it mandatory for this account
+    # This session was opened without a code although one is needed now (TOTP was turned on
+    # from another session): signing in again is the way forward.
+    sign_in_again: bool = False
 
 
-def security_overview(session: Session, actor: Actor) -> SecurityOverview:
+def security_overview(
+    session: Session, actor: Actor, current_session_id: str | None = None
+) -> SecurityOverview:
     require(actor, Action.session_manage)
     user = session.get(User, actor.user_id)
     if user is None:
         raise NotFound("Account not found.")
     is_staff = Role(user.role) in STAFF
+    enabled = user.totp_enabled_at is not None
+    record = refresh.load(current_session_id) if current_session_id else None
+    verified = record is not None and record.second_factor
     return SecurityOverview(
         is_staff=is_staff,
-        totp_enabled=user.totp_enabled_at is not None,
+        totp_enabled=enabled,
         totp_required=is_staff and get_settings().staff_totp_required,
+        sign_in_again=enabled and second_factor_missing(Role(user.role), verified),
     )
 
 

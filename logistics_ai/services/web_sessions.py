@@ -96,6 +96,15 @@ def sign_in(
     return login.token, login.user
 
 
+def landing_page(user: User) -> str:
+    """Where a fresh sign-in goes: the role's home, or the two-factor set-up for staff who
+    must use it (STAFF_TOTP) and have not set it up (having it means the code was given)."""
+    role = Role(user.role)
+    if account_security.second_factor_missing(role, user.totp_enabled_at is not None):
+        return SECOND_FACTOR_SETUP_PATH
+    return HOME_BY_ROLE[role]
+
+
 def verify(
     session: Session,
     credential: str,

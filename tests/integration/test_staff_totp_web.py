@@ -101,6 +101,7 @@ def test_staff_without_a_code_reach_only_the_set_up_until_they_enrol(
         headers={"Origin": required_app},
     )
     assert answer.status_code == 303
+    assert answer.headers["location"] == "/account/security"  # straight to the set-up
     cookie = answer.cookies["lai_session"]
     session_id = cookie.partition(".")[0]
     sessions = SessionsState.get_full_name()
