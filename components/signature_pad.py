@@ -59,11 +59,13 @@ def signature_pad(
                 id=PAD_ID,
                 canvas_props={
                     "id": CANVAS_ID,
-                    "width": 320,
-                    "height": 160,
+                    # Fits a 360 px phone's dialog; never scaled by CSS, since signature_pad
+                    # maps touches 1:1 from the element's box to the drawing buffer.
+                    "width": 272,
+                    "height": 136,
                     "role": "img",
                     "aria-labelledby": label_id,
-                    "style": {"width": "100%", "maxWidth": "320px", "touchAction": "none"},
+                    "style": {"display": "block", "touchAction": "none"},
                 },
                 pen_color="#111111",
                 background_color="#ffffff",
@@ -73,8 +75,7 @@ def signature_pad(
             border="1px solid #666",
             border_radius="6px",
             background_color="#ffffff",
-            width="100%",
-            max_width="322px",
+            width="274px",
         ),
         rx.button(
             "Clear signature",

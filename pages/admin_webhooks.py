@@ -6,7 +6,7 @@ from reflex.vars import ObjectVar
 from components.admin_parts import CELL, shown_once, table
 from components.field import field_error, labeled_input
 from logistics_ai.services.webhooks import EVENT_TYPES
-from state.admin_webhooks import NEW_SECRET_FIELD, DeliveryRow, WebhookAdminState, WebhookRow
+from state.admin_webhooks import SHOWN_ONCE_FIELD, DeliveryRow, WebhookAdminState, WebhookRow
 
 W = WebhookAdminState
 
@@ -116,7 +116,7 @@ def webhooks_tab() -> rx.Component:
         shown_once(
             W.secret_created,
             "Signing secret: copy it now; it will not be shown again",
-            NEW_SECRET_FIELD,
+            SHOWN_ONCE_FIELD,
             "key",
         ),
         table(

@@ -68,7 +68,15 @@ def proof_dialog() -> rx.Component:
                     rx.progress(value=P.progress, max=100, aria_label="Upload progress"),
                 ),
                 rx.cond(P.error != "", rx.text(P.error, color_scheme="red", role="alert")),
-                rx.cond(P.saved, rx.text("Proof saved.", color_scheme="green", weight="bold")),
+                rx.cond(
+                    P.saved,
+                    rx.text(
+                        "Proof saved. You can now mark the stop delivered.",
+                        color_scheme="green",
+                        weight="bold",
+                        role="status",
+                    ),
+                ),
                 rx.hstack(
                     rx.button(
                         rx.cond(P.error != "", "Retry upload", "Upload proof"),

@@ -21,7 +21,8 @@ from state.formatting import when
 from state.service import Failed
 
 ADMIN = (Role.admin,)
-NEW_SECRET_FIELD = "new-webhook-secret"
+# Element id of the read-only field that receives the signing secret, shown once.
+SHOWN_ONCE_FIELD = "new-webhook-secret"
 RECENT_DELIVERIES = 20
 
 
@@ -124,7 +125,7 @@ class WebhookAdminState(AuthState):
         self.errors = {}
         self.secret_created = True
         return [
-            rx.set_value(NEW_SECRET_FIELD, result.value),
+            rx.set_value(SHOWN_ONCE_FIELD, result.value),
             await self._reload()
             or rx.toast.success("Webhook created. Copy the signing secret now; it is shown once."),
         ]

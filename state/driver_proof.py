@@ -86,4 +86,5 @@ class ProofUploadState(AuthState):
             ) + " Nothing was saved; you can try again."
             return None
         self.error, self.saved, self.progress = "", True, 100
-        return rx.toast.success("Proof saved. You can now mark the stop delivered.")
+        # No toast: the dialog says so, and on a phone a toast lands on the stop buttons.
+        return None

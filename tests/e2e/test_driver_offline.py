@@ -1,6 +1,6 @@
-"""The driver app in a dead zone, at 360x740 in Chromium: taps made without signal are kept on
-the phone, counted on screen, and applied exactly once when the connection returns; the
-customer then gets the status emails from the (real) SMTP server."""
+"""The driver app at 360x740 in Chromium: taps made without signal are kept on the phone,
+counted on screen, and applied exactly once when the connection returns (the customer then
+gets the status emails from the real SMTP server); the signature pad; GPS batches."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 from PIL import Image
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, FloatRect, Page, expect
 
 from tests.e2e import data
 from tests.e2e.conftest import MOBILE
@@ -109,12 +109,11 @@ def test_driver_signs_on_the_pad_and_the_signature_is_stored(
     expect(pad).to_be_visible()
     box = pad.bounding_box()
     assert box is not None
-    # A scribble across the pad, as a finger would draw it.
-    page.mouse.move(box["x"] + 20, box["y"] + 80)
-    page.mouse.down()
-    for step in range(1, 25):
-        page.mouse.move(box["x"] + 20 + step * 10, box["y"] + 80 + (30 if step % 2 else -30))
-    page.mouse.up()
+    _scribble(page, box)
+    assert page.evaluate(INKED_PIXELS) > 100
+    dialog.get_by_role("button", name="Clear signature").click()
+    assert page.evaluate(INKED_PIXELS) == 0
+    _scribble(page, box)
     dialog.get_by_label("Recipient's name").fill("Sam Signer")
     dialog.get_by_role("button", name="Upload proof").click()
     expect(dialog.get_by_text("Proof saved.")).to_be_visible(timeout=20_000)
@@ -131,6 +130,25 @@ def test_driver_signs_on_the_pad_and_the_signature_is_stored(
     dark = sum(1 for value in drawn.getdata() if value < 100)
     assert dark > 200, f"only {dark} dark pixels: the stroke did not reach the stored PNG"
     page.context.close()
+
+
+# Pixels of the pad that are not (near) white: what the stroke left on the canvas.
+INKED_PIXELS = """() => {
+  const canvas = document.getElementById('signature-canvas');
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 100 && pixels[i + 3] > 0) inked++;
+  return inked;
+}"""
+
+
+def _scribble(page: Page, box: FloatRect) -> None:
+    """A zigzag across the pad, as a finger would draw it."""
+    page.mouse.move(box["x"] + 20, box["y"] + 70)
+    page.mouse.down()
+    for step in range(1, 25):
+        page.mouse.move(box["x"] + 20 + step * 10, box["y"] + 70 + (30 if step % 2 else -30))
+    page.mouse.up()
 
 
 def test_gps_fixes_are_batched_and_survive_a_dead_zone(browser: Browser, app_url: str) -> None:
