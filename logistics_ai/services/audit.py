@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col
 
 from logistics_ai.domain.actors import Actor
 from logistics_ai.models import AuditEvent, AuditHead
@@ -33,17 +33,16 @@ def pseudonym(actor: Actor) -> str:
 
 
 def _advance_head(session: Session, chain: str) -> tuple[int, str]:
+    """Take the chain's next number and its previous hash in one round trip: an upsert that
+    creates the head at seq 1 (previous hash: genesis) or increments it, locking the row until
+    commit, and returns the hash it still holds (the previous row's)."""
     connection = session.connection()
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    connection.execute(
-        insert(AuditHead).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing()
-    )
-    connection.execute(
-        update(AuditHead).where(AuditHead.chain == chain).values(seq=AuditHead.seq + 1)  # type: ignore[arg-type]
-    )
-    seq, previous = connection.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.chain == chain)
-    ).one()
+    upsert = insert(AuditHead).values(chain=chain, seq=1, hash=GENESIS)
+    statement = upsert.on_conflict_do_update(
+        index_elements=[col(AuditHead.chain)], set_={"seq": col(AuditHead.seq) + 1}
+    ).returning(col(AuditHead.seq), col(AuditHead.hash))
+    seq, previous = connection.execute(statement).one()
     return int(seq), str(previous)
 
 
