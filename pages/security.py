@@ -70,9 +70,16 @@ def _totp_setup() -> rx.Component:
     """The enrolment step: the secret is on screen only here, until confirmed or cancelled."""
     return rx.vstack(
         rx.text(
-            "Add this account to your authenticator app: open the link on the phone, or type "
-            "the key. It is shown only now.",
+            "Add this account to your authenticator app: scan the code, open the link on the "
+            "phone, or type the key. It is shown only now.",
             size="2",
+        ),
+        rx.image(
+            src=S.setup_qr,
+            alt="QR code of the authenticator set-up link",
+            id="totp-qr",
+            width="200px",
+            height="200px",
         ),
         rx.el.label("Setup key", html_for="totp-secret", style={"font-weight": "500"}),
         rx.code(S.setup_secret, id="totp-secret", style={"word-break": "break-all"}),

@@ -57,9 +57,10 @@ class SecurityState(AuthState):
     # The enrolment step only (see the module docstring).
     setup_secret: rx.Field[str] = rx.field("")
     setup_uri: rx.Field[str] = rx.field("")
+    setup_qr: rx.Field[str] = rx.field("")
 
     def _end_setup(self) -> None:
-        self.setup_secret, self.setup_uri = "", ""
+        self.setup_secret, self.setup_uri, self.setup_qr = "", "", ""
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -130,6 +131,7 @@ class SecurityState(AuthState):
             self.totp_error = result.field_errors.get("code") or result.message
             return None
         self.setup_secret, self.setup_uri = result.value.secret, result.value.uri
+        self.setup_qr = result.value.qr
         return None
 
     @rx.event

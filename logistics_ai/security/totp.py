@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import time
 
 import pyotp
+import qrcode
+import qrcode.image.svg
 
 ISSUER = "Logistics AI"
 VALID_WINDOW = 1  # accept the previous and next step: phone clocks drift
@@ -16,6 +20,14 @@ def new_secret() -> str:
 
 def provisioning_uri(secret: str, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+
+
+def qr_data_uri(uri: str) -> str:
+    """The otpauth URI as a QR code, an SVG data URI (no image library, no network)."""
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def verify(

@@ -320,6 +320,7 @@ def security_overview(
 class TotpEnrollment:
     secret: str  # shown once, to type or scan into the authenticator app
     uri: str  # otpauth:// URI for a QR code
+    qr: str = ""  # that URI as a QR code (SVG data URI), for the web page
 
 
 def _staff_user(session: Session, actor: Actor) -> User:
@@ -340,7 +341,8 @@ def begin_totp(session: Session, actor: Actor) -> TotpEnrollment:
     user.totp_secret = secret
     session.add(user)
     audit.record(session, actor, "auth.totp_enrollment_started", "user", user.id)
-    return TotpEnrollment(secret, totp.provisioning_uri(secret, user.email))
+    uri = totp.provisioning_uri(secret, user.email)
+    return TotpEnrollment(secret, uri, totp.qr_data_uri(uri))
 
 
 def enable_totp(

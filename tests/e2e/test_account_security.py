@@ -68,6 +68,10 @@ def test_dispatcher_turns_on_two_factor_and_signs_in_with_it(
     secret = secret_box.inner_text().strip()
     uri = page.locator("#totp-uri").get_attribute("href") or ""
     assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
+    qr = page.locator("#totp-qr")
+    expect(qr).to_be_visible()
+    assert (qr.get_attribute("src") or "").startswith("data:image/svg+xml;base64,")
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")  # a valid image
 
     code_box = page.get_by_label("6-digit code from the app")
     code_box.fill(totp.wrong(secret))
@@ -78,6 +82,7 @@ def test_dispatcher_turns_on_two_factor_and_signs_in_with_it(
     expect(page.locator("#totp-on")).to_be_visible(timeout=15_000)
     # The secret was shown for the set-up step only: gone from the page and from a reload.
     expect(page.locator("#totp-secret")).to_have_count(0)
+    expect(page.locator("#totp-qr")).to_have_count(0)
     assert secret not in page.content()
     page.reload()
     expect(page.locator("#totp-on")).to_be_visible(timeout=20_000)

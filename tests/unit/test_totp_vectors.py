@@ -24,3 +24,20 @@ SECRET = base64.b32encode(b"12345678901234567890").decode()
 )
 def test_rfc6238_vectors(at: int, expected: str) -> None:
     assert totp.code(SECRET, at=at, digits=8) == expected
+
+
+def test_the_set_up_qr_code_is_an_svg_data_uri_without_network_or_image_library() -> None:
+    import base64 as b64
+    import xml.etree.ElementTree as ET
+
+    from logistics_ai.security import totp as app_totp
+
+    uri = (
+        "otpauth://totp/Logistics%20AI:d%40x.example?secret=JBSWY3DPEHPK3PXP&issuer=Logistics%20AI"
+    )
+    data = app_totp.qr_data_uri(uri)
+    prefix = "data:image/svg+xml;base64,"
+    assert data.startswith(prefix)
+    root = ET.fromstring(b64.b64decode(data[len(prefix) :]))
+    assert root.tag.endswith("svg")
+    assert any(child.tag.endswith("path") for child in root)  # the modules are drawn
