@@ -26,9 +26,11 @@ case "${1:-}" in
     render pgbackrest.conf.tmpl >/etc/pgbackrest/pgbackrest.conf
     exec patroni /etc/patroni/patroni.yml ;;
   post-init)
-    # Patroni's post_init: $2 is a libpq URL of the new leader (as the superuser).
+    # Patroni's post_init: $2 is a libpq URL of the new leader (as the superuser). The owner
+    # gets CREATEROLE so that the release step can create the app's least-privilege role
+    # (DB_APP_ROLE) and set its password (logistics_ai/db_roles.py).
     psql "$2" -v ON_ERROR_STOP=1 -q \
-      -c "CREATE ROLE \"$POSTGRES_USER\" LOGIN PASSWORD '$POSTGRES_PASSWORD'" \
+      -c "CREATE ROLE \"$POSTGRES_USER\" LOGIN CREATEROLE PASSWORD '$POSTGRES_PASSWORD'" \
       -c "CREATE DATABASE \"$POSTGRES_DB\" OWNER \"$POSTGRES_USER\"" ;;
   backup)
     # Cron runs lai-backup (pgBackRest) on the schedule, once the stanza exists. The health
@@ -48,7 +50,11 @@ case "${1:-}" in
     haproxy -c -q -f /tmp/haproxy.cfg
     exec haproxy -db -f /tmp/haproxy.cfg ;;
   pgbouncer)
-    printf '"%s" "%s"\n"postgres" "%s"\n' "$POSTGRES_USER" "$POSTGRES_PASSWORD" "$POSTGRES_SUPERUSER_PASSWORD" >/tmp/userlist.txt
+    # The app and worker come through here as DB_APP_ROLE; the owner and the superuser for
+    # operators.
+    printf '"%s" "%s"\n"%s" "%s"\n"postgres" "%s"\n' \
+      "${DB_APP_ROLE:?set DB_APP_ROLE}" "${DB_APP_PASSWORD:?set DB_APP_PASSWORD}" \
+      "$POSTGRES_USER" "$POSTGRES_PASSWORD" "$POSTGRES_SUPERUSER_PASSWORD" >/tmp/userlist.txt
     export PGBOUNCER_AUTH_FILE=/tmp/userlist.txt PGBOUNCER_LOGFILE=/dev/null PGBOUNCER_PIDFILE=/tmp/pgbouncer.pid
     render pgbouncer.ini.tmpl >/tmp/pgbouncer.ini
     exec pgbouncer /tmp/pgbouncer.ini ;;

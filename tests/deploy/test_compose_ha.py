@@ -85,3 +85,19 @@ def test_templates_render_with_every_placeholder_set() -> None:
         assert "PGBOUNCER" in str(missing)
     else:
         raise AssertionError("a missing placeholder must be an error")
+
+
+def test_ha_app_goes_through_pgbouncer_as_the_app_role(compose_config, tmp_path: Path) -> None:
+    from sqlalchemy.engine import make_url
+
+    services = compose_config(*HA, env_file=_env(tmp_path))["services"]
+    owner = make_url(services["release"]["environment"]["DATABASE_URL"])
+    assert owner.username == "logistics"  # the release step migrates and creates the role
+    bouncer = services["pgbouncer"]["environment"]
+    for name in ("app", "app2", "worker"):
+        url = make_url(services[name]["environment"]["DATABASE_URL"])
+        assert (url.username, url.host) == ("logistics_app", "pgbouncer"), name
+        # PgBouncer knows that role's password (its userlist is written from these).
+        assert (bouncer["DB_APP_ROLE"], bouncer["DB_APP_PASSWORD"]) == (url.username, url.password)
+    entrypoint = (ROOT / "deploy" / "ha" / "entrypoint.sh").read_text()
+    assert "LOGIN CREATEROLE PASSWORD" in entrypoint  # the owner may create the app role
