@@ -94,6 +94,7 @@ STARTUP_TIMEOUT_S = 300
 CUT_BEFORE_END_S = 6.0  # dashboard 1's socket is down for the run's last seconds
 GRACE_S = 3.0  # after the simulator stops, late pushes still count
 MATCH_TIMEOUT_S = 15.0
+PROBE_TIMEOUT_MS = 5000.0  # realtime_observer.js's probe gives up after 5 s
 
 
 def mid_morning_zone() -> str:
@@ -412,6 +413,9 @@ async def _measure(
             started = record_file.exists() and record_file.stat().st_size > 0
             if timeline.drive_started_ms is None and started:
                 timeline.drive_started_ms = time.time() * 1000
+                traffic_before = await asyncio.gather(
+                    *(p.evaluate("window.__lai.traffic()") for p in pages)
+                )
                 # Cut in the last seconds, but never before half the run (short runs).
                 cut_at = now + max(args.seconds - CUT_BEFORE_END_S, args.seconds / 2)
             if timeline.drive_started_ms is not None:
@@ -424,6 +428,10 @@ async def _measure(
                 if timeline.cut_ms is None and now >= cut_at:
                     timeline.cut_ms = await pages[0].evaluate("window.__lai.drop()") - offsets[0]
         sim_log.close()
+        drive_s = time.time() - (timeline.drive_started_ms or 0) / 1000
+        traffic_after = await asyncio.gather(*(p.evaluate("window.__lai.traffic()") for p in pages))
+        if timeline.drive_started_ms is None:
+            traffic_before = traffic_after
         sim_output = (scratch / "simulator.log").read_text(errors="replace")
         if len(timeline.probes_ms) % 2:  # leave the used dashboard on "all", as the others
             await probe_page.evaluate("v => window.__lai.probe(v)", "all")
@@ -467,7 +475,12 @@ async def _measure(
             )
         )
     summary = summarize(results)
-    probes = [p for p in timeline.probes_ms if p is not None]
+    # A probe that got no answer within its 5 s counts as 5 s (a lower bound).
+    probes = [PROBE_TIMEOUT_MS if p is None else p for p in timeline.probes_ms]
+    pushed = [
+        (after["messages"] - before["messages"], after["bytes"] - before["bytes"])
+        for before, after in zip(traffic_before, traffic_after, strict=True)
+    ]
     report = {
         "command": "python -m logistics_ai bench realtime " + " ".join(args.argv),
         "commit": git_describe(REPO),
@@ -508,6 +521,10 @@ async def _measure(
             "p50": _round(percentile(probes, 50)),
             "p95": _round(percentile(probes, 95)),
             "max": _round(max(probes) if probes else None),
+        },
+        "pushed_per_dashboard": {
+            "messages_per_s": round(sum(m for m, _ in pushed) / len(pushed) / drive_s, 1),
+            "kb_per_s": round(sum(b for _, b in pushed) / len(pushed) / 1024 / drive_s, 1),
         },
         "long_tasks": {
             "count": len(timeline.long_tasks_ms),
@@ -590,10 +607,16 @@ def _print(r: dict[str, Any]) -> None:
     )
     print(
         f"dashboard event handling (status filter -> result count): {ev['probes']} probes, "
-        f"{ev['timeouts']} timeouts, p50 {_fmt(ev['p50'], ' ms')}, p95 {_fmt(ev['p95'], ' ms')}, "
+        f"{ev['timeouts']} timeouts (counted as 5 s), p50 {_fmt(ev['p50'], ' ms')}, "
+        f"p95 {_fmt(ev['p95'], ' ms')}, "
         f"max {_fmt(ev['max'], ' ms')}; long tasks in all pages: {r['long_tasks']['count']}, "
         f"p95 {_fmt(r['long_tasks']['p95_ms'], ' ms')}, "
         f"max {_fmt(r['long_tasks']['max_ms'], ' ms')}"
+    )
+    push = r["pushed_per_dashboard"]
+    print(
+        f"websocket traffic per dashboard while driving: {push['messages_per_s']} messages/s, "
+        f"{push['kb_per_s']} KB/s"
     )
     print(
         f"worker RSS: {mem['worker_rss_mb_before']} MB with 1 dashboard, "

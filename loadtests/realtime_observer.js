@@ -63,6 +63,7 @@
   const NativeWebSocket = window.WebSocket;
   const sockets = [];
   const opened = [];
+  const traffic = { messages: 0, bytes: 0 }; // what the server pushed to this tab
   let blocked = false;
   class BenchWebSocket extends NativeWebSocket {
     constructor(url, protocols) {
@@ -71,6 +72,10 @@
       if (!blocked) {
         sockets.push(this);
         this.addEventListener("open", () => opened.push(now()));
+        this.addEventListener("message", (e) => {
+          traffic.messages += 1;
+          traffic.bytes += typeof e.data === "string" ? e.data.length : e.data.byteLength || 0;
+        });
       }
     }
   }
@@ -103,6 +108,7 @@
       return now();
     },
     opened: () => opened.slice(),
+    traffic: () => ({ ...traffic }),
     // How many of the expected values the DOM does not show yet (truth: {p, d, s} maps).
     mismatches(truth) {
       let wrong = 0;

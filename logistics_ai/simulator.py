@@ -202,6 +202,15 @@ async def _drive(
     _record(options, response, kind="driver_status", driver_id=driver_id, status="on_route")
     metres_per_tick = CITY_SPEED_MPS * options.speedup * options.interval_s
     dwell_s = STOP_DWELL_S / options.speedup
+    # Reports keep the phone's cadence (one per interval) however long the server takes to
+    # answer: a slow answer does not make the next report later.
+    tick = time.monotonic()
+
+    async def next_tick() -> None:
+        nonlocal tick
+        tick = max(tick + options.interval_s, time.monotonic())
+        await asyncio.sleep(max(0.0, tick - time.monotonic()))
+
     for stop in stops:
         target = (stop["lat"], stop["lon"])
         arrived = False
@@ -212,13 +221,13 @@ async def _drive(
             mid, _ = _step(here, target, metres_per_tick / 2)
             here, arrived = _step(here, target, metres_per_tick)
             await _report_position(api, options, tally, driver_id, [mid, here])
-            await asyncio.sleep(options.interval_s)
+            await next_tick()
         if stop["status"] == "pending":
             await _event(api, options, tally, driver_id, stop, "arrived", None, here)
         # A phone keeps reporting while the van stands at the stop.
         leave_at = min(time.monotonic() + dwell_s, deadline)
-        while time.monotonic() + options.interval_s <= leave_at:
-            await asyncio.sleep(options.interval_s)
+        while tick + options.interval_s <= leave_at:
+            await next_tick()
             await _report_position(api, options, tally, driver_id, [here, here])
         await asyncio.sleep(max(0.0, leave_at - time.monotonic()))
         if time.monotonic() >= deadline:
