@@ -5,6 +5,8 @@ SHELL := /bin/bash
 ROOT := $(CURDIR)
 UV_VERSION := 0.13.9
 BUN_VERSION := 1.4.5
+# axe-core, the accessibility engine tests/e2e/test_accessibility.py injects into each page.
+AXE_VERSION := 4.14.1
 BUN_ARCH := $(if $(filter aarch64 arm64,$(shell uname -m)),aarch64,x64)
 PYTHON ?= python3
 
@@ -20,7 +22,7 @@ HOST ?= 127.0.0.1
 
 .PHONY: install run dev migrate seed test test-unit test-integration test-e2e lint compile clean
 
-install: .venv/.synced .tools/bin/bun
+install: .venv/.synced .tools/bin/bun .tools/axe/axe.min.js
 
 .tools/bin/uv:
 	@mkdir -p .tools/bin
@@ -39,6 +41,14 @@ install: .venv/.synced .tools/bin/bun
 		&& tar xzf oven-bun-linux-$(BUN_ARCH)-$(BUN_VERSION).tgz
 	mv .tools/bun-pkg/package/bin/bun .tools/bin/bun && rm -rf .tools/bun-pkg
 	.tools/bin/bun --version
+
+# axe-core from the npm registry as a pinned tarball (npm checks its integrity); only the
+# browser bundle is kept. Versioned folder so a version bump fetches the new one.
+.tools/axe/axe.min.js: Makefile
+	@mkdir -p .tools/axe-pkg .tools/axe
+	cd .tools/axe-pkg && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+		&& tar xzf axe-core-$(AXE_VERSION).tgz
+	mv .tools/axe-pkg/package/axe.min.js $@ && rm -rf .tools/axe-pkg && touch $@
 
 migrate: install
 	python -m logistics_ai migrate

@@ -83,6 +83,7 @@ def copilot_panel() -> rx.Component:
             rx.foreach(CopilotState.chat, _message),
             aria_label="Conversation",
             aria_live="polite",
+            tab_index=0,  # scrolls: keyboard users can focus and scroll it
             id="copilot-chat",
             style={"padding": "0", "margin": "0", "max-height": "320px", "overflow-y": "auto"},
         ),

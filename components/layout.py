@@ -33,7 +33,8 @@ def header(title: str) -> rx.Component:
                     href="/account/sessions",
                     size="2",
                     id="signed-in-user",
-                    aria_label="My sessions",
+                    # The visible name leads the accessible one (axe label-content-name-mismatch).
+                    aria_label=AuthState.user_name + " — My sessions",
                 ),
                 # A plain form: the sign-out route revokes the session and clears the cookie.
                 native_form(

@@ -269,6 +269,17 @@ class Settings(BaseSettings):
     geocoder_country_codes: str = Field(
         "us", description="Comma-separated ISO country codes Nominatim searches ('' for all)."
     )
+    map_tile_url: str = Field(
+        "",
+        description="Map tile URL template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png "
+        "(add its host to the proxy's CSP img-src). Empty: no tiles, markers and routes on a "
+        "plain background, and the browser contacts no third party.",
+    )
+    map_attribution: str = Field(
+        "",
+        description="Attribution shown on the map for MAP_TILE_URL's tiles "
+        "(e.g. '&copy; OpenStreetMap contributors', as the tile provider requires).",
+    )
     shift_start: str = Field("07:00", description="Local time drivers' shifts start (planning).")
     shift_end: str = Field("21:00", description="Local time drivers' shifts end (planning).")
     stop_service_minutes: int = Field(

@@ -6,13 +6,51 @@ from reflex.vars import ObjectVar
 from components.ai_booking import ai_booking_box
 from components.field import field_error, labeled_input
 from components.layout import app_shell
+from components.live_map import live_map
 from components.status_badge import status_badge
 from pages.customer_extras import notification_settings, proof_button, proof_dialog
 from pages.shipment_cancel import cancel_button, cancel_dialog
-from state.customer import SKILLS, CustomerState
+from state.customer import SKILLS, AddressChoice, CustomerState
 from state.formatting import ShipmentRow
 
 E = CustomerState.errors
+# Milliseconds of quiet typing before the address goes to the server for suggestions.
+ADDRESS_DEBOUNCE_MS = 400
+
+
+def _suggestions(prefix: str, title: str) -> rx.Component:
+    choices = getattr(CustomerState, f"{prefix}_suggestions")
+
+    def option(choice: ObjectVar[AddressChoice], index: rx.Var[int]) -> rx.Component:
+        return rx.el.li(
+            rx.el.button(
+                rx.text(choice.address, size="2", as_="span"),
+                rx.text(" · ", choice.label, size="1", color_scheme="gray", as_="span"),
+                type="button",
+                on_click=CustomerState.pick_suggestion(prefix, index),
+                style={
+                    "width": "100%",
+                    "text-align": "left",
+                    "background": "var(--gray-2)",
+                    "border": "1px solid var(--gray-6)",
+                    "border-radius": "6px",
+                    "padding": "6px 8px",
+                    "cursor": "pointer",
+                    "color": "var(--gray-12)",
+                },
+            ),
+            style={"list-style": "none", "margin-bottom": "4px"},
+        )
+
+    return rx.cond(
+        choices.length() > 0,
+        rx.el.ul(
+            rx.foreach(choices, option),
+            aria_label=f"Suggested {title.lower()} addresses",
+            id=f"{prefix}-suggestions",
+            style={"padding": "0", "margin": "0", "width": "100%"},
+        ),
+    )
 
 
 def _stop_fields(prefix: str, title: str) -> rx.Component:
@@ -25,16 +63,19 @@ def _stop_fields(prefix: str, title: str) -> rx.Component:
                 E.get(f"{prefix}_address", ""),
                 value=getattr(CustomerState, f"{prefix}_address"),
                 on_change=lambda v: CustomerState.set_field(f"{prefix}_address", v),
+                # Debounced in the browser: one lookup per pause in typing, not per keystroke.
+                debounce_timeout=ADDRESS_DEBOUNCE_MS,
+                auto_complete="off",
                 placeholder="e.g. 1200 N Clark St, Lincoln Park, Chicago, IL",
             ),
+            _suggestions(prefix, title),
             rx.hstack(
                 rx.button(
-                    "Check address",
+                    f"Check the {title.lower()} address",
                     type="button",
                     variant="soft",
                     size="1",
                     on_click=CustomerState.locate(prefix),
-                    aria_label=f"Check the {title.lower()} address",
                 ),
                 # Announced to screen readers when the lookup answers.
                 rx.text(
@@ -92,6 +133,15 @@ def _booking_form() -> rx.Component:
                 ),
                 _stop_fields("pickup", "Pickup"),
                 _stop_fields("dropoff", "Delivery"),
+                rx.cond(
+                    CustomerState.booking_markers.length() > 0,
+                    live_map(
+                        "Map of the chosen pickup and delivery points",
+                        markers=CustomerState.booking_markers,
+                        height="200px",
+                        id="booking-map",
+                    ),
+                ),
                 labeled_input(
                     "Recipient name",
                     "recipient_name",

@@ -5,11 +5,12 @@ from reflex.vars import ObjectVar
 
 from components.copilot_panel import briefing_card, copilot_panel
 from components.layout import app_shell
+from components.live_map import live_map
 from components.pager import pager
 from components.status_badge import status_badge
 from logistics_ai.models import ShipmentStatus
 from logistics_ai.services.shipment_status import ASSIGNABLE
-from state.dispatch import AutoDispatchState, DispatchState, PlanRouteRow
+from state.dispatch import AutoDispatchState, DispatchState, FleetRow, PlanRouteRow
 from state.formatting import ShipmentRow
 
 CELL = {"padding": "6px 8px", "vertical-align": "top", "font-size": "13px"}
@@ -123,8 +124,72 @@ def _shipment_row(row: ObjectVar[ShipmentRow]) -> rx.Component:
             style=CELL,
         ),
         data_code=row.tracking_code,
-        custom_attrs={"data-shipment-id": row.id, "data-status": row.status},
-        style={"border-bottom": "1px solid var(--gray-4)"},
+        custom_attrs={
+            "data-shipment-id": row.id,
+            "data-status": row.status,
+            # The driver selected on the map or in the list: their shipments are highlighted.
+            "data-selected": rx.cond(_row_selected(row), "true", "false"),
+        },
+        style={
+            "border-bottom": "1px solid var(--gray-4)",
+            "background": rx.cond(_row_selected(row), "var(--accent-3)", "transparent"),
+        },
+    )
+
+
+def _row_selected(row: ObjectVar[ShipmentRow]) -> rx.Var[bool]:
+    return (row.driver_id != "") & (row.driver_id == DispatchState.selected_driver)
+
+
+def _map_legend() -> rx.Component:
+    items = [
+        ("#3e63dd", "On route"),
+        ("#18794e", "Available"),
+        ("#ad5700", "On break"),
+        ("#60646c", "Off duty"),
+    ]
+    return rx.hstack(
+        *[
+            rx.hstack(
+                rx.box(
+                    width="10px",
+                    height="10px",
+                    border_radius="50%",
+                    background=color,
+                    aria_hidden="true",
+                ),
+                rx.text(label, size="1"),
+                spacing="1",
+                align="center",
+            )
+            for color, label in items
+        ],
+        rx.text("Squares: stops (red border: late risk)", size="1"),
+        spacing="3",
+        wrap="wrap",
+    )
+
+
+def _fleet_map() -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.heading("Live map", size="3", as_="h2"),
+            rx.spacer(),
+            _map_legend(),
+            width="100%",
+            align="center",
+            wrap="wrap",
+        ),
+        live_map(
+            "Fleet map: drivers, routes and stops",
+            markers=DispatchState.fleet_markers,
+            lines=DispatchState.route_lines,
+            stops=DispatchState.map_stops,
+            on_select=DispatchState.select_driver,
+            height="380px",
+            id="fleet-map",
+        ),
+        width="100%",
     )
 
 
@@ -148,6 +213,10 @@ def _shipments_table() -> rx.Component:
         pager(DispatchState.page, DispatchState.page_count, DispatchState.go_to_page, "shipments"),
         width="100%",
         overflow_x="auto",
+        # Scrolls sideways on narrow screens: focusable and named for keyboard users.
+        tab_index=0,
+        role="region",
+        aria_label="Shipments table",
     )
 
 
@@ -174,6 +243,8 @@ def _alerts() -> rx.Component:
                     ),
                 ),
                 aria_label="Late-risk alerts",
+                # Scrolls: focusable so keyboard users can scroll it (axe scrollable-region).
+                tab_index=0,
                 style={"padding": "0", "margin": "0", "max-height": "220px", "overflow-y": "auto"},
             ),
         ),
@@ -209,6 +280,10 @@ def _kpi_tiles() -> rx.Component:
     )
 
 
+def _driver_selected(d: ObjectVar[FleetRow]) -> rx.Var[bool]:
+    return DispatchState.selected_driver == d.driver_id.to_string()
+
+
 def _fleet() -> rx.Component:
     return rx.card(
         rx.heading("Drivers", size="4", as_="h2"),
@@ -218,7 +293,24 @@ def _fleet() -> rx.Component:
                 lambda d: rx.el.li(
                     rx.hstack(
                         rx.vstack(
-                            rx.text(d.name, weight="medium", size="2"),
+                            # Selects the driver's marker (and the marker selects this row).
+                            rx.el.button(
+                                d.name,
+                                type="button",
+                                on_click=DispatchState.select_driver(d.driver_id.to_string()),
+                                aria_pressed=rx.cond(_driver_selected(d), "true", "false"),
+                                title="Show on the map",
+                                style={
+                                    "font-weight": "500",
+                                    "font-size": "14px",
+                                    "background": "none",
+                                    "border": "none",
+                                    "padding": "0",
+                                    "cursor": "pointer",
+                                    "text-align": "left",
+                                    "color": "var(--accent-11)",
+                                },
+                            ),
                             rx.text(d.vehicle, size="1", color_scheme="gray"),
                             spacing="0",
                         ),
@@ -237,11 +329,15 @@ def _fleet() -> rx.Component:
                         "data-lat": d.lat_text,
                         "data-lng": d.lng_text,
                         "data-status": d.status,
+                        "data-selected": rx.cond(_driver_selected(d), "true", "false"),
                     },
                     style={
-                        "padding": "6px 0",
+                        "padding": "6px 4px",
                         "border-bottom": "1px solid var(--gray-4)",
                         "list-style": "none",
+                        "background": rx.cond(
+                            _driver_selected(d), "var(--accent-3)", "transparent"
+                        ),
                     },
                 ),
             ),
@@ -323,6 +419,7 @@ def _plan_dialog() -> rx.Component:
                 max_height="50vh",
                 overflow_y="auto",
                 margin_top="12px",
+                tab_index=0,
             ),
             rx.cond(
                 AutoDispatchState.plan_unassigned.length() > 0,
@@ -335,6 +432,7 @@ def _plan_dialog() -> rx.Component:
                     margin_top="8px",
                     max_height="20vh",
                     overflow_y="auto",
+                    tab_index=0,
                     id="plan-unassigned",
                 ),
             ),
@@ -364,7 +462,7 @@ def dispatch_page() -> rx.Component:
         _kpi_tiles(),
         _filters(),
         rx.hstack(
-            _shipments_table(),
+            rx.vstack(_fleet_map(), _shipments_table(), spacing="3", width="100%"),
             rx.vstack(
                 _alerts(), briefing_card(), copilot_panel(), _fleet(), spacing="3", width="340px"
             ),

@@ -4,6 +4,7 @@ import reflex as rx
 from reflex.vars import ObjectVar
 
 from components.layout import app_shell
+from components.live_map import live_map
 from pages.driver_proof import proof_button, proof_dialog
 from state.driver import DriverState, StopRow
 
@@ -240,6 +241,14 @@ def driver_page() -> rx.Component:
         rx.cond(
             DriverState.stops.length() == 0,
             rx.text("No stops assigned for today yet.", color_scheme="gray"),
+            live_map(
+                "Map of my position and my next stops",
+                markers=DriverState.map_me,
+                stops=DriverState.map_next_stops,
+                lines=DriverState.map_path,
+                height="240px",
+                id="driver-map",
+            ),
         ),
         rx.el.ol(
             rx.foreach(DriverState.stops, _stop_card),

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from components.layout import header
+from components.live_map import live_map
 from components.status_badge import status_badge
 from components.timeline import timeline
 from state.tracking import TrackingState
@@ -46,6 +47,21 @@ def _found() -> rx.Component:
                 spacing="1",
             ),
             width="100%",
+        ),
+        live_map(
+            "Map of the delivery area and the driver",
+            markers=TrackingState.map_markers,
+            height="260px",
+            id="tracking-map",
+        ),
+        rx.cond(
+            ~TrackingState.driver_visible,
+            rx.text(
+                "The driver's position shows on the map once your delivery is their next stop.",
+                size="1",
+                color_scheme="gray",
+                id="tracking-map-note",
+            ),
         ),
         rx.heading("History", size="4", as_="h2"),
         timeline(TrackingState.events),

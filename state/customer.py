@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -15,6 +17,7 @@ from logistics_ai.services.shipment_status import SKILLS
 from state.auth import AuthState
 from state.formatting import ShipmentRow, shipment_row
 from state.live_watch import watch_live
+from state.map_rows import DESTINATION_COLOR, DRIVER_COLORS, MapMarker
 from state.service import Failed
 
 CUSTOMER = (Role.customer,)
@@ -26,6 +29,21 @@ SERVICE_FIELD_FOR_INPUT = {
     "dropoff_window_start": "dropoff_from",
     "dropoff_window_end": "dropoff_to",
 }
+
+ADDRESS_FIELDS = ("pickup_address", "dropoff_address")
+# Below this length a miss is still half-typed, not an unknown address.
+NOT_FOUND_AFTER_CHARS = 8
+NOT_FOUND = "No matching address found. Check the street and number, or add the neighbourhood."
+
+
+@dataclass(frozen=True)
+class AddressChoice:
+    """A suggested address: booked as `address`, shown with `label`, placed at lat/lon."""
+
+    address: str
+    label: str
+    lat: float
+    lon: float
 
 
 class CustomerState(AuthState):
@@ -41,6 +59,27 @@ class CustomerState(AuthState):
     dropoff_address: rx.Field[str] = rx.field("")
     dropoff_place: rx.Field[str] = rx.field("")
     service_day: rx.Field[str] = rx.field("")
+    # Suggestions while typing (debounced in the browser) and the chosen points ([] = none).
+    pickup_suggestions: rx.Field[list[AddressChoice]] = rx.field(default_factory=list)
+    dropoff_suggestions: rx.Field[list[AddressChoice]] = rx.field(default_factory=list)
+    pickup_point: rx.Field[list[float]] = rx.field(default_factory=list)
+    dropoff_point: rx.Field[list[float]] = rx.field(default_factory=list)
+
+    @rx.var
+    def booking_markers(self) -> list[MapMarker]:
+        """The chosen pickup and delivery points, for the form's small map."""
+        markers = []
+        for prefix, title, color, glyph in (
+            ("pickup", "Pickup", DRIVER_COLORS["on_route"], "P"),
+            ("dropoff", "Delivery", DESTINATION_COLOR, "D"),
+        ):
+            point = getattr(self, f"{prefix}_point")
+            if len(point) == 2:
+                place = getattr(self, f"{prefix}_place").removeprefix("Found: ")
+                markers.append(
+                    MapMarker(prefix, point[0], point[1], f"{title}: {place}", color, glyph, False)
+                )
+        return markers
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -71,12 +110,48 @@ class CustomerState(AuthState):
         self.my_shipments = [*fresh.values(), *kept]
 
     @rx.event
-    async def set_field(self, field: str, value: str) -> None:
-        if field in {"pickup_address", "dropoff_address", "service_day"}:
-            setattr(self, field, value)
-            if field.endswith("_address"):
-                setattr(self, field.replace("_address", "_place"), "")
-            self.errors = {k: v for k, v in self.errors.items() if k != field}
+    async def set_field(self, field: str, value: str) -> EventSpec | None:
+        if field not in {*ADDRESS_FIELDS, "service_day"}:
+            return None
+        if field in ADDRESS_FIELDS and value == getattr(self, field):
+            return None  # a blur re-sending the text: keep the chosen point and suggestions
+        setattr(self, field, value)
+        self.errors = {k: v for k, v in self.errors.items() if k != field}
+        if field in ADDRESS_FIELDS:
+            return await self._suggest(field.removesuffix("_address"), value)
+        return None
+
+    async def _suggest(self, prefix: str, text: str) -> EventSpec | None:
+        """Suggestions for what was typed. The input debounces in the browser, so this runs
+        once per pause in typing, never per keystroke; the lookup runs off the event loop."""
+        setattr(self, f"{prefix}_place", "")
+        setattr(self, f"{prefix}_point", [])
+        signed_in = await self._call(lambda _, __: None, CUSTOMER)
+        if isinstance(signed_in, Failed):
+            setattr(self, f"{prefix}_suggestions", [])
+            return signed_in.event
+        # Outside the unit of work: a provider's HTTP call never holds a database connection.
+        found = await asyncio.to_thread(geocoding.suggest, text)
+        choices = [AddressChoice(s.address, s.label, s.lat, s.lon) for s in found]
+        setattr(self, f"{prefix}_suggestions", choices)
+        if not choices and len(text.strip()) >= NOT_FOUND_AFTER_CHARS:
+            self.errors = {**self.errors, f"{prefix}_address": NOT_FOUND}
+        return None
+
+    @rx.event
+    async def pick_suggestion(self, prefix: str, index: int) -> None:
+        """The customer chose a suggestion: book that address, show its point on the map."""
+        if prefix not in ("pickup", "dropoff"):
+            return
+        choices: list[AddressChoice] = getattr(self, f"{prefix}_suggestions")
+        if not 0 <= index < len(choices):
+            return
+        choice = choices[index]
+        setattr(self, f"{prefix}_address", choice.address)
+        setattr(self, f"{prefix}_place", f"Found: {choice.label}")
+        setattr(self, f"{prefix}_point", [choice.lat, choice.lon])
+        setattr(self, f"{prefix}_suggestions", [])
+        self.errors = {k: v for k, v in self.errors.items() if k != f"{prefix}_address"}
 
     @rx.event
     async def locate(self, prefix: str) -> EventSpec | None:
@@ -93,6 +168,8 @@ class CustomerState(AuthState):
             self.errors = {**self.errors, **result.field_errors}
             return None
         setattr(self, f"{prefix}_place", f"Found: {result.value.label}")
+        setattr(self, f"{prefix}_point", [result.value.lat, result.value.lon])
+        setattr(self, f"{prefix}_suggestions", [])
         self.errors = {k: v for k, v in self.errors.items() if k != field}
         return None
 
@@ -123,6 +200,9 @@ class CustomerState(AuthState):
         self.booked_code = code
         for field in ("pickup_address", "pickup_place", "dropoff_address", "dropoff_place"):
             setattr(self, field, "")
+        for prefix in ("pickup", "dropoff"):
+            setattr(self, f"{prefix}_point", [])
+            setattr(self, f"{prefix}_suggestions", [])
         return await self._refresh() or rx.toast.success(f"Booked. Tracking code {code}")
 
     def _payload(self, form_data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:

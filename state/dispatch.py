@@ -22,14 +22,17 @@ from logistics_ai.services import (
     drivers,
     eta_updates,
     live_board,
+    live_map,
     live_updates,
     shipments,
 )
 from logistics_ai.services.shipment_status import ASSIGNABLE
 from logistics_ai.settings import get_settings
+from state import dispatch_map
 from state.auth import AuthState
 from state.formatting import ShipmentRow, hhmm, hours_minutes, shipment_row
 from state.live_watch import watch_live
+from state.map_rows import MapLine, MapMarker, MapStopDot
 from state.service import Failed, run_signed_in
 
 STAFF = (Role.dispatcher, Role.admin)
@@ -144,6 +147,7 @@ class Board:
     fleet: list[drivers.DriverRow]
     late: list[tuple[Stop, Shipment, Driver]]
     kpis: live_board.Kpis
+    day_map: live_map.DayMap
 
 
 def _board(session: Session, actor: Actor, filters: dict[str, Any], day: date | None) -> Board:
@@ -153,6 +157,7 @@ def _board(session: Session, actor: Actor, filters: dict[str, Any], day: date | 
         drivers.fleet_board(session, actor, today),
         eta_updates.late_alerts(session, actor, today),
         live_board.kpis(session, actor, today),
+        live_map.day_map(session, actor, today),
     )
 
 
@@ -170,6 +175,24 @@ class DispatchState(AuthState):
     kpis: rx.Field[KpiTiles] = rx.field(
         default_factory=lambda: KpiTiles(0, 0, 0, "—", 0)  # before the first load
     )
+    # The map: stops and route lines of the shown day, and the driver picked on the map or
+    # in the Drivers list ("" = none). Markers come from `fleet`, so they move with it.
+    map_stops: rx.Field[list[MapStopDot]] = rx.field(default_factory=list)
+    map_routes: rx.Field[list[MapLine]] = rx.field(default_factory=list)
+    selected_driver: rx.Field[str] = rx.field("")
+
+    @rx.var
+    def fleet_markers(self) -> list[MapMarker]:
+        return dispatch_map.fleet_markers(self.fleet, self.selected_driver)
+
+    @rx.var
+    def route_lines(self) -> list[MapLine]:
+        return dispatch_map.with_selection(self.map_routes, self.selected_driver)
+
+    @rx.event
+    async def select_driver(self, driver_id: str) -> None:
+        """A marker or a Drivers-list click selects that driver; the same again clears it."""
+        self.selected_driver = "" if driver_id == self.selected_driver else driver_id
 
     @rx.var
     def page_count(self) -> int:
@@ -223,6 +246,8 @@ class DispatchState(AuthState):
         ]
         self.fleet = [fleet_row(row) for row in board.fleet]
         self.kpis = kpi_tiles(board.kpis)
+        self.map_stops = dispatch_map.stop_dots(board.day_map, names)
+        self.map_routes = dispatch_map.route_lines(board.day_map)
         return None
 
     def _apply_live(self, delta: live_updates.StaffDelta) -> None:
@@ -238,6 +263,8 @@ class DispatchState(AuthState):
                     row = moved(row, *position)
                 fleet.append(row)
             self.fleet = fleet
+        if delta.shipments and same_day:
+            self.map_stops = dispatch_map.restyle_stops(self.map_stops, delta.shipments)
         if delta.shipments:
             fresh_rows = {s.id: shipment_row(s) for s in delta.shipments}
             if any(row.id in fresh_rows for row in self.rows):

@@ -17,6 +17,14 @@ from logistics_ai.services.shipment_status import OPEN_STOP
 from state.auth import AuthState
 from state.formatting import hhmm, window
 from state.live_watch import watch_live
+from state.map_rows import (
+    DESTINATION_COLOR,
+    DRIVER_COLORS,
+    STOP_COLORS,
+    MapLine,
+    MapMarker,
+    MapStopDot,
+)
 from state.service import Failed
 
 DRIVER = (Role.driver,)
@@ -39,6 +47,8 @@ class StopRow:
     failure_reason: str
     eta: str
     late: bool
+    lat: float
+    lon: float
 
 
 def stop_row(index: int, view: drivers.StopView) -> StopRow:
@@ -59,6 +69,8 @@ def stop_row(index: int, view: drivers.StopView) -> StopRow:
         failure_reason=view.stop.failure_reason or "",
         eta=hhmm(view.stop.planned_arrival),
         late=bool(view.stop.late_risk),
+        lat=lat,
+        lon=lon,
     )
 
 
@@ -68,16 +80,69 @@ def _my_driver_id(actor: Actor) -> int:
     return actor.driver_id
 
 
-def _my_day(session: Session, actor: Actor) -> tuple[list[drivers.StopView], str, int]:
+@dataclass(frozen=True)
+class MyDay:
+    stops: list[drivers.StopView]
+    status: str
+    driver_id: int
+    position: list[float]  # my last GPS fix as [lat, lon]; [] before the first
+
+
+def _my_day(session: Session, actor: Actor) -> MyDay:
     driver_id = _my_driver_id(actor)
     views = drivers.stops_for_day(session, actor, driver_id, clock.today_local())
     me = session.get(drivers.Driver, driver_id)
-    return views, me.status if me else "", driver_id
+    position = []
+    if me is not None and me.last_lat is not None and me.last_lon is not None:
+        position = [me.last_lat, me.last_lon]
+    return MyDay(views, me.status if me else "", driver_id, position)
+
+
+# The map shows the next few open stops: the whole day would clutter a phone screen.
+MAP_NEXT_STOPS = 5
 
 
 class DriverState(AuthState):
     stops: rx.Field[list[StopRow]] = rx.field(default_factory=list)
     shift_status: rx.Field[str] = rx.field("")
+    # My last reported position ([] before the first GPS report), for the map.
+    position: rx.Field[list[float]] = rx.field(default_factory=list)
+
+    @rx.var
+    def next_stops(self) -> list[StopRow]:
+        return [stop for stop in self.stops if stop.status in OPEN_STOP][:MAP_NEXT_STOPS]
+
+    @rx.var
+    def map_me(self) -> list[MapMarker]:
+        if len(self.position) != 2:
+            return []
+        color = DRIVER_COLORS.get(self.shift_status, DRIVER_COLORS["on_route"])
+        lat, lon = self.position
+        return [MapMarker("me", lat, lon, "My position", color, "Me", False)]
+
+    @rx.var
+    def map_next_stops(self) -> list[MapStopDot]:
+        return [
+            MapStopDot(
+                id=str(stop.id),
+                lat=stop.lat,
+                lon=stop.lon,
+                title=f"Stop {stop.sequence}: {stop.kind_label}, {stop.address}",
+                # The very next stop stands out.
+                color=DESTINATION_COLOR if index == 0 else STOP_COLORS["pending"],
+                late=stop.late,
+            )
+            for index, stop in enumerate(self.next_stops)
+        ]
+
+    @rx.var
+    def map_path(self) -> list[MapLine]:
+        """From my position through my next stops, in driving order."""
+        points = [self.position] if len(self.position) == 2 else []
+        points += [[stop.lat, stop.lon] for stop in self.next_stops]
+        if len(points) < 2:
+            return []
+        return [MapLine("next", points, STOP_COLORS["pending"], False)]
 
     @rx.var
     def open_stop_count(self) -> int:
@@ -91,9 +156,10 @@ class DriverState(AuthState):
         result = await self._call(_my_day, DRIVER)
         if isinstance(result, Failed):
             return result.event
-        views, self.shift_status, driver_id = result.value
-        self.stops = [stop_row(index, view) for index, view in enumerate(views)]
-        await watch_live(self, live_updates.Audience.driver(driver_id))
+        day: MyDay = result.value
+        self.shift_status, self.position = day.status, day.position
+        self.stops = [stop_row(index, view) for index, view in enumerate(day.stops)]
+        await watch_live(self, live_updates.Audience.driver(day.driver_id))
         return None
 
     def _apply_live(self, delta: live_updates.DriverDelta) -> None:

@@ -16,6 +16,7 @@ from logistics_ai.services.public_tracking import (
 )
 from state.formatting import hhmm, when, window
 from state.live_watch import watch_live
+from state.map_rows import DESTINATION_COLOR, DRIVER_COLORS, MapMarker
 from state.service import Failed, run
 
 
@@ -43,6 +44,38 @@ class TrackingState(rx.State):
     driver_visible: rx.Field[bool] = rx.field(False)
     driver_lat: rx.Field[float] = rx.field(0.0)
     driver_lng: rx.Field[float] = rx.field(0.0)
+    # The delivery area, already coarsened by the service ([] before the first load).
+    area: rx.Field[list[float]] = rx.field(default_factory=list)
+
+    @rx.var
+    def map_markers(self) -> list[MapMarker]:
+        """The area and, only while `driver_visible`, the driver: the page's map."""
+        markers = []
+        if len(self.area) == 2:
+            markers.append(
+                MapMarker(
+                    "destination",
+                    self.area[0],
+                    self.area[1],
+                    "Delivery area (approximate)",
+                    DESTINATION_COLOR,
+                    "",
+                    False,
+                )
+            )
+        if self.driver_visible:
+            markers.append(
+                MapMarker(
+                    "driver",
+                    self.driver_lat,
+                    self.driver_lng,
+                    "Your driver's position",
+                    DRIVER_COLORS["on_route"],
+                    "→",
+                    False,
+                )
+            )
+        return markers
 
     @rx.event
     async def load(self) -> None:
@@ -72,6 +105,7 @@ class TrackingState(rx.State):
         self.first_name = view.recipient_first_name
         self.city = view.destination_city
         self.delivery_window = window(view.window_start, view.window_end)
+        self.area = [view.area_lat, view.area_lon]
         self.eta = hhmm(view.eta) if view.status not in ("delivered", "failed", "cancelled") else ""
         self.events = [
             TrackingEventRow(e.status, e.label, when(e.occurred_at), e.note or "")

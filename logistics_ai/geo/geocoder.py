@@ -26,7 +26,7 @@ from geopy.geocoders import Nominatim
 from logistics_ai import kvstore
 from logistics_ai.geo import chicago_grid
 from logistics_ai.geo.distance import haversine_km
-from logistics_ai.geo.gazetteer import CITY, NEIGHBOURHOODS
+from logistics_ai.geo.gazetteer import CITY, NEIGHBOURHOODS, REGION
 from logistics_ai.settings import get_settings
 
 # About 0.004 degrees of latitude is 450 m: offsets stay inside the neighbourhood.
@@ -39,6 +39,16 @@ class GeocodeResult:
     lon: float
     label: str
     approximate: bool
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An address to book as it stands (`address`), where the geocoder places it, and a label."""
+
+    address: str
+    label: str
+    lat: float
+    lon: float
 
 
 class AddressNotFound(LookupError):
@@ -88,13 +98,49 @@ def offline_geocode(address: str) -> GeocodeResult:
     raise AddressNotFound(f"Could not place this address. Include the neighbourhood, e.g. {names}.")
 
 
+def offline_suggest(text: str, limit: int = MAX_CANDIDATES) -> list[Suggestion]:
+    """Complete what was typed into addresses the offline geocoder places.
+
+    "1200 N Clark St" becomes that street address in the neighbourhoods nearest its grid
+    point; "1200 N Clark St, Linc" or "Lincoln" completes the neighbourhood name. Each
+    suggestion is geocoded exactly as the booking will be, so the point shown is the point
+    booked.
+    """
+    street, _, rest = (part.strip() for part in text.partition(","))
+    fragment = (rest.split(",")[0] if rest else street).strip().lower()
+    point = chicago_grid.locate(street)
+    named = [h for h in NEIGHBOURHOODS if fragment and fragment in h.name.lower()]
+    if point is not None:
+        near = sorted(
+            NEIGHBOURHOODS, key=lambda h: haversine_km((h.lat, h.lon), (point.lat, point.lon))
+        )
+        hoods = [h for h in near if h in named] or near
+        addresses = [f"{street}, {h.name}, {CITY}, {REGION}" for h in hoods]
+        if not named:  # the street address itself, placed on the grid, comes first
+            addresses.insert(0, f"{street}, {CITY}, {REGION}")
+    elif named and rest:  # "Some Street 5, Linc": keep the street, complete the neighbourhood
+        addresses = [f"{street}, {h.name}, {CITY}, {REGION}" for h in named]
+    else:
+        addresses = [f"{h.name}, {CITY}, {REGION}" for h in named]
+    suggestions = []
+    for address in addresses[:limit]:
+        place = offline_geocode(address)
+        suggestions.append(Suggestion(address, place.label, place.lat, place.lon))
+    return suggestions
+
+
 class Geocoder(Protocol):
     def geocode(self, address: str) -> GeocodeResult: ...
+
+    def suggest(self, text: str, limit: int) -> list[Suggestion]: ...
 
 
 class OfflineGeocoder:
     def geocode(self, address: str) -> GeocodeResult:
         return offline_geocode(address)
+
+    def suggest(self, text: str, limit: int) -> list[Suggestion]:
+        return offline_suggest(text, limit)
 
 
 class NominatimGeocoder:
@@ -134,12 +180,25 @@ class NominatimGeocoder:
         self._store = store
         self._cache_prefix = "geocode:nominatim:" + hashlib.sha256(url.encode()).hexdigest()[:8]
 
-    def geocode(self, address: str) -> GeocodeResult:
+    def _answer(self, address: str) -> dict[str, Any]:
+        """The provider's places for `address`, from the cache when it has them."""
         key = f"{self._cache_prefix}:{hashlib.sha256(address.lower().encode()).hexdigest()}"
         cached = self._store.get(key) if self._store else None
-        answer = json.loads(cached) if cached else self._ask(address)
+        answer: dict[str, Any] = json.loads(cached) if cached else self._ask(address)
         if self._store and not cached:
             self._store.set(key, json.dumps(answer), self._cache_ttl_s)
+        return answer
+
+    def suggest(self, text: str, limit: int) -> list[Suggestion]:
+        """The provider's candidates, each bookable by its full label (the same cache and
+        rate limit as a booking's lookup: a suggestion is one spaced, cached request)."""
+        return [
+            Suggestion(p["label"], p["label"], p["lat"], p["lon"])
+            for p in self._answer(text)["places"][:limit]
+        ]
+
+    def geocode(self, address: str) -> GeocodeResult:
+        answer = self._answer(address)
         if not answer["places"]:
             raise AddressNotFound("We could not find this address. Check the street and town.")
         places = [GeocodeResult(p["lat"], p["lon"], p["label"], False) for p in answer["places"]]
@@ -192,3 +251,7 @@ def get_geocoder() -> Geocoder:
 
 def geocode(address: str) -> GeocodeResult:
     return get_geocoder().geocode(address)
+
+
+def suggest(text: str, limit: int = MAX_CANDIDATES) -> list[Suggestion]:
+    return get_geocoder().suggest(text, limit)

@@ -16,10 +16,17 @@ from logistics_ai.geo.geocoder import (
     AmbiguousAddress,
     GeocodeResult,
     GeocoderUnavailable,
+    Suggestion,
     geocode,
 )
+from logistics_ai.geo.geocoder import suggest as provider_suggest
 
 MAX_ADDRESS_LENGTH = 300
+# Shorter text matches too much to be worth a lookup (and a provider request).
+MIN_SUGGEST_LENGTH = 3
+MAX_SUGGESTIONS = 5
+
+__all__ = ["MAX_ADDRESS_LENGTH", "Suggestion", "locate", "suggest"]
 
 
 def locate(address: str, *, field: str = "address") -> GeocodeResult:
@@ -48,3 +55,20 @@ def locate(address: str, *, field: str = "address") -> GeocodeResult:
             "Try again in a minute.",
             details={"field": field},
         ) from None
+
+
+def suggest(text: str) -> list[Suggestion]:
+    """Addresses the booking form offers while the customer types ([] for too little text).
+
+    Blocking (a configured provider is an HTTP call): callers run it off the event loop. A
+    provider that is not answering yields no suggestions rather than an error: the booking
+    itself still reports it.
+    """
+    cleaned = text.strip()
+    if len(cleaned) < MIN_SUGGEST_LENGTH or len(cleaned) > MAX_ADDRESS_LENGTH:
+        return []
+    try:
+        return provider_suggest(cleaned, MAX_SUGGESTIONS)
+    except GeocoderUnavailable as error:
+        logger.warning("geocoder unavailable for suggestions: {}", error)
+        return []

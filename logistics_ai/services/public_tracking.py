@@ -47,6 +47,19 @@ class PublicTracking:
     window_end: datetime
     eta: datetime | None
     events: list[PublicEvent]
+    # The delivery area for the page's map: the drop-off coarsened to AREA_DEGREES. The page
+    # names the city, never the street; a pin on the door would give the address away to
+    # anyone holding the code.
+    area_lat: float
+    area_lon: float
+
+
+# 0.005 degrees is about 550 m north-south (400 m east-west at 42 N): a few city blocks.
+AREA_DEGREES = 0.005
+
+
+def coarse(value: float) -> float:
+    return round(round(value / AREA_DEGREES) * AREA_DEGREES, 6)
 
 
 def city_of(address: str) -> str:
@@ -144,4 +157,6 @@ def _view(session: Session, shipment: Shipment) -> PublicTracking:
             )
             for event in history(session, saved_id(shipment))
         ],
+        area_lat=coarse(shipment.dropoff_lat),
+        area_lon=coarse(shipment.dropoff_lon),
     )

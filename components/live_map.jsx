@@ -1,0 +1,192 @@
+// The live map: Leaflet through react-leaflet, fed by typed props from Reflex state.
+//
+// Markers (drivers, "my position", a chosen point) are keyboard-reachable buttons named by their
+// title; stops are small labelled dots; routes are polylines. The tile layer is optional: with no
+// tile URL (or an unreachable tile server) the map draws everything on a plain background, and
+// nothing on the page waits for tiles (Leaflet loads them as independent images).
+import { useEffect, useMemo, useRef } from "react";
+import { MapContainer, Marker, Polyline, TileLayer, useMap } from "react-leaflet";
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+
+const escapeHtml = (text) =>
+  String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function markerIcon(color, selected, glyph) {
+  const size = selected ? 30 : 22;
+  return L.divIcon({
+    className: "lai-marker" + (selected ? " lai-marker-selected" : ""),
+    html:
+      `<span aria-hidden="true" style="display:block;width:${size}px;height:${size}px;` +
+      `border-radius:50%;background:${escapeHtml(color)};border:3px solid #fff;` +
+      `box-shadow:0 0 0 ${selected ? 3 : 1}px #1e1b4b;color:#fff;font:700 11px/1 sans-serif;` +
+      `display:flex;align-items:center;justify-content:center">${escapeHtml(glyph)}</span>`,
+    iconSize: [size, size],
+    iconAnchor: [size / 2, size / 2],
+  });
+}
+
+function stopIcon(color, late) {
+  const size = late ? 16 : 12;
+  return L.divIcon({
+    className: "lai-stop" + (late ? " lai-stop-late" : ""),
+    html:
+      `<span aria-hidden="true" style="display:block;width:${size}px;height:${size}px;` +
+      `border-radius:3px;background:${escapeHtml(color)};` +
+      `border:2px solid ${late ? "#ce2c31" : "#fff"};` +
+      `box-shadow:0 0 0 1px ${late ? "#fff" : "#334155"}"></span>`,
+    iconSize: [size, size],
+    iconAnchor: [size / 2, size / 2],
+  });
+}
+
+// Leaflet's container is focusable (keyboard pan/zoom): give it a role and a name of its own.
+function Accessible({ label }) {
+  const map = useMap();
+  useEffect(() => {
+    const el = map.getContainer();
+    el.setAttribute("role", "region");
+    el.setAttribute("aria-label", label);
+    el.setAttribute("aria-roledescription", "map");
+  }, [map, label]);
+  return null;
+}
+
+// Fit the view to everything drawn when the set of things changes (not on every move, so a
+// user who panned is not yanked back each time a position arrives), and again when the
+// container changes size (it is laid out after Leaflet first measures it, and on resize).
+function fit(map, points) {
+  map.invalidateSize({ animate: false });
+  if (points.length === 1) {
+    map.setView(points[0], Math.max(map.getZoom(), 14), { animate: false });
+  } else if (points.length > 1) {
+    // More room top-left (zoom buttons) and bottom-right (attribution) than elsewhere.
+    map.fitBounds(L.latLngBounds(points), {
+      paddingTopLeft: [52, 20],
+      paddingBottomRight: [20, 28],
+      maxZoom: 15,
+      animate: false,
+    });
+  }
+}
+
+function FitBounds({ points, fitKey }) {
+  const map = useMap();
+  const last = useRef("");
+  const shown = useRef([]);
+  useEffect(() => {
+    if (!points.length || last.current === fitKey) return;
+    last.current = fitKey;
+    shown.current = points;
+    fit(map, points);
+  }, [map, points, fitKey]);
+  useEffect(() => {
+    const observer = new ResizeObserver(() => fit(map, shown.current));
+    observer.observe(map.getContainer());
+    return () => observer.disconnect();
+  }, [map]);
+  return null;
+}
+
+function DriverMarker({ marker, onSelect }) {
+  const icon = useMemo(
+    () => markerIcon(marker.color, marker.selected, marker.glyph),
+    [marker.color, marker.selected, marker.glyph],
+  );
+  // Leaflet makes a keyboard marker a focusable role="button"; Enter or Space activates it
+  // like a click (Leaflet forwards the key events of a focused marker to the marker).
+  const handlers = useMemo(
+    () => ({
+      click: () => onSelect && onSelect(marker.id),
+      keydown: (e) => {
+        const key = e.originalEvent && e.originalEvent.key;
+        if (onSelect && (key === "Enter" || key === " ")) {
+          e.originalEvent.preventDefault();
+          onSelect(marker.id);
+        }
+      },
+    }),
+    [onSelect, marker.id],
+  );
+  return (
+    <Marker
+      position={[marker.lat, marker.lon]}
+      icon={icon}
+      title={marker.title}
+      alt={marker.title}
+      keyboard={true}
+      zIndexOffset={marker.selected ? 1000 : 500}
+      eventHandlers={handlers}
+    />
+  );
+}
+
+function StopMarker({ stop }) {
+  const icon = useMemo(() => stopIcon(stop.color, stop.late), [stop.color, stop.late]);
+  return (
+    <Marker
+      position={[stop.lat, stop.lon]}
+      icon={icon}
+      title={stop.title}
+      keyboard={false}
+      interactive={false}
+      zIndexOffset={stop.late ? 100 : 0}
+    />
+  );
+}
+
+export function LiveMap({
+  markers = [],
+  lines = [],
+  stops = [],
+  tileUrl = "",
+  attribution = "",
+  label = "Map",
+  center = [41.8868, -87.6527],
+  zoom = 12,
+  height = "360px",
+  onSelect,
+  id,
+}) {
+  const points = useMemo(
+    () => [
+      ...markers.map((m) => [m.lat, m.lon]),
+      ...stops.map((s) => [s.lat, s.lon]),
+    ],
+    [markers, stops],
+  );
+  const fitKey = useMemo(
+    () =>
+      markers.map((m) => m.id).join(",") + "|" + stops.map((s) => s.id).join(","),
+    [markers, stops],
+  );
+  return (
+    <div id={id} className="lai-map" style={{ width: "100%", height }}>
+      <MapContainer
+        center={center}
+        zoom={zoom}
+        scrollWheelZoom={false}
+        zoomSnap={0.25}
+        style={{ width: "100%", height: "100%", background: "#e8edf2" }}
+        className="lai-map-canvas"
+      >
+        <Accessible label={label} />
+        {tileUrl ? <TileLayer url={tileUrl} attribution={attribution} /> : null}
+        {lines.map((line) => (
+          <Polyline
+            key={line.id}
+            positions={line.points}
+            pathOptions={{ color: line.color, weight: line.selected ? 5 : 3, opacity: 0.85 }}
+          />
+        ))}
+        {stops.map((stop) => (
+          <StopMarker key={stop.id} stop={stop} />
+        ))}
+        {markers.map((marker) => (
+          <DriverMarker key={marker.id} marker={marker} onSelect={onSelect} />
+        ))}
+        <FitBounds points={points} fitKey={fitKey} />
+      </MapContainer>
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+"""The live map: Leaflet (react-leaflet 5, for Reflex 0.10's React 19) as a Reflex component.
+
+`live_map.jsx` next to this file is the React side; it is linked into the app's assets by
+`rx.asset(shared=True)` and imported on the client only (Leaflet touches `window`), so server
+rendering and the static export never load it. Leaflet's stylesheet is imported by the JSX
+module itself. Markers, stops and lines are typed rows from state (state/map_rows.py); the
+tile URL and attribution come from settings at run time (MapConfigState), and an empty tile
+URL draws everything on a plain background.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex_base.event import passthrough_event_spec
+
+from state.map_rows import MapConfigState, MapLine, MapMarker, MapStopDot
+
+_JSX = rx.asset("live_map.jsx", shared=True)
+
+
+class LiveMap(rx.NoSSRComponent):
+    library = _JSX.importable_path
+    tag = "LiveMap"
+    # The JSX module's own imports: installed with the app's frontend packages (reflex.lock).
+    lib_dependencies: list[str] = ["react-leaflet@5.0.0", "leaflet@1.9.4"]
+
+    markers: rx.Var[list[MapMarker]]
+    lines: rx.Var[list[MapLine]]
+    stops: rx.Var[list[MapStopDot]]
+    tile_url: rx.Var[str]
+    attribution: rx.Var[str]
+    label: rx.Var[str]
+    center: rx.Var[list[float]]
+    zoom: rx.Var[int]
+    height: rx.Var[str]
+
+    # Reflex reads the spec at run time; mypy does not know EventHandler's subscript form.
+    on_select: rx.EventHandler[passthrough_event_spec(str)]  # type: ignore[type-arg,valid-type]
+
+
+def live_map(
+    label: str,
+    *,
+    markers: rx.Var[list[MapMarker]] | list[MapMarker] | None = None,
+    lines: rx.Var[list[MapLine]] | list[MapLine] | None = None,
+    stops: rx.Var[list[MapStopDot]] | list[MapStopDot] | None = None,
+    height: str = "360px",
+    **props: Any,
+) -> rx.Component:
+    """A map named `label` for screen readers (the container's aria-label)."""
+    return LiveMap.create(
+        markers=markers if markers is not None else [],
+        lines=lines if lines is not None else [],
+        stops=stops if stops is not None else [],
+        tile_url=MapConfigState.tile_url,
+        attribution=MapConfigState.attribution,
+        label=label,
+        height=height,
+        **props,
+    )

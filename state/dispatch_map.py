@@ -1,0 +1,142 @@
+"""The dispatch map's rows: driver markers from the fleet rows, stops and route lines of the day.
+
+Pure functions over typed rows, so `DispatchState` stays thin and a pushed delta (a moved
+driver, a changed shipment) restyles the map without a database read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Protocol
+
+from logistics_ai.services import live_map
+from state.map_rows import (
+    DRIVER_COLORS,
+    STOP_COLORS,
+    MapLine,
+    MapMarker,
+    MapStopDot,
+    initials,
+    route_color,
+)
+
+KIND_LABELS = {"pickup": "Pickup", "dropoff": "Drop-off"}
+
+
+class Located(Protocol):
+    """What a fleet row offers the map (state.dispatch.FleetRow)."""
+
+    @property
+    def driver_id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def status_label(self) -> str: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lng(self) -> float: ...
+    @property
+    def has_position(self) -> bool: ...
+
+
+class ShipmentLike(Protocol):
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def status(self) -> str: ...
+
+
+def fleet_markers(fleet: Iterable[Located], selected: str) -> list[MapMarker]:
+    """One marker per driver with a position, coloured by shift status, named for readers."""
+    return [
+        MapMarker(
+            id=str(row.driver_id),
+            lat=row.lat,
+            lon=row.lng,
+            title=f"{row.name}, {row.status_label}",
+            color=DRIVER_COLORS.get(row.status, DRIVER_COLORS["off_duty"]),
+            glyph=initials(row.name),
+            selected=str(row.driver_id) == selected,
+        )
+        for row in fleet
+        if row.has_position
+    ]
+
+
+def _stop_title(kind: str, code: str, status: str, late: bool, driver: str) -> str:
+    risk = ", late risk" if late else ""
+    return f"{KIND_LABELS.get(kind, kind)} {code}, {status}{risk} ({driver})"
+
+
+def stop_dots(day: live_map.DayMap, names: dict[int, str]) -> list[MapStopDot]:
+    return [
+        MapStopDot(
+            id=str(stop.stop_id),
+            lat=stop.lat,
+            lon=stop.lon,
+            title=_stop_title(
+                stop.kind,
+                stop.tracking_code,
+                stop.status,
+                stop.late_risk,
+                names.get(stop.driver_id, ""),
+            ),
+            color=STOP_COLORS.get(stop.status, STOP_COLORS["pending"]),
+            late=stop.late_risk,
+            shipment_id=stop.shipment_id,
+            kind=stop.kind,
+            status=stop.status,
+        )
+        for stop in day.stops
+    ]
+
+
+def route_lines(day: live_map.DayMap) -> list[MapLine]:
+    return [
+        MapLine(
+            id=str(route.driver_id),
+            points=[[lat, lon] for lat, lon in route.points],
+            color=route_color(route.driver_id),
+            selected=False,
+        )
+        for route in day.routes
+    ]
+
+
+def with_selection(lines: Iterable[MapLine], selected: str) -> list[MapLine]:
+    return [replace(line, selected=line.id == selected) for line in lines]
+
+
+# A shipment's status says which of its stops are behind it.
+DONE_KINDS = {
+    "picked_up": {"pickup"},
+    "in_transit": {"pickup"},
+    "delivered": {"pickup", "dropoff"},
+}
+
+
+def restyle_stops(dots: list[MapStopDot], changed: Iterable[ShipmentLike]) -> list[MapStopDot]:
+    """Recolour the stops of shipments a live delta changed (picked up, delivered, failed)."""
+    status = {s.id: s.status for s in changed if s.id is not None}
+    if not status or not any(dot.shipment_id in status for dot in dots):
+        return dots
+    restyled = []
+    for dot in dots:
+        now = status.get(dot.shipment_id)
+        if now in DONE_KINDS and dot.kind in DONE_KINDS[now]:
+            dot = _as(dot, "done")
+        elif now == "failed" and dot.status != "done":
+            dot = _as(dot, "failed")
+        restyled.append(dot)
+    return restyled
+
+
+def _as(dot: MapStopDot, status: str) -> MapStopDot:
+    if dot.status == status:
+        return dot
+    title = dot.title.replace(f", {dot.status}", f", {status}", 1).replace(", late risk", "", 1)
+    return replace(dot, status=status, color=STOP_COLORS[status], late=False, title=title)

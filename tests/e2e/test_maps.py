@@ -1,0 +1,144 @@
+"""The live maps in Chromium: a marker per driver on the dashboard, selection both ways, and a
+customer booking by address only (suggestions while typing, the point on the map)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, WebSocket, expect
+
+from tests.e2e import data
+from tests.e2e.conftest import DESKTOP, MOBILE
+from tests.e2e.pages import signed_in
+
+pytestmark = pytest.mark.e2e
+
+# 1200 N Clark St, Chicago, as a street map places it (independent of the app's geocoder).
+CLARK_1200 = (41.9037, -87.6313)
+
+
+def _located_drivers(app_url: str) -> list[dict]:
+    """Drivers with a reported position, from the REST API (a GPS fix sets last_seen)."""
+    response = httpx.get(
+        f"{app_url}/api/v1/fleet", headers=data.headers(app_url, "dispatcher@example.com")
+    )
+    response.raise_for_status()
+    return [row for row in response.json() if row["last_seen"]]
+
+
+def test_dashboard_map_shows_every_driver_and_selects_both_ways(
+    browser: Browser, app_url: str
+) -> None:
+    located = _located_drivers(app_url)
+    assert located, "the seeded city has drivers with positions"
+    page = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
+    fleet_map = page.get_by_role("region", name="Fleet map: drivers, routes and stops")
+    expect(fleet_map).to_be_visible()
+    markers = fleet_map.locator(".leaflet-marker-icon.lai-marker")
+    expect(markers).to_have_count(len(located), timeout=20_000)
+    for driver in located:
+        # Each marker is a keyboard-reachable button named by the driver and their status.
+        marker = fleet_map.locator(f".leaflet-marker-icon[title^='{driver['name']}, ']")
+        expect(marker).to_have_count(1)
+        expect(marker).to_have_attribute("role", "button")
+    expect(fleet_map.locator(".leaflet-marker-icon.lai-stop").first).to_be_attached()
+    expect(fleet_map.locator("path.leaflet-interactive").first).to_be_attached()  # route lines
+
+    first, second = located[0], located[1]
+    # By keyboard (markers can overlap under a pointer): focus the driver's marker, press Enter.
+    fleet_map.locator(f".leaflet-marker-icon[title^='{first['name']}, ']").focus()
+    page.keyboard.press("Enter")
+    drivers = page.get_by_role("list", name="Drivers")
+    expect(drivers.locator(f"li[data-driver='{first['id']}']")).to_have_attribute(
+        "data-selected", "true"
+    )
+    expect(drivers.get_by_role("button", name=first["name"], exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    drivers.get_by_role("button", name=second["name"], exact=True).click()
+    selected = fleet_map.locator(".leaflet-marker-icon.lai-marker-selected")
+    expect(selected).to_have_count(1)
+    expect(selected).to_have_attribute("title", f"{second['name']}, " + _status(second))
+    expect(drivers.locator(f"li[data-driver='{first['id']}']")).to_have_attribute(
+        "data-selected", "false"
+    )
+
+
+def _status(driver: dict) -> str:
+    return str(driver["status"]).replace("_", " ")
+
+
+def _event_frames(page: Page, sent: list[str]) -> None:
+    def watch(socket: WebSocket) -> None:
+        socket.on("framesent", lambda payload: sent.append(str(payload)))
+
+    page.on("websocket", watch)
+
+
+def _address_lookups(sent: list[str], field: str) -> int:
+    """Frames that sent the booking form's address field to the server."""
+    return sum(1 for frame in sent if "set_field" in frame and json.dumps(field) in frame)
+
+
+def test_customer_books_by_address_only(browser: Browser, app_url: str) -> None:
+    page = signed_in(browser, app_url, "customer2@example.com", MOBILE, "/customer")
+    sent: list[str] = []
+    _event_frames(page, sent)
+    page.reload()  # a new socket, now watched
+    expect(page.locator("#signed-in-user")).to_be_visible(timeout=20_000)
+    form = page.get_by_role("form", name="Book a delivery")
+    expect(form.locator("input[id*='lat'], input[id*='lon'], input[name*='lat']")).to_have_count(0)
+
+    pickup = page.locator("#pickup_address")
+    pickup.click()
+    pickup.press_sequentially("1200 N Clark St", delay=40)  # 15 keystrokes, no pause
+    suggestions = page.get_by_role("list", name="Suggested pickup addresses")
+    expect(suggestions).to_be_visible(timeout=10_000)
+    # Debounced in the browser: one lookup for the whole burst of typing, not one per key.
+    assert _address_lookups(sent, "pickup_address") == 1, sent
+    suggestions.get_by_role("button", name="1200 N Clark St, Chicago, IL").click()
+    expect(pickup).to_have_value("1200 N Clark St, Chicago, IL")
+    expect(page.locator("#pickup_place")).to_contain_text("Found: ")
+    booking_map = page.get_by_role("region", name="Map of the chosen pickup and delivery points")
+    expect(booking_map.locator(".leaflet-marker-icon[title^='Pickup: ']")).to_have_count(1)
+
+    page.locator("#dropoff_address").fill("5300 S Lake Park Ave, Hyde")
+    page.get_by_role("list", name="Suggested delivery addresses").get_by_role(
+        "button", name="5300 S Lake Park Ave, Hyde Park, Chicago, IL"
+    ).click()
+    expect(booking_map.locator(".leaflet-marker-icon[title^='Delivery: ']")).to_have_count(1)
+    expect(booking_map.locator(".leaflet-marker-icon")).to_have_count(2)
+
+    page.locator("#pickup_from").fill("11:00")
+    page.locator("#pickup_to").fill("13:00")
+    page.locator("#dropoff_from").fill("13:00")
+    page.locator("#dropoff_to").fill("16:00")
+    page.get_by_label("Recipient name").fill("Robin Map")
+    page.get_by_label("Weight (kg)").fill("3")
+    page.get_by_role("button", name="Book delivery").click()
+    booked = page.locator("#booked-code")
+    expect(booked).to_be_visible(timeout=15_000)
+    code = booked.inner_text().strip()
+    expect(page.locator(f"li[data-code='{code}']")).to_contain_text("Requested")
+    expect(booking_map).to_have_count(0)  # the form starts over
+
+    found = httpx.get(
+        f"{app_url}/api/v1/shipments",
+        params={"search": code},
+        headers=data.headers(app_url, "customer2@example.com"),
+    ).json()["items"]
+    [shipment] = [item for item in found if item["tracking_code"] == code]
+    assert shipment["pickup_address"] == "1200 N Clark St, Chicago, IL"
+    # Geocoded on the server from the address alone, close to the real building.
+    assert abs(shipment["pickup_lat"] - CLARK_1200[0]) < 0.005
+    assert abs(shipment["pickup_lon"] - CLARK_1200[1]) < 0.005
+
+
+def test_unknown_address_is_a_field_error(browser: Browser, app_url: str) -> None:
+    page = signed_in(browser, app_url, "customer2@example.com", MOBILE, "/customer")
+    page.locator("#pickup_address").fill("Qwertyuiop Boulevard 99")
+    expect(page.locator("#pickup_address-error")).to_contain_text("No matching address found")
+    expect(page.get_by_role("list", name="Suggested pickup addresses")).to_have_count(0)
