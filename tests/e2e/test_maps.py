@@ -51,7 +51,7 @@ def test_dashboard_map_shows_every_driver_and_selects_both_ways(
     fleet_map.locator(f".leaflet-marker-icon[title^='{first['name']}, ']").focus()
     page.keyboard.press("Enter")
     drivers = page.get_by_role("list", name="Drivers")
-    expect(drivers.locator(f"li[data-driver='{first['id']}']")).to_have_attribute(
+    expect(drivers.locator(f"li[data-driver-id='{first['id']}']")).to_have_attribute(
         "data-selected", "true"
     )
     expect(drivers.get_by_role("button", name=first["name"], exact=True)).to_have_attribute(
@@ -62,7 +62,7 @@ def test_dashboard_map_shows_every_driver_and_selects_both_ways(
     selected = fleet_map.locator(".leaflet-marker-icon.lai-marker-selected")
     expect(selected).to_have_count(1)
     expect(selected).to_have_attribute("title", f"{second['name']}, " + _status(second))
-    expect(drivers.locator(f"li[data-driver='{first['id']}']")).to_have_attribute(
+    expect(drivers.locator(f"li[data-driver-id='{first['id']}']")).to_have_attribute(
         "data-selected", "false"
     )
 

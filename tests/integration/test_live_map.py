@@ -11,7 +11,7 @@ from logistics_ai.domain.errors import PermissionDenied
 from logistics_ai.geo.geocoder import offline_geocode
 from logistics_ai.models import Stop
 from logistics_ai.services import assignment, drivers, geocoding, live_map, shipments
-from logistics_ai.services.public_tracking import track
+from logistics_ai.services.public_tracking import live_track, track
 from tests.support.world import World, booking, tomorrow_at
 
 DAVE_AT = (41.9001, -87.6502)  # a GPS report, far from every booked point
@@ -44,27 +44,31 @@ def _stops_of(session: Session, shipment_id: int) -> list[Stop]:
     )
 
 
+def _shown(session: Session, code: str) -> tuple[float, float] | None:
+    """The driver position the public tracking page gets for `code` (None: not shown)."""
+    position = live_track(session, code).position
+    return (position.lat, position.lon) if position else None
+
+
 def test_driver_position_is_public_only_while_the_shipment_is_next(world: World) -> None:
     code_a, code_b, id_a = _book_two_for_dave(world)
     with session_scope() as s:
-        a, b = track(s, code_a), track(s, code_b)
-    assert (a.driver_lat, a.driver_lon) == DAVE_AT  # A's pickup is Dave's next stop
-    assert (b.driver_lat, b.driver_lon) == (None, None)  # B waits behind A
+        assert _shown(s, code_a) == DAVE_AT  # A's pickup is Dave's next stop
+        assert _shown(s, code_b) is None  # B waits behind A
 
     with session_scope() as s:
         pickup, dropoff = _stops_of(s, id_a)
         drivers.record_stop_event(s, world.dave, pickup.id, "picked_up")  # type: ignore[arg-type]
     with session_scope() as s:
-        a, b = track(s, code_a), track(s, code_b)
-    assert (a.driver_lat, a.driver_lon) == DAVE_AT  # on board, A's drop-off is next
-    assert b.driver_lat is None
+        assert _shown(s, code_a) == DAVE_AT  # on board, A's drop-off is next
+        assert _shown(s, code_b) is None
 
     with session_scope() as s:
         drivers.record_stop_event(s, world.dave, dropoff.id, "delivered")  # type: ignore[arg-type]
     with session_scope() as s:
-        a, b = track(s, code_a), track(s, code_b)
-    assert a.status == "delivered" and a.driver_lat is None and a.driver_lon is None
-    assert (b.driver_lat, b.driver_lon) == DAVE_AT  # now B's pickup is next
+        assert track(s, code_a).status == "delivered"
+        assert _shown(s, code_a) is None
+        assert _shown(s, code_b) == DAVE_AT  # now B's pickup is next
 
 
 def test_unassigned_shipment_shows_no_driver_and_only_a_coarse_area(world: World) -> None:
@@ -72,7 +76,7 @@ def test_unassigned_shipment_shows_no_driver_and_only_a_coarse_area(world: World
         shipment = shipments.create_shipment(s, world.alice, booking())
     with session_scope() as s:
         view = track(s, shipment.tracking_code)
-    assert view.driver_lat is None and view.driver_lon is None
+        assert _shown(s, shipment.tracking_code) is None
     # booking() drops off at 41.7943, -87.5907: the nearest points of a 0.005 degree grid.
     assert (view.area_lat, view.area_lon) == (41.795, -87.59)
 
