@@ -12,7 +12,8 @@ def cancel_button(shipment_id: rx.Var, tracking_code: rx.Var) -> rx.Component:
         variant="soft",
         color_scheme="red",
         on_click=CancelShipmentState.ask(shipment_id, tracking_code),
-        aria_label="Cancel the delivery " + tracking_code.to(str),
+        # The visible words lead the accessible name (axe label-content-name-mismatch).
+        aria_label="Cancel delivery " + tracking_code.to(str),
     )
 
 

@@ -68,18 +68,24 @@ class CustomerState(AuthState):
     @rx.var
     def booking_markers(self) -> list[MapMarker]:
         """The chosen pickup and delivery points, for the form's small map."""
-        markers = []
-        for prefix, title, color, glyph in (
-            ("pickup", "Pickup", DRIVER_COLORS["on_route"], "P"),
-            ("dropoff", "Delivery", DESTINATION_COLOR, "D"),
-        ):
-            point = getattr(self, f"{prefix}_point")
-            if len(point) == 2:
-                place = getattr(self, f"{prefix}_place").removeprefix("Found: ")
-                markers.append(
-                    MapMarker(prefix, point[0], point[1], f"{title}: {place}", color, glyph, False)
-                )
-        return markers
+        # Attributes named in full: Reflex tracks a computed var's dependencies by name.
+        chosen = (
+            ("pickup", "Pickup", self.pickup_point, self.pickup_place, DRIVER_COLORS["on_route"]),
+            ("dropoff", "Delivery", self.dropoff_point, self.dropoff_place, DESTINATION_COLOR),
+        )
+        return [
+            MapMarker(
+                key,
+                point[0],
+                point[1],
+                f"{title}: {place.removeprefix('Found: ')}",
+                color,
+                title[0],
+                False,
+            )
+            for key, title, point, place, color in chosen
+            if len(point) == 2
+        ]
 
     @rx.event
     async def load(self) -> EventSpec | None:

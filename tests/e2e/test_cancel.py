@@ -24,18 +24,18 @@ def test_customer_cancels_a_booking_with_a_reason(browser: Browser, app_url: str
     expect(card).to_contain_text("Requested")
 
     # "Keep it" closes the dialog and changes nothing.
-    card.get_by_role("button", name=f"Cancel the delivery {code}").click()
+    card.get_by_role("button", name=f"Cancel delivery {code}").click()
     dialog = page.get_by_role("alertdialog")
     expect(dialog).to_contain_text(code)
     dialog.get_by_role("button", name="Keep it").click()
     expect(dialog).to_have_count(0)
     expect(card).to_contain_text("Requested")
 
-    card.get_by_role("button", name=f"Cancel the delivery {code}").click()
+    card.get_by_role("button", name=f"Cancel delivery {code}").click()
     dialog.get_by_label("Reason (optional)").fill(REASON)
     dialog.get_by_role("button", name="Cancel delivery").click()
     expect(card).to_contain_text("Cancelled", timeout=15_000)
-    expect(card.get_by_role("button", name=f"Cancel the delivery {code}")).to_have_count(0)
+    expect(card.get_by_role("button", name=f"Cancel delivery {code}")).to_have_count(0)
 
     body = httpx.get(
         f"{app_url}/api/v1/shipments/{shipment['id']}", headers=data.headers(app_url, CUSTOMER)
@@ -50,7 +50,7 @@ def test_cancel_refused_after_pickup_says_why(browser: Browser, app_url: str) ->
     page = signed_in(browser, app_url, CUSTOMER, MOBILE, "/customer")
     card = page.locator(f"li[data-code='{code}']")
     expect(card).to_contain_text("Driver assigned")
-    card.get_by_role("button", name=f"Cancel the delivery {code}").click()
+    card.get_by_role("button", name=f"Cancel delivery {code}").click()
     # Meanwhile the driver collects the parcel: the confirmation must be refused, clearly.
     data.picked_up(app_url, code, "driver@example.com")
     dialog = page.get_by_role("alertdialog")

@@ -19,6 +19,11 @@ pytestmark = pytest.mark.e2e
 CLARK_1200 = (41.9037, -87.6313)
 
 
+def _titled(prefix: str) -> str:
+    """Leaflet markers whose title starts with `prefix` (quoted for CSS: names have quotes)."""
+    return f".leaflet-marker-icon[title^={json.dumps(prefix)}]"
+
+
 def _located_drivers(app_url: str) -> list[dict]:
     """Drivers with a reported position, from the REST API (a GPS fix sets last_seen)."""
     response = httpx.get(
@@ -40,7 +45,7 @@ def test_dashboard_map_shows_every_driver_and_selects_both_ways(
     expect(markers).to_have_count(len(located), timeout=20_000)
     for driver in located:
         # Each marker is a keyboard-reachable button named by the driver and their status.
-        marker = fleet_map.locator(f".leaflet-marker-icon[title^='{driver['name']}, ']")
+        marker = fleet_map.locator(_titled(f"{driver['name']}, "))
         expect(marker).to_have_count(1)
         expect(marker).to_have_attribute("role", "button")
     expect(fleet_map.locator(".leaflet-marker-icon.lai-stop").first).to_be_attached()
@@ -48,7 +53,7 @@ def test_dashboard_map_shows_every_driver_and_selects_both_ways(
 
     first, second = located[0], located[1]
     # By keyboard (markers can overlap under a pointer): focus the driver's marker, press Enter.
-    fleet_map.locator(f".leaflet-marker-icon[title^='{first['name']}, ']").focus()
+    fleet_map.locator(_titled(f"{first['name']}, ")).focus()
     page.keyboard.press("Enter")
     drivers = page.get_by_role("list", name="Drivers")
     expect(drivers.locator(f"li[data-driver-id='{first['id']}']")).to_have_attribute(
@@ -103,13 +108,13 @@ def test_customer_books_by_address_only(browser: Browser, app_url: str) -> None:
     expect(pickup).to_have_value("1200 N Clark St, Chicago, IL")
     expect(page.locator("#pickup_place")).to_contain_text("Found: ")
     booking_map = page.get_by_role("region", name="Map of the chosen pickup and delivery points")
-    expect(booking_map.locator(".leaflet-marker-icon[title^='Pickup: ']")).to_have_count(1)
+    expect(booking_map.locator(_titled("Pickup: "))).to_have_count(1)
 
     page.locator("#dropoff_address").fill("5300 S Lake Park Ave, Hyde")
     page.get_by_role("list", name="Suggested delivery addresses").get_by_role(
         "button", name="5300 S Lake Park Ave, Hyde Park, Chicago, IL"
     ).click()
-    expect(booking_map.locator(".leaflet-marker-icon[title^='Delivery: ']")).to_have_count(1)
+    expect(booking_map.locator(_titled("Delivery: "))).to_have_count(1)
     expect(booking_map.locator(".leaflet-marker-icon")).to_have_count(2)
 
     page.locator("#pickup_from").fill("11:00")
