@@ -47,7 +47,7 @@ def _sign_in(page: Page, email: str, password: str, code: str = "") -> None:
 
 
 def _open_settings(page: Page) -> None:
-    page.get_by_role("link", name="Account").click()
+    page.get_by_role("link", name="Account", exact=True).click()
     page.wait_for_url("**/account/security**")
     expect(page.get_by_role("heading", name="Account settings")).to_be_visible(timeout=20_000)
 
@@ -114,6 +114,22 @@ def test_password_change_page(browser: Browser, app_url: str) -> None:
     expect(page.locator("#signed-in-user")).to_be_visible(timeout=20_000)
     _open_settings(page)
     expect(page.get_by_role("button", name="Set up two-factor sign-in")).to_have_count(0)
+    expect(page.get_by_role("list", name="My consents")).to_contain_text("privacy notice")
+    # 360 px wide: nothing scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
+
+    # A consent switched on here is what the API reports afterwards.
+    emails = page.get_by_role("switch", name="Emails about my deliveries")
+    expect(emails).to_have_attribute("aria-checked", "false")
+    emails.click()
+    expect(emails).to_have_attribute("aria-checked", "true", timeout=15_000)
+    token = httpx.post(
+        f"{app_url}/api/v1/auth/token", json={"email": email, "password": password}
+    ).json()["access_token"]
+    decisions = httpx.get(
+        f"{app_url}/api/v1/privacy/consents", headers={"Authorization": f"Bearer {token}"}
+    ).json()["consents"]
+    assert decisions["service_emails"] is True and decisions["product_updates"] is False
 
     new_password = f"lantern-meadow-{secrets.token_hex(4)}"
 
