@@ -26,7 +26,7 @@ def _card(c: ObjectVar[ProposalCard]) -> rx.Component:
     return rx.card(
         rx.hstack(
             rx.badge(c.label, variant="soft", size="1"),
-            rx.text(c.title, size="2", weight="medium"),
+            rx.text(c.title, size="2", weight="medium", data_testid="card-title"),
             spacing="2",
             align="center",
             wrap="wrap",

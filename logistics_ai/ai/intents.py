@@ -91,12 +91,6 @@ async def _late(r: Reply, text: str) -> None:
     notify = [x for x in risks if x["fix"] == "notify"]
     seen: set[int] = set()
     tries = 0
-    for risk in [x for x in risks if x["fix"] == "swap"]:  # the cheapest fix: same driver
-        if cards >= MAX_CARDS or risk["shipment_id"] in seen:
-            continue
-        seen.add(risk["shipment_id"])
-        proposed = await r.tool("propose_action", action="swap", shipment_id=risk["shipment_id"])
-        cards += "proposal" in proposed
     for risk in reassign:  # moving work to a driver with room first, then telling customers
         if cards >= MAX_CARDS or tries >= MAX_TRIES or risk["shipment_id"] in seen:
             continue
@@ -115,6 +109,13 @@ async def _late(r: Reply, text: str) -> None:
             driver_id=best["best_driver_id"],
             reason=risk["line"][:200],
         )
+        cards += "proposal" in proposed
+    # Then reorders on the same driver's route, then telling customers.
+    for risk in [x for x in risks if x["fix"] == "swap"]:
+        if cards >= MAX_CARDS or risk["shipment_id"] in seen:
+            continue
+        seen.add(risk["shipment_id"])
+        proposed = await r.tool("propose_action", action="swap", shipment_id=risk["shipment_id"])
         cards += "proposal" in proposed
     for risk in notify:
         if cards >= MAX_CARDS or risk["shipment_id"] in seen:

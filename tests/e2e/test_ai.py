@@ -107,7 +107,7 @@ def test_dispatcher_confirms_a_reassignment_from_the_copilot(
     expect(page.locator("#copilot-source")).to_contain_text("offline")
     card = page.locator("[data-kind='reassign']").first
     expect(card).to_be_visible(timeout=60_000)
-    title = card.locator("span, p").first.inner_text()
+    title = card.get_by_test_id("card-title").inner_text()
     match = re.match(r"Reassign (\w+) to (.+)$", title)
     assert match, title
     code, driver = match.group(1), match.group(2)
@@ -126,3 +126,80 @@ def test_dispatcher_confirms_a_reassignment_from_the_copilot(
     select = page.get_by_label(f"Driver for {code}")
     expect(select).to_have_value(str(after.json()["items"][0]["driver_id"]))
     expect(select.locator("option:checked")).to_have_text(re.compile(re.escape(driver)))
+
+
+def test_dispatcher_confirms_a_stop_swap_from_the_copilot(browser: Browser, app_url: str) -> None:
+    """Luis gets a delivery with all-day windows, then one whose pickup closes at noon, which
+    goes after it on his route; far from town, the noon pickup runs late. Moving it ahead of
+    an earlier stop whose window ends later is the swap the copilot proposes."""
+    luis = {"Authorization": f"Bearer {_token(app_url, 'luis.garcia@drivers.example.com')}"}
+    here = httpx.post(
+        f"{app_url}/api/v1/drivers/me/location",
+        headers=luis,
+        json={"pings": [{"lat": 41.8868, "lon": -87.6527}]},
+    )
+    assert here.status_code == 200, here.text
+    customer = {"Authorization": f"Bearer {_token(app_url, 'customer2@example.com')}"}
+    staff = {"Authorization": f"Bearer {_token(app_url, 'dispatcher@example.com')}"}
+    day = app_today()
+
+    def book_and_assign(pickup_end: str, dropoff_end: str, name: str) -> str:
+        booked = httpx.post(
+            f"{app_url}/api/v1/shipments",
+            headers=customer,
+            json={
+                "pickup_address": "1200 W Lake St, West Loop, Chicago, IL",
+                "pickup_lat": 41.8857,
+                "pickup_lon": -87.6580,
+                "pickup_window_start": f"{day}T11:00:00",
+                "pickup_window_end": f"{day}T{pickup_end}:00",
+                "dropoff_address": "1600 W Chicago Ave, Ukrainian Village, Chicago",
+                "dropoff_lat": 41.8960,
+                "dropoff_lon": -87.6660,
+                "dropoff_window_start": f"{day}T11:30:00",
+                "dropoff_window_end": f"{day}T{dropoff_end}:00",
+                "recipient_name": name,
+                "weight_kg": 2,
+                "volume_m3": 0.01,
+            },
+        )
+        assert booked.status_code == 201, booked.text
+        assigned = httpx.post(
+            f"{app_url}/api/v1/shipments/{booked.json()['id']}/assign",
+            headers=staff,
+            json={"driver_id": here.json()["driver_id"]},
+        )
+        assert assigned.status_code == 200, assigned.text
+        return str(booked.json()["tracking_code"])
+
+    relaxed = book_and_assign("20:00", "21:00", "Rita Relaxed")
+    urgent = book_and_assign("12:00", "13:00", "Uma Urgent")
+    far = httpx.post(
+        f"{app_url}/api/v1/drivers/me/location",
+        headers=luis,
+        json={"pings": [{"lat": 44.0, "lon": -91.0}]},  # about 350 km away
+    )
+    assert far.status_code == 200, far.text
+
+    def position(code: str, kind: str) -> int:
+        route = httpx.get(f"{app_url}/api/v1/drivers/me/route", headers=luis).json()["stops"]
+        codes = [(s["tracking_code"], s["kind"]) for s in route]
+        return codes.index((code, kind))
+
+    assert position(urgent, "pickup") > position(relaxed, "pickup")
+
+    page = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
+    page.get_by_label("Question for the copilot").fill(f"Swap stops for {urgent}")
+    page.get_by_role("button", name="Ask the copilot").click()
+    card = page.locator("[data-kind='swap']").first
+    expect(card).to_be_visible(timeout=60_000)
+    expect(card).to_contain_text("Swap stops")  # the badge
+    expect(card).to_contain_text(f"{urgent} pickup: move it ahead of stop")
+    expect(card.get_by_test_id("card-detail")).to_contain_text("min after its 11:00-12:00 window")
+    assert position(urgent, "pickup") > position(relaxed, "pickup")  # nothing moved yet
+
+    card.get_by_role("button", name=re.compile(r"^Confirm: Swap stops")).click()
+    expect(
+        page.get_by_text(re.compile(rf"{urgent}'s stop moved from position")).first
+    ).to_be_visible(timeout=30_000)
+    assert position(urgent, "pickup") < position(relaxed, "pickup")
