@@ -229,10 +229,16 @@
     }
   };
 
-  document.addEventListener("click", (event) => {
-    const button = event.target.closest && event.target.closest("[data-outbox-event]");
-    if (button) stopAction(button);
-  });
+  // Capture phase: runs before React's handlers, so the failure reason is read before the
+  // dialog's close button unmounts its input.
+  document.addEventListener(
+    "click",
+    (event) => {
+      const button = event.target.closest && event.target.closest("[data-outbox-event]");
+      if (button) stopAction(button);
+    },
+    true,
+  );
   window.addEventListener("online", drain);
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") drain();

@@ -112,6 +112,10 @@ def test_stale_screen_cannot_make_an_illegal_transition(browser: Browser, app_ur
     data.picked_up(app_url, code, "driver2@example.com")
     first = signed_in(browser, app_url, "driver2@example.com", MOBILE, "/driver")
     stale = signed_in(browser, app_url, "driver2@example.com", MOBILE, "/driver")
+    # Live updates would refresh the second screen at once; without signal it stays stale and
+    # its tap waits in the phone's outbox until the connection returns.
+    expect(stale.get_by_role("button", name=f"Mark {code} delivered")).to_be_visible()
+    stale.context.set_offline(True)
     first.get_by_role("button", name=f"Mark {code} Drop-off failed").click()
     first.get_by_label("Reason").fill("Recipient not home")
     first.get_by_role("button", name="Confirm failure").click()
@@ -120,7 +124,10 @@ def test_stale_screen_cannot_make_an_illegal_transition(browser: Browser, app_ur
     )
 
     stale.get_by_role("button", name=f"Mark {code} delivered").click()
-    expect(stale.get_by_text("This stop is already failed")).to_be_visible()
+    expect(stale.locator("#outbox-pending")).to_have_text("1 change waiting for signal")
+    stale.context.set_offline(False)
+    expect(stale.get_by_text("This stop is already failed")).to_be_visible(timeout=20_000)
+    expect(stale.locator("#outbox-pending")).to_have_text("")
     expect(stale.locator(f"li[data-code='{code}'][data-kind='dropoff']")).to_contain_text("Failed")
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 from PIL import Image
-from playwright.sync_api import Browser, FloatRect, Page, expect
+from playwright.sync_api import Browser, FloatRect, Page, Route, expect
 
 from tests.e2e import data
 from tests.e2e.conftest import MOBILE
@@ -189,4 +189,38 @@ def test_gps_fixes_are_batched_and_survive_a_dead_zone(browser: Browser, app_url
     (dora,) = [row for row in fleet.json() if row["name"] == "Dora Driver"]
     # The batch sent after the dead zone moved her last fix to the phone's (recent) time.
     assert datetime.fromisoformat(dora["last_seen"]) >= started, dora
+    page.context.close()
+
+
+def test_a_lost_answer_is_replayed_with_the_same_key_and_acts_once(
+    browser: Browser, app_url: str
+) -> None:
+    driver = "driver2@example.com"
+    shipment = data.book_today(app_url, CUSTOMER, recipient_name="Lou Lostanswer")
+    code = shipment["tracking_code"]
+    data.assign(app_url, shipment["id"], driver)
+    page = signed_in(browser, app_url, driver, MOBILE, "/driver")
+    keys: list[str] = []
+    replayed: list[str] = []
+
+    def lose_first_answer(route: Route) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        response = route.fetch()  # the server gets the request and acts ...
+        replayed.append(response.headers.get("idempotent-replayed", ""))
+        if len(keys) == 1:
+            route.abort("connectionreset")  # ... but the phone never hears back
+        else:
+            route.fulfill(response=response)
+
+    page.route("**/api/v1/stops/*/events", lose_first_answer)
+    page.get_by_role("button", name=f"Mark {code} picked up").click()
+    expect(page.locator("#outbox-pending")).to_have_text("1 change waiting for signal")
+    assert _tracking(app_url, code)["status"] == "picked_up"  # it did act, once
+    page.evaluate("window.driverOutbox.drain()")  # the next try (the script retries every 15 s)
+    expect(page.locator("#outbox-pending")).to_have_text("", timeout=20_000)
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert replayed == ["", "true"]  # the second answer is the stored first one
+    statuses = Counter(event["status"] for event in _tracking(app_url, code)["events"])
+    assert statuses["picked_up"] == 1
+    expect(page.locator(f"li[data-code='{code}'][data-kind='pickup']")).to_contain_text("Done")
     page.context.close()
