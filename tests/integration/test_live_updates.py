@@ -135,11 +135,12 @@ def test_rest_changes_reach_each_audience_of_another_process_and_no_other(
     _assign(world, mine.id, world.dave.driver_id)  # type: ignore[arg-type]
     _assign(world, theirs.id, world.dave.driver_id)  # type: ignore[arg-type]
 
+    # No session ids: the revocation check (tested below) leaves these tabs alone.
     watchers = Watchers()
-    watchers.watch("staff", Watcher(Audience.staff(), "f", "s"))
-    watchers.watch("alice", Watcher(Audience.customer(world.alice.customer_id), "f", "s"))
-    watchers.watch("bob", Watcher(Audience.customer(world.bob.customer_id), "f", "s"))
-    watchers.watch("dave", Watcher(Audience.driver(world.dave.driver_id), "f", "s"))
+    watchers.watch("staff", Watcher(Audience.staff(), "f"))
+    watchers.watch("alice", Watcher(Audience.customer(world.alice.customer_id), "f"))
+    watchers.watch("bob", Watcher(Audience.customer(world.bob.customer_id), "f"))
+    watchers.watch("dave", Watcher(Audience.driver(world.dave.driver_id), "f"))
     watchers.watch("track-mine", Watcher(Audience.tracking(mine.tracking_code)), None)
     watchers.watch(
         "track-theirs", Watcher(Audience.tracking(theirs.tracking_code)), world.dave.driver_id
@@ -210,8 +211,8 @@ def test_rest_changes_reach_each_audience_of_another_process_and_no_other(
 def test_a_rolled_back_change_pushes_nothing(world: World) -> None:
     created = _book(world.alice)
     watchers = Watchers()
-    watchers.watch("staff", Watcher(Audience.staff(), "f", "s"))
-    watchers.watch("alice", Watcher(Audience.customer(world.alice.customer_id or 0), "f", "s"))
+    watchers.watch("staff", Watcher(Audience.staff(), "f"))
+    watchers.watch("alice", Watcher(Audience.customer(world.alice.customer_id or 0), "f"))
     watchers.watch("track", Watcher(Audience.tracking(created.tracking_code)), None)
     with fanout(watchers) as recorder:
         with pytest.raises(IllegalTransition), session_scope() as s:
