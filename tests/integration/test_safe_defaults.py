@@ -21,6 +21,9 @@ STAGING = {
     "app_env": "staging",
     "public_base_url": "https://staging.example.com",
     "jwt_keys": "",
+    # Staff two-factor is required in staging by default; this test is about the signing key,
+    # and its admin signs in with a password only (tests/integration/test_staff_totp.py).
+    "staff_totp": "optional",
 }
 
 
