@@ -40,8 +40,8 @@ NOTICE: list[tuple[str, str]] = [
     (
         "Your rights",
         "Download everything we hold about you and erase your account yourself under "
-        "Account → My data; grant or withdraw consents there or through the API "
-        "(/api/v1/privacy). For anything else, contact the operator of this site.",
+        "My data; grant or withdraw consents under Account (account settings) or through "
+        "the API (/api/v1/privacy). For anything else, contact the operator of this site.",
     ),
 ]
 
