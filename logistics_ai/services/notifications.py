@@ -22,7 +22,6 @@ from logistics_ai.models import (
     NotificationStatus,
     Shipment,
     User,
-    saved_id,
     utcnow,
 )
 from logistics_ai.notify.events import (
@@ -179,10 +178,23 @@ def enqueue_for_shipment(
     if session.info.get(_MUTED):
         return []
     customer = session.get(Customer, shipment.customer_id)
-    user = session.get(User, customer.user_id) if customer else None
-    if user is None or not user.is_active:
+    if customer is None:
         return []
-    prefs = preferences_for(session, saved_id(user))
+    # The recipient and their preferences in one round trip (this runs in every booking and
+    # status change; see docs/performance.md, "The next costs of a create").
+    found = session.exec(
+        select(User, NotificationPreference)
+        .join(
+            NotificationPreference,
+            col(NotificationPreference.user_id) == col(User.id),
+            isouter=True,
+        )
+        .where(col(User.id) == customer.user_id)
+    ).first()
+    if found is None or not found[0].is_active:
+        return []
+    user, saved = found
+    prefs = _row_to_preferences(saved)
     if PREFERENCE.get(event, event) not in prefs.events:
         return []
     payload: dict[str, Any] = {
