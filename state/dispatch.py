@@ -265,6 +265,14 @@ class DispatchState(AuthState):
             self.fleet = fleet
         if delta.shipments and same_day:
             self.map_stops = dispatch_map.restyle_stops(self.map_stops, delta.shipments)
+        if delta.day_map is not None and same_day:
+            self.map_stops, self.map_routes = dispatch_map.replace_routes(
+                self.map_stops,
+                self.map_routes,
+                delta.route_drivers,
+                delta.day_map,
+                {row.driver_id: row.name for row in self.fleet},
+            )
         if delta.shipments:
             fresh_rows = {s.id: shipment_row(s) for s in delta.shipments}
             if any(row.id in fresh_rows for row in self.rows):

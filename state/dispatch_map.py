@@ -90,6 +90,7 @@ def stop_dots(day: live_map.DayMap, names: dict[int, str]) -> list[MapStopDot]:
             shipment_id=stop.shipment_id,
             kind=stop.kind,
             status=stop.status,
+            driver_id=stop.driver_id,
         )
         for stop in day.stops
     ]
@@ -105,6 +106,19 @@ def route_lines(day: live_map.DayMap) -> list[MapLine]:
         )
         for route in day.routes
     ]
+
+
+def replace_routes(
+    dots: list[MapStopDot],
+    lines: list[MapLine],
+    drivers: frozenset[int],
+    day: live_map.DayMap,
+    names: dict[int, str],
+) -> tuple[list[MapStopDot], list[MapLine]]:
+    """The map after the routes of `drivers` changed: their stops and lines re-read."""
+    kept_dots = [dot for dot in dots if dot.driver_id not in drivers]
+    kept_lines = [line for line in lines if int(line.id) not in drivers]
+    return kept_dots + stop_dots(day, names), kept_lines + route_lines(day)
 
 
 def with_selection(lines: Iterable[MapLine], selected: str) -> list[MapLine]:

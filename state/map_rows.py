@@ -55,6 +55,7 @@ class MapStopDot:
     shipment_id: int = 0  # lets a pushed shipment change recolour its stops
     kind: str = ""
     status: str = ""
+    driver_id: int = 0  # lets a pushed route change replace that route's stops
 
 
 @dataclass(frozen=True)

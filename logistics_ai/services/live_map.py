@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -47,16 +48,22 @@ def stop_position(stop: Stop, shipment: Shipment) -> tuple[float, float]:
     return shipment.dropoff_lat, shipment.dropoff_lon
 
 
-def day_map(session: Session, actor: Actor, day: date) -> DayMap:
-    """Every planned stop of `day` (dispatchers and admins: the whole fleet)."""
+def day_map(
+    session: Session, actor: Actor, day: date, driver_ids: Collection[int] | None = None
+) -> DayMap:
+    """Every planned stop of `day` (dispatchers and admins: the whole fleet); `driver_ids`
+    narrows it to a few routes (the live fan-out's deltas after a route changed)."""
     policy.require(actor, Action.fleet_read)
-    rows = session.exec(
+    query = (
         select(Stop, Route.driver_id, Shipment)
         .join(Route, col(Route.id) == Stop.route_id)
         .join(Shipment, col(Shipment.id) == Stop.shipment_id)
         .where(Route.service_date == day)
         .order_by(col(Route.driver_id), col(Stop.sequence))
-    ).all()
+    )
+    if driver_ids is not None:
+        query = query.where(col(Route.driver_id).in_(list(driver_ids)))
+    rows = session.exec(query).all()
     stops = []
     lines: dict[int, list[tuple[float, float]]] = {}
     for stop, driver_id, shipment in rows:

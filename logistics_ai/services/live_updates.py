@@ -34,7 +34,7 @@ from logistics_ai.realtime import audience as rules
 from logistics_ai.realtime.audience import Audience, Work
 from logistics_ai.realtime.bus import EventBus, get_bus
 from logistics_ai.security import refresh
-from logistics_ai.services import drivers, live_board, public_tracking
+from logistics_ai.services import drivers, live_board, live_map, public_tracking
 
 HOUSEKEEPING_SECONDS = 30.0
 
@@ -116,6 +116,9 @@ class StaffDelta:
     fleet: list[drivers.DriverRow] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
     kpis: live_board.Kpis | None = None
+    # The map's stops and lines of the routes that changed (`route_drivers`), read afresh.
+    route_drivers: frozenset[int] = frozenset()
+    day_map: live_map.DayMap | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +172,7 @@ def read_deltas(
 
 def _read_for(session: Session, work: Work, audience: Audience, day: date) -> Delta | None:
     if audience.kind == "staff":
-        if not (work.positions or work.fleet_rows or work.shipments or work.kpis):
+        if not (work.positions or work.fleet_rows or work.shipments or work.kpis or work.drivers):
             return None
         actor = _staff_actor()
         return StaffDelta(
@@ -182,6 +185,8 @@ def _read_for(session: Session, work: Work, audience: Audience, day: date) -> De
             if work.shipments
             else [],
             kpis=live_board.kpis(session, actor, day) if work.kpis else None,
+            route_drivers=frozenset(work.drivers),
+            day_map=live_map.day_map(session, actor, day, work.drivers) if work.drivers else None,
         )
     if audience.kind == "customer":
         ids = work.customers.get(int(audience.key))

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from logistics_ai.db import session_scope
 from logistics_ai.domain.errors import IllegalTransition
 from logistics_ai.models import Shipment, ShipmentStatus
-from logistics_ai.realtime.audience import CHANNELS
+from logistics_ai.realtime.audience import CHANNELS, Work
 from logistics_ai.security import refresh
 from logistics_ai.services import assignment, live_updates, shipments
 from logistics_ai.services.live_updates import (
@@ -32,6 +32,7 @@ from logistics_ai.services.live_updates import (
     TrackingDelta,
     Watcher,
     Watchers,
+    read_deltas,
 )
 from logistics_ai.services.shipment_status import transition
 from logistics_ai.settings import get_settings
@@ -192,6 +193,19 @@ def test_rest_changes_reach_each_audience_of_another_process_and_no_other(
         # Bob's page heard about Dave (his ETA moved) but never where he is.
         recorder.wait_for(lambda: bool(recorder.of("track-theirs")))
         time.sleep(1.0)  # anything still in flight lands before the negative checks
+
+    # What a staff delta carries for the map of that day: Dave's route, re-read (the
+    # fan-out reads today's; the booking is for tomorrow, so read that day here).
+    work = Work(drivers={world.dave.driver_id})
+    with session_scope() as s:
+        staff = read_deltas(s, work, [Audience.staff()], mine.service_date)[Audience.staff()]
+    assert isinstance(staff, StaffDelta) and staff.day_map is not None
+    assert {(st.shipment_id, st.kind, st.status) for st in staff.day_map.stops} == {
+        (mine.id, "pickup", "done"),
+        (mine.id, "dropoff", "pending"),
+        (theirs.id, "pickup", "pending"),
+        (theirs.id, "dropoff", "pending"),
+    }
 
     for delta in recorder.of("track-theirs"):
         assert isinstance(delta, TrackingDelta) and delta.position is None
