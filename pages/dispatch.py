@@ -460,9 +460,9 @@ def dispatch_page() -> rx.Component:
         ),
         _plan_dialog(),
         _kpi_tiles(),
-        _filters(),
         rx.hstack(
-            rx.vstack(_fleet_map(), _shipments_table(), spacing="3", width="100%"),
+            # The map shows the whole fleet; the filters below it narrow the table only.
+            rx.vstack(_fleet_map(), _filters(), _shipments_table(), spacing="3", width="100%"),
             rx.vstack(
                 _alerts(), briefing_card(), copilot_panel(), _fleet(), spacing="3", width="340px"
             ),

@@ -68,7 +68,15 @@ def capture(url: str, out: Path) -> list[Path]:
         public.screenshot(path=written[-1], full_page=True)
 
         customer = _sign_in(browser, url, "customer@example.com", MOBILE, "/customer")
-        expect(customer.locator("#dropoff_address")).to_be_visible()
+        # The booking form with an address picked from the suggestions and shown on the map.
+        customer.locator("#pickup_address").fill("1200 N Clark St")
+        customer.get_by_role("button", name="1200 N Clark St, Chicago, IL").click()
+        customer.locator("#dropoff_address").fill("5300 S Lake Park Ave, Hyde")
+        customer.get_by_role("button", name="5300 S Lake Park Ave, Hyde Park, Chicago, IL").click()
+        expect(customer.locator("#booking-map .leaflet-marker-icon")).to_have_count(2)
+        customer.locator("#booking-map").scroll_into_view_if_needed()
+        customer.evaluate("window.scrollBy(0, 200)")
+        customer.wait_for_timeout(800)
         written.append(out / "customer.png")
         customer.screenshot(path=written[-1])
         browser.close()
