@@ -74,8 +74,10 @@ def capture(url: str, out: Path) -> list[Path]:
         customer.locator("#dropoff_address").fill("5300 S Lake Park Ave, Hyde")
         customer.get_by_role("button", name="5300 S Lake Park Ave, Hyde Park, Chicago, IL").click()
         expect(customer.locator("#booking-map .leaflet-marker-icon")).to_have_count(2)
-        customer.locator("#booking-map").scroll_into_view_if_needed()
-        customer.evaluate("window.scrollBy(0, 200)")
+        customer.evaluate(
+            "document.querySelector('#pickup_place').scrollIntoView({block: 'start'});"
+            "window.scrollBy(0, -90)"
+        )
         customer.wait_for_timeout(800)
         written.append(out / "customer.png")
         customer.screenshot(path=written[-1])
