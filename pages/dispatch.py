@@ -181,7 +181,7 @@ def _fleet_map() -> rx.Component:
             wrap="wrap",
         ),
         live_map(
-            "Fleet map: drivers, routes and stops",
+            "Fleet map: routes, stops and each driver's position",
             markers=DispatchState.fleet_markers,
             lines=DispatchState.route_lines,
             stops=DispatchState.map_stops,

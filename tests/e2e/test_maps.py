@@ -39,7 +39,9 @@ def test_dashboard_map_shows_every_driver_and_selects_both_ways(
     located = _located_drivers(app_url)
     assert located, "the seeded city has drivers with positions"
     page = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
-    fleet_map = page.get_by_role("region", name="Fleet map: drivers, routes and stops")
+    fleet_map = page.get_by_role(
+        "region", name="Fleet map: routes, stops and each driver's position"
+    )
     expect(fleet_map).to_be_visible()
     markers = fleet_map.locator(".leaflet-marker-icon.lai-marker")
     expect(markers).to_have_count(len(located), timeout=20_000)
