@@ -75,6 +75,11 @@ class Work:
     customers: dict[int, set[int]] = field(default_factory=dict)
     # Drivers whose own stop list is re-read.
     drivers: set[int] = field(default_factory=set)
+    # Staff map: drivers whose route (stops, order, stop states) changed.
+    routes: set[int] = field(default_factory=set)
+    # Driver id -> open late-risk stops after an ETA refresh (the map re-reads a route only
+    # when this count changed: ETAs are refreshed after every GPS batch).
+    late_risk: dict[int, int] = field(default_factory=dict)
     # Tracking codes whose public view (status, timeline, ETA, position) is re-read.
     codes: set[str] = field(default_factory=set)
     # Tracking codes whose driver moved: only the position (privacy rule checked) is re-read.
@@ -113,6 +118,7 @@ def plan(
             if driver_id is not None:
                 work.fleet_rows.add(driver_id)
                 work.drivers.add(driver_id)
+                work.routes.add(driver_id)
             code = payload.get("tracking_code")
             if isinstance(code, str) and code:
                 work.codes.add(code)
@@ -130,8 +136,12 @@ def plan(
         elif channel == ROUTES:
             work.drivers.add(driver_id)
             work.fleet_rows.add(driver_id)
+            work.routes.add(driver_id)
         elif channel == ETA:
             eta_drivers.add(driver_id)
+            late = _int(payload.get("late_risk"))
+            if late is not None:
+                work.late_risk[driver_id] = late
             work.fleet_rows.add(driver_id)
             work.drivers.add(driver_id)
             work.kpis = True

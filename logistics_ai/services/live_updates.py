@@ -172,7 +172,7 @@ def read_deltas(
 
 def _read_for(session: Session, work: Work, audience: Audience, day: date) -> Delta | None:
     if audience.kind == "staff":
-        if not (work.positions or work.fleet_rows or work.shipments or work.kpis or work.drivers):
+        if not (work.positions or work.fleet_rows or work.shipments or work.kpis or work.routes):
             return None
         actor = _staff_actor()
         return StaffDelta(
@@ -185,8 +185,8 @@ def _read_for(session: Session, work: Work, audience: Audience, day: date) -> De
             if work.shipments
             else [],
             kpis=live_board.kpis(session, actor, day) if work.kpis else None,
-            route_drivers=frozenset(work.drivers),
-            day_map=live_map.day_map(session, actor, day, work.drivers) if work.drivers else None,
+            route_drivers=frozenset(work.routes),
+            day_map=live_map.day_map(session, actor, day, work.routes) if work.routes else None,
         )
     if audience.kind == "customer":
         ids = work.customers.get(int(audience.key))
@@ -231,6 +231,7 @@ class LiveFanout:
         # at the next housekeeping even when no event ever targets them).
         self._connected = connected
         self._last_housekeeping = time.monotonic()
+        self._late_risk: dict[int, int] = {}  # last late-risk count seen per driver
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -284,6 +285,10 @@ class LiveFanout:
     async def deliver(self, batch: list[tuple[str, dict[str, Any]]]) -> int:
         """Push one batch; returns how many tabs received a delta."""
         work = rules.plan(batch, self._watchers.carriers())
+        for driver_id, late in work.late_risk.items():
+            if self._late_risk.get(driver_id) != late:
+                work.routes.add(driver_id)  # late-risk highlights on the map changed
+            self._late_risk[driver_id] = late
         for code, carrier in work.carriers.items():
             self._watchers.set_carrier(code, carrier)
         grouped = self._watchers.by_audience()

@@ -196,7 +196,7 @@ def test_rest_changes_reach_each_audience_of_another_process_and_no_other(
 
     # What a staff delta carries for the map of that day: Dave's route, re-read (the
     # fan-out reads today's; the booking is for tomorrow, so read that day here).
-    work = Work(drivers={world.dave.driver_id})
+    work = Work(routes={world.dave.driver_id})
     with session_scope() as s:
         staff = read_deltas(s, work, [Audience.staff()], mine.service_date)[Audience.staff()]
     assert isinstance(staff, StaffDelta) and staff.day_map is not None

@@ -60,6 +60,7 @@ def test_events_of_two_customers_stay_apart() -> None:
     assert work.customers == {10: {1}, 11: {2}}
     assert work.drivers == {5, 6}
     assert work.fleet_rows == {5, 6}
+    assert work.routes == {5, 6}  # their stops changed state on the map
 
 
 def test_positions_keep_the_last_fix_and_move_only_the_carrier_tracking_pages() -> None:
@@ -79,6 +80,8 @@ def test_an_eta_change_reloads_the_carrier_views_the_driver_and_the_tiles() -> N
     assert work.codes == {"LAI-MINE"}
     assert work.moved_codes == set()
     assert work.drivers == {4} and work.fleet_rows == {4} and work.kpis is True
+    # The map re-reads the route only if the late-risk count changed (the fan-out knows).
+    assert work.late_risk == {4: 1} and work.routes == set()
 
 
 def test_a_reassignment_moves_the_tracking_page_to_the_new_carrier() -> None:
@@ -96,7 +99,7 @@ def test_route_and_status_changes_reload_the_driver_and_the_fleet_row() -> None:
         [("routes", {"driver_id": 3}), ("drivers", {"driver_id": 5, "status": "on_break"})],
         carriers={},
     )
-    assert work.drivers == {3}
+    assert work.drivers == {3} and work.routes == {3}
     assert work.fleet_rows == {3, 5}
     assert work.positions == {}
 
