@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, expect
 from tests.e2e import data
 from tests.e2e.conftest import DESKTOP
 from tests.e2e.pages import signed_in
+from tests.e2e.test_accessibility import _report, violations
 
 ADMIN = "admin@example.com"
 
@@ -51,6 +52,8 @@ def test_admin_creates_and_disables_a_webhook(browser: Browser, app_url: str) ->
     expect(row).to_contain_text("disabled by an admin")
     row.get_by_role("button", name=f"Show deliveries of webhook {url}").click()
     expect(page.locator("#webhook-deliveries-table")).to_contain_text(f"Recent deliveries to {url}")
+    found = violations(page)  # axe-core: the tab's form, secret field and tables
+    assert not found, _report(found)
 
     # A reload forgets the secret: it was never part of the page's state.
     page.reload()

@@ -50,7 +50,7 @@ def test_book_assign_pick_up_deliver_track(
 
     dispatcher = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
     expect(dispatcher.locator("#shipments-table tbody tr").first).to_be_visible()
-    expect(dispatcher.get_by_label("Drivers")).to_contain_text("Dmitri Driver")
+    expect(dispatcher.get_by_label("Drivers", exact=True)).to_contain_text("Dmitri Driver")
     dispatcher.screenshot(path=screenshot_dir / "dispatch.png")
     dispatcher.get_by_role("textbox", name="Search").fill(code)
     dispatcher.get_by_role("button", name="Search", exact=True).click()

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, FloatRect, Page, Route, expect
 from tests.e2e import data
 from tests.e2e.conftest import MOBILE
 from tests.e2e.pages import signed_in
+from tests.e2e.test_accessibility import _report, violations
 from tests.support.mailbox import Mailbox
 
 CUSTOMER, DRIVER = "customer@example.com", "driver@example.com"
@@ -114,6 +115,8 @@ def test_driver_signs_on_the_pad_and_the_signature_is_stored(
     dialog.get_by_role("button", name="Clear signature").click()
     assert page.evaluate(INKED_PIXELS) == 0
     _scribble(page, box)
+    found = violations(page)  # axe-core: the dialog with the pad, its label and buttons
+    assert not found, _report(found)
     dialog.get_by_label("Recipient's name").fill("Sam Signer")
     dialog.get_by_role("button", name="Upload proof").click()
     expect(dialog.get_by_text("Proof saved.")).to_be_visible(timeout=20_000)
@@ -127,7 +130,7 @@ def test_driver_signs_on_the_pad_and_the_signature_is_stored(
     )
     assert signature.status_code == 200 and signature.headers["content-type"] == "image/png"
     drawn = Image.open(BytesIO(signature.content)).convert("L")
-    dark = sum(1 for value in drawn.getdata() if value < 100)
+    dark = sum(1 for value in drawn.get_flattened_data() if value < 100)
     assert dark > 200, f"only {dark} dark pixels: the stroke did not reach the stored PNG"
     page.context.close()
 
