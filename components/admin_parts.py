@@ -43,6 +43,7 @@ def shown_once(visible: rx.Var[bool], label: str, field_id: str, icon: str) -> r
             width="100%",
         ),
         color_scheme="amber",
+        high_contrast=True,  # amber-11 on amber-3 is 4.2:1; the secret must be easy to read
         width="100%",
         # Hidden, not unmounted: the field must exist when the secret arrives.
         display=rx.cond(visible, "flex", "none"),

@@ -1,4 +1,4 @@
-"""`rx.upload` whose file input opens the phone's rear camera (`capture="environment"`).
+"""`rx.upload` whose file input opens the phone's rear camera (`capture="environment"`), labelled.
 
 Reflex builds the `<input type="file">` inside the dropzone itself and takes no prop for it,
 so the attribute is set on that child after creation. Desktop browsers ignore `capture` and
@@ -22,10 +22,12 @@ def _file_input(component: Component) -> Component | None:
     return None
 
 
-def camera_upload(*children: rx.Component, **props: Any) -> rx.Component:
+def camera_upload(*children: rx.Component, input_label: str, **props: Any) -> rx.Component:
+    """`input_label` names the file input for screen readers (it has no visible <label>)."""
     upload = rx.upload(*children, **props)
     file_input = _file_input(upload)
     if file_input is None:  # Reflex changed how it builds the dropzone: fail loudly, at compile
         raise RuntimeError("rx.upload has no <input> child to give capture=environment")
     file_input.custom_attrs["capture"] = "environment"
+    file_input.custom_attrs["aria-label"] = input_label
     return upload

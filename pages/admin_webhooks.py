@@ -26,6 +26,7 @@ def _endpoint_row(w: ObjectVar[WebhookRow]) -> rx.Component:
                     size="1",
                     color_scheme=rx.cond(w.active, "red", "green"),
                     variant="soft",
+                    high_contrast=True,  # soft green text on green fails 4.5:1
                     aria_label=rx.cond(w.active, "Disable webhook ", "Enable webhook ") + w.url,
                 ),
                 rx.button(

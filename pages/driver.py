@@ -187,7 +187,8 @@ def _stop_card(stop: ObjectVar[StopRow]) -> rx.Component:
 def _outbox_panel() -> rx.Component:
     """Filled in by assets/driver_app.js (the server cannot update the page without signal)."""
     return rx.vstack(
-        rx.text(id="outbox-pending", role="status", weight="bold", color_scheme="amber"),
+        # Dark amber (about 8:1 on white): readable in sunlight.
+        rx.text(id="outbox-pending", role="status", weight="bold", color="#7a4b00"),
         rx.text(id="outbox-status", role="status", size="2", color_scheme="green"),
         rx.text(id="outbox-error", role="alert", size="2", color_scheme="red", weight="bold"),
         # The script clicks this after sending queued changes: reload the stops.

@@ -38,6 +38,7 @@ def proof_dialog() -> rx.Component:
                         rx.text(rx.selected_files(UPLOAD_ID), size="2"),
                     ),
                     id=UPLOAD_ID,
+                    input_label="Photo of the delivered parcel",
                     accept=IMAGE_TYPES,
                     max_files=1,
                     multiple=False,

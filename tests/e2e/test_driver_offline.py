@@ -48,6 +48,8 @@ def test_offline_taps_are_kept_and_applied_once(
     expect(page.locator("#outbox-pending")).to_have_text("2 changes waiting for signal")
     expect(pickup).to_contain_text("Waiting for signal: picked up")
     expect(dropoff).to_contain_text("Waiting for signal: delivered")
+    found = violations(page)  # the offline notes too: labels, contrast
+    assert not found, _report(found)
     # Nothing reached the server, and a reload without signal would still have both taps.
     assert _tracking(app_url, code)["status"] == "assigned"
     queued = page.evaluate(f"JSON.parse(localStorage.getItem('{OUTBOX}'))")
