@@ -33,6 +33,8 @@ from logistics_ai.services.shipment_status import (
     CLOSED_STOP,
     ON_BOARD,
     ROUTES_CHANNEL,
+    SHIPMENTS_CHANNEL,
+    shipment_event,
     transition,
 )
 
@@ -165,6 +167,8 @@ def place_on_route(
             {"from_driver": previous_driver, "to_driver": driver.id, "by": by},
         )
         session.add(shipment)
+        # No status change, but a new carrier: the live tracking page follows the new driver.
+        queue_event(session, SHIPMENTS_CHANNEL, shipment_event(shipment))
     else:
         transition(session, shipment, ShipmentStatus.assigned, actor, note="Driver assigned")
         audit.record(

@@ -261,3 +261,17 @@ def test_closed_tabs_and_revoked_sessions_are_forgotten(
     fan = LiveFanout(recorder.push, watchers, connected=lambda token: token != "closed")
     asyncio.run(fan._housekeeping())
     assert sorted(watchers.tokens()) == ["live", "public"]
+
+
+def test_a_reassigned_shipment_tracking_page_follows_the_new_driver(world: World) -> None:
+    assert world.dave.driver_id and world.erin.driver_id
+    created = _book(world.alice)
+    _assign(world, created.id, world.dave.driver_id)  # type: ignore[arg-type]
+    watchers = Watchers()
+    watchers.watch("track", Watcher(Audience.tracking(created.tracking_code)), world.dave.driver_id)
+    with fanout(watchers) as recorder:
+        _assign(world, created.id, world.erin.driver_id)  # type: ignore[arg-type]
+        recorder.wait_for(
+            lambda: watchers.carriers() == {created.tracking_code: world.erin.driver_id}
+        )
+        recorder.wait_for(lambda: bool(recorder.of("track")))
