@@ -250,9 +250,11 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             ["-m", "loadtests.realtime_seed", str(args.drivers)],
         )
         for command in commands:
-            subprocess.run(
-                [sys.executable, *command], env=env, cwd=REPO, check=True, capture_output=True
+            done = subprocess.run(
+                [sys.executable, *command], env=env, cwd=REPO, capture_output=True, text=True
             )
+            if done.returncode:
+                raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
         app = App(env, port, Path(scratch) / "app.log")
         try:
             app.wait_ready()
