@@ -461,9 +461,12 @@ async def _measure(
         await pages[-1].reload(wait_until="commit")
         reload_s = await _until_truth(pages[-1], reload_truth, started)
         await browser.close()
-    posts = posts_from_records(
-        json.loads(line) for line in record_file.read_text().splitlines() if line.strip()
-    )
+    records = [json.loads(line) for line in record_file.read_text().splitlines() if line.strip()]
+    posts = posts_from_records(records)
+    # The server's side of the load: how long the location POSTs took, and how many the fleet
+    # managed against the intended one per driver per interval.
+    round_trips = [(r["t"] - r["sent"]) * 1000 for r in records if r["kind"] == "position"]
+    intended = args.drivers * args.seconds / args.interval
     results: list[PageResult] = []
     for i, page_obs in enumerate(observations):
         kinds = ("p", "d") if (i == len(pages) - 1 and len(pages) > 1) else ("p", "d", "s")
@@ -496,6 +499,11 @@ async def _measure(
         "workers": workers,
         "simulator": sim_output.strip().splitlines()[-1] if sim_output.strip() else "",
         "posts": {KINDS[k]: sum(1 for p in posts if p.kind == k) for k in KINDS},
+        "location_posts": {
+            "share_of_intended": round(len(round_trips) / intended, 3),
+            "p50_ms": _round(percentile(round_trips, 50)),
+            "p95_ms": _round(percentile(round_trips, 95)),
+        },
         "drivers_on_screen": {"min": min(shown), "max": max(shown)},
         "clock_offset_ms_max": round(max(abs(o) for o in offsets), 2),
         "latency_ms": {
@@ -587,6 +595,12 @@ def _print(r: dict[str, Any]) -> None:
         f"{r['when']}, load average {r['load_average']}"
     )
     print(f"simulator: {r['simulator']}")
+    loc = r["location_posts"]
+    print(
+        f"location POSTs: {loc['share_of_intended']:.0%} of the intended one per driver per "
+        f"{r['interval_s']:g} s; round trip p50 {_fmt(loc['p50_ms'], ' ms')}, "
+        f"p95 {_fmt(loc['p95_ms'], ' ms')}"
+    )
     print(
         "posted (accepted writes): "
         + ", ".join(f"{k} {v}" for k, v in r["posts"].items())
@@ -594,12 +608,14 @@ def _print(r: dict[str, Any]) -> None:
         f"{r['drivers_on_screen']['max']}; page clocks within {r['clock_offset_ms_max']} ms"
     )
     print(
-        f"{'changes':18} {'expected':>9} {'shown':>7} {'lost':>6} {'disorder':>9} "
+        f"{'changes':18} {'expected':>9} {'shown':>7} {'lost':>6} {'superseded':>11} "
+        f"{'disorder':>9} "
         f"{'unchanged':>10} {'off-screen':>11}"
     )
     for name, t in r["kinds"].items():
         print(
-            f"{name:18} {t['posted']:9d} {t['shown']:7d} {t['lost']:6d} {t['out_of_order']:9d} "
+            f"{name:18} {t['posted']:9d} {t['shown']:7d} {t['lost']:6d} {t['superseded']:11d} "
+            f"{t['out_of_order']:9d} "
             f"{t['unobservable']:10d} {t['off_screen']:11d}"
         )
     print(

@@ -9,7 +9,8 @@ Pure functions over plain data, so they are tested on hand-written inputs
 - An *observation* is one change of that value in one page's DOM (MutationObserver).
 - Per page and subject, each observation is matched to the oldest not-yet-shown post with the
   same value. Latency = first observation - post return (negative when the push beat the
-  HTTP answer to the client). A post never shown is *lost*; an observation of a value older
+  HTTP answer to the client). A post never shown is *lost* (*superseded* when a newer value
+  of the same subject was shown instead, e.g. pushes coalesced); an observation of a value older
   than one already shown is *out of order* (a position going back, a status going back).
 - A post whose value equals what the page already showed (a van standing at a stop) cannot
   change the DOM: it is *unobservable* and counted apart.
@@ -48,6 +49,7 @@ class KindTally:
     posted: int = 0  # observable posts of subjects on screen, summed over pages
     shown: int = 0
     lost: int = 0
+    superseded: int = 0  # of the lost: a newer value of the same subject was shown instead
     out_of_order: int = 0
     unobservable: int = 0  # the value did not change (nothing for the DOM to show)
     off_screen: int = 0  # the subject is not on that page (e.g. a shipment on page 2)
@@ -148,6 +150,7 @@ def match_page(
                 tally.shown += 1  # shown, but after a newer value: counted as out of order
             else:
                 tally.lost += 1
+                tally.superseded += i < newest
     return result
 
 

@@ -135,15 +135,18 @@ async def _send(
 ) -> httpx.Response | None:
     """One idempotent write; a transport error or 5xx is retried once with the same key.
 
-    The answer (None after two failures) carries `returned_at`, the wall clock when it arrived.
+    The answer (None after two failures) carries `sent_at` and `returned_at`, the wall clock
+    when the write was first sent and when its answer arrived.
     """
     key = str(uuid.uuid4())
+    sent_at = time.time()
     for attempt in range(2):
         try:
             response = await api.call(method, path, key=key, json=body)
         except httpx.HTTPError:
             response = None
         if response is not None and response.status_code < 500:
+            response.extensions["sent_at"] = sent_at
             response.extensions["returned_at"] = time.time()
             return response
         if attempt:
@@ -154,7 +157,8 @@ async def _send(
 
 def _record(options: Options, response: httpx.Response | None, **fields: Any) -> None:
     if options.record and response is not None and response.is_success:
-        options.record({**fields, "t": response.extensions["returned_at"]})
+        at = response.extensions
+        options.record({**fields, "t": at["returned_at"], "sent": at["sent_at"]})
 
 
 async def _report_position(

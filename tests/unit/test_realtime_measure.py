@@ -80,6 +80,10 @@ def test_never_shown_is_lost_and_the_cut_page_ignores_later_posts() -> None:
     page = match_page(posts, observations, baseline)
     assert page.latencies_ms == [30.0]
     assert (page.kinds["p"].lost, page.kinds["d"].lost) == (2, 1)
+    assert page.kinds["p"].superseded == 0  # B and C: nothing newer was ever shown
+    coalesced = match_page(posts, [Observation("p", "7", "C", 5600.0)], baseline)
+    assert coalesced.latencies_ms == [100.0]
+    assert (coalesced.kinds["p"].lost, coalesced.kinds["p"].superseded) == (2, 2)
     cut = match_page(posts, observations, baseline, ignore_after_ms=2000.0)
     assert (cut.kinds["p"].posted, cut.kinds["p"].lost, cut.kinds["d"].lost) == (1, 0, 1)
     positions_only = match_page(posts, observations, baseline, kinds=("p",))
