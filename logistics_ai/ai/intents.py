@@ -89,13 +89,12 @@ async def _late(r: Reply, text: str) -> None:
     cards = 0
     reassign = result["savable_by_reassignment"]  # window still open, longest first
     notify = [x for x in risks if x["fix"] == "notify"]
-    seen: set[int] = set()
-    tries = 0
+    seen: set[int] = set()  # shipments with a card: one fix each
+    tried: set[int] = set()  # best-driver look-ups made (each builds the day's problem)
     for risk in reassign:  # moving work to a driver with room first, then telling customers
-        if cards >= MAX_CARDS or tries >= MAX_TRIES or risk["shipment_id"] in seen:
+        if cards >= MAX_CARDS or len(tried) >= MAX_TRIES or risk["shipment_id"] in tried:
             continue
-        tries += 1
-        seen.add(risk["shipment_id"])
+        tried.add(risk["shipment_id"])
         best = await r.tool("best_driver", shipment_id=risk["shipment_id"])
         if "error" in best:
             continue
@@ -109,8 +108,11 @@ async def _late(r: Reply, text: str) -> None:
             driver_id=best["best_driver_id"],
             reason=risk["line"][:200],
         )
-        cards += "proposal" in proposed
-    # Then reorders on the same driver's route, then telling customers.
+        if "proposal" in proposed:
+            cards += 1
+            seen.add(risk["shipment_id"])
+    # Work nobody else can take falls through to the next fix: a reorder on the same driver's
+    # route, then telling the customer.
     for risk in [x for x in risks if x["fix"] == "swap"]:
         if cards >= MAX_CARDS or risk["shipment_id"] in seen:
             continue
