@@ -175,6 +175,8 @@
       }
       body.reason = reason;
     }
+    const queued = (item) => item.kind === "stop" && item.stopId === stopId && item.event === event;
+    if (load().some(queued)) return; // a second tap on a button whose action already waits
     say("outbox-status", "");
     say("outbox-error", "");
     enqueue({ kind: "stop", stopId, event, url: `/api/v1/stops/${stopId}/events`, body });

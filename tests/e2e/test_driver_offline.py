@@ -45,6 +45,7 @@ def test_offline_taps_are_kept_and_applied_once(
     page.context.set_offline(True)
     page.get_by_role("button", name=f"Mark {code} picked up").click()
     page.get_by_role("button", name=f"Mark {code} delivered").click()
+    page.get_by_role("button", name=f"Mark {code} delivered").click()  # an impatient second tap
     expect(page.locator("#outbox-pending")).to_have_text("2 changes waiting for signal")
     expect(pickup).to_contain_text("Waiting for signal: picked up")
     expect(dropoff).to_contain_text("Waiting for signal: delivered")
@@ -219,6 +220,10 @@ def test_a_lost_answer_is_replayed_with_the_same_key_and_acts_once(
 
     page.route("**/api/v1/stops/*/events", lose_first_answer)
     page.get_by_role("button", name=f"Mark {code} picked up").click()
+    for _ in range(200):  # route handlers run while Playwright waits
+        if replayed:
+            break
+        page.wait_for_timeout(100)
     expect(page.locator("#outbox-pending")).to_have_text("1 change waiting for signal")
     assert _tracking(app_url, code)["status"] == "picked_up"  # it did act, once
     page.evaluate("window.driverOutbox.drain()")  # the next try (the script retries every 15 s)
