@@ -9,7 +9,10 @@ API app called in process (ASGI) and a local aiosmtpd server:
   median of --runs, next to the same call with a 50 KB photo (baseline) as a ratio;
 - notification: a status change committed by the service -> the worker (poll interval
   --poll, NOTIFY_POLL_SECONDS) -> message accepted by the SMTP server, median of --runs,
-  next to a direct send_email() to the same server (baseline).
+  next to a direct send_email() to the same server (baseline);
+- offline replay: the driver app's outbox sends each stop event with the browser's session
+  cookie and an Idempotency-Key; median per "delivered" event of 4 x --runs events, then the
+  same events replayed with their keys (answers lost), next to bearer-token events (baseline).
 """
 
 from __future__ import annotations
@@ -92,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         world = _prepare()
         _upload_figures(world, args.runs)
         _notification_figures(world, received, args.runs, args.poll)
+        _replay_figures(world, args.runs * 4)
     finally:
         smtp.stop()
     return 0
@@ -250,6 +254,55 @@ def _notification_figures(
         f"  outbox + worker (poll {poll:g} s)     {median * 1000:8.1f} ms  x{median / base_s:.0f}"
         f"  (max {max(latencies) * 1000:.0f} ms)"
     )
+
+
+def _replay_figures(world: dict[str, object], count: int) -> None:
+    import uuid
+
+    from fastapi.testclient import TestClient
+
+    from logistics_ai.api.app import create_api
+    from logistics_ai.services import web_sessions
+
+    def timed(client: TestClient, stop_id: int, headers: dict[str, str]) -> float:
+        started = time.perf_counter()
+        response = client.post(
+            f"/api/v1/stops/{stop_id}/events", headers=headers, json={"event": "delivered"}
+        )
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, response.text
+        return elapsed
+
+    email, password = "driver@bench.example.com", str(world["password"])
+    origin = {"Origin": "http://testserver"}
+    with TestClient(create_api()) as bearer_client, TestClient(create_api()) as phone:
+        token = bearer_client.post(
+            "/api/v1/auth/token", json={"email": email, "password": password}
+        ).json()["access_token"]
+        signed_in = phone.post(
+            web_sessions.LOGIN_PATH,
+            data={"email": email, "password": password},
+            headers=origin,
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303, signed_in.text
+        bearer = {"Authorization": f"Bearer {token}"}
+        stops = [_new_picked_up(world)[1] for _ in range(2 * count)]
+        queue = [(str(uuid.uuid4()), stop) for stop in stops[count:]]
+        plain, cookie = [], []
+        for stop, (key, queued) in zip(stops[:count], queue, strict=True):  # interleaved
+            plain.append(timed(bearer_client, stop, bearer))
+            cookie.append(timed(phone, queued, {**origin, "Idempotency-Key": key}))
+        replay = [timed(phone, stop, {**origin, "Idempotency-Key": key}) for key, stop in queue]
+    base = statistics.median(plain)
+    print(f"stop event 'delivered' through the ASGI app in process, median of {count}")
+    for label, values in (
+        ("bearer token (baseline)", plain),
+        ("outbox: cookie + key", cookie),
+        ("outbox replay, same key", replay),
+    ):
+        median = statistics.median(values)
+        print(f"  {label:26s} {median * 1000:8.1f} ms  x{median / base:.2f}")
 
 
 if __name__ == "__main__":
