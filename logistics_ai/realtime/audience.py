@@ -22,6 +22,7 @@ DRIVERS = "drivers"
 ROUTES = "routes"
 ETA = "eta"
 CHANNELS: tuple[str, ...] = (SHIPMENTS, DRIVERS, ROUTES, ETA)
+UNKNOWN = -1  # an ETA event without a late-risk count
 
 AudienceKind = Literal["staff", "customer", "driver", "tracking"]
 
@@ -77,8 +78,8 @@ class Work:
     drivers: set[int] = field(default_factory=set)
     # Staff map: drivers whose route (stops, order, stop states) changed.
     routes: set[int] = field(default_factory=set)
-    # Driver id -> open late-risk stops after an ETA refresh (the map re-reads a route only
-    # when this count changed: ETAs are refreshed after every GPS batch).
+    # Driver id -> open late-risk stops after an ETA refresh (UNKNOWN when not said). ETAs
+    # are refreshed after every GPS batch: the board re-reads only when this count changed.
     late_risk: dict[int, int] = field(default_factory=dict)
     # Tracking codes whose public view (status, timeline, ETA, position) is re-read.
     codes: set[str] = field(default_factory=set)
@@ -138,13 +139,13 @@ def plan(
             work.fleet_rows.add(driver_id)
             work.routes.add(driver_id)
         elif channel == ETA:
+            # The driver's app and the carried shipments' pages show ETAs: they re-read.
+            # The board (fleet row, tiles, map) shows only the late-risk count: the fan-out
+            # re-reads it when `late_risk` differs from the last count it saw.
             eta_drivers.add(driver_id)
-            late = _int(payload.get("late_risk"))
-            if late is not None:
-                work.late_risk[driver_id] = late
-            work.fleet_rows.add(driver_id)
             work.drivers.add(driver_id)
-            work.kpis = True
+            late = _int(payload.get("late_risk"))
+            work.late_risk[driver_id] = late if late is not None else UNKNOWN
     for code, carrier in carriers.items():
         if carrier is None:
             continue

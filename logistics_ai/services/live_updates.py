@@ -286,8 +286,11 @@ class LiveFanout:
         """Push one batch; returns how many tabs received a delta."""
         work = rules.plan(batch, self._watchers.carriers())
         for driver_id, late in work.late_risk.items():
-            if self._late_risk.get(driver_id) != late:
-                work.routes.add(driver_id)  # late-risk highlights on the map changed
+            if late == rules.UNKNOWN or self._late_risk.get(driver_id) != late:
+                # Late-risk highlights changed: the fleet row, the tiles and the route.
+                work.fleet_rows.add(driver_id)
+                work.routes.add(driver_id)
+                work.kpis = True
             self._late_risk[driver_id] = late
         for code, carrier in work.carriers.items():
             self._watchers.set_carrier(code, carrier)

@@ -20,6 +20,7 @@ from logistics_ai.db import session_scope
 from logistics_ai.domain.errors import IllegalTransition
 from logistics_ai.models import Shipment, ShipmentStatus
 from logistics_ai.realtime.audience import CHANNELS, Work
+from logistics_ai.realtime.bus import get_bus
 from logistics_ai.security import refresh
 from logistics_ai.services import assignment, live_updates, shipments
 from logistics_ai.services.live_updates import (
@@ -275,3 +276,31 @@ def test_a_reassigned_shipment_tracking_page_follows_the_new_driver(world: World
             lambda: watchers.carriers() == {created.tracking_code: world.erin.driver_id}
         )
         recorder.wait_for(lambda: bool(recorder.of("track")))
+
+
+def test_eta_refreshes_reread_the_board_only_when_late_risk_changes(world: World) -> None:
+    """ETAs are refreshed after every GPS batch; the board (fleet row, tiles, route) re-reads
+    only when a driver's late-risk count changes, so a steady drive costs no reads."""
+    assert world.dave.driver_id
+    watchers = Watchers()
+    watchers.watch("staff", Watcher(Audience.staff(), "f"))
+    bus = get_bus()
+
+    def board_reads() -> int:
+        return sum(
+            1
+            for d in recorder.of("staff")
+            if isinstance(d, StaffDelta) and (d.kpis is not None or d.fleet or d.route_drivers)
+        )
+
+    with fanout(watchers) as recorder:
+        bus.publish("eta", {"driver_id": world.dave.driver_id, "late_risk": 0})
+        recorder.wait_for(lambda: board_reads() == 1)  # a driver's first count is news
+        for _ in range(3):
+            bus.publish("eta", {"driver_id": world.dave.driver_id, "late_risk": 0})
+        bus.publish("drivers", {"driver_id": world.dave.driver_id, "lat": 41.8, "lon": -87.6})
+        recorder.wait_for(lambda: any(d.positions for d in recorder.of("staff")))  # type: ignore[union-attr]
+        time.sleep(0.5)
+        assert board_reads() == 1
+        bus.publish("eta", {"driver_id": world.dave.driver_id, "late_risk": 2})
+        recorder.wait_for(lambda: board_reads() == 2)

@@ -75,13 +75,14 @@ def test_positions_keep_the_last_fix_and_move_only_the_carrier_tracking_pages() 
     assert work.kpis is False and work.customers == {}
 
 
-def test_an_eta_change_reloads_the_carrier_views_the_driver_and_the_tiles() -> None:
+def test_an_eta_change_reloads_the_carrier_views_and_the_driver() -> None:
     work = plan([("eta", {"driver_id": 4, "late_risk": 1})], carriers={"LAI-MINE": 4})
     assert work.codes == {"LAI-MINE"}
     assert work.moved_codes == set()
-    assert work.drivers == {4} and work.fleet_rows == {4} and work.kpis is True
-    # The map re-reads the route only if the late-risk count changed (the fan-out knows).
-    assert work.late_risk == {4: 1} and work.routes == set()
+    assert work.drivers == {4}
+    # The board re-reads only if the late-risk count changed (the fan-out remembers it).
+    assert work.late_risk == {4: 1}
+    assert work.fleet_rows == set() and work.routes == set() and work.kpis is False
 
 
 def test_a_reassignment_moves_the_tracking_page_to_the_new_carrier() -> None:
