@@ -516,6 +516,10 @@ async def _measure(
         "kinds": {KINDS[k]: asdict(t) for k, t in summary.kinds.items()},
         "lost": summary.lost,
         "out_of_order": summary.out_of_order,
+        # Dashboard numbers (1 = the cut one, the last = the one whose filter is used).
+        "out_of_order_on_dashboards": [
+            i + 1 for i, r in enumerate(results) if any(t.out_of_order for t in r.kinds.values())
+        ],
         "memory": {
             "worker_rss_mb_before": round(rss_before / 2**20, 1),
             "worker_rss_mb_after": round(rss_after / 2**20, 1),
@@ -617,6 +621,11 @@ def _print(r: dict[str, Any]) -> None:
             f"{name:18} {t['posted']:9d} {t['shown']:7d} {t['lost']:6d} {t['superseded']:11d} "
             f"{t['out_of_order']:9d} "
             f"{t['unobservable']:10d} {t['off_screen']:11d}"
+        )
+    if r["out_of_order_on_dashboards"]:
+        print(
+            f"out of order on dashboard(s) {r['out_of_order_on_dashboards']} of "
+            f"{r['dashboards']} (1 = socket cut, {r['dashboards']} = filter used)"
         )
     print(
         f"POST returned -> DOM (every dashboard): {lat['samples']} samples, p50 "
