@@ -15,7 +15,6 @@ the UI's `Push` once per tab. See docs/realtime.md.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -245,11 +244,17 @@ class LiveFanout:
         bus = self._bus or get_bus()
         stops = await self._subscribe(bus, on_event)
         logger.info("live fan-out listening on {}", ", ".join(rules.CHANNELS))
+        # One pending get, kept across housekeeping timeouts: cancelling a get that has just
+        # taken an event (as wait_for may on Python 3.11) would lose that event.
+        getter: asyncio.Task[tuple[str, dict[str, Any]]] | None = None
         try:
             while True:
                 batch: list[tuple[str, dict[str, Any]]] = []
-                with contextlib.suppress(TimeoutError):
-                    batch.append(await asyncio.wait_for(queue.get(), HOUSEKEEPING_SECONDS))
+                getter = getter or asyncio.ensure_future(queue.get())
+                await asyncio.wait({getter}, timeout=HOUSEKEEPING_SECONDS)
+                if getter.done():
+                    batch.append(getter.result())
+                    getter = None
                 while not queue.empty():
                     batch.append(queue.get_nowait())
                 try:
@@ -259,6 +264,8 @@ class LiveFanout:
                 except Exception:  # one bad batch must not end live updates for this worker
                     logger.exception("live fan-out failed on a batch of {} events", len(batch))
         finally:
+            if getter is not None:
+                getter.cancel()
             for stop in stops:
                 stop()
 
