@@ -36,6 +36,7 @@ from logistics_ai.security import refresh
 from logistics_ai.services import drivers, live_board, live_map, public_tracking
 
 HOUSEKEEPING_SECONDS = 30.0
+COALESCE_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,9 @@ class LiveFanout:
                 if getter.done():
                     batch.append(getter.result())
                     getter = None
+                    # A short window gathers the fixes that arrive together into one push per
+                    # tab: fewer, fuller websocket messages for busy pages to render.
+                    await asyncio.sleep(COALESCE_SECONDS)
                 while not queue.empty():
                     batch.append(queue.get_nowait())
                 try:
