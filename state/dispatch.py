@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import reflex as rx
@@ -59,6 +59,7 @@ class FleetRow:
     lng_text: str
     has_position: bool
     late_risk: int
+    seen_at: float  # epoch seconds of the GPS fix shown (0.0: none), to refuse older ones
 
 
 def coordinate(value: float | None) -> str:
@@ -80,10 +81,18 @@ def fleet_row(row: drivers.DriverRow) -> FleetRow:
         lng_text=coordinate(row.lon),
         has_position=row.lat is not None and row.lon is not None,
         late_risk=row.late_risk,
+        seen_at=datetime.fromisoformat(row.last_seen).timestamp() if row.last_seen else 0.0,
     )
 
 
-def moved(row: FleetRow, lat: float, lng: float) -> FleetRow:
+def moved(row: FleetRow, lat: float, lng: float, at: float) -> FleetRow:
+    """`row` at the fix (lat, lng) taken at `at`, unless it already shows a later one.
+
+    A delta is read before it waits for the tab's state lock; a filter change may have
+    re-read the board in between, so an arriving fix can be older than what is on screen.
+    """
+    if at < row.seen_at:
+        return row
     return replace(
         row,
         lat=lat,
@@ -91,7 +100,15 @@ def moved(row: FleetRow, lat: float, lng: float) -> FleetRow:
         lat_text=coordinate(lat),
         lng_text=coordinate(lng),
         has_position=True,
+        seen_at=at,
     )
+
+
+def refreshed(current: FleetRow, fresh: FleetRow) -> FleetRow:
+    """A re-read board row, keeping the newer of the two GPS fixes (same reason as `moved`)."""
+    if fresh.seen_at >= current.seen_at:
+        return fresh
+    return moved(fresh, current.lat, current.lng, current.seen_at)
 
 
 @dataclass(frozen=True)
@@ -257,10 +274,13 @@ class DispatchState(AuthState):
             fresh = {row.id: fleet_row(row) for row in delta.fleet} if same_day else {}
             fleet = []
             for row in self.fleet:
-                row = fresh.get(row.driver_id, row)
+                if row.driver_id in fresh:
+                    row = refreshed(row, fresh[row.driver_id])
                 position = delta.positions.get(row.driver_id)
                 if position is not None:
-                    row = moved(row, *position)
+                    # A fix without a time (none today) is taken as current.
+                    at = delta.position_at.get(row.driver_id, row.seen_at)
+                    row = moved(row, *position, at)
                 fleet.append(row)
             self.fleet = fleet
         if delta.shipments and same_day:

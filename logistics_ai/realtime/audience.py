@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 # The bus channels the fan-out listens to (the services' *_CHANNEL constants).
@@ -67,6 +68,9 @@ class Work:
 
     # Staff: driver id -> last (lat, lon) of the batch, applied as is (no database read).
     positions: dict[int, tuple[float, float]] = field(default_factory=dict)
+    # Staff: driver id -> when that fix was taken (epoch seconds), so a screen that re-read
+    # the board meanwhile never moves a marker back to an older place.
+    position_at: dict[int, float] = field(default_factory=dict)
     # Staff: drivers whose board row (status, stop progress, late risk) is re-read.
     fleet_rows: set[int] = field(default_factory=set)
     # Staff: shipments whose board row is re-read.
@@ -87,6 +91,14 @@ class Work:
     moved_codes: set[str] = field(default_factory=set)
     # Tracking code -> the driver now carrying it (from shipment events).
     carriers: dict[str, int | None] = field(default_factory=dict)
+
+
+def _epoch(value: Any) -> float | None:
+    """An ISO time from a payload as epoch seconds; None when missing or malformed."""
+    try:
+        return datetime.fromisoformat(value).timestamp() if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _int(value: Any) -> int | None:
@@ -131,6 +143,9 @@ def plan(
             lat, lon = payload.get("lat"), payload.get("lon")
             if isinstance(lat, int | float) and isinstance(lon, int | float):
                 work.positions[driver_id] = (float(lat), float(lon))
+                taken_at = _epoch(payload.get("at"))
+                if taken_at is not None:
+                    work.position_at[driver_id] = taken_at
                 moved.add(driver_id)
             if "status" in payload:
                 work.fleet_rows.add(driver_id)

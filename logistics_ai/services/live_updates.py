@@ -113,6 +113,7 @@ def unwatch(token: str) -> None:
 class StaffDelta:
     day: date  # the service day the fleet progress and KPIs were read for
     positions: Mapping[int, tuple[float, float]] = field(default_factory=dict)
+    position_at: Mapping[int, float] = field(default_factory=dict)  # epoch s of each fix
     fleet: list[drivers.DriverRow] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
     kpis: live_board.Kpis | None = None
@@ -178,6 +179,7 @@ def _read_for(session: Session, work: Work, audience: Audience, day: date) -> De
         return StaffDelta(
             day=day,
             positions=work.positions,
+            position_at=work.position_at,
             fleet=drivers.fleet_board(session, actor, day, work.fleet_rows)
             if work.fleet_rows
             else [],
