@@ -53,6 +53,11 @@ output "database_secret_arn" {
   value       = module.database.master_user_secret_arn
 }
 
+output "database_app_secret_arn" {
+  description = "Secrets Manager secret of the app role the app and worker connect as (the owner's is database_secret_arn, for the migration task only)."
+  value       = module.app.database_app_secret_arn
+}
+
 output "alarm_topic_arn" {
   description = "SNS topic of the alarms."
   value       = module.monitoring.sns_topic_arn

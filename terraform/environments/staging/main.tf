@@ -99,6 +99,7 @@ module "app" {
   database_endpoint               = module.database.endpoint
   database_name                   = module.database.database_name
   database_secret_arn             = module.database.master_user_secret_arn
+  database_app_role               = var.db_app_role
   redis_endpoint                  = module.cache.primary_endpoint
   redis_auth_secret_arn           = module.cache.auth_secret_arn
   secret_kms_key_arns             = [module.database.kms_key_arn, module.cache.kms_key_arn]

@@ -172,6 +172,12 @@ variable "db_read_replica" {
   default     = false
 }
 
+variable "db_app_role" {
+  description = "PostgreSQL role the app and worker connect as (least privilege: no UPDATE/DELETE on the audit trail); the migration task creates it as the owner."
+  type        = string
+  default     = "logistics_app"
+}
+
 variable "cache_node_type" {
   description = "ElastiCache node type."
   type        = string

@@ -45,23 +45,36 @@ locals {
     REFLEX_CHECK_LATEST_VERSION      = "0"
     LAI_LAUNCHER                     = local.launcher
     LAI_RUN                          = "import os; exec(os.environ['LAI_LAUNCHER'])"
-  }, var.app_environment)
+  }, var.app_environment, { DB_APP_ROLE = var.database_app_role })
 
-  secrets = merge({
-    DB_USERNAME      = "${var.database_secret_arn}:username::"
-    DB_PASSWORD      = "${var.database_secret_arn}:password::"
+  shared_secrets = merge({
     REDIS_AUTH_TOKEN = var.redis_auth_secret_arn
     SECRET_KEY       = aws_secretsmanager_secret.secret_key.arn
   }, var.app_secrets)
 
+  # Least privilege (docs/security.md): the app and the worker connect as the app role, which
+  # may not update or delete audit rows. Only the one-off migration task gets the owner's
+  # credentials, plus the app role's password: it migrates, then creates that role (or resets
+  # its password) and grants it (logistics_ai/db_roles.py).
+  service_secrets = merge(local.shared_secrets, {
+    DB_USERNAME = "${aws_secretsmanager_secret.db_app.arn}:username::"
+    DB_PASSWORD = "${aws_secretsmanager_secret.db_app.arn}:password::"
+  })
+  migrate_secrets = merge(local.shared_secrets, {
+    DB_USERNAME     = "${var.database_secret_arn}:username::"
+    DB_PASSWORD     = "${var.database_secret_arn}:password::"
+    DB_APP_PASSWORD = "${aws_secretsmanager_secret.db_app.arn}:password::"
+  })
+
   # Secrets Manager ARNs without a ":json-key:version-stage:version-id" suffix, for IAM.
   secret_arns = distinct(concat(
-    [for ref in values(local.secrets) : regex("^(arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:[^:]+)", ref)[0]],
+    [for ref in concat(values(local.service_secrets), values(local.migrate_secrets)) : regex("^(arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:[^:]+)", ref)[0]],
     var.registry_credentials_secret_arn == null ? [] : [var.registry_credentials_secret_arn],
   ))
 
-  env_list    = [for key in sort(keys(local.environment)) : { name = key, value = local.environment[key] }]
-  secret_list = [for key in sort(keys(local.secrets)) : { name = key, valueFrom = local.secrets[key] }]
+  env_list            = [for key in sort(keys(local.environment)) : { name = key, value = local.environment[key] }]
+  service_secret_list = [for key in sort(keys(local.service_secrets)) : { name = key, valueFrom = local.service_secrets[key] }]
+  migrate_secret_list = [for key in sort(keys(local.migrate_secrets)) : { name = key, valueFrom = local.migrate_secrets[key] }]
 
   repository_credentials = var.registry_credentials_secret_arn == null ? null : {
     credentialsParameter = var.registry_credentials_secret_arn
@@ -147,6 +160,29 @@ resource "aws_secretsmanager_secret" "secret_key" {
 resource "aws_secretsmanager_secret_version" "secret_key" {
   secret_id     = aws_secretsmanager_secret.secret_key.id
   secret_string = random_password.secret_key.result
+}
+
+# The app role's credentials (JSON username/password, like the RDS master secret): generated
+# once; the migration task sets this password on the role on every run, so rotating it is a
+# new secret version followed by a migration run and a redeploy of the services.
+resource "random_password" "db_app" {
+  length  = 40
+  special = false
+}
+
+resource "aws_secretsmanager_secret" "db_app" {
+  #checkov:skip=CKV2_AWS_57:The app role's password is reset by the migration task from this secret; rotation is a new version plus a migration run (docs/deploy-cloud.md), not a Lambda.
+  name_prefix             = "${var.name}/db-app-"
+  description             = "PostgreSQL role ${var.database_app_role} of ${var.name} (app and worker)"
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = 7
+
+  tags = local.tags
+}
+
+resource "aws_secretsmanager_secret_version" "db_app" {
+  secret_id     = aws_secretsmanager_secret.db_app.id
+  secret_string = jsonencode({ username = var.database_app_role, password = random_password.db_app.result })
 }
 
 # --- Logs ----------------------------------------------------------------------------------------
@@ -436,7 +472,7 @@ resource "aws_ecs_task_definition" "app" {
       entryPoint            = ["/usr/bin/tini", "--"]
       command               = concat(local.launch, ["reflex", "run", "--env", "prod", "--backend-only"])
       environment           = concat(local.env_list, [{ name = "GRANIAN_WORKERS", value = tostring(var.granian_workers) }, { name = "REFLEX_BACKEND_PORT", value = "8000" }])
-      secrets               = local.secret_list
+      secrets               = local.service_secret_list
       portMappings          = [{ containerPort = 8000, protocol = "tcp" }]
       ulimits               = [{ name = "nofile", softLimit = 20000, hardLimit = 20000 }]
       stopTimeout           = 30
@@ -564,7 +600,7 @@ resource "aws_ecs_task_definition" "worker" {
       entryPoint            = ["/usr/bin/tini", "--"]
       command               = concat(local.launch, ["python", "-m", "logistics_ai", "worker"])
       environment           = local.env_list
-      secrets               = local.secret_list
+      secrets               = local.service_secret_list
       stopTimeout           = 30
       repositoryCredentials = local.repository_credentials
       mountPoints = [
@@ -618,7 +654,7 @@ resource "aws_ecs_task_definition" "migrate" {
       entryPoint            = ["/usr/bin/tini", "--"]
       command               = concat(local.launch, ["lai-release", "migrate", "seed"])
       environment           = concat(local.env_list, [{ name = "RELEASE_WAIT_SECONDS", value = "300" }])
-      secrets               = local.secret_list
+      secrets               = local.migrate_secret_list
       repositoryCredentials = local.repository_credentials
       mountPoints           = [{ sourceVolume = "migrate-tmp", containerPath = "/tmp", readOnly = false }]
       logConfiguration = {
@@ -629,6 +665,11 @@ resource "aws_ecs_task_definition" "migrate" {
   ])
 
   tags = local.tags
+
+  # ecs-release first applies -target=<this task definition>: the targets' dependencies come
+  # along, but a secret's value is a separate resource nothing else references, and a task
+  # whose secret has no value yet fails to start.
+  depends_on = [aws_secretsmanager_secret_version.secret_key, aws_secretsmanager_secret_version.db_app]
 }
 
 # --- Services ----------------------------------------------------------------------------------

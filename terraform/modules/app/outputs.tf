@@ -53,3 +53,8 @@ output "image" {
   description = "App image the services run (the digest the pipeline deployed)."
   value       = var.image
 }
+
+output "database_app_secret_arn" {
+  description = "Secrets Manager secret (JSON username/password) of the app role the app and worker connect as; the migration task sets this password on the role."
+  value       = aws_secretsmanager_secret.db_app.arn
+}

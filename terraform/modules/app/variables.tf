@@ -181,6 +181,17 @@ variable "database_secret_arn" {
   }
 }
 
+variable "database_app_role" {
+  description = "PostgreSQL role (DB_APP_ROLE) the app and worker connect as, with a generated password kept in Secrets Manager. The migration task connects as the owner (database_secret_arn), creates this role and grants it everything but UPDATE/DELETE/TRUNCATE on the audit tables."
+  type        = string
+  default     = "logistics_app"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.database_app_role)) && !contains(["postgres", "rdsadmin", "public"], var.database_app_role)
+    error_message = "database_app_role must be a lowercase PostgreSQL identifier of at most 63 characters, other than postgres, rdsadmin or public."
+  }
+}
+
 variable "redis_endpoint" {
   description = "host:port of the Redis primary endpoint (TLS)."
   type        = string
@@ -250,6 +261,13 @@ variable "app_secrets" {
   validation {
     condition     = alltrue([for arn in values(var.app_secrets) : can(regex("^arn:aws[a-z-]*:secretsmanager:", arn))])
     error_message = "app_secrets values must be Secrets Manager ARNs."
+  }
+
+  # The database credentials are the module's own: the app role's for the services, the
+  # owner's for the migration task only.
+  validation {
+    condition     = length(setintersection(keys(var.app_secrets), ["DATABASE_URL", "DB_USERNAME", "DB_PASSWORD", "DB_APP_PASSWORD"])) == 0
+    error_message = "app_secrets may not set DATABASE_URL, DB_USERNAME, DB_PASSWORD or DB_APP_PASSWORD: the module passes the app role to the services and the owner to the migration task."
   }
 }
 
