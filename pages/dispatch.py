@@ -193,6 +193,31 @@ def _fleet_map() -> rx.Component:
     )
 
 
+def _unseen_banner() -> rx.Component:
+    """Shipments that arrived live and match the filters but are not on the shown page."""
+    count = DispatchState.unseen_count
+    return rx.cond(
+        count > 0,
+        rx.callout.root(
+            rx.hstack(
+                rx.callout.text(
+                    count,
+                    rx.cond(count == 1, " new shipment matches", " new shipments match"),
+                    " your filters.",
+                ),
+                rx.button("Show", size="1", on_click=DispatchState.show_unseen, id="show-unseen"),
+                align="center",
+                spacing="3",
+                wrap="wrap",
+            ),
+            role="status",
+            id="unseen-shipments",
+            size="1",
+            width="100%",
+        ),
+    )
+
+
 def _shipments_table() -> rx.Component:
     headers = ["Tracking", "Status", "Pickup", "Drop-off", "Recipient", "Load", "Driver"]
     return rx.box(
@@ -462,7 +487,14 @@ def dispatch_page() -> rx.Component:
         _kpi_tiles(),
         rx.hstack(
             # The map shows the whole fleet; the filters below it narrow the table only.
-            rx.vstack(_fleet_map(), _filters(), _shipments_table(), spacing="3", width="100%"),
+            rx.vstack(
+                _fleet_map(),
+                _filters(),
+                _unseen_banner(),
+                _shipments_table(),
+                spacing="3",
+                width="100%",
+            ),
             rx.vstack(
                 _alerts(), briefing_card(), copilot_panel(), _fleet(), spacing="3", width="340px"
             ),

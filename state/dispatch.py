@@ -197,6 +197,14 @@ class DispatchState(AuthState):
     map_stops: rx.Field[list[MapStopDot]] = rx.field(default_factory=list)
     map_routes: rx.Field[list[MapLine]] = rx.field(default_factory=list)
     selected_driver: rx.Field[str] = rx.field("")
+    # Shipments pushed live that belong on this tab's board but are not on the shown page
+    # (new bookings, or rows that moved into the status filter). The board is a filtered,
+    # paged query, so they are announced rather than spliced in; "Show" re-reads the page.
+    unseen_ids: rx.Field[list[int]] = rx.field(default_factory=list)
+
+    @rx.var
+    def unseen_count(self) -> int:
+        return len(self.unseen_ids)
 
     @rx.var
     def fleet_markers(self) -> list[MapMarker]:
@@ -246,6 +254,7 @@ class DispatchState(AuthState):
         await watch_live(self, live_updates.Audience.staff())
         self.rows = [shipment_row(s) for s in board.shipments.items]
         self.total = board.shipments.total
+        self.unseen_ids = []
         names = {row.id: row.name for row in board.fleet}
         self.alerts = [
             AlertRow(
@@ -297,8 +306,27 @@ class DispatchState(AuthState):
             fresh_rows = {s.id: shipment_row(s) for s in delta.shipments}
             if any(row.id in fresh_rows for row in self.rows):
                 self.rows = [fresh_rows.get(row.id, row) for row in self.rows]
+            shown = {row.id for row in self.rows} | set(self.unseen_ids)
+            status = None if self.status_filter == "all" else self.status_filter
+            arrived = [
+                s.id
+                for s in delta.shipments
+                if s.id is not None
+                and s.id not in shown
+                and s.service_date.isoformat() == self.date_filter
+                and (status is None or s.status == status)
+                and not self.search_text  # a search shows what was asked for, nothing more
+            ]
+            if arrived:
+                self.unseen_ids = [*self.unseen_ids, *arrived]
         if delta.kpis is not None and same_day:
             self.kpis = kpi_tiles(delta.kpis)
+
+    @rx.event
+    async def show_unseen(self) -> EventSpec | None:
+        """Re-read the board page so the announced shipments appear (first page first)."""
+        self.page = 1
+        return await self._refresh()
 
     @rx.event
     async def set_status_filter(self, value: str) -> EventSpec | None:

@@ -7,6 +7,8 @@ cross processes through the Redis bus. No page is reloaded after its first load.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -143,3 +145,41 @@ def test_a_dashboard_that_reconnects_shows_the_current_truth(
     # Back to the tab: the socket reconnects, the page's load re-reads the database.
     dispatcher.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     expect(row).to_have_attribute("data-status", "picked_up", timeout=LIVE_TIMEOUT)
+
+
+def test_a_new_booking_is_announced_on_the_board_and_shown_on_request(
+    browser: Browser, app_url: str
+) -> None:
+    dispatcher = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
+    expect(dispatcher.locator("#shipments-table tbody tr").first).to_be_visible()
+    expect(dispatcher.locator("#unseen-shipments")).to_have_count(0)
+
+    booked = data.book_today(app_url, customer="customer2@example.com")
+    banner = dispatcher.locator("#unseen-shipments")
+    expect(banner).to_contain_text("1 new shipment matches", timeout=LIVE_TIMEOUT)
+    # Not spliced into the paged, filtered table by itself...
+    row = dispatcher.locator(f"tr[data-shipment-id='{booked['id']}']")
+    expect(row).to_have_count(0)
+    # ...but shown when asked (newest first, so on the first page).
+    banner.get_by_role("button", name="Show").click()
+    expect(row).to_contain_text("Requested")
+    expect(banner).to_have_count(0)
+
+    # Tomorrow's booking is not on today's board: announcing a later one of today's says 1.
+    tomorrow = (date.fromisoformat(booked["service_date"]) + timedelta(days=1)).isoformat()
+    later = {
+        f"{stop}_window_{end}": f"{tomorrow}T{hour}:00:00"
+        for stop, end, hour in (
+            ("pickup", "start", "11"),
+            ("pickup", "end", "14"),
+            ("dropoff", "start", "12"),
+            ("dropoff", "end", "18"),
+        )
+    }
+    assert data.book_today(app_url, "customer2@example.com", **later)["service_date"] == tomorrow
+    data.book_today(app_url, customer="customer2@example.com")
+    expect(banner).to_contain_text("1 new shipment matches", timeout=LIVE_TIMEOUT)
+    # The tab's worker handles the bus in commit order; had tomorrow's counted, the banner
+    # would go on to say 2 once today's arrived.
+    dispatcher.wait_for_timeout(2_000)
+    expect(banner).to_contain_text("1 new shipment matches")
