@@ -30,7 +30,7 @@ locals {
     # the worker (the app's local storage backend on a volume every replica shares).
     STORAGE_BACKEND = "local"
     STORAGE_DIR     = "/srv/proofs"
-  }, var.app_environment)
+  }, var.app_environment, { DB_APP_ROLE = var.db_app_role })
   secrets = merge({
     secret-key   = azurerm_key_vault_secret.this["secret-key"].versionless_id
     database-url = azurerm_key_vault_secret.this["database-url"].versionless_id
@@ -38,6 +38,8 @@ locals {
     }, { for name, id in var.app_secrets : lower(replace(name, "_", "-")) => id },
     var.registry_password_secret_id == null ? {} : { registry-password = var.registry_password_secret_id },
   )
+  # DATABASE_URL of the app and worker: the least-privilege app role. The owner's URL and the
+  # role's password (database-owner-url, db-app-password) only reach the migration job.
   secret_env = merge({
     SECRET_KEY       = "secret-key"
     DATABASE_URL     = "database-url"
@@ -242,12 +244,22 @@ resource "random_password" "db" {
   special = false
 }
 
+# The app role (db_app_role): the migration job, connecting as the administrator (the owner),
+# creates it with this password (or resets it) and grants it everything but UPDATE/DELETE on
+# the audit tables (logistics_ai/db_roles.py); the app and worker connect as it.
+resource "random_password" "db_app" {
+  length  = 40
+  special = false
+}
+
 resource "azurerm_key_vault_secret" "this" {
   #checkov:skip=CKV_AZURE_41:These secrets are rotated by re-applying (SECRET_KEY through the app's key rings); a fixed expiry would take the app down.
   for_each = {
-    secret-key   = random_password.secret_key.result
-    database-url = "postgresql+psycopg://logistics:${random_password.db.result}@${azurerm_postgresql_flexible_server.this.fqdn}:5432/logistics?sslmode=require"
-    redis-url    = "rediss://:${azurerm_redis_cache.this.primary_access_key}@${azurerm_redis_cache.this.hostname}:${azurerm_redis_cache.this.ssl_port}/0"
+    secret-key         = random_password.secret_key.result
+    database-url       = "postgresql+psycopg://${var.db_app_role}:${random_password.db_app.result}@${azurerm_postgresql_flexible_server.this.fqdn}:5432/logistics?sslmode=require"
+    database-owner-url = "postgresql+psycopg://${azurerm_postgresql_flexible_server.this.administrator_login}:${random_password.db.result}@${azurerm_postgresql_flexible_server.this.fqdn}:5432/logistics?sslmode=require"
+    db-app-password    = random_password.db_app.result
+    redis-url          = "rediss://:${azurerm_redis_cache.this.primary_access_key}@${azurerm_redis_cache.this.hostname}:${azurerm_redis_cache.this.ssl_port}/0"
   }
 
   name         = each.key
@@ -700,9 +712,16 @@ resource "azurerm_container_app_job" "migrate" {
     identity_ids = [azurerm_user_assigned_identity.app.id]
   }
 
+  # The schema owner: migrations, then CREATE/ALTER ROLE and the grants of DB_APP_ROLE.
   secret {
-    name                = "database-url"
-    key_vault_secret_id = azurerm_key_vault_secret.this["database-url"].versionless_id
+    name                = "database-owner-url"
+    key_vault_secret_id = azurerm_key_vault_secret.this["database-owner-url"].versionless_id
+    identity            = azurerm_user_assigned_identity.app.id
+  }
+
+  secret {
+    name                = "db-app-password"
+    key_vault_secret_id = azurerm_key_vault_secret.this["db-app-password"].versionless_id
     identity            = azurerm_user_assigned_identity.app.id
   }
 
@@ -751,7 +770,12 @@ resource "azurerm_container_app_job" "migrate" {
 
       env {
         name        = "DATABASE_URL"
-        secret_name = "database-url"
+        secret_name = "database-owner-url"
+      }
+
+      env {
+        name        = "DB_APP_PASSWORD"
+        secret_name = "db-app-password"
       }
 
       env {

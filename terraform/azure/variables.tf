@@ -220,10 +220,28 @@ variable "app_environment" {
   default     = {}
 }
 
+variable "db_app_role" {
+  description = "PostgreSQL role (DB_APP_ROLE) the app and worker connect as, with a generated password in Key Vault. The migration job connects as the administrator (the owner), creates this role and grants it everything but UPDATE/DELETE/TRUNCATE on the audit tables."
+  type        = string
+  default     = "logistics_app"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.db_app_role)) && !contains(["logistics", "postgres", "azure_pg_admin", "azuresu", "public"], var.db_app_role)
+    error_message = "db_app_role must be a lowercase PostgreSQL identifier of at most 63 characters, other than the administrator (logistics) or a reserved role."
+  }
+}
+
 variable "app_secrets" {
   description = "Extra secret app settings: variable name => Key Vault secret versionless ID."
   type        = map(string)
   default     = {}
+
+  # The database credentials are the stack's own: the app role's for the services, the
+  # owner's for the migration job only.
+  validation {
+    condition     = length(setintersection(keys(var.app_secrets), ["DATABASE_URL", "DB_APP_PASSWORD", "DATABASE_OWNER_URL"])) == 0
+    error_message = "app_secrets may not set DATABASE_URL, DATABASE_OWNER_URL or DB_APP_PASSWORD: the stack passes the app role to the services and the owner to the migration job."
+  }
 }
 
 variable "tags" {

@@ -29,15 +29,19 @@ locals {
     S3_ENDPOINT_URL = "https://storage.googleapis.com"
     S3_REGION       = var.region
     S3_SSE          = "none"
-  }, var.app_environment)
+  }, var.app_environment, { DB_APP_ROLE = var.db_app_role })
   secrets = merge({
-    SECRET_KEY           = google_secret_manager_secret.this["secret-key"].secret_id
+    SECRET_KEY = google_secret_manager_secret.this["secret-key"].secret_id
+    # The least-privilege app role's URL; the owner's (database-owner-url) and the role's
+    # password (db-app-password) only reach the migration job, under its own service account.
     DATABASE_URL         = google_secret_manager_secret.this["database-url"].secret_id
     REDIS_URL            = google_secret_manager_secret.this["redis-url"].secret_id
     REFLEX_REDIS_URL     = google_secret_manager_secret.this["redis-url"].secret_id
     S3_ACCESS_KEY_ID     = google_secret_manager_secret.this["s3-access-key-id"].secret_id
     S3_SECRET_ACCESS_KEY = google_secret_manager_secret.this["s3-secret-access-key"].secret_id
   }, var.app_secrets)
+  # Secrets only the migration job's service account may read.
+  migrate_only_secrets = ["database-owner-url", "db-app-password"]
 }
 
 data "google_project" "this" {}
@@ -127,8 +131,16 @@ resource "random_password" "db" {
   special = false
 }
 
+# The app role (db_app_role): the migration job, connecting as the owner ("app"), creates it
+# with this password (or resets it) and grants it everything but UPDATE/DELETE on the audit
+# tables (logistics_ai/db_roles.py); the services connect as it.
+resource "random_password" "db_app" {
+  length  = 40
+  special = false
+}
+
 resource "google_secret_manager_secret" "this" {
-  for_each = toset(["secret-key", "database-url", "redis-url", "redis-ca", "s3-access-key-id", "s3-secret-access-key"])
+  for_each = toset(["secret-key", "database-url", "database-owner-url", "db-app-password", "redis-url", "redis-ca", "s3-access-key-id", "s3-secret-access-key"])
 
   secret_id = "${local.name}-${each.key}"
 
@@ -139,10 +151,12 @@ resource "google_secret_manager_secret" "this" {
 
 resource "google_secret_manager_secret_version" "this" {
   for_each = {
-    secret-key   = random_password.secret_key.result
-    database-url = "postgresql+psycopg://app:${random_password.db.result}@${google_sql_database_instance.this.private_ip_address}:5432/logistics?sslmode=require"
-    redis-url    = "rediss://:${google_redis_instance.this.auth_string}@${google_redis_instance.this.host}:${google_redis_instance.this.port}/0?ssl_ca_certs=/secrets/redis-ca/ca.pem"
-    redis-ca     = join("\n", [for cert in google_redis_instance.this.server_ca_certs : cert.cert])
+    secret-key         = random_password.secret_key.result
+    database-url       = "postgresql+psycopg://${var.db_app_role}:${random_password.db_app.result}@${google_sql_database_instance.this.private_ip_address}:5432/logistics?sslmode=require"
+    database-owner-url = "postgresql+psycopg://${google_sql_user.app.name}:${random_password.db.result}@${google_sql_database_instance.this.private_ip_address}:5432/logistics?sslmode=require"
+    db-app-password    = random_password.db_app.result
+    redis-url          = "rediss://:${google_redis_instance.this.auth_string}@${google_redis_instance.this.host}:${google_redis_instance.this.port}/0?ssl_ca_certs=/secrets/redis-ca/ca.pem"
+    redis-ca           = join("\n", [for cert in google_redis_instance.this.server_ca_certs : cert.cert])
     # HMAC credentials of the Cloud Run service account (they sit in state, like the others).
     s3-access-key-id     = google_storage_hmac_key.run.access_id
     s3-secret-access-key = google_storage_hmac_key.run.secret
@@ -162,11 +176,25 @@ resource "google_storage_hmac_key" "run" {
 }
 
 resource "google_secret_manager_secret_iam_member" "run" {
-  for_each = google_secret_manager_secret.this
+  for_each = { for key, secret in google_secret_manager_secret.this : key => secret if !contains(local.migrate_only_secrets, key) }
 
   secret_id = each.value.id
   role      = "roles/secretmanager.secretAccessor"
   member    = "serviceAccount:${google_service_account.run.email}"
+}
+
+# The migration job runs as its own account: the only one that can read the owner's URL.
+resource "google_service_account" "migrate" {
+  account_id   = "${local.name}-migrate"
+  display_name = "Logistics AI migration job (${var.environment})"
+}
+
+resource "google_secret_manager_secret_iam_member" "migrate" {
+  for_each = toset(concat(local.migrate_only_secrets, ["secret-key"]))
+
+  secret_id = google_secret_manager_secret.this[each.key].id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.migrate.email}"
 }
 
 resource "google_storage_bucket_iam_member" "run_proofs" {
@@ -649,7 +677,7 @@ resource "google_cloud_run_v2_job" "migrate" {
     task_count = 1
 
     template {
-      service_account = google_service_account.run.email
+      service_account = google_service_account.migrate.email
       max_retries     = 1
       timeout         = "900s"
 
@@ -676,12 +704,24 @@ resource "google_cloud_run_v2_job" "migrate" {
           }
         }
 
+        # The schema owner: migrations, then CREATE/ALTER ROLE and the grants of DB_APP_ROLE.
         env {
           name = "DATABASE_URL"
 
           value_source {
             secret_key_ref {
-              secret  = google_secret_manager_secret.this["database-url"].secret_id
+              secret  = google_secret_manager_secret.this["database-owner-url"].secret_id
+              version = "latest"
+            }
+          }
+        }
+
+        env {
+          name = "DB_APP_PASSWORD"
+
+          value_source {
+            secret_key_ref {
+              secret  = google_secret_manager_secret.this["db-app-password"].secret_id
               version = "latest"
             }
           }
@@ -703,7 +743,7 @@ resource "google_cloud_run_v2_job" "migrate" {
 
   labels = local.labels
 
-  depends_on = [google_secret_manager_secret_iam_member.run, google_secret_manager_secret_version.this]
+  depends_on = [google_secret_manager_secret_iam_member.migrate, google_secret_manager_secret_version.this]
 }
 
 # --- Global HTTPS load balancer + Cloud Armor ----------------------------------------------------

@@ -119,6 +119,17 @@ variable "db_backup_retention_days" {
   }
 }
 
+variable "db_app_role" {
+  description = "PostgreSQL role (DB_APP_ROLE) the app and worker connect as, with a generated password in Secret Manager. The migration job connects as the owner (app), creates this role and grants it everything but UPDATE/DELETE/TRUNCATE on the audit tables."
+  type        = string
+  default     = "logistics_app"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]{0,62}$", var.db_app_role)) && !contains(["app", "postgres", "cloudsqlsuperuser", "public"], var.db_app_role)
+    error_message = "db_app_role must be a lowercase PostgreSQL identifier of at most 63 characters, other than the owner (app), postgres, cloudsqlsuperuser or public."
+  }
+}
+
 variable "cache_node_type" {
   description = "Memorystore capacity in GiB (the tier follows multi_az)."
   type        = number
@@ -212,6 +223,13 @@ variable "app_secrets" {
   description = "Extra secret app settings: variable name => Secret Manager secret ID (latest version is used)."
   type        = map(string)
   default     = {}
+
+  # The database credentials are the stack's own: the app role's for the services, the
+  # owner's for the migration job only.
+  validation {
+    condition     = length(setintersection(keys(var.app_secrets), ["DATABASE_URL", "DB_APP_PASSWORD"])) == 0
+    error_message = "app_secrets may not set DATABASE_URL or DB_APP_PASSWORD: the stack passes the app role to the services and the owner to the migration job."
+  }
 }
 
 variable "tags" {

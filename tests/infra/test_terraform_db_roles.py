@@ -9,16 +9,20 @@ secret each container's DATABASE_URL is built from.
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.infra.conftest import TERRAFORM, blocks, one, resources
 
 APP = TERRAFORM / "modules" / "app"
+GCP = TERRAFORM / "gcp"
+AZURE = TERRAFORM / "azure"
+MIGRATE_ONLY = ("database-owner-url", "db-app-password")
 OWNER = "var.database_secret_arn"
 APP_ROLE_SECRET = "aws_secretsmanager_secret.db_app.arn"
 
 # `KEY = value` pairs of an HCL object and `local.name` references, in source order.
-_PAIR = re.compile(r'\b([A-Z][A-Z0-9_]*) = ("(?:[^"\\]|\\.)*"|[a-z_][\w.\[\]"]*)')
+_PAIR = re.compile(r'\b([A-Za-z][\w-]*) = ("(?:[^"\\]|\\.)*"|[a-z_][\w.\[\]"-]*)')
 _LOCAL = re.compile(r"\blocal\.(\w+)\b")
 
 
@@ -126,3 +130,117 @@ def test_app_role_is_validated_and_reaches_the_module_from_every_environment() -
         }
         assert calls["app"]["database_app_role"] == "${var.db_app_role}"
         assert calls["app"]["database_secret_arn"] == "${module.database.master_user_secret_arn}"
+
+
+def _by_name(directory, rtype: str) -> dict[str, dict]:
+    return {name: body for _, name, body in resources(directory, rtype)}
+
+
+def _urls(directory, rtype: str) -> dict[str, str]:
+    [(_, _, versions)] = resources(directory, rtype)
+    return versions["for_each"]
+
+
+def _assert_urls(urls: dict[str, str], role: str, owner: str) -> None:
+    """database-url is the app role's, database-owner-url the owner's, and the password of
+    the app role in database-url is the one db-app-password hands to the migration."""
+    assert urls["database-url"].startswith(
+        f"postgresql+psycopg://{role}:${{random_password.db_app.result}}@"
+    )
+    assert urls["database-owner-url"].startswith(
+        f"postgresql+psycopg://{owner}:${{random_password.db.result}}@"
+    )
+    assert urls["db-app-password"] == "${random_password.db_app.result}"
+    host = urls["database-url"].split("@", 1)[1]
+    assert urls["database-owner-url"].split("@", 1)[1] == host
+
+
+def test_cloud_run_services_get_the_app_role_url_and_only_the_job_the_owner() -> None:
+    defined = _locals(GCP)
+    secrets = _resolve("secrets", defined)
+    assert secrets["DATABASE_URL"] == 'google_secret_manager_secret.this["database-url"].secret_id'
+    assert not any(key in ref for ref in secrets.values() for key in MIGRATE_ONLY)
+    assert defined["environment"].rstrip("})").endswith("{DB_APP_ROLE = var.db_app_role")
+    _assert_urls(
+        _urls(GCP, "google_secret_manager_secret_version"),
+        "${var.db_app_role}",
+        "${google_sql_user.app.name}",
+    )
+    for name, service in _by_name(GCP, "google_cloud_run_v2_service").items():
+        text = json.dumps(service)
+        assert '"for_each": "${local.secrets}"' in text, name
+        assert not any(key in text for key in MIGRATE_ONLY), name
+        assert one(service["template"])["service_account"] == "${google_service_account.run.email}"
+    job = _by_name(GCP, "google_cloud_run_v2_job")["migrate"]
+    inner = one(one(job["template"])["template"])
+    env = {
+        e["name"]: one(one(e["value_source"])["secret_key_ref"])["secret"]
+        for e in one(inner["containers"])["env"]
+    }
+    assert (
+        env["DATABASE_URL"]
+        == '${google_secret_manager_secret.this["database-owner-url"].secret_id}'
+    )
+    assert (
+        env["DB_APP_PASSWORD"]
+        == '${google_secret_manager_secret.this["db-app-password"].secret_id}'
+    )
+    assert "${local.environment}" in json.dumps(inner)  # DB_APP_ROLE among the plain settings
+
+
+def test_only_the_migration_jobs_account_may_read_the_owner_url_on_gcp() -> None:
+    defined = _locals(GCP)
+    assert sorted(defined["migrate_only_secrets"]) == sorted(MIGRATE_ONLY)
+    members = _by_name(GCP, "google_secret_manager_secret_iam_member")
+    assert members["run"]["member"] == "serviceAccount:${google_service_account.run.email}"
+    assert "if !contains(local.migrate_only_secrets, key)" in members["run"]["for_each"]
+    assert members["migrate"]["member"] == "serviceAccount:${google_service_account.migrate.email}"
+    assert "local.migrate_only_secrets" in members["migrate"]["for_each"]
+    job = _by_name(GCP, "google_cloud_run_v2_job")["migrate"]
+    inner = one(one(job["template"])["template"])
+    assert inner["service_account"] == "${google_service_account.migrate.email}"
+
+
+def test_container_apps_get_the_app_role_url_and_only_the_job_the_owner() -> None:
+    defined = _locals(AZURE)
+    secrets = _resolve("secrets", defined)
+    assert secrets["database-url"] == 'azurerm_key_vault_secret.this["database-url"].versionless_id'
+    assert not set(MIGRATE_ONLY) & set(secrets)
+    assert not any(key in ref for ref in secrets.values() for key in MIGRATE_ONLY)
+    assert _resolve("secret_env", defined)["DATABASE_URL"] == "database-url"
+    assert defined["environment"].rstrip("})").endswith("{DB_APP_ROLE = var.db_app_role")
+    _assert_urls(
+        _urls(AZURE, "azurerm_key_vault_secret"),
+        "${var.db_app_role}",
+        "${azurerm_postgresql_flexible_server.this.administrator_login}",
+    )
+    apps = _by_name(AZURE, "azurerm_container_app")
+    assert set(apps) == {"app", "worker"}
+    for name, app in apps.items():
+        text = json.dumps(app)
+        assert '"for_each": "${local.secrets}"' in text and "${local.secret_env}" in text, name
+        assert not any(key in text for key in MIGRATE_ONLY), name
+    job = _by_name(AZURE, "azurerm_container_app_job")["migrate"]
+    stored = {s["name"]: s["key_vault_secret_id"] for s in job["secret"]}
+    assert stored["database-owner-url"] == (
+        '${azurerm_key_vault_secret.this["database-owner-url"].versionless_id}'
+    )
+    assert (
+        stored["db-app-password"]
+        == '${azurerm_key_vault_secret.this["db-app-password"].versionless_id}'
+    )
+    assert "database-url" not in stored
+    env = {e["name"]: e["secret_name"] for e in one(one(job["template"])["container"])["env"]}
+    assert env["DATABASE_URL"] == "database-owner-url"
+    assert env["DB_APP_PASSWORD"] == "db-app-password"
+
+
+def test_gcp_and_azure_app_role_is_validated() -> None:
+    for directory, owner in ((GCP, "app"), (AZURE, "logistics")):
+        variables = {n: b for block in blocks(directory, "variable") for n, b in block.items()}
+        role = variables["db_app_role"]
+        assert role["default"] == "logistics_app"
+        condition = one(role["validation"])["condition"]
+        assert "regex" in condition and f'"{owner}"' in condition, directory.name
+        conditions = " ".join(v["condition"] for v in variables["app_secrets"]["validation"])
+        assert '"DATABASE_URL"' in conditions and '"DB_APP_PASSWORD"' in conditions
