@@ -255,11 +255,9 @@ resource "random_password" "db_app" {
 resource "azurerm_key_vault_secret" "this" {
   #checkov:skip=CKV_AZURE_41:These secrets are rotated by re-applying (SECRET_KEY through the app's key rings); a fixed expiry would take the app down.
   for_each = {
-    secret-key         = random_password.secret_key.result
-    database-url       = "postgresql+psycopg://${var.db_app_role}:${random_password.db_app.result}@${azurerm_postgresql_flexible_server.this.fqdn}:5432/logistics?sslmode=require"
-    database-owner-url = "postgresql+psycopg://${azurerm_postgresql_flexible_server.this.administrator_login}:${random_password.db.result}@${azurerm_postgresql_flexible_server.this.fqdn}:5432/logistics?sslmode=require"
-    db-app-password    = random_password.db_app.result
-    redis-url          = "rediss://:${azurerm_redis_cache.this.primary_access_key}@${azurerm_redis_cache.this.hostname}:${azurerm_redis_cache.this.ssl_port}/0"
+    secret-key   = random_password.secret_key.result
+    database-url = "postgresql+psycopg://${var.db_app_role}:${random_password.db_app.result}@${azurerm_postgresql_flexible_server.this.fqdn}:5432/logistics?sslmode=require"
+    redis-url    = "rediss://:${azurerm_redis_cache.this.primary_access_key}@${azurerm_redis_cache.this.hostname}:${azurerm_redis_cache.this.ssl_port}/0"
   }
 
   name         = each.key
@@ -268,6 +266,64 @@ resource "azurerm_key_vault_secret" "this" {
   content_type = "text/plain"
 
   depends_on = [azurerm_role_assignment.deployer_secrets]
+}
+
+# The migration job's own identity and vault: only it may read the owner's URL and the app
+# role's password. The apps' identity reads the main vault (vault-wide), never this one.
+resource "azurerm_user_assigned_identity" "migrate" {
+  name                = "id-${local.name}-migrate"
+  resource_group_name = azurerm_resource_group.this.name
+  location            = var.region
+  tags                = local.tags
+}
+
+resource "azurerm_key_vault" "migrate" {
+  #checkov:skip=CKV_AZURE_109:As the main vault: the migration job reads it through the public endpoint with its own managed identity (RBAC).
+  #checkov:skip=CKV_AZURE_189:Same as CKV_AZURE_109: public endpoint, RBAC-only access.
+  #checkov:skip=CKV2_AZURE_32:Same as CKV_AZURE_109: no private endpoint yet.
+  name                          = substr("kvm-${local.compact}", 0, 24)
+  resource_group_name           = azurerm_resource_group.this.name
+  location                      = var.region
+  tenant_id                     = data.azurerm_client_config.current.tenant_id
+  sku_name                      = "premium"
+  rbac_authorization_enabled    = true
+  purge_protection_enabled      = true
+  soft_delete_retention_days    = 90
+  public_network_access_enabled = true
+
+  network_acls {
+    default_action = "Allow"
+    bypass         = "AzureServices"
+  }
+
+  tags = local.tags
+}
+
+resource "azurerm_role_assignment" "deployer_migrate_secrets" {
+  scope                = azurerm_key_vault.migrate.id
+  role_definition_name = "Key Vault Secrets Officer"
+  principal_id         = data.azurerm_client_config.current.object_id
+}
+
+resource "azurerm_role_assignment" "migrate_secrets" {
+  scope                = azurerm_key_vault.migrate.id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = azurerm_user_assigned_identity.migrate.principal_id
+}
+
+resource "azurerm_key_vault_secret" "migrate" {
+  #checkov:skip=CKV_AZURE_41:Rotated by re-applying and running the migration job, which resets the app role's password; a fixed expiry would stop migrations.
+  for_each = {
+    database-owner-url = "postgresql+psycopg://${azurerm_postgresql_flexible_server.this.administrator_login}:${random_password.db.result}@${azurerm_postgresql_flexible_server.this.fqdn}:5432/logistics?sslmode=require"
+    db-app-password    = random_password.db_app.result
+  }
+
+  name         = each.key
+  value        = each.value
+  key_vault_id = azurerm_key_vault.migrate.id
+  content_type = "text/plain"
+
+  depends_on = [azurerm_role_assignment.deployer_migrate_secrets]
 }
 
 # --- PostgreSQL Flexible Server -------------------------------------------------------------------
@@ -709,20 +765,20 @@ resource "azurerm_container_app_job" "migrate" {
 
   identity {
     type         = "UserAssigned"
-    identity_ids = [azurerm_user_assigned_identity.app.id]
+    identity_ids = [azurerm_user_assigned_identity.app.id, azurerm_user_assigned_identity.migrate.id]
   }
 
   # The schema owner: migrations, then CREATE/ALTER ROLE and the grants of DB_APP_ROLE.
   secret {
     name                = "database-owner-url"
-    key_vault_secret_id = azurerm_key_vault_secret.this["database-owner-url"].versionless_id
-    identity            = azurerm_user_assigned_identity.app.id
+    key_vault_secret_id = azurerm_key_vault_secret.migrate["database-owner-url"].versionless_id
+    identity            = azurerm_user_assigned_identity.migrate.id
   }
 
   secret {
     name                = "db-app-password"
-    key_vault_secret_id = azurerm_key_vault_secret.this["db-app-password"].versionless_id
-    identity            = azurerm_user_assigned_identity.app.id
+    key_vault_secret_id = azurerm_key_vault_secret.migrate["db-app-password"].versionless_id
+    identity            = azurerm_user_assigned_identity.migrate.id
   }
 
   secret {
@@ -787,7 +843,7 @@ resource "azurerm_container_app_job" "migrate" {
 
   tags = local.tags
 
-  depends_on = [azurerm_role_assignment.app_secrets]
+  depends_on = [azurerm_role_assignment.app_secrets, azurerm_role_assignment.migrate_secrets]
 }
 
 # --- Front Door Premium + WAF ------------------------------------------------------------------------

@@ -209,8 +209,10 @@ def test_container_apps_get_the_app_role_url_and_only_the_job_the_owner() -> Non
     assert not any(key in ref for ref in secrets.values() for key in MIGRATE_ONLY)
     assert _resolve("secret_env", defined)["DATABASE_URL"] == "database-url"
     assert defined["environment"].rstrip("})").endswith("{DB_APP_ROLE = var.db_app_role")
+    vault_secrets = _by_name(AZURE, "azurerm_key_vault_secret")
+    assert not set(MIGRATE_ONLY) & set(vault_secrets["this"]["for_each"])
     _assert_urls(
-        _urls(AZURE, "azurerm_key_vault_secret"),
+        {**vault_secrets["this"]["for_each"], **vault_secrets["migrate"]["for_each"]},
         "${var.db_app_role}",
         "${azurerm_postgresql_flexible_server.this.administrator_login}",
     )
@@ -223,16 +225,41 @@ def test_container_apps_get_the_app_role_url_and_only_the_job_the_owner() -> Non
     job = _by_name(AZURE, "azurerm_container_app_job")["migrate"]
     stored = {s["name"]: s["key_vault_secret_id"] for s in job["secret"]}
     assert stored["database-owner-url"] == (
-        '${azurerm_key_vault_secret.this["database-owner-url"].versionless_id}'
+        '${azurerm_key_vault_secret.migrate["database-owner-url"].versionless_id}'
     )
     assert (
         stored["db-app-password"]
-        == '${azurerm_key_vault_secret.this["db-app-password"].versionless_id}'
+        == '${azurerm_key_vault_secret.migrate["db-app-password"].versionless_id}'
     )
     assert "database-url" not in stored
     env = {e["name"]: e["secret_name"] for e in one(one(job["template"])["container"])["env"]}
     assert env["DATABASE_URL"] == "database-owner-url"
     assert env["DB_APP_PASSWORD"] == "db-app-password"
+
+
+def test_only_the_migration_jobs_identity_may_read_the_owner_url_on_azure() -> None:
+    """The owner's URL lives in a vault of its own that only the job's identity may read; the
+    apps' identity reads the main vault only."""
+    secrets = _by_name(AZURE, "azurerm_key_vault_secret")
+    assert secrets["migrate"]["key_vault_id"] == "${azurerm_key_vault.migrate.id}"
+    assert secrets["this"]["key_vault_id"] == "${azurerm_key_vault.this.id}"
+    readers = {
+        (body["scope"], body["principal_id"])
+        for _, _, body in resources(AZURE, "azurerm_role_assignment")
+        if body["role_definition_name"] != "Key Vault Secrets Officer"  # the deployer
+    }
+    migrate_vault = {principal for scope, principal in readers if "key_vault.migrate" in scope}
+    assert migrate_vault == {"${azurerm_user_assigned_identity.migrate.principal_id}"}
+    app_identity = "${azurerm_user_assigned_identity.app.principal_id}"
+    assert {scope for scope, principal in readers if principal == app_identity} == {
+        "${azurerm_key_vault.this.id}"
+    }
+    for name, app in _by_name(AZURE, "azurerm_container_app").items():
+        assert "user_assigned_identity.migrate" not in json.dumps(app), name
+    job = _by_name(AZURE, "azurerm_container_app_job")["migrate"]
+    by_secret = {s["name"]: s["identity"] for s in job["secret"]}
+    for key in MIGRATE_ONLY:
+        assert by_secret[key] == "${azurerm_user_assigned_identity.migrate.id}"
 
 
 def test_gcp_and_azure_app_role_is_validated() -> None:
