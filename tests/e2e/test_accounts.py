@@ -61,7 +61,7 @@ def test_customer_signs_up(browser: Browser, app_url: str, mailbox: Mailbox) -> 
 def test_admin_invites_a_driver(browser: Browser, app_url: str, screenshot_dir: Path) -> None:
     email = f"driver-{secrets.token_hex(3)}@fleet.example.com"
     admin = signed_in(browser, app_url, "admin@example.com", DESKTOP, "/dispatch")
-    admin.get_by_role("link", name="Admin").click()
+    admin.get_by_role("link", name="Admin", exact=True).click()
     admin.wait_for_url("**/admin**")
     admin.get_by_label("Email", exact=True).fill(email)
     admin.get_by_label("Full name").fill("Ines Invited")
@@ -113,7 +113,7 @@ def test_non_admins_cannot_open_admin(browser: Browser, app_url: str) -> None:
     page = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
     page.goto("/admin")
     page.wait_for_url("**/dispatch**", timeout=15_000)
-    expect(page.get_by_role("link", name="Admin")).to_have_count(0)
+    expect(page.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
 
 
 def test_user_signs_out_another_session(browser: Browser, app_url: str) -> None:
