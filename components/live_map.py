@@ -37,7 +37,7 @@ class LiveMap(rx.NoSSRComponent):
     height: rx.Var[str]
 
     # Reflex reads the spec at run time; mypy does not know EventHandler's subscript form.
-    on_select: rx.EventHandler[passthrough_event_spec(str)]  # type: ignore[type-arg,valid-type]
+    on_select: rx.EventHandler[passthrough_event_spec(str)]  # type: ignore[type-arg,valid-type]  # Reflex idiom
 
 
 def live_map(

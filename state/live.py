@@ -48,14 +48,14 @@ async def push(app: App, token: str, watcher: live_updates.Watcher, delta: objec
             tracking = await root.get_state(TrackingState)
             if tracking.code != watcher.audience.key:  # the tab moved on to another code
                 return False
-            tracking._apply_live(delta)  # type: ignore[arg-type]
+            tracking._apply_live(delta)  # type: ignore[arg-type]  # kind picked the delta type
             return True
         auth = await root.get_state(AuthState)
         # Signed out, or signed in as someone else since it registered: nothing more.
         if not watcher.fingerprint or auth._credential_fingerprint != watcher.fingerprint:
             return False
         state = await root.get_state(cls)
-        state._apply_live(delta)  # type: ignore[attr-defined]
+        state._apply_live(delta)  # type: ignore[attr-defined]  # every STATE_OF class has it
     return True
 
 

@@ -217,7 +217,7 @@ async def _api_key_actor(full_key: str) -> Actor:
     counter, window_s = limits.api_principal_bucket(f"key:{actor.api_key_id}")
     try:
         (revoked,), count = await get_store().get_and_hit(
-            (api_keys.revoked_marker(actor.api_key_id),),  # type: ignore[arg-type]
+            (api_keys.revoked_marker(actor.api_key_id),),  # type: ignore[arg-type]  # key actor
             counter,
             window_s,
             now,

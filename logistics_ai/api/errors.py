@@ -69,7 +69,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
         if error.connection_invalidated:  # a dropped connection reported as another error
-            return await _database_unavailable(_request, error)  # type: ignore[arg-type]
+            return await _database_unavailable(_request, error)  # type: ignore[arg-type]  # a subclass
         logger.opt(exception=error).error("unhandled database error in API")
         return envelope(500, "internal_error", "Something went wrong on our side.")
 

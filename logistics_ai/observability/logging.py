@@ -150,7 +150,7 @@ class InterceptHandler(logging.Handler):
         message = record.getMessage()
         exc_info = record.exc_info if record.exc_info and record.exc_info[0] else None
         name = record.name
-        logger.patch(lambda r: r.update(name=name)).opt(exception=exc_info).log(  # type: ignore[call-arg]
+        logger.patch(lambda r: r.update(name=name)).opt(exception=exc_info).log(  # type: ignore[call-arg]  # loguru stub: patch()
             level, message
         )
 
@@ -192,7 +192,7 @@ def configure_logging(stream: TextIO | None = None, *, force: bool = False) -> N
     settings = get_settings()
     level = "DEBUG" if settings.debug else settings.log_level.upper()
     logger.remove()
-    logger.configure(patcher=_patch)  # type: ignore[arg-type]
+    logger.configure(patcher=_patch)  # type: ignore[arg-type]  # loguru stub: Record
     # The sink formats the line itself, so the exception text is scrubbed too;
     # diagnose=False: loguru would otherwise print local variables in tracebacks.
     logger.add(

@@ -78,7 +78,7 @@ def record(
     )
     event.hash = row_hash(event.model_dump())
     session.connection().execute(
-        update(AuditHead).where(AuditHead.chain == chain).values(hash=event.hash)  # type: ignore[arg-type]
+        update(AuditHead).where(AuditHead.chain == chain).values(hash=event.hash)  # type: ignore[arg-type]  # SQLModel types the column as str
     )
     session.add(event)
     return event

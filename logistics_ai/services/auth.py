@@ -232,7 +232,8 @@ def web_logout(session: Session, actor: Actor, record: refresh.SessionRecord) ->
 
 def list_sessions(actor: Actor) -> list[refresh.SessionRecord]:
     require(actor, Action.session_manage)
-    return refresh.for_user(actor.user_id)  # type: ignore[arg-type]
+    # Only signed-in users hold the action; an actor without an account has no sessions.
+    return refresh.for_user(actor.user_id) if actor.user_id is not None else []
 
 
 def revoke_session(session: Session, actor: Actor, session_id: str) -> None:

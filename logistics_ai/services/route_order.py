@@ -16,7 +16,7 @@ from sqlmodel import Session
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import Conflict, NotFound
-from logistics_ai.models import Route, Shipment, Stop, StopKind, StopStatus
+from logistics_ai.models import Route, Shipment, Stop, StopKind, StopStatus, saved_id
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit
@@ -49,7 +49,7 @@ def check_move(session: Session, stop_id: int, before_stop_id: int) -> tuple[Sto
         pickup = next(
             (
                 s
-                for s in route_stops(session, route.id)  # type: ignore[arg-type]
+                for s in route_stops(session, saved_id(route))
                 if s.shipment_id == stop.shipment_id and s.kind == StopKind.pickup
             ),
             None,
@@ -74,7 +74,7 @@ def move_stop_before(
     moved: StopKey = (stop.shipment_id, stop.kind)
     order: list[StopKey] = [
         (s.shipment_id, s.kind)
-        for s in route_stops(session, route.id)  # type: ignore[arg-type]
+        for s in route_stops(session, saved_id(route))
         if s.status == StopStatus.pending and s.id != stop.id
     ]
     order.insert(order.index((before.shipment_id, before.kind)), moved)

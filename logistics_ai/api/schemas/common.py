@@ -40,7 +40,7 @@ class Page(Out, Generic[Item]):
     page: int
     page_size: int
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented mypy idiom
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
