@@ -10,9 +10,13 @@
 // server error) stops the drain until the next try. A refused action (4xx: e.g. the stop was
 // already failed) is dropped with its message shown: retrying it could never succeed.
 // GPS fixes from navigator.geolocation.watchPosition are batched into the same queue.
+// "Save proof & deliver" queues the proof (photo Blob in IndexedDB: localStorage is far too
+// small for a photo; signature data URL and name in the queue item) right before the stop's
+// "delivered", so a replay sends the proof first (the server refuses delivered without it).
 (() => {
   if (window.driverOutbox) return;
   const STORE = "logistics.driverOutbox.v1";
+  const PHOTOS_DB = "logistics.driverOutbox.photos"; // IndexedDB: photo Blobs by queue key
   const RETRY_MS = 15000;
   const GPS_BATCH_MS = 30000; // send collected fixes at most every 30 s ...
   const GPS_BATCH_POINTS = 20; // ... or as soon as 20 have been collected
@@ -35,6 +39,7 @@
   let gpsBuffer = [];
   let gpsLastFix = 0;
   let gpsFlushTimer = null;
+  let proofPhoto = null; // the File last chosen in the proof dialog (react-dropzone keeps its own)
 
   const newKey = () => {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -57,9 +62,35 @@
     if (node && node.textContent !== text) node.textContent = text;
   };
 
+  // --- Photos in IndexedDB (one object store, key = the queue item's Idempotency-Key) ------
+  const photosDb = () =>
+    new Promise((resolve, reject) => {
+      const request = indexedDB.open(PHOTOS_DB, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore("photos");
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  const photoOp = async (mode, op) => {
+    const db = await photosDb();
+    try {
+      return await new Promise((resolve, reject) => {
+        const tx = db.transaction("photos", mode);
+        const request = op(tx.objectStore("photos"));
+        tx.oncomplete = () => resolve(request.result);
+        tx.onerror = tx.onabort = () => reject(tx.error);
+      });
+    } finally {
+      db.close();
+    }
+  };
+  const putPhoto = (key, blob) => photoOp("readwrite", (store) => store.put(blob, key));
+  const getPhoto = (key) => photoOp("readonly", (store) => store.get(key));
+  const deletePhoto = (key) => photoOp("readwrite", (store) => store.delete(key)).catch(() => {});
+
   const render = () => {
     const items = load();
-    const stops = items.filter((item) => item.kind === "stop");
+    // Proofs count as changes (the driver did something); GPS batches do not.
+    const stops = items.filter((item) => item.kind === "stop" || item.kind === "proof");
     const n = stops.length;
     say(
       "outbox-pending",
@@ -98,8 +129,30 @@
     }
   };
 
+  const dataUrlBlob = (dataUrl) => {
+    // Decoded here rather than fetch(dataUrl): the strict CSP's connect-src has no data:.
+    const [head, b64] = dataUrl.split(",", 2);
+    const bytes = Uint8Array.from(atob(b64 || ""), (c) => c.charCodeAt(0));
+    return new Blob([bytes], { type: (head.match(/^data:([^;]+)/) || [])[1] || "image/png" });
+  };
+
+  const sendProof = async (item) => {
+    const photo = await getPhoto(item.key);
+    if (!photo) return null; // the browser dropped its storage: nothing left to send
+    const form = new FormData();
+    form.append("photo", photo, item.photoName || "photo.jpg");
+    if (item.signature) form.append("signature", dataUrlBlob(item.signature), "signature.png");
+    if (item.recipientName) form.append("recipient_name", item.recipientName);
+    return fetch(item.url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Idempotency-Key": item.key }, // the browser sets the multipart boundary
+      body: form,
+    });
+  };
+
   const send = (item) =>
-    fetch(item.url, {
+    item.kind === "proof" ? sendProof(item) : fetch(item.url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Idempotency-Key": item.key },
@@ -129,15 +182,24 @@
         } catch (_) {
           break; // no network: keep it, try again later
         }
-        if (response.status === 401) {
+        if (response && response.status === 401) {
           say("outbox-error", "Sign in again to send the changes waiting on this phone.");
           break;
         }
-        if (response.status >= 500 || response.status === 408 || response.status === 429) {
+        const status = response ? response.status : 0;
+        if (status >= 500 || status === 408 || status === 429) {
           break; // the server cannot take it now: keep it
         }
         save(load().filter((other) => other.key !== item.key));
-        if (item.kind === "stop") {
+        if (item.kind === "proof") {
+          deletePhoto(item.key);
+          changed = true;
+          if (!response) {
+            say("outbox-error", "The photo of a saved proof was lost on this phone; add it again.");
+          } else if (!response.ok) {
+            say("outbox-error", await errorMessage(response));
+          }
+        } else if (item.kind === "stop") {
           changed = true;
           if (response.ok) {
             say("outbox-status", DONE[item.event] || "Sent");
@@ -180,6 +242,66 @@
     say("outbox-status", "");
     say("outbox-error", "");
     enqueue({ kind: "stop", stopId, event, url: `/api/v1/stops/${stopId}/events`, body });
+  };
+
+  // Capture phase, synchronously: the dialog (and its inputs) unmount when it closes.
+  const proofAction = (button, event) => {
+    const stopId = Number(button.dataset.outboxProof);
+    const shipmentId = Number(button.dataset.shipmentId);
+    const dialog = button.closest("[role=dialog]") || document;
+    const input = dialog.querySelector("input[type=file]");
+    const photo = (input && input.files && input.files[0]) || proofPhoto;
+    if (!photo) {
+      event.stopPropagation(); // keep the dialog open
+      say("proof-outbox-error", "Take a photo of the delivered parcel first.");
+      return;
+    }
+    const canvas = dialog.querySelector("canvas");
+    const signature = canvas && inked(canvas) ? canvas.toDataURL("image/png") : "";
+    const nameInput = dialog.querySelector("#proof-recipient");
+    const proof = {
+      kind: "proof",
+      key: newKey(),
+      queuedAt: new Date().toISOString(),
+      stopId,
+      url: `/api/v1/shipments/${shipmentId}/proof`,
+      photoName: photo.name || "photo.jpg",
+      signature,
+      recipientName: nameInput ? nameInput.value.trim() : "",
+    };
+    proofPhoto = null;
+    say("outbox-status", "");
+    say("outbox-error", "");
+    putPhoto(proof.key, photo)
+      .then(() => {
+        const items = load();
+        const delivered = (item) =>
+          item.kind === "stop" && item.stopId === stopId && item.event === "delivered";
+        const again = items.findIndex((item) => item.kind === "proof" && item.stopId === stopId);
+        const at = items.findIndex(delivered);
+        if (again >= 0) {
+          deletePhoto(items[again].key); // saved twice before signal: the newer proof replaces it
+          items[again] = proof;
+        } else if (at >= 0) {
+          items.splice(at, 0, proof); // a "delivered" already waits: the proof goes first
+        } else {
+          const body = { event: "delivered" };
+          const url = `/api/v1/stops/${stopId}/events`;
+          const queuedAt = proof.queuedAt;
+          const delivery = { kind: "stop", key: newKey(), queuedAt, stopId, event: "delivered" };
+          items.push(proof, { ...delivery, url, body });
+        }
+        save(items);
+        render();
+        drain();
+      })
+      .catch(() => say("outbox-error", "This phone could not store the photo; use Upload proof."));
+  };
+
+  const inked = (canvas) => {
+    const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 128 && pixels[i + 3] > 0) return true;
+    return false;
   };
 
   // --- GPS ---------------------------------------------------------------------------------
@@ -236,8 +358,23 @@
   document.addEventListener(
     "click",
     (event) => {
-      const button = event.target.closest && event.target.closest("[data-outbox-event]");
+      if (!event.target.closest) return;
+      const button = event.target.closest("[data-outbox-event]");
       if (button) stopAction(button);
+      const proof = event.target.closest("[data-outbox-proof]");
+      if (proof) proofAction(proof, event);
+      if (event.target.closest("[aria-label^='Add proof of delivery']")) proofPhoto = null;
+    },
+    true,
+  );
+  // The photo as chosen (camera or picker), in case the dropzone clears its input afterwards.
+  document.addEventListener(
+    "change",
+    (event) => {
+      const input = event.target;
+      if (input && input.type === "file" && input.closest("[role=dialog]") && input.files[0]) {
+        proofPhoto = input.files[0];
+      }
     },
     true,
   );

@@ -88,3 +88,16 @@ def signature_pad(
         spacing="2",
         width="100%",
     )
+
+
+def signature_pad_preload() -> rx.Component:
+    """A hidden 1x1 pad rendered with the page: it loads the pad's lazily imported module while
+    the page still has signal, so the proof dialog's pad also renders in a dead zone."""
+    return rx.box(
+        SignatureCanvas.create(
+            id="signature_preload",
+            canvas_props={"width": 1, "height": 1, "aria-hidden": "true"},
+        ),
+        display="none",
+        aria_hidden="true",
+    )

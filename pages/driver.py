@@ -5,7 +5,8 @@ from reflex.vars import ObjectVar
 
 from components.layout import app_shell
 from components.live_map import live_map
-from pages.driver_proof import proof_button, proof_dialog
+from components.signature_pad import signature_pad_preload
+from pages.driver_proof import proof_button
 from state.driver import DriverState, StopRow
 
 SHIFT_OPTIONS = [
@@ -256,7 +257,7 @@ def driver_page() -> rx.Component:
             aria_label="Today's stops",
             style={"padding": "0", "width": "100%"},
         ),
-        proof_dialog(),
+        signature_pad_preload(),
         rx.script(src="/driver_app.js"),
         max_width="560px",
     )

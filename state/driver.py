@@ -33,6 +33,7 @@ DRIVER = (Role.driver,)
 @dataclass(frozen=True)
 class StopRow:
     id: int
+    shipment_id: int
     sequence: int
     kind: str
     kind_label: str
@@ -55,6 +56,7 @@ def stop_row(index: int, view: drivers.StopView) -> StopRow:
     lat, lon = view.position
     return StopRow(
         id=view.stop.id or 0,
+        shipment_id=view.shipment.id or 0,
         sequence=index + 1,
         kind=view.stop.kind,
         kind_label="Pickup" if view.stop.kind == StopKind.pickup else "Drop-off",

@@ -3,10 +3,11 @@
 The driver app keeps taps made without signal in the browser and replays them over plain
 HTTP when the network returns (docs/proof-of-delivery.md, "Offline outbox"). The page's
 script cannot read the HttpOnly session cookie, so these few routes also accept that cookie
-besides a bearer token or API key. Only the routes that depend on this (stop events and GPS
-batches) do; every other route keeps refusing cookies, so the cookie cannot be abused for the
-rest of the API. CSRF: the cookie is SameSite=Strict and a cookie-authenticated request must
-also carry our own Origin (the check of the sign-in form); a cross-site page gets a 403.
+besides a bearer token or API key. Only the routes that depend on this (stop events, GPS
+batches and the proof-of-delivery upload) do; every other route keeps refusing cookies, so
+the cookie cannot be abused for the rest of the API. CSRF: the cookie is SameSite=Strict and
+a cookie-authenticated request must also carry our own Origin (the check of the sign-in
+form); a cross-site page gets a 403.
 """
 
 from __future__ import annotations

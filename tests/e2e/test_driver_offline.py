@@ -234,3 +234,93 @@ def test_a_lost_answer_is_replayed_with_the_same_key_and_acts_once(
     assert statuses["picked_up"] == 1
     expect(page.locator(f"li[data-code='{code}'][data-kind='pickup']")).to_contain_text("Done")
     page.context.close()
+
+
+def test_delivery_with_proof_taken_offline_is_replayed_proof_first_once(
+    browser: Browser, app_url: str, tmp_path: Path
+) -> None:
+    # Proof required: the server refuses "delivered" until the proof is stored, so the
+    # shipment ends delivered only if the replay sent the proof first.
+    shipment = data.book_today(
+        app_url, CUSTOMER, recipient_name="Olli Offline", requires_proof=True
+    )
+    code = shipment["tracking_code"]
+    data.assign(app_url, shipment["id"], DRIVER)
+    page = signed_in(browser, app_url, DRIVER, MOBILE, "/driver")
+    dropoff = page.locator(f"li[data-code='{code}'][data-kind='dropoff']")
+    expect(dropoff).to_be_visible()
+    proof_posts: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            proof_posts.append(request.headers.get("idempotency-key", ""))
+            if request.method == "POST"
+            and request.url.endswith(f"/shipments/{shipment['id']}/proof")
+            else None
+        ),
+    )
+
+    page.context.set_offline(True)
+    page.get_by_role("button", name=f"Mark {code} picked up").click()
+    page.get_by_role("button", name=f"Add proof of delivery for {code}").click()
+    dialog = page.get_by_role("dialog")
+    photo = tmp_path / "porch.jpg"
+    Image.new("RGB", (800, 600), (160, 90, 40)).save(photo, "JPEG")
+    dialog.locator("input[type=file]").set_input_files(str(photo))
+    pad = dialog.get_by_role("img", name="Recipient's signature (sign with a finger)")
+    box = pad.bounding_box()
+    assert box is not None
+    _scribble(page, box)
+    dialog.get_by_label("Recipient's name").fill("Olli Offline")
+    dialog.get_by_role("button", name=f"Save proof and mark {code} delivered").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#outbox-pending")).to_have_text("3 changes waiting for signal")
+    expect(dropoff).to_contain_text("Waiting for signal: delivered")
+    assert _tracking(app_url, code)["status"] == "assigned"
+    queued = page.evaluate(f"JSON.parse(localStorage.getItem('{OUTBOX}'))")
+    assert [(item["kind"], item.get("event")) for item in queued] == [
+        ("stop", "picked_up"),
+        ("proof", None),
+        ("stop", "delivered"),
+    ]
+    assert queued[1]["recipientName"] == "Olli Offline"
+    assert queued[1]["signature"].startswith("data:image/png;base64,")
+    assert len({item["key"] for item in queued}) == 3
+    # The photo itself waits in IndexedDB under the proof's key (localStorage is too small).
+    assert page.evaluate(PHOTO_SIZE, queued[1]["key"]) == photo.stat().st_size
+
+    page.context.set_offline(False)
+    expect(page.locator("#outbox-pending")).to_have_text("", timeout=30_000)
+    expect(dropoff).to_contain_text("Done", timeout=20_000)
+    assert page.evaluate(f"localStorage.getItem('{OUTBOX}')") == "[]"
+    assert page.evaluate(PHOTO_SIZE, queued[1]["key"]) is None  # sent: removed from the phone
+    assert proof_posts == [queued[1]["key"]]  # one upload, with the queued key
+
+    tracking = _tracking(app_url, code)
+    assert tracking["status"] == "delivered"
+    statuses = Counter(event["status"] for event in tracking["events"])
+    assert statuses["picked_up"] == 1 and statuses["delivered"] == 1, tracking["events"]
+    customer = data.headers(app_url, CUSTOMER)
+    stored = httpx.get(f"{app_url}/api/v1/shipments/{shipment['id']}/proof", headers=customer)
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["recipient_name"] == "Olli Offline"
+    signature = httpx.get(
+        f"{app_url}/api/v1/shipments/{shipment['id']}/proof/signature", headers=customer
+    )
+    assert signature.status_code == 200
+    drawn = Image.open(BytesIO(signature.content)).convert("L")
+    assert sum(1 for value in drawn.get_flattened_data() if value < 100) > 200
+    page.context.close()
+
+
+# The size of the photo Blob the outbox keeps in IndexedDB under a queue key (null: none).
+PHOTO_SIZE = """(key) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('logistics.driverOutbox.photos', 1);
+  open.onupgradeneeded = () => open.result.createObjectStore('photos');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const get = open.result.transaction('photos').objectStore('photos').get(key);
+    get.onsuccess = () => { open.result.close(); resolve(get.result ? get.result.size : null); };
+    get.onerror = () => reject(get.error);
+  };
+})"""

@@ -1,20 +1,23 @@
 """The driver app's offline outbox replays over REST with the browser's HttpOnly cookie.
 
 Only the driver's own writes accept the cookie, only from our own origin (CSRF), only for a
-driver, and the Idempotency-Key still makes a replay act once.
+driver, and the Idempotency-Key still makes a replay act once (stop events, GPS, proof uploads).
 """
 
 from __future__ import annotations
 
 import uuid
+from io import BytesIO
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlmodel import Session, select
 
-from logistics_ai.models import LocationPing, TrackingEvent
+from logistics_ai.models import LocationPing, ProofOfDelivery, TrackingEvent
 from logistics_ai.services import web_sessions
 from tests.integration.test_idempotency import _assigned, _count
-from tests.support import api
+from tests.support import api, app_config
 from tests.support.world import PASSWORD, World
 
 OWN_ORIGIN = {"Origin": "http://testserver"}
@@ -82,3 +85,47 @@ def test_cookie_opens_nothing_else(world: World) -> None:
         f"/api/v1/stops/{pickup}/events", json={"event": "picked_up"}, headers=OWN_ORIGIN
     )
     assert refused.status_code == 403
+
+
+def test_cookie_uploads_the_drivers_own_proof_once_from_our_origin(
+    world: World, session: Session, tmp_path: Path
+) -> None:
+    ((shipment_id, _, _),) = _assigned(world, 1)
+    url = f"/api/v1/shipments/{shipment_id}/proof"
+    photo = BytesIO()
+    Image.new("RGB", (320, 240), (30, 90, 160)).save(photo, "JPEG")
+
+    def form() -> dict[str, tuple[str, bytes, str]]:
+        return {"photo": ("door.jpg", photo.getvalue(), "image/jpeg")}
+
+    def proofs() -> int:
+        return _count(session, ProofOfDelivery, ProofOfDelivery.shipment_id == shipment_id)
+
+    with app_config.configured(storage_backend="local", storage_dir=str(tmp_path / "store")):
+        phone = _browser("dave@test.example.com")
+        key = str(uuid.uuid4())
+        cross_site = phone.post(
+            url,
+            files=form(),
+            data={"recipient_name": "Rita"},
+            headers={"Idempotency-Key": key, "Origin": "https://evil.example"},
+        )
+        assert cross_site.status_code == 403
+        shop = _browser("alice@test.example.com")  # the shipment's own customer
+        refused = shop.post(url, files=form(), headers={"Idempotency-Key": key, **OWN_ORIGIN})
+        assert refused.status_code == 403
+        assert proofs() == 0
+
+        sent = [
+            phone.post(
+                url,
+                files=form(),
+                data={"recipient_name": "Rita"},
+                headers={"Idempotency-Key": key, **OWN_ORIGIN},
+            )
+            for _ in range(2)
+        ]
+        assert [r.status_code for r in sent] == [201, 201], sent[0].text
+        assert sent[1].headers["Idempotent-Replayed"] == "true"
+        assert sent[0].json()["recipient_name"] == "Rita"
+        assert proofs() == 1

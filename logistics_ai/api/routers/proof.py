@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import File, Form, Path, Response, UploadFile
 from fastapi.responses import JSONResponse
 
+from logistics_ai.api.browser_session import DriverAppActorDep
 from logistics_ai.api.deps import ActorDep, SessionDep, api_router
 from logistics_ai.api.idempotency import IdempotencyKey, run_once
 from logistics_ai.api.routers.common import ERRORS
@@ -54,7 +55,8 @@ def upload(
     shipment_id: ShipmentId,
     photo: Photo,
     session: SessionDep,
-    actor: ActorDep,
+    # Also the driver's same-origin cookie: the driver app's offline outbox replays proofs.
+    actor: DriverAppActorDep,
     signature: Signature = None,
     recipient_name: RecipientName = None,
     lat: Lat = None,
