@@ -23,13 +23,15 @@ def proof_button(stop: ObjectVar[StopRow]) -> rx.Component:
         rx.dialog.trigger(
             rx.button(
                 "Add proof",
-                on_click=P.start(stop.id, stop.tracking_code),
                 variant="outline",
                 size="3",
                 aria_label="Add proof of delivery for " + stop.tracking_code,
             )
         ),
         _content(stop),
+        # Not on the trigger: an event there makes Reflex wrap the button, and Radix then puts
+        # its ARIA on that wrapper. Opening and closing both reset the upload state.
+        on_open_change=lambda _open: P.start(stop.id, stop.tracking_code),
     )
 
 
@@ -99,10 +101,9 @@ def _content(stop: ObjectVar[StopRow]) -> rx.Component:
                         "Save proof & deliver",
                         type="button",
                         size="3",
-                        color_scheme="green",
                         data_outbox_proof=stop.id,
                         data_shipment_id=stop.shipment_id,
-                        aria_label="Save proof and mark " + stop.tracking_code + " delivered",
+                        aria_label="Save proof & deliver " + stop.tracking_code,
                     )
                 ),
                 rx.button(

@@ -272,7 +272,7 @@ def test_delivery_with_proof_taken_offline_is_replayed_proof_first_once(
     assert box is not None
     _scribble(page, box)
     dialog.get_by_label("Recipient's name").fill("Olli Offline")
-    dialog.get_by_role("button", name=f"Save proof and mark {code} delivered").click()
+    dialog.get_by_role("button", name=f"Save proof & deliver {code}").click()
     expect(dialog).to_be_hidden()
     expect(page.locator("#outbox-pending")).to_have_text("3 changes waiting for signal")
     expect(dropoff).to_contain_text("Waiting for signal: delivered")
