@@ -91,7 +91,10 @@ def _content(stop: ObjectVar[StopRow]) -> rx.Component:
                 ),
             ),
             # Written by assets/driver_app.js (no server needed): what the outbox refused to queue.
-            rx.text(id="proof-outbox-error", role="alert", color_scheme="red", weight="bold"),
+            # aria-live, not role=alert: the upload's own error above is the dialog's one alert.
+            rx.text(
+                id="proof-outbox-error", aria_live="assertive", color_scheme="red", weight="bold"
+            ),
             rx.hstack(
                 # No Reflex event: assets/driver_app.js keeps photo, signature and name on the
                 # phone and queues the proof before the stop's "delivered", so it works in a
