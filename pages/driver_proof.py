@@ -112,7 +112,9 @@ def _content(stop: ObjectVar[StopRow]) -> rx.Component:
                 rx.button(
                     rx.cond(P.error != "", "Retry upload", "Upload proof"),
                     on_click=P.upload(
-                        rx.upload_files(upload_id=UPLOAD_ID, on_upload_progress=P.on_progress)
+                        rx.upload_files(upload_id=UPLOAD_ID, on_upload_progress=P.on_progress),
+                        # Read at the tap and sent with the upload (see ProofUploadState.upload).
+                        rx.Var("document.getElementById('proof-recipient')?.value ?? ''").to(str),
                     ),
                     size="3",
                     aria_label="Upload proof",

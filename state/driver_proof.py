@@ -62,8 +62,14 @@ class ProofUploadState(AuthState):
         self.progress = round(float(progress.get("progress", 0)) * 100)
 
     @rx.event
-    async def upload(self, files: list[rx.UploadFile]) -> EventSpec | None:
+    async def upload(
+        self, files: list[rx.UploadFile], recipient_name: str = ""
+    ) -> EventSpec | None:
+        """`recipient_name` is the input's value at the tap, sent with the upload: the upload is
+        an HTTP request that can overtake the websocket event carrying the last keystroke."""
         self.uploading = False
+        if isinstance(recipient_name, str) and recipient_name.strip():
+            self.recipient_name = recipient_name
         if not files:
             self.error = "Take a photo of the delivered parcel first."
             return None
