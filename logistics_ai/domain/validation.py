@@ -65,3 +65,8 @@ def bounded(max_length: int, *, min_length: int = 0) -> StringConstraints:
     validator are checked generically ("at most 64 items") instead of as string lengths.
     """
     return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+# A short free-text reason (cancellations, failed stops): stripped, bounded, no NULs. One
+# rule for the REST schemas and the services the web app calls directly.
+Reason = Annotated[str, bounded(300), Clean]

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import NotFound, PermissionDenied, ValidationFailed
-from logistics_ai.domain.validation import Clean, Id, Moment, bounded, fail, parse
+from logistics_ai.domain.validation import Clean, Id, Moment, Reason, bounded, fail, parse
 from logistics_ai.geo.distance import haversine_km
 from logistics_ai.models import Customer, Depot, Shipment, ShipmentStatus, TrackingEvent, saved_id
 from logistics_ai.realtime.bus import queue_event
@@ -39,9 +39,6 @@ MAX_VOLUME_M3 = 10.0
 MIN_WINDOW = timedelta(minutes=15)
 MAX_PAGE_SIZE = 100
 COORDINATES = "Optional: leave both out and the address is geocoded server-side."
-
-
-MAX_REASON_LENGTH = 300
 
 
 class ShipmentCreate(BaseModel):
@@ -346,7 +343,7 @@ class Cancellation(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, bounded(MAX_REASON_LENGTH), Clean] | None = None
+    reason: Reason | None = None
 
 
 def cancel_shipment(

@@ -9,8 +9,6 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, computed_field
 from logistics_ai.domain.validation import Clean
 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=256), Clean]
-# A short free-text reason (cancellations, failed stops): stripped, bounded, no NULs.
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), Clean]
 
 
 class Out(BaseModel):

@@ -10,7 +10,8 @@ from datetime import date, datetime
 
 from pydantic import AliasPath, BaseModel, ConfigDict, Field
 
-from logistics_ai.api.schemas.common import Out, Reason
+from logistics_ai.api.schemas.common import Out
+from logistics_ai.domain.validation import Reason
 from logistics_ai.services.shipment_status import StopEvent
 
 

@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from logistics_ai.api.schemas.common import Out, Page, Reason
+from logistics_ai.api.schemas.common import Out, Page
+from logistics_ai.domain.validation import Reason
 
 
 class ShipmentOut(Out):
