@@ -71,6 +71,32 @@ def new_session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
+class ReadSession(Session):
+    """A session that only reads: each statement runs in its own implicit transaction.
+
+    On PostgreSQL a unit of work costs BEGIN and COMMIT round trips around its statements;
+    a single-statement read (one shipment by id) paid three round trips for one. Here the
+    connection is in autocommit, so a read is one round trip. Statements do not share a
+    snapshot (a list's count and its page may see different commits). Flushing a change
+    raises: writes belong in a unit of work (`new_session`), never here.
+    """
+
+    def flush(self, objects: Any = None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise RuntimeError("ReadSession cannot write; use a unit of work (new_session).")
+        super().flush(objects)
+
+
+@lru_cache(maxsize=4)  # keyed by the engine: tests build one engine per database
+def _autocommit(engine: Engine) -> Engine:
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def new_read_session() -> ReadSession:
+    """A read-only session without BEGIN/COMMIT round trips (see ReadSession)."""
+    return ReadSession(_autocommit(get_engine()), expire_on_commit=False)
+
+
 def commit_unit(session: Session) -> None:
     """Commit, then announce the committed changes (side work runs after the commit)."""
     try:

@@ -186,6 +186,7 @@ class DispatchState(AuthState):
     search_text: rx.Field[str] = rx.field("")
     page: rx.Field[int] = rx.field(1)
     total: rx.Field[int] = rx.field(0)
+    total_exact: rx.Field[bool] = rx.field(True)  # False: more than `total` match
     loading: rx.Field[bool] = rx.field(False)
     notice: rx.Field[str] = rx.field("")
     alerts: rx.Field[list[AlertRow]] = rx.field(default_factory=list)
@@ -229,7 +230,7 @@ class DispatchState(AuthState):
             return "No shipments match"
         first = (self.page - 1) * PAGE_SIZE + 1
         last = min(self.total, self.page * PAGE_SIZE)
-        return f"{first}–{last} of {self.total}"
+        return f"{first}–{last} of {self.total}" + ("" if self.total_exact else "+")
 
     @rx.event
     async def load(self) -> EventSpec | None:
@@ -254,6 +255,7 @@ class DispatchState(AuthState):
         await watch_live(self, live_updates.Audience.staff())
         self.rows = [shipment_row(s) for s in board.shipments.items]
         self.total = board.shipments.total
+        self.total_exact = board.shipments.total_exact
         self.unseen_ids = []
         names = {row.id: row.name for row in board.fleet}
         self.alerts = [

@@ -20,7 +20,7 @@ import redis.client
 from sqlalchemy import event, text
 
 from logistics_ai.api import deps
-from logistics_ai.db import get_engine, session_scope
+from logistics_ai.db import get_engine, new_read_session, session_scope
 from logistics_ai.services import shipments
 from tests.support import app_config
 from tests.support.api import bearer, client, login
@@ -30,7 +30,13 @@ from tests.support.world import World, booking
 @contextmanager
 def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Counts thread hops, pool checkouts, statements and Redis commands while inside."""
-    seen: dict[str, Any] = {"hops": 0, "checkouts": 0, "statements": [], "redis": []}
+    seen: dict[str, Any] = {
+        "hops": 0,
+        "checkouts": 0,
+        "statements": [],
+        "in_transaction": [],
+        "redis": [],
+    }
     real_hop = anyio.to_thread.run_sync
 
     async def hop(*args: Any, **kwargs: Any) -> Any:
@@ -54,17 +60,25 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     def statement(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
         seen["statements"].append(sql)
 
+    def executed(conn: Any, *_: Any) -> None:
+        # psycopg sends BEGIN itself (no cursor event): an open transaction after a statement
+        # means BEGIN was sent before it and a COMMIT round trip will follow.
+        status = conn.connection.dbapi_connection.info.transaction_status
+        seen["in_transaction"].append(status != psycopg.pq.TransactionStatus.IDLE)
+
     engine = get_engine()
     monkeypatch.setattr(anyio.to_thread, "run_sync", hop)
     monkeypatch.setattr(redis.asyncio.client.Redis, "execute_command", async_command)
     monkeypatch.setattr(redis.client.Redis, "execute_command", sync_command)
     event.listen(engine.pool, "checkout", checkout)
     event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "after_cursor_execute", executed)
     try:
         yield seen
     finally:
         event.remove(engine.pool, "checkout", checkout)
         event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "after_cursor_execute", executed)
 
 
 def _shipment(world: World) -> int:
@@ -85,7 +99,43 @@ def test_an_authenticated_read_costs_one_hop_one_connection_one_redis_command(
     assert seen["hops"] == 1
     assert seen["checkouts"] == 1
     assert not [s for s in seen["statements"] if "FROM users" in s], seen["statements"]
+    # One statement, one round trip: the read session runs it without BEGIN/COMMIT.
+    assert len(seen["statements"]) == 1 and seen["in_transaction"] == [False]
     assert seen["redis"] == ["EVALSHA"]
+
+
+def test_a_list_reads_without_a_transaction_and_a_booking_keeps_its_own(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http = client()
+    dispatcher = login(http, "dispatch@test.example.com")["access_token"]
+    alice = login(http, "alice@test.example.com")["access_token"]
+    body = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in booking().items()}
+    with counting(monkeypatch) as listed:
+        page = http.get("/api/v1/shipments", headers=bearer(dispatcher))
+    assert page.status_code == 200 and page.json()["total_exact"] is True
+    assert len(listed["statements"]) == 2 and listed["in_transaction"] == [False, False]
+    with counting(monkeypatch) as booked:
+        created = http.post("/api/v1/shipments", json=body, headers=bearer(alice))
+    assert created.status_code == 201, created.text
+    assert booked["in_transaction"] and all(booked["in_transaction"])  # one unit of work
+
+
+def test_a_read_session_refuses_to_write(world: World) -> None:
+    shipment_id = _shipment(world)
+    session = new_read_session()
+    try:
+        shipment = shipments.get_shipment(session, world.dispatcher, shipment_id)
+        shipment.recipient_name = "Changed Through A Read"
+        with pytest.raises(RuntimeError, match="cannot write"):
+            session.flush()
+    finally:
+        session.rollback()
+        session.close()
+    with session_scope() as session:
+        assert shipments.get_shipment(session, world.dispatcher, shipment_id).recipient_name != (
+            "Changed Through A Read"
+        )
 
 
 def test_a_signed_out_session_is_refused_on_the_next_request(world: World) -> None:

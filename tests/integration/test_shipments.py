@@ -102,3 +102,25 @@ def test_list_filters_search_and_pages(world: World) -> None:
         assert shipments.list_shipments(s, world.dispatcher, {"status": "delivered"}).total == 0
     with pytest.raises(ValidationFailed), session_scope() as s:
         shipments.list_shipments(s, world.dispatcher, {"page_size": 1000})
+
+
+def test_a_list_counts_only_so_far_past_its_page(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope() as s:
+        for _ in range(8):
+            shipments.create_shipment(s, world.alice, booking())
+    monkeypatch.setattr(shipments, "COUNT_AHEAD", 4)
+
+    def counted(page: int) -> tuple[int, bool, int]:
+        with session_scope() as s:
+            listed = shipments.list_shipments(s, world.dispatcher, {"page_size": 3, "page": page})
+        return listed.total, listed.total_exact, len(listed.items)
+
+    # Counting stops 4 rows past the page's first row: a lower bound, flagged as such...
+    assert counted(1) == (4, False, 3)
+    assert counted(2) == (7, False, 3)
+    # ...and exact once the end is within reach.
+    assert counted(3) == (8, True, 2)
+    monkeypatch.setattr(shipments, "COUNT_AHEAD", 5)
+    assert counted(2) == (8, True, 3)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Path, Query, status
 
-from logistics_ai.api.deps import ActorDep, SessionDep, api_router
+from logistics_ai.api.deps import ActorDep, ReadSessionDep, SessionDep, api_router
 from logistics_ai.api.routers.common import ERRORS
 from logistics_ai.api.schemas.shipments import AssignIn, CancelIn, ShipmentOut, ShipmentPage
 from logistics_ai.models import ShipmentStatus
@@ -25,7 +25,7 @@ def create(body: ShipmentCreate, session: SessionDep, actor: ActorDep) -> Shipme
 
 @router.get("", summary="List shipments visible to the caller")
 def list_(
-    session: SessionDep,
+    session: ReadSessionDep,
     actor: ActorDep,
     status_: Annotated[ShipmentStatus | None, Query(alias="status")] = None,
     date_from: date | None = None,
@@ -46,7 +46,7 @@ def list_(
 
 
 @router.get("/{shipment_id}", summary="One shipment")
-def get(shipment_id: ShipmentId, session: SessionDep, actor: ActorDep) -> ShipmentOut:
+def get(shipment_id: ShipmentId, session: ReadSessionDep, actor: ActorDep) -> ShipmentOut:
     return ShipmentOut.model_validate(shipments.get_shipment(session, actor, shipment_id))
 
 

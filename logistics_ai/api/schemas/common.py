@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, computed_field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
 from logistics_ai.domain.validation import Clean
 
@@ -34,9 +34,16 @@ class Page(Out, Generic[Item]):
     """One page of a list. Name each use: `class ShipmentPage(Page[ShipmentOut])`."""
 
     items: list[Item]
-    total: int
+    total: int = Field(
+        description="Matching items; when total_exact is false, more than this many match."
+    )
     page: int
     page_size: int
+    total_exact: bool = Field(
+        default=True,
+        description="False when the count stopped early (lists count at most 1,000 items "
+        "past the page's start): then `total` and `pages` are lower bounds.",
+    )
 
     @computed_field  # type: ignore[prop-decorator]  # pydantic's documented mypy idiom
     @property
