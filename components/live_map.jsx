@@ -4,10 +4,83 @@
 // title; stops are small labelled dots; routes are polylines. The tile layer is optional: with no
 // tile URL (or an unreachable tile server) the map draws everything on a plain background, and
 // nothing on the page waits for tiles (Leaflet loads them as independent images).
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useMemo, useRef, useSyncExternalStore } from "react";
 import { MapContainer, Marker, Polyline, TileLayer, useMap } from "react-leaflet";
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
+
+// Live driver positions, kept on the client. A GPS fix reaches the dashboard as one small
+// pushed script call (state/live.py `push_positions`), not as a state change: re-sending the
+// whole fleet list through Reflex state on every fix cost each open dashboard a JSON parse
+// and a React pass over every driver, several times a second. Rows and markers read the newer
+// of the state snapshot (the page's last database read, `seenAt`) and the pushed fix, by the
+// time each fix was taken, so neither an old push nor an old snapshot moves a driver back.
+// Pushes that arrive before this module loads wait in `window.laiFleetQueue`.
+function fleetStore() {
+  if (typeof window === "undefined") {
+    return { push() {}, get() { return undefined; }, subscribe() { return () => {}; } };
+  }
+  if (window.laiFleet) return window.laiFleet;
+  const positions = new Map(); // driver id (string) -> {lat, lng, latText, lngText, at}
+  const listeners = new Map(); // driver id (string) -> Set of callbacks
+  const store = {
+    // rows: [[driver id, "lat", "lng", epoch seconds of the fix], ...]
+    push(rows) {
+      for (const [id, latText, lngText, at] of rows) {
+        const key = String(id);
+        const shown = positions.get(key);
+        if (shown && shown.at > at) continue;
+        positions.set(key, {
+          lat: parseFloat(latText),
+          lng: parseFloat(lngText),
+          latText,
+          lngText,
+          at,
+        });
+        const callbacks = listeners.get(key);
+        if (callbacks) callbacks.forEach((callback) => callback());
+      }
+    },
+    get(id) {
+      return positions.get(String(id));
+    },
+    subscribe(id, callback) {
+      const key = String(id);
+      if (!listeners.has(key)) listeners.set(key, new Set());
+      listeners.get(key).add(callback);
+      return () => listeners.get(key).delete(callback);
+    },
+  };
+  window.laiFleet = store;
+  for (const rows of window.laiFleetQueue || []) store.push(rows);
+  window.laiFleetQueue = undefined;
+  return store;
+}
+
+const fleet = fleetStore();
+
+// The position to show for one driver: the pushed fix when it is newer than the snapshot.
+// `id` null: a marker that is not a fleet driver (my position, a chosen point).
+function useFleetPosition(id, lat, lng, latText, lngText, seenAt) {
+  const pushed = useSyncExternalStore(
+    (callback) => (id == null ? () => {} : fleet.subscribe(id, callback)),
+    () => (id == null ? undefined : fleet.get(id)),
+    () => undefined,
+  );
+  if (pushed && pushed.at > (seenAt || 0)) return pushed;
+  return { lat, lng, latText, lngText, at: seenAt || 0 };
+}
+
+// One row of the dashboard's Drivers list: the element that carries the DOM contract of
+// docs/realtime.md (data-driver-id, data-lat, data-lng) with the live position.
+export function LiveFleetItem({ driverId, latText = "", lngText = "", seenAt = 0, children, ...rest }) {
+  const shown = useFleetPosition(driverId, 0, 0, latText, lngText, seenAt);
+  return (
+    <li {...rest} data-driver-id={driverId} data-lat={shown.latText} data-lng={shown.lngText}>
+      {children}
+    </li>
+  );
+}
 
 const escapeHtml = (text) =>
   String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -88,7 +161,15 @@ function FitBounds({ points, fitKey }) {
   return null;
 }
 
-function DriverMarker({ marker, onSelect }) {
+function DriverMarker({ marker, onSelect, followFleet }) {
+  const shown = useFleetPosition(
+    followFleet ? marker.id : null,
+    marker.lat,
+    marker.lon,
+    "",
+    "",
+    marker.seen_at,
+  );
   const icon = useMemo(
     () => markerIcon(marker.color, marker.selected, marker.glyph),
     [marker.color, marker.selected, marker.glyph],
@@ -108,9 +189,11 @@ function DriverMarker({ marker, onSelect }) {
     }),
     [onSelect, marker.id],
   );
+  // A driver with no fix yet has no marker until one is pushed (or read).
+  if (!(marker.has_position ?? true) && !shown.at) return null;
   return (
     <Marker
-      position={[marker.lat, marker.lon]}
+      position={[shown.lat, shown.lng]}
       icon={icon}
       title={marker.title}
       alt={marker.title}
@@ -146,11 +229,12 @@ export function LiveMap({
   zoom = 12,
   height = "360px",
   onSelect,
+  followFleet = false,
   id,
 }) {
   const points = useMemo(
     () => [
-      ...markers.map((m) => [m.lat, m.lon]),
+      ...markers.filter((m) => m.has_position ?? true).map((m) => [m.lat, m.lon]),
       ...stops.map((s) => [s.lat, s.lon]),
     ],
     [markers, stops],
@@ -183,7 +267,12 @@ export function LiveMap({
           <StopMarker key={stop.id} stop={stop} />
         ))}
         {markers.map((marker) => (
-          <DriverMarker key={marker.id} marker={marker} onSelect={onSelect} />
+          <DriverMarker
+            key={marker.id}
+            marker={marker}
+            onSelect={onSelect}
+            followFleet={followFleet}
+          />
         ))}
         <FitBounds points={points} fitKey={fitKey} />
       </MapContainer>

@@ -35,6 +35,8 @@ class LiveMap(rx.NoSSRComponent):
     center: rx.Var[list[float]]
     zoom: rx.Var[int]
     height: rx.Var[str]
+    # The dashboard's map: driver markers also follow the fixes pushed to the page.
+    follow_fleet: rx.Var[bool]
 
     # Reflex reads the spec at run time; mypy does not know EventHandler's subscript form.
     on_select: rx.EventHandler[passthrough_event_spec(str)]  # type: ignore[type-arg,valid-type]  # Reflex idiom
@@ -60,3 +62,18 @@ def live_map(
         height=height,
         **props,
     )
+
+
+class LiveFleetItem(rx.NoSSRComponent):
+    """A row (`<li>`) of the dashboard's Drivers list carrying the DOM contract of
+    docs/realtime.md (`data-driver-id`, `data-lat`, `data-lng`), with the driver's position
+    following the fixes pushed to the page like the map's markers do."""
+
+    library = _JSX.importable_path
+    tag = "LiveFleetItem"
+    lib_dependencies: list[str] = ["react-leaflet@5.0.0", "leaflet@1.9.4"]
+
+    driver_id: rx.Var[int]
+    lat_text: rx.Var[str]
+    lng_text: rx.Var[str]
+    seen_at: rx.Var[float]

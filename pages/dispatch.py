@@ -5,7 +5,7 @@ from reflex.vars import ObjectVar
 
 from components.copilot_panel import briefing_card, copilot_panel
 from components.layout import app_shell
-from components.live_map import live_map
+from components.live_map import LiveFleetItem, live_map
 from components.pager import pager
 from components.status_badge import status_badge
 from logistics_ai.models import ShipmentStatus
@@ -186,6 +186,7 @@ def _fleet_map() -> rx.Component:
             lines=DispatchState.route_lines,
             stops=DispatchState.map_stops,
             on_select=DispatchState.select_driver,
+            follow_fleet=True,
             height="380px",
             id="fleet-map",
         ),
@@ -315,7 +316,7 @@ def _fleet() -> rx.Component:
         rx.el.ul(
             rx.foreach(
                 DispatchState.fleet,
-                lambda d: rx.el.li(
+                lambda d: LiveFleetItem.create(
                     rx.hstack(
                         rx.vstack(
                             # Selects the driver's marker (and the marker selects this row).
@@ -348,11 +349,13 @@ def _fleet() -> rx.Component:
                         ),
                         width="100%",
                     ),
-                    # The live map and `bench realtime` read these (see docs/realtime.md).
+                    # The live map and `bench realtime` read these (see docs/realtime.md);
+                    # the item itself writes data-driver-id, data-lat and data-lng.
+                    driver_id=d.driver_id,
+                    lat_text=d.lat_text,
+                    lng_text=d.lng_text,
+                    seen_at=d.seen_at,
                     custom_attrs={
-                        "data-driver-id": d.driver_id,
-                        "data-lat": d.lat_text,
-                        "data-lng": d.lng_text,
                         "data-status": d.status,
                         "data-selected": rx.cond(_driver_selected(d), "true", "false"),
                     },

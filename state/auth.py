@@ -23,7 +23,7 @@ from sqlmodel import Session
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import SecondFactorSetupRequired
 from logistics_ai.models import Role
-from logistics_ai.services import web_sessions
+from logistics_ai.services import live_updates, web_sessions
 from state.service import (
     Caller,
     Done,
@@ -70,6 +70,9 @@ class AuthState(rx.State):
         self.reset()  # this state and every loaded substate
         self._credential_fingerprint = ""
         self._session_id = ""
+        # No more live pushes for the user who left (GPS fixes reach a tab on its
+        # registration alone, without a look at this state: state/live.py).
+        live_updates.unwatch(self.router.session.client_token)
 
     async def _forget_user(self) -> None:
         """Sign-out or failed authentication: every state holding user data back to defaults."""

@@ -281,19 +281,13 @@ class DispatchState(AuthState):
     def _apply_live(self, delta: live_updates.StaffDelta) -> None:
         """One pushed delta: moved markers, re-read rows, new tiles (see docs/realtime.md)."""
         same_day = self.date_filter == delta.day.isoformat()
-        if delta.positions or delta.fleet:
-            fresh = {row.id: fleet_row(row) for row in delta.fleet} if same_day else {}
-            fleet = []
-            for row in self.fleet:
-                if row.driver_id in fresh:
-                    row = refreshed(row, fresh[row.driver_id])
-                position = delta.positions.get(row.driver_id)
-                if position is not None:
-                    # A fix without a time (none today) is taken as current.
-                    at = delta.position_at.get(row.driver_id, row.seen_at)
-                    row = moved(row, *position, at)
-                fleet.append(row)
-            self.fleet = fleet
+        # GPS fixes never come this way: state/live.py hands them to the page's fleet store.
+        if delta.fleet and same_day:
+            fresh = {row.id: fleet_row(row) for row in delta.fleet}
+            self.fleet = [
+                refreshed(row, fresh[row.driver_id]) if row.driver_id in fresh else row
+                for row in self.fleet
+            ]
         if delta.shipments and same_day:
             self.map_stops = dispatch_map.restyle_stops(self.map_stops, delta.shipments)
         if delta.day_map is not None and same_day:

@@ -41,6 +41,8 @@ class Located(Protocol):
     def lng(self) -> float: ...
     @property
     def has_position(self) -> bool: ...
+    @property
+    def seen_at(self) -> float: ...
 
 
 class ShipmentLike(Protocol):
@@ -51,7 +53,8 @@ class ShipmentLike(Protocol):
 
 
 def fleet_markers(fleet: Iterable[Located], selected: str) -> list[MapMarker]:
-    """One marker per driver with a position, coloured by shift status, named for readers."""
+    """One marker per driver, coloured by shift status, named for readers; drawn once the
+    driver has a position (read here or pushed to the page later)."""
     return [
         MapMarker(
             id=str(row.driver_id),
@@ -61,9 +64,10 @@ def fleet_markers(fleet: Iterable[Located], selected: str) -> list[MapMarker]:
             color=DRIVER_COLORS.get(row.status, DRIVER_COLORS["off_duty"]),
             glyph=initials(row.name),
             selected=str(row.driver_id) == selected,
+            seen_at=row.seen_at,
+            has_position=row.has_position,
         )
         for row in fleet
-        if row.has_position
     ]
 
 

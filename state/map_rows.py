@@ -42,6 +42,11 @@ class MapMarker:
     color: str
     glyph: str  # one or two letters drawn inside the dot
     selected: bool
+    # A driver's marker also follows the fixes pushed to the page (components/live_map.jsx):
+    # `seen_at` (epoch s) is when the fix in lat/lon was taken, so the newer one is drawn; a
+    # driver with no fix yet has a marker only once one is pushed.
+    seen_at: float = 0.0
+    has_position: bool = True
 
 
 @dataclass(frozen=True)

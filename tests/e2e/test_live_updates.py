@@ -99,9 +99,22 @@ def test_driver_events_reach_dashboard_tracking_and_customer_live(
     other = customer.context.new_page()
     other.goto(f"/track/{second['tracking_code']}")
     expect(other.locator("#tracking-status")).to_have_text("Driver assigned")
+    # Her map marker (Leaflet places it with a CSS transform) moves with the same push.
+    on_map = "#fleet-map .lai-marker[title^='Aisha Khan']"
+    placed_before = dispatcher.evaluate(
+        "(sel) => document.querySelector(sel)?.style.transform ?? ''", on_map
+    )
     _send_position(app_url, 41.90123, -87.65432)
     expect(marker).to_have_attribute("data-lat", "41.90123", timeout=LIVE_TIMEOUT)
     expect(marker).to_have_attribute("data-lng", "-87.65432")
+    dispatcher.wait_for_function(
+        """([sel, before]) => {
+            const placed = document.querySelector(sel)?.style.transform;
+            return !!placed && placed !== before;
+        }""",
+        arg=[on_map, placed_before],
+        timeout=LIVE_TIMEOUT,
+    )
     if _next_open_stop(app_url) == (code, "dropoff"):
         position = tracking.locator("#driver-position")
         expect(position).to_have_attribute("data-lat", "41.90123", timeout=LIVE_TIMEOUT)
@@ -183,3 +196,29 @@ def test_a_new_booking_is_announced_on_the_board_and_shown_on_request(
     # would go on to say 2 once today's arrived.
     dispatcher.wait_for_timeout(2_000)
     expect(banner).to_contain_text("1 new shipment matches")
+
+
+def test_a_signed_out_dashboard_receives_no_more_positions(browser: Browser, app_url: str) -> None:
+    """GPS fixes go to a tab on its registration alone (state/live.py), so signing out must
+    end the registration: the control dashboard shows the fix, the signed-out tab gets
+    nothing of it."""
+    driver_id = data.driver_id(app_url, DRIVER)
+    control = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
+    leaver = signed_in(browser, app_url, "admin@example.com", DESKTOP, "/dispatch")
+    for page in (control, leaver):
+        expect(page.locator(f"[data-driver-id='{driver_id}']")).to_have_count(1)
+
+    frames: list[str] = []
+    leaver.on(
+        "websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload)))
+    )
+    leaver.get_by_role("button", name="Log out").click()
+    leaver.wait_for_url("**/login**")
+    expect(leaver.get_by_role("button", name="Sign in")).to_be_visible()
+
+    _send_position(app_url, 41.91234, -87.64321)
+    shown = control.locator(f"[data-driver-id='{driver_id}']")
+    expect(shown).to_have_attribute("data-lat", "41.91234", timeout=LIVE_TIMEOUT)
+    leaver.wait_for_timeout(1_000)  # one push batch goes to every registered tab at once
+    assert frames, "the signed-out tab's socket was not observed"
+    assert not [frame for frame in frames if "41.91234" in frame]

@@ -18,6 +18,7 @@ class Row:
     lat: float
     lng: float
     has_position: bool
+    seen_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -40,18 +41,22 @@ def _dot(stop_id: int, shipment_id: int, kind: str, status: str = "pending") -> 
     )
 
 
-def test_a_marker_per_located_driver_named_with_status_and_selection() -> None:
+def test_a_marker_per_driver_named_with_status_selection_and_fix_time() -> None:
     fleet = [
-        Row(1, "Ann Able", "on_route", "on route", 41.9, -87.6, True),
+        Row(1, "Ann Able", "on_route", "on route", 41.9, -87.6, True, 1700000000.5),
         Row(2, "Bo Best", "available", "available", 0.0, 0.0, False),  # no GPS fix yet
-        Row(3, "Cy Cole", "on_break", "on break", 41.8, -87.7, True),
+        Row(3, "Cy Cole", "on_break", "on break", 41.8, -87.7, True, 1700000002.0),
     ]
     markers = fleet_markers(fleet, selected="3")
-    assert [(m.id, m.title, m.selected) for m in markers] == [
-        ("1", "Ann Able, on route", False),
-        ("3", "Cy Cole, on break", True),
+    # Bo has a marker too, hidden by the map until a fix is pushed to the page.
+    assert [(m.id, m.title, m.selected, m.has_position) for m in markers] == [
+        ("1", "Ann Able, on route", False, True),
+        ("2", "Bo Best, available", False, False),
+        ("3", "Cy Cole, on break", True, True),
     ]
-    assert markers[0].glyph == "AA" and markers[0].color != markers[1].color
+    # The fix time lets the page keep the newer of this snapshot and a pushed fix.
+    assert [m.seen_at for m in markers] == [1700000000.5, 0.0, 1700000002.0]
+    assert markers[0].glyph == "AA" and markers[0].color != markers[2].color
 
 
 def test_selected_route_line_only() -> None:
