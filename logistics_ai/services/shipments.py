@@ -21,6 +21,7 @@ from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
 from logistics_ai.services import audit, geocoding, notifications, webhooks
 from logistics_ai.services.pricing import quote_cents
+from logistics_ai.services.reference_cache import ReferenceCache
 from logistics_ai.services.shipment_status import (
     SHIPMENTS_CHANNEL,
     Skill,
@@ -127,15 +128,24 @@ def _window_problems(data: ShipmentCreate, now: datetime) -> dict[str, str]:
     return problems
 
 
+def _depot_points(session: Session) -> tuple[tuple[float, float], ...]:
+    return tuple((d.lat, d.lon) for d in session.exec(select(Depot)).all())
+
+
+# Reference data read by every booking: a change applies at once in this process and within
+# a minute on the other workers and replicas (see services/reference_cache.py).
+DEPOT_POINTS = ReferenceCache("depot points", (Depot,), 60.0, _depot_points)
+
+
 def _service_area_problems(session: Session, data: ShipmentCreate) -> dict[str, str]:
-    depots = session.exec(select(Depot)).all()
+    depots = DEPOT_POINTS.get(session)
     if not depots:
         return {}
     radius = get_settings().service_radius_km
     problems: dict[str, str] = {}
     for prefix in ("pickup", "dropoff"):
         point = _point(data, prefix)
-        nearest = min(haversine_km(point, (d.lat, d.lon)) for d in depots)
+        nearest = min(haversine_km(point, depot) for depot in depots)
         if nearest > radius:
             problems[f"{prefix}_address"] = (
                 f"is {nearest:.0f} km from our nearest depot; we deliver within {radius:.0f} km"

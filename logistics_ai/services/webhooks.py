@@ -24,6 +24,7 @@ from logistics_ai.notify.webhooks import UnsafeUrl, check_url, resolve_checked
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
 from logistics_ai.services import audit
+from logistics_ai.services.reference_cache import ReferenceCache
 from logistics_ai.settings import get_settings
 
 EventType = Literal["shipment.created", "shipment.status_changed", "proof.uploaded"]
@@ -155,23 +156,36 @@ def signing_secrets(endpoint: WebhookEndpoint) -> list[str]:
 # --- events -----------------------------------------------------------------------------
 
 
-def enqueue(session: Session, event_type: EventType, data: dict[str, Any]) -> int:
-    """Queue `event_type` for every active subscriber, in the caller's transaction."""
+def _subscribers(session: Session) -> tuple[tuple[int, frozenset[str]], ...]:
     endpoints = session.exec(
         select(WebhookEndpoint).where(
             col(WebhookEndpoint.is_active).is_(True), col(WebhookEndpoint.deleted_at).is_(None)
         )
     ).all()
+    return tuple((saved_id(e), frozenset(e.event_types.split(","))) for e in endpoints)
+
+
+# Read by every booking and status change. A subscription created, changed, paused or
+# deleted here applies at once in this process, and within SUBSCRIBERS_CACHE_S on the other
+# workers and replicas (see services/reference_cache.py and docs/webhooks.md).
+SUBSCRIBERS_CACHE_S = 10.0
+SUBSCRIBERS = ReferenceCache(
+    "webhook subscribers", (WebhookEndpoint,), SUBSCRIBERS_CACHE_S, _subscribers
+)
+
+
+def enqueue(session: Session, event_type: EventType, data: dict[str, Any]) -> int:
+    """Queue `event_type` for every active subscriber, in the caller's transaction."""
     event_id = f"evt_{uuid.uuid4().hex}"
     now = utcnow()
     count = 0
-    for endpoint in endpoints:
-        if event_type not in endpoint.event_types.split(","):
+    for endpoint_id, event_types in SUBSCRIBERS.get(session):
+        if event_type not in event_types:
             continue
         session.add(
             WebhookDelivery(
                 event_id=event_id,
-                endpoint_id=saved_id(endpoint),
+                endpoint_id=endpoint_id,
                 event_type=event_type,
                 payload={
                     "id": event_id,

@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel
 import logistics_ai.models  # noqa: F401
 from logistics_ai import migrate
 from logistics_ai.db import get_engine, session_scope
+from logistics_ai.services import reference_cache
 from tests.support import app_config, services
 from tests.support.world import World, build_world
 
@@ -39,6 +40,7 @@ def clean_db(app_services: None, redis_url: str, redis_prefix: str) -> Iterator[
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with get_engine().begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    reference_cache.clear_all()  # the TRUNCATE bypasses the ORM that invalidates them
 
 
 @pytest.fixture

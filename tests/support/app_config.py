@@ -11,6 +11,7 @@ from logistics_ai import kvstore as store
 from logistics_ai import storage as object_store
 from logistics_ai.geo import geocoder
 from logistics_ai.realtime import bus
+from logistics_ai.services import reference_cache
 from logistics_ai.settings import get_settings
 
 
@@ -45,3 +46,4 @@ def reset_caches() -> None:
     store.get_store.cache_clear()
     geocoder.get_geocoder.cache_clear()
     object_store.get_store.cache_clear()
+    reference_cache.clear_all()
