@@ -11,6 +11,7 @@
 #                                    (no migration: schema changes are expand/contract, see
 #                                    docs/deploy.md; the old frontend is re-published).
 #   deploy/deploy.sh status ENV      deployed tags and `compose ps`.
+#   deploy/deploy.sh services ENV    the data-tier services a deploy starts before the release.
 #
 # Environment file: deploy/env/ENV.env (override with ENV_FILE=...), created from .env.example.
 # Other knobs: TAG default = git commit (+ -dirty-TIMESTAMP for an uncommitted tree);
@@ -18,13 +19,15 @@
 # networking); DEPLOY_FORCE_RECREATE=true restarts replicas even if nothing changed (a rolling
 # restart); DEPLOY_SKIP_BUILD=true uses images already present; COMPOSE / DOCKER pick the CLIs;
 # DEPLOY_EXTRA_CA_FILE passes extra CA certificates to the build (TLS-inspecting egress).
+# The HA data tier: COMPOSE_EXTRA_FILES=compose.ha.yaml and HA_IMAGE_TAG (its images' own tag,
+# built from deploy/ha/Dockerfile) in the env file; app releases then leave that tier alone.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 usage() {
-  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -33,7 +36,7 @@ die() { log "ERROR: $*"; exit 1; }
 
 ACTION=deploy
 case "${1:-}" in
-  rollback | status) ACTION=$1; shift ;;
+  rollback | status | services) ACTION=$1; shift ;;
   -h | --help | "") usage ;;
 esac
 ENV_NAME=${1:-}
@@ -233,9 +236,24 @@ record_tag() {
   printf '%s %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$ACTION" "$tag" >>"$STATE_DIR/history"
 }
 
+# The data tier: every service of the stack's files but the app tier. With compose.ha.yaml that
+# is etcd, Patroni, HAProxy, PgBouncer, Redis + Sentinels, backup and monitoring; naming
+# `postgres` there would start the single-node profile next to the Patroni cluster.
+data_services() {
+  compose config --services | grep -vxE 'release|app[0-9]*|worker|proxy' | sort
+}
+
+# An app release must never recreate the HA data tier: its images need their own tag.
+check_ha_image_tag() {
+  if data_services | grep -qx pgbouncer && [ -z "$(env_value HA_IMAGE_TAG)" ]; then
+    die "compose.ha.yaml is in use: set HA_IMAGE_TAG (the tag of the deploy/ha images) in $ENV_FILE"
+  fi
+}
+
 deploy() {
   local tag=$1 steps=$2 started=$SECONDS
   export IMAGE_TAG=$tag
+  check_ha_image_tag
   if [ "$PULL" = true ]; then
     pull_images "$tag"
   elif [ "${DEPLOY_SKIP_BUILD:-false}" = true ] || [ "$ACTION" = rollback ]; then
@@ -244,7 +262,9 @@ deploy() {
     build_images "$tag"
   fi
   log "starting data services"
-  compose up -d --wait --wait-timeout "$HEALTH_TIMEOUT" postgres redis
+  local -a data
+  mapfile -t data < <(data_services)
+  compose up -d --wait --wait-timeout "$HEALTH_TIMEOUT" "${data[@]}"
   release_step "$steps"
   rolling_update
   record_tag "$tag"
@@ -263,6 +283,12 @@ case "$ACTION" in
     [ -n "$PREVIOUS" ] || die "no previous deployment recorded in $STATE_DIR"
     log "rolling back $ENV_NAME from $(cat "$STATE_DIR/current") to $PREVIOUS"
     deploy "$PREVIOUS" publish
+    ;;
+  services)
+    IMAGE_TAG=$(cat "$STATE_DIR/current" 2>/dev/null || echo none)
+    export IMAGE_TAG
+    check_ha_image_tag
+    data_services
     ;;
   status)
     echo "current:  $(cat "$STATE_DIR/current" 2>/dev/null || echo none)"

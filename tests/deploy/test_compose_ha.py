@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from tests.deploy.conftest import clean_environ, operator_env
+
 ROOT = Path(__file__).resolve().parents[2]
 HA = ("compose.yaml", "compose.prod.yaml", "compose.ha.yaml")
 
@@ -101,3 +103,40 @@ def test_ha_app_goes_through_pgbouncer_as_the_app_role(compose_config, tmp_path:
         assert (bouncer["DB_APP_ROLE"], bouncer["DB_APP_PASSWORD"]) == (url.username, url.password)
     entrypoint = (ROOT / "deploy" / "ha" / "entrypoint.sh").read_text()
     assert "LOGIN CREATEROLE PASSWORD" in entrypoint  # the owner may create the app role
+
+
+def _data_tier(tmp_path: Path, env_file: Path, *extra: str) -> subprocess.CompletedProcess:
+    """What deploy/deploy.sh starts (and waits for) before the release step."""
+    return subprocess.run(
+        [str(ROOT / "deploy" / "deploy.sh"), "services", "prod"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env=clean_environ(
+            ENV_FILE=str(env_file), DEPLOY_STATE_DIR=str(tmp_path / "state"),
+            COMPOSE=str(ROOT / ".venv" / "bin" / "docker-compose"),
+            COMPOSE_EXTRA_FILES=" ".join(extra),
+        ),
+    )  # fmt: skip
+
+
+def test_deploy_script_starts_the_ha_data_tier_not_the_single_node_postgres(
+    deploy_tools: None, tmp_path: Path
+) -> None:
+    single = _data_tier(tmp_path, operator_env(tmp_path / "prod.env"))
+    assert single.returncode == 0, single.stderr
+    assert single.stdout.split() == ["postgres", "redis"]
+
+    ha_env = _env(tmp_path)
+    refused = _data_tier(tmp_path, ha_env, "compose.ha.yaml")
+    # An app release would otherwise retag (recreate) both Patroni members at once.
+    assert refused.returncode != 0 and "HA_IMAGE_TAG" in refused.stderr
+
+    ha_env.write_text(ha_env.read_text() + "HA_IMAGE_TAG=ha-1\n")
+    ha = _data_tier(tmp_path, ha_env, "compose.ha.yaml")
+    assert ha.returncode == 0, ha.stderr
+    services = set(ha.stdout.split())
+    tier = {
+        "etcd1", "etcd2", "etcd3", "pg1", "pg2", "haproxy", "pgbouncer", "redis", "redis-replica",
+        "sentinel1", "sentinel2", "sentinel3", "backup",
+    }  # fmt: skip
+    assert tier <= services
+    assert not services & {"postgres", "release", "app", "app2", "worker", "proxy"}
