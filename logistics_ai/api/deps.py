@@ -165,20 +165,31 @@ _sign_in_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gate] = (
     weakref.WeakKeyDictionary()
 )
 SIGN_IN_MAX_WAIT_S = 2.0
+# Sign-ins in progress per hash slot. A sign-in spent ~60 ms in its unit of work of which
+# ~25 ms hashing: with one request per slot the slot idled through the round trips
+# (32 sign-ins/s on 2 workers, docs/performance.md "Round 3").
+SIGN_INS_PER_HASH_SLOT = 3
+
+
+def sign_in_slots() -> int:
+    return get_settings().sign_in_concurrency * SIGN_INS_PER_HASH_SLOT
 
 
 async def sign_in_slot() -> AsyncIterator[None]:
-    """Hold one of `SIGN_IN_CONCURRENCY` slots while an endpoint hashes a password.
+    """Hold one of `sign_in_slots()` places while an endpoint that hashes a password runs.
 
     Argon2id costs ~25 ms of CPU and ~19 MiB per hash; unbounded, a sign-in storm takes
-    every worker thread and core (reads queue behind it) and each thread's malloc arena
-    keeps its peak. Waiting happens on the loop, before the thread hop, and is bounded.
+    every worker thread and core (reads queue behind it). The hash itself is bounded to
+    `SIGN_IN_CONCURRENCY` at once by `passwords.hashing_slot`; this gate admits a few
+    sign-ins per hash slot, so one's database and Redis round trips overlap another's hash
+    and they hold at most `sign_in_slots()` threads. Waiting happens on the loop, before the
+    thread hop, and is bounded.
     """
     settings = get_settings()
     loop = asyncio.get_running_loop()
     gate = _sign_in_gates.get(loop)
     if gate is None:
-        gate = _sign_in_gates[loop] = _Gate(asyncio.Semaphore(settings.sign_in_concurrency))
+        gate = _sign_in_gates[loop] = _Gate(asyncio.Semaphore(sign_in_slots()))
     if gate.slots.locked() and gate.waiting >= settings.sign_in_queue:
         raise Overloaded("Too many sign-ins at once. Retry shortly.")
     gate.waiting += 1

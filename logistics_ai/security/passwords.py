@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from logistics_ai.security.breached import is_common
+from logistics_ai.settings import get_settings
 
 # Argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 25 ms per check
 # on one core here, against 240 ms for the library default (64 MiB, 3 passes, 4 lanes) that
@@ -49,13 +54,36 @@ def check_strength(password: str, *, email: str | None = None) -> None:
         raise WeakPasswordError("Password " + "; ".join(problems) + ".")
 
 
+_slots: threading.BoundedSemaphore | None = None
+_slots_lock = threading.Lock()
+
+
+@contextmanager
+def hashing_slot() -> Iterator[None]:
+    """One of `SIGN_IN_CONCURRENCY` Argon2 computations at once in this process.
+
+    Only the hash itself is bounded: a sign-in's database and Redis round trips overlap with
+    other sign-ins' hashes, while Argon2 still takes at most that many cores (reads keep
+    theirs), whichever path asks for a hash (API, web app, jobs).
+    """
+    global _slots
+    if _slots is None:
+        with _slots_lock:
+            if _slots is None:
+                _slots = threading.BoundedSemaphore(get_settings().sign_in_concurrency)
+    with _slots:
+        yield
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with hashing_slot():
+        return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        with hashing_slot():
+            return _hasher.verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -205,19 +205,22 @@ def test_a_dropped_database_connection_costs_one_503_then_the_pool_recovers(
 def test_sign_ins_beyond_the_slots_and_queue_are_refused_at_once(clean_db: None) -> None:
     async def scenario() -> list[str]:
         outcomes: list[str] = []
-        holder = deps.sign_in_slot()
-        await holder.__anext__()  # the only slot is taken
+        holders = [deps.sign_in_slot() for _ in range(deps.sign_in_slots())]
+        for holder in holders:
+            await holder.__anext__()  # every place is taken
         waiter = deps.sign_in_slot()
         try:
             await asyncio.wait_for(waiter.__anext__(), timeout=1)
             outcomes.append("admitted")
         except deps.Overloaded:
             outcomes.append("refused")
-        await holder.aclose()
+        await holders[0].aclose()
         admitted = deps.sign_in_slot()
         await admitted.__anext__()  # the slot is free again
         outcomes.append("admitted")
         await admitted.aclose()
+        for holder in holders[1:]:
+            await holder.aclose()
         return outcomes
 
     with app_config.configured(sign_in_concurrency="1", sign_in_queue="0"):

@@ -1,3 +1,5 @@
+import threading
+
 import jwt
 import pytest
 
@@ -74,3 +76,33 @@ def test_log_scrubbing_masks_reflex_client_tokens() -> None:
     assert scrub("request 9f70a1b2c3d4e5f60718293a4b5c6d7e took 12 ms") == (
         "request 9f70a1b2c3d4e5f60718293a4b5c6d7e took 12 ms"
     )
+
+
+def test_at_most_sign_in_concurrency_hashes_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    active, peak = 0, 0
+    lock = threading.Lock()
+    real = passwords._hasher
+
+    class Counting:
+        def hash(self, password: str) -> str:
+            nonlocal active, peak
+            with lock:
+                active += 1
+                peak = max(peak, active)
+            try:
+                return real.hash(password)  # ~25 ms without the GIL: threads would overlap
+            finally:
+                with lock:
+                    active -= 1
+
+    monkeypatch.setattr(passwords, "_hasher", Counting())
+    monkeypatch.setattr(passwords, "_slots", threading.BoundedSemaphore(1))
+    threads = [
+        threading.Thread(target=passwords.hash_password, args=(f"password number {i}",))
+        for i in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak == 1
