@@ -259,8 +259,16 @@ def test_restore_drill_from_s3_matches(s3_repo: S3Repo) -> None:
     with psycopg.connect(s3_repo.source, autocommit=True) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS marks (id serial PRIMARY KEY, label text)")
         conn.execute("INSERT INTO marks (label) SELECT 'row ' || g FROM generate_series(1, 500) g")
-    if not _stored_keys(s3_repo):  # run alone: the drill needs a backup to restore from
-        assert s3_repo.make("backup", "BACKUP_TYPE=full").returncode == 0
+    # The daily kind (make backup's default): a differential on top of the last full, or a
+    # full when the test runs alone. The drill then restores through both.
+    backup = s3_repo.make("backup")
+    assert backup.returncode == 0, backup.stdout + backup.stderr
+    labels = {k.split("/")[3] for k in _stored_keys(s3_repo) if k.startswith("lai/backup/lai/2")}
+    if any(label.endswith("F") for label in labels - {max(labels)}):
+        assert "lai-backup: diff backup finished" in backup.stdout, backup.stdout
+        assert max(labels).endswith("D"), labels  # stored as a differential in the bucket
+    done = [line for line in backup.stdout.splitlines() if line.startswith("lai-backup:")]
+    figure("make backup (default kind) to S3", f"{done[0] if done else '?'}; label {max(labels)}")
     started = time.monotonic()
     drill = s3_repo.make("restore-drill", timeout=600)
     figure(
