@@ -4,7 +4,7 @@
 // title; stops are small labelled dots; routes are polylines. The tile layer is optional: with no
 // tile URL (or an unreachable tile server) the map draws everything on a plain background, and
 // nothing on the page waits for tiles (Leaflet loads them as independent images).
-import { useEffect, useMemo, useRef, useSyncExternalStore } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from "react";
 import { MapContainer, Marker, Polyline, TileLayer, useMap } from "react-leaflet";
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
@@ -161,7 +161,26 @@ function FitBounds({ points, fitKey }) {
   return null;
 }
 
-function DriverMarker({ marker, onSelect, followFleet }) {
+// Every push replaces Reflex's lists with freshly parsed rows, so the same marker arrives as a
+// new object each time: compare rows by value, or each push would redo every marker in Leaflet
+// (thousands of stops on a busy day). Leaflet and React only touch what really changed.
+function sameValue(a, b) {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  }
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => sameValue(a[k], b[k]));
+  }
+  return false;
+}
+
+function sameProps(before, after) {
+  return sameValue(before, after);
+}
+
+const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet }) {
   const shown = useFleetPosition(
     followFleet ? marker.id : null,
     marker.lat,
@@ -189,11 +208,12 @@ function DriverMarker({ marker, onSelect, followFleet }) {
     }),
     [onSelect, marker.id],
   );
+  const position = useMemo(() => [shown.lat, shown.lng], [shown.lat, shown.lng]);
   // A driver with no fix yet has no marker until one is pushed (or read).
   if (!(marker.has_position ?? true) && !shown.at) return null;
   return (
     <Marker
-      position={[shown.lat, shown.lng]}
+      position={position}
       icon={icon}
       title={marker.title}
       alt={marker.title}
@@ -202,13 +222,14 @@ function DriverMarker({ marker, onSelect, followFleet }) {
       eventHandlers={handlers}
     />
   );
-}
+}, sameProps);
 
-function StopMarker({ stop }) {
+const StopMarker = memo(function StopMarker({ stop }) {
   const icon = useMemo(() => stopIcon(stop.color, stop.late), [stop.color, stop.late]);
+  const position = useMemo(() => [stop.lat, stop.lon], [stop.lat, stop.lon]);
   return (
     <Marker
-      position={[stop.lat, stop.lon]}
+      position={position}
       icon={icon}
       title={stop.title}
       keyboard={false}
@@ -216,7 +237,15 @@ function StopMarker({ stop }) {
       zIndexOffset={stop.late ? 100 : 0}
     />
   );
-}
+}, sameProps);
+
+const RouteLine = memo(function RouteLine({ line }) {
+  const pathOptions = useMemo(
+    () => ({ color: line.color, weight: line.selected ? 5 : 3, opacity: 0.85 }),
+    [line.color, line.selected],
+  );
+  return <Polyline positions={line.points} pathOptions={pathOptions} />;
+}, sameProps);
 
 export function LiveMap({
   markers = [],
@@ -232,6 +261,10 @@ export function LiveMap({
   followFleet = false,
   id,
 }) {
+  // Reflex passes a new handler on each render: markers get one that never changes.
+  const latestSelect = useRef(onSelect);
+  latestSelect.current = onSelect;
+  const select = useCallback((id) => latestSelect.current && latestSelect.current(id), []);
   const points = useMemo(
     () => [
       ...markers.filter((m) => m.has_position ?? true).map((m) => [m.lat, m.lon]),
@@ -257,11 +290,7 @@ export function LiveMap({
         <Accessible label={label} />
         {tileUrl ? <TileLayer url={tileUrl} attribution={attribution} /> : null}
         {lines.map((line) => (
-          <Polyline
-            key={line.id}
-            positions={line.points}
-            pathOptions={{ color: line.color, weight: line.selected ? 5 : 3, opacity: 0.85 }}
-          />
+          <RouteLine key={line.id} line={line} />
         ))}
         {stops.map((stop) => (
           <StopMarker key={stop.id} stop={stop} />
@@ -270,7 +299,7 @@ export function LiveMap({
           <DriverMarker
             key={marker.id}
             marker={marker}
-            onSelect={onSelect}
+            onSelect={select}
             followFleet={followFleet}
           />
         ))}
