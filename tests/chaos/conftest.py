@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 
@@ -10,17 +9,10 @@ import pytest
 
 from logistics_ai import migrate
 from logistics_ai.db import session_scope
+from tests.chaos.figures import figure, pytest_terminal_summary  # noqa: F401 (hook)
 from tests.chaos.stack import Stack, new_stack
 from tests.support import app_config
 from tests.support.world import World, build_world
-
-
-def figure(name: str, value: str) -> None:
-    """Chaos figures are printed on their own line (pytest -s, or the CI log via -rA)."""
-    line = f"CHAOS FIGURE | {name}: {value}"
-    print(line, flush=True)
-    with open(os.environ.get("LAI_CHAOS_FIGURES", "/tmp/lai-chaos-figures.txt"), "a") as out:
-        out.write(line + "\n")
 
 
 @pytest.fixture(scope="package")
