@@ -388,3 +388,36 @@ def test_app_pins_granian_workers_and_puts_reflex_state_on_redis() -> None:
     for directory in (TERRAFORM / "gcp", TERRAFORM / "azure"):
         text = (directory / "main.tf").read_text()
         assert "REFLEX_REDIS_URL" in text and "GRANIAN_WORKERS" in text
+
+
+# Names GCP and Azure need that have no AWS counterpart, each with the reason.
+PLATFORM_VARIABLES = {
+    "project_id": "the GCP project the resources live in",
+    "subscription_id": "the Azure subscription the resources live in",
+    "app_concurrency": "requests per Cloud Run instance / Container App replica (ECS has none)",
+    "network_cidr": "a subnet or VNet range with its own split (AWS: vpc_cidr_block over AZs)",
+    "registry_username": "Container Apps registry login (AWS: registry_credentials_secret_arn)",
+    "registry_password_secret_id": "its Key Vault secret (AWS: registry_credentials_secret_arn)",
+}
+
+
+def test_gcp_and_azure_speak_the_aws_variable_vocabulary() -> None:
+    """Issue 15: the other clouds take the same variable names as AWS for the same concepts."""
+
+    def names(directory) -> set[str]:
+        return {name for block in blocks(directory, "variable") for name in block}
+
+    aws = names(TERRAFORM / "environments" / "prod")
+    shared = {
+        "project", "environment", "region", "domain_name", "image", "worker_image",
+        "app_min_count", "app_max_count", "worker_min_count", "granian_workers", "multi_az",
+        "deletion_protection", "db_instance_class", "db_backup_retention_days", "db_app_role",
+        "cache_node_type", "waf_rate_limit", "alarm_emails", "app_environment", "app_secrets",
+        "tags",
+    }  # fmt: skip
+    assert shared <= aws
+    for cloud in ("gcp", "azure"):
+        variables = names(TERRAFORM / cloud)
+        assert shared <= variables, f"{cloud} lacks {sorted(shared - variables)}"
+        foreign = variables - aws - set(PLATFORM_VARIABLES)
+        assert not foreign, f"{cloud} names without an AWS counterpart or a reason: {foreign}"
