@@ -85,7 +85,7 @@ def test_drill_command_reports_a_match(stack: Stack) -> None:
          "--source", stack.superuser_conninfo(dbname="lai"), "--dbname", "lai"]
     )  # fmt: skip
     figure(
-        "restore drill command (make restore-drill)",
+        "restore drill command (restore_drill.py drill, what make restore-drill runs)",
         f"exit {result} in {time.monotonic() - started:.1f} s",
     )
     assert result == 0
