@@ -8,56 +8,11 @@ import { memo, useCallback, useEffect, useMemo, useRef, useSyncExternalStore } f
 import { MapContainer, Marker, Polyline, TileLayer, useMap } from "react-leaflet";
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
+import { liveStores, mergeRoutes } from "./live_store.js";
 
-// Live driver positions, kept on the client. A GPS fix reaches the dashboard as one small
-// pushed script call (state/live.py `push_positions`), not as a state change: re-sending the
-// whole fleet list through Reflex state on every fix cost each open dashboard a JSON parse
-// and a React pass over every driver, several times a second. Rows and markers read the newer
-// of the state snapshot (the page's last database read, `seenAt`) and the pushed fix, by the
-// time each fix was taken, so neither an old push nor an old snapshot moves a driver back.
-// Pushes that arrive before this module loads wait in `window.laiFleetQueue`.
-function fleetStore() {
-  if (typeof window === "undefined") {
-    return { push() {}, get() { return undefined; }, subscribe() { return () => {}; } };
-  }
-  if (window.laiFleet) return window.laiFleet;
-  const positions = new Map(); // driver id (string) -> {lat, lng, latText, lngText, at}
-  const listeners = new Map(); // driver id (string) -> Set of callbacks
-  const store = {
-    // rows: [[driver id, "lat", "lng", epoch seconds of the fix], ...]
-    push(rows) {
-      for (const [id, latText, lngText, at] of rows) {
-        const key = String(id);
-        const shown = positions.get(key);
-        if (shown && shown.at > at) continue;
-        positions.set(key, {
-          lat: parseFloat(latText),
-          lng: parseFloat(lngText),
-          latText,
-          lngText,
-          at,
-        });
-        const callbacks = listeners.get(key);
-        if (callbacks) callbacks.forEach((callback) => callback());
-      }
-    },
-    get(id) {
-      return positions.get(String(id));
-    },
-    subscribe(id, callback) {
-      const key = String(id);
-      if (!listeners.has(key)) listeners.set(key, new Set());
-      listeners.get(key).add(callback);
-      return () => listeners.get(key).delete(callback);
-    },
-  };
-  window.laiFleet = store;
-  for (const rows of window.laiFleetQueue || []) store.push(rows);
-  window.laiFleetQueue = undefined;
-  return store;
-}
-
-const fleet = fleetStore();
+// The dashboard's live stores (GPS fixes and routes pushed since the last read of the board).
+const live = liveStores();
+const fleet = live.fleet;
 
 // The position to show for one driver: the pushed fix when it is newer than the snapshot.
 // `id` null: a marker that is not a fleet driver (my position, a chosen point).
@@ -180,6 +135,24 @@ function sameProps(before, after) {
   return sameValue(before, after);
 }
 
+// Leaflet reads a marker's title (and alt) only when it creates the marker or its icon, and
+// react-leaflet passes neither on later renders: keep them current by hand, since they carry
+// the state a reader hears ("..., done", "..., on break").
+function useMarkerName(title, alt) {
+  const ref = useRef(null);
+  useEffect(() => {
+    const marker = ref.current;
+    if (!marker) return;
+    marker.options.title = title;
+    if (alt !== undefined) marker.options.alt = alt;
+    const element = marker.getElement();
+    if (!element) return;
+    element.title = title;
+    if (alt !== undefined && element.tagName === "IMG") element.alt = alt;
+  }, [title, alt]);
+  return ref;
+}
+
 const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet }) {
   const shown = useFleetPosition(
     followFleet ? marker.id : null,
@@ -209,10 +182,12 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet 
     [onSelect, marker.id],
   );
   const position = useMemo(() => [shown.lat, shown.lng], [shown.lat, shown.lng]);
+  const named = useMarkerName(marker.title, marker.title);
   // A driver with no fix yet has no marker until one is pushed (or read).
   if (!(marker.has_position ?? true) && !shown.at) return null;
   return (
     <Marker
+      ref={named}
       position={position}
       icon={icon}
       title={marker.title}
@@ -227,8 +202,10 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet 
 const StopMarker = memo(function StopMarker({ stop }) {
   const icon = useMemo(() => stopIcon(stop.color, stop.late), [stop.color, stop.late]);
   const position = useMemo(() => [stop.lat, stop.lon], [stop.lat, stop.lon]);
+  const named = useMarkerName(stop.title);
   return (
     <Marker
+      ref={named}
       position={position}
       icon={icon}
       title={stop.title}
@@ -239,18 +216,18 @@ const StopMarker = memo(function StopMarker({ stop }) {
   );
 }, sameProps);
 
-const RouteLine = memo(function RouteLine({ line }) {
+const RouteLine = memo(function RouteLine({ line, selected }) {
   const pathOptions = useMemo(
-    () => ({ color: line.color, weight: line.selected ? 5 : 3, opacity: 0.85 }),
-    [line.color, line.selected],
+    () => ({ color: line.color, weight: selected ? 5 : 3, opacity: 0.85 }),
+    [line.color, selected],
   );
   return <Polyline positions={line.points} pathOptions={pathOptions} />;
 }, sameProps);
 
 export function LiveMap({
   markers = [],
-  lines = [],
-  stops = [],
+  lines: snapshotLines = [],
+  stops: snapshotStops = [],
   tileUrl = "",
   attribution = "",
   label = "Map",
@@ -259,8 +236,26 @@ export function LiveMap({
   height = "360px",
   onSelect,
   followFleet = false,
+  routesDay = "",
+  routesReadAt = 0,
+  selectedLine = "",
   id,
 }) {
+  // The dashboard: routes pushed since the snapshot (`routesReadAt`) replace its own.
+  const routesVersion = useSyncExternalStore(
+    live.routes.subscribe,
+    live.routes.version,
+    () => 0,
+  );
+  const merged = useMemo(
+    () =>
+      followFleet
+        ? mergeRoutes(snapshotStops, snapshotLines, live.routes.entries(), routesDay, routesReadAt)
+        : { stops: snapshotStops, lines: snapshotLines },
+    [followFleet, snapshotStops, snapshotLines, routesVersion, routesDay, routesReadAt],
+  );
+  const stops = merged.stops;
+  const lines = merged.lines;
   // Reflex passes a new handler on each render: markers get one that never changes.
   const latestSelect = useRef(onSelect);
   latestSelect.current = onSelect;
@@ -290,7 +285,7 @@ export function LiveMap({
         <Accessible label={label} />
         {tileUrl ? <TileLayer url={tileUrl} attribution={attribution} /> : null}
         {lines.map((line) => (
-          <RouteLine key={line.id} line={line} />
+          <RouteLine key={line.id} line={line} selected={line.selected || line.id === selectedLine} />
         ))}
         {stops.map((stop) => (
           <StopMarker key={stop.id} stop={stop} />

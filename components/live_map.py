@@ -18,6 +18,8 @@ from reflex_base.event import passthrough_event_spec
 from state.map_rows import MapConfigState, MapLine, MapMarker, MapStopDot
 
 _JSX = rx.asset("live_map.jsx", shared=True)
+# Imported by the JSX module (`./live_store.js`): linked next to it.
+rx.asset("live_store.js", shared=True)
 
 
 class LiveMap(rx.NoSSRComponent):
@@ -35,8 +37,14 @@ class LiveMap(rx.NoSSRComponent):
     center: rx.Var[list[float]]
     zoom: rx.Var[int]
     height: rx.Var[str]
-    # The dashboard's map: driver markers also follow the fixes pushed to the page.
+    # The dashboard's map: driver markers follow the fixes pushed to the page, and routes
+    # pushed for `routes_day` after `routes_read_at` (epoch s of the snapshot's read) replace
+    # the snapshot's (components/live_store.js).
     follow_fleet: rx.Var[bool]
+    routes_day: rx.Var[str]
+    routes_read_at: rx.Var[float]
+    # The route line drawn highlighted (a driver id, "" for none).
+    selected_line: rx.Var[str]
 
     # Reflex reads the spec at run time; mypy does not know EventHandler's subscript form.
     on_select: rx.EventHandler[passthrough_event_spec(str)]  # type: ignore[type-arg,valid-type]  # Reflex idiom

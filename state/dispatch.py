@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -197,6 +198,9 @@ class DispatchState(AuthState):
     # in the Drivers list ("" = none). Markers come from `fleet`, so they move with it.
     map_stops: rx.Field[list[MapStopDot]] = rx.field(default_factory=list)
     map_routes: rx.Field[list[MapLine]] = rx.field(default_factory=list)
+    # When the board's map was read (epoch s): routes pushed later replace these on the page
+    # (state/live.py), so a route change does not re-send every stop of the day.
+    map_read_at: rx.Field[float] = rx.field(0.0)
     selected_driver: rx.Field[str] = rx.field("")
     # Shipments pushed live that belong on this tab's board but are not on the shown page
     # (new bookings, or rows that moved into the status filter). The board is a filtered,
@@ -210,10 +214,6 @@ class DispatchState(AuthState):
     @rx.var
     def fleet_markers(self) -> list[MapMarker]:
         return dispatch_map.fleet_markers(self.fleet, self.selected_driver)
-
-    @rx.var
-    def route_lines(self) -> list[MapLine]:
-        return dispatch_map.with_selection(self.map_routes, self.selected_driver)
 
     @rx.event
     async def select_driver(self, driver_id: str) -> None:
@@ -248,6 +248,7 @@ class DispatchState(AuthState):
             "page": self.page,
             "page_size": PAGE_SIZE,
         }
+        read_at = time.time()  # before the read: a route pushed after it is at least as new
         result = await self._call(lambda s, actor: _board(s, actor, filters, day), STAFF)
         if isinstance(result, Failed):
             return result.event
@@ -276,28 +277,20 @@ class DispatchState(AuthState):
         self.kpis = kpi_tiles(board.kpis)
         self.map_stops = dispatch_map.stop_dots(board.day_map, names)
         self.map_routes = dispatch_map.route_lines(board.day_map)
+        self.map_read_at = read_at
         return None
 
     def _apply_live(self, delta: live_updates.StaffDelta) -> None:
-        """One pushed delta: moved markers, re-read rows, new tiles (see docs/realtime.md)."""
+        """One pushed delta: re-read fleet and board rows, new tiles (see docs/realtime.md)."""
         same_day = self.date_filter == delta.day.isoformat()
-        # GPS fixes never come this way: state/live.py hands them to the page's fleet store.
+        # GPS fixes and changed routes never come this way: state/live.py hands them to the
+        # page's live stores (components/live_store.js).
         if delta.fleet and same_day:
             fresh = {row.id: fleet_row(row) for row in delta.fleet}
             self.fleet = [
                 refreshed(row, fresh[row.driver_id]) if row.driver_id in fresh else row
                 for row in self.fleet
             ]
-        if delta.shipments and same_day:
-            self.map_stops = dispatch_map.restyle_stops(self.map_stops, delta.shipments)
-        if delta.day_map is not None and same_day:
-            self.map_stops, self.map_routes = dispatch_map.replace_routes(
-                self.map_stops,
-                self.map_routes,
-                delta.route_drivers,
-                delta.day_map,
-                {row.driver_id: row.name for row in self.fleet},
-            )
         if delta.shipments:
             fresh_rows = {s.id: shipment_row(s) for s in delta.shipments}
             if any(row.id in fresh_rows for row in self.rows):

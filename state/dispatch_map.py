@@ -1,13 +1,13 @@
 """The dispatch map's rows: driver markers from the fleet rows, stops and route lines of the day.
 
-Pure functions over typed rows, so `DispatchState` stays thin and a pushed delta (a moved
-driver, a changed shipment) restyles the map without a database read.
+Pure functions over typed rows, so `DispatchState` stays thin. The same rows serve the board's
+read and the routes pushed to an open dashboard when they change (state/live.py); merging those
+into the map happens on the page (components/live_store.js).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Protocol
 
 from logistics_ai.services import live_map
@@ -43,13 +43,6 @@ class Located(Protocol):
     def has_position(self) -> bool: ...
     @property
     def seen_at(self) -> float: ...
-
-
-class ShipmentLike(Protocol):
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def status(self) -> str: ...
 
 
 def fleet_markers(fleet: Iterable[Located], selected: str) -> list[MapMarker]:
@@ -110,51 +103,3 @@ def route_lines(day: live_map.DayMap) -> list[MapLine]:
         )
         for route in day.routes
     ]
-
-
-def replace_routes(
-    dots: list[MapStopDot],
-    lines: list[MapLine],
-    drivers: frozenset[int],
-    day: live_map.DayMap,
-    names: dict[int, str],
-) -> tuple[list[MapStopDot], list[MapLine]]:
-    """The map after the routes of `drivers` changed: their stops and lines re-read."""
-    kept_dots = [dot for dot in dots if dot.driver_id not in drivers]
-    kept_lines = [line for line in lines if int(line.id) not in drivers]
-    return kept_dots + stop_dots(day, names), kept_lines + route_lines(day)
-
-
-def with_selection(lines: Iterable[MapLine], selected: str) -> list[MapLine]:
-    return [replace(line, selected=line.id == selected) for line in lines]
-
-
-# A shipment's status says which of its stops are behind it.
-DONE_KINDS = {
-    "picked_up": {"pickup"},
-    "in_transit": {"pickup"},
-    "delivered": {"pickup", "dropoff"},
-}
-
-
-def restyle_stops(dots: list[MapStopDot], changed: Iterable[ShipmentLike]) -> list[MapStopDot]:
-    """Recolour the stops of shipments a live delta changed (picked up, delivered, failed)."""
-    status = {s.id: s.status for s in changed if s.id is not None}
-    if not status or not any(dot.shipment_id in status for dot in dots):
-        return dots
-    restyled = []
-    for dot in dots:
-        now = status.get(dot.shipment_id)
-        if now in DONE_KINDS and dot.kind in DONE_KINDS[now]:
-            dot = _as(dot, "done")
-        elif now == "failed" and dot.status != "done":
-            dot = _as(dot, "failed")
-        restyled.append(dot)
-    return restyled
-
-
-def _as(dot: MapStopDot, status: str) -> MapStopDot:
-    if dot.status == status:
-        return dot
-    title = dot.title.replace(f", {dot.status}", f", {status}", 1).replace(", late risk", "", 1)
-    return replace(dot, status=status, color=STOP_COLORS[status], late=False, title=title)

@@ -17,6 +17,7 @@ from reflex.state import BaseState, StateUpdate
 from reflex_base.event import Event
 
 from logistics_ai.services import live_updates
+from state import dispatch_map
 from state.auth import AuthState
 from state.customer import CustomerState
 from state.dispatch import DispatchState, coordinate
@@ -43,40 +44,67 @@ def connected_here(app: App, token: str) -> bool:
     return record is not None and record.instance_id == manager.instance_id
 
 
+def live_script(kind: str, payload: object) -> str:
+    """A call that hands `payload` to the page's live store `kind` (components/live_store.js),
+    or queues it until the store's module has loaded."""
+    args = f"{json.dumps(kind)},{json.dumps(payload, separators=(',', ':'))}"
+    return (
+        f"(window.laiLive?window.laiLive.push({args})"
+        f":(window.laiLiveQueue=window.laiLiveQueue||[]).push([{args}]))"
+    )
+
+
 def positions_script(delta: live_updates.StaffDelta) -> str:
-    """The call that hands a batch of GPS fixes to the page's fleet store
-    (components/live_map.jsx), or queues it there until the store's module has loaded."""
+    """The batch of GPS fixes for the fleet store, formatted like the fleet rows."""
     now = time.time()  # a fix without a time (none today) is taken as current
     rows = [
         [driver_id, coordinate(lat), coordinate(lng), delta.position_at.get(driver_id, now)]
         for driver_id, (lat, lng) in delta.positions.items()
     ]
-    return (
-        "(window.laiFleet||(window.laiFleetQueue=window.laiFleetQueue||[]))"
-        f".push({json.dumps(rows)})"
-    )
+    return live_script("fleet", rows)
 
 
-async def push_positions(app: App, token: str, delta: live_updates.StaffDelta) -> None:
-    """GPS fixes go to the tab as one small script event, not through its state: a state
-    change would re-send the whole fleet list (and re-render every row and marker) on each
-    fix, and take the tab's state lock. The tab is entitled by its registration, which
-    sign-out and session housekeeping remove (docs/realtime.md)."""
+def routes_script(delta: live_updates.StaffDelta) -> str:
+    """The changed routes' stops and lines for the route store, as the board reads them."""
+    assert delta.day_map is not None
+    names = {row.id: row.name for row in delta.fleet}  # every route driver's row is re-read
+    patch = {
+        "day": delta.day.isoformat(),
+        "read_at": delta.read_at,
+        "drivers": sorted(delta.route_drivers),
+        "stops": [dataclasses.asdict(dot) for dot in dispatch_map.stop_dots(delta.day_map, names)],
+        "lines": [dataclasses.asdict(line) for line in dispatch_map.route_lines(delta.day_map)],
+    }
+    return live_script("routes", patch)
+
+
+async def push_to_stores(app: App, token: str, delta: live_updates.StaffDelta) -> None:
+    """GPS fixes and changed routes go to the tab as small script events, not through its
+    state: a state change would re-send the whole list (every driver, every stop of the day)
+    and re-render all of it on each fix, and take the tab's state lock. The tab is entitled
+    by its registration, which sign-out and session housekeeping remove (docs/realtime.md)."""
     namespace = app.event_namespace
     if namespace is None:
         return
-    event = Event(name="_call_script", payload={"javascript_code": positions_script(delta)})
-    await namespace.emit_update(StateUpdate(events=[event]), token)
+    scripts = []
+    if delta.positions:
+        scripts.append(positions_script(delta))
+    if delta.day_map is not None:
+        scripts.append(routes_script(delta))
+    events = [Event(name="_call_script", payload={"javascript_code": code}) for code in scripts]
+    await namespace.emit_update(StateUpdate(events=events), token)
 
 
 async def push(app: App, token: str, watcher: live_updates.Watcher, delta: object) -> bool:
     """Apply `delta` to the tab `token`; False when it is gone or no longer entitled."""
     if not connected_here(app, token):
         return False
-    if isinstance(delta, live_updates.StaffDelta) and delta.positions:
-        await push_positions(app, token, delta)
-        delta = dataclasses.replace(delta, positions={}, position_at={})
-        if not (delta.fleet or delta.shipments or delta.kpis or delta.day_map):
+    if isinstance(delta, live_updates.StaffDelta) and (delta.positions or delta.day_map):
+        await push_to_stores(app, token, delta)
+        delta = dataclasses.replace(
+            delta, positions={}, position_at={}, day_map=None, route_drivers=frozenset()
+        )
+        if not (delta.fleet or delta.shipments or delta.kpis):
             return True
     cls = STATE_OF[watcher.audience.kind]
     async with app.modify_state(BaseStateToken(ident=token, cls=cls)) as root:

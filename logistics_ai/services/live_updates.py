@@ -120,6 +120,9 @@ class StaffDelta:
     # The map's stops and lines of the routes that changed (`route_drivers`), read afresh.
     route_drivers: frozenset[int] = frozenset()
     day_map: live_map.DayMap | None = None
+    # When the read began (epoch s): a page keeps whichever of this and its own last read of
+    # a route is newer.
+    read_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,7 @@ def _read_for(session: Session, work: Work, audience: Audience, day: date) -> De
         actor = _staff_actor()
         return StaffDelta(
             day=day,
+            read_at=time.time(),
             positions=work.positions,
             position_at=work.position_at,
             fleet=drivers.fleet_board(session, actor, day, work.fleet_rows)

@@ -7,6 +7,7 @@ cross processes through the Redis bus. No page is reloaded after its first load.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import httpx
@@ -82,8 +83,13 @@ def test_driver_events_reach_dashboard_tracking_and_customer_live(
         2, timeout=LIVE_TIMEOUT
     )
 
+    # Her route on the map carries the shipment's stops (pushed with the assignment).
+    pickup_dot = dispatcher.locator(f"#fleet-map .lai-stop[title^='Pickup {code}, ']")
+    expect(pickup_dot).to_have_attribute("title", re.compile(r", pending"), timeout=LIVE_TIMEOUT)
     driver.get_by_role("button", name=f"Mark {code} picked up").click()
     expect(row).to_have_attribute("data-status", "picked_up", timeout=LIVE_TIMEOUT)
+    # ...and the picked-up stop is redrawn as done, from the route pushed after the event.
+    expect(pickup_dot).to_have_attribute("title", re.compile(r", done"), timeout=LIVE_TIMEOUT)
     expect(dispatcher.locator("[data-kpi='open']")).to_have_text(
         str(open_before - 1), timeout=LIVE_TIMEOUT
     )

@@ -1,0 +1,116 @@
+// The dashboard's live stores: what the server pushes between two reads of the board.
+//
+// Busy data (GPS fixes, routes that change as drivers work) reaches an open dashboard as small
+// script events (state/live.py), not as Reflex state changes: a state change re-sends a whole
+// list (every driver, every stop of the day) to every dashboard and re-renders all of it. The
+// page's state keeps the last database read (the snapshot); these stores keep what was pushed
+// since, each item with the time it was read, and the map and the Drivers list show the newer
+// of the two. Plain JavaScript without imports, so tests run it as it is
+// (tests/unit/test_live_store.py). Pushes that arrive before this module has loaded wait in
+// `window.laiLiveQueue` (see `state/live.py`), and are replayed here in order.
+
+// GPS fixes: driver id -> {lat, lng, latText, lngText, at}, keeping the latest fix per driver.
+export function createFleetStore() {
+  const positions = new Map();
+  const listeners = new Map();
+  return {
+    // rows: [[driver id, "lat", "lng", epoch seconds of the fix], ...]
+    push(rows) {
+      for (const [id, latText, lngText, at] of rows) {
+        const key = String(id);
+        const shown = positions.get(key);
+        if (shown && shown.at > at) continue;
+        positions.set(key, { lat: parseFloat(latText), lng: parseFloat(lngText), latText, lngText, at });
+        const callbacks = listeners.get(key);
+        if (callbacks) callbacks.forEach((callback) => callback());
+      }
+    },
+    get(id) {
+      return positions.get(String(id));
+    },
+    subscribe(id, callback) {
+      const key = String(id);
+      if (!listeners.has(key)) listeners.set(key, new Set());
+      listeners.get(key).add(callback);
+      return () => listeners.get(key).delete(callback);
+    },
+  };
+}
+
+// Routes: driver id -> {day, readAt, stops, line} as last read by the server, for the day and
+// at the time it names.
+export function createRouteStore() {
+  const routes = new Map();
+  const listeners = new Set();
+  let version = 0;
+  return {
+    // patch: {day: "YYYY-MM-DD", read_at: epoch s, drivers: [ids], stops: [...], lines: [...]}
+    // A driver named in `drivers` with no line or stops in the patch has an empty route.
+    push(patch) {
+      for (const id of patch.drivers) {
+        const key = String(id);
+        const known = routes.get(key);
+        if (known && known.day === patch.day && known.readAt > patch.read_at) continue;
+        routes.set(key, {
+          day: patch.day,
+          readAt: patch.read_at,
+          stops: patch.stops.filter((stop) => String(stop.driver_id) === key),
+          line: patch.lines.find((line) => line.id === key) || null,
+        });
+      }
+      version += 1;
+      listeners.forEach((callback) => callback());
+    },
+    version() {
+      return version;
+    },
+    entries() {
+      return routes;
+    },
+    subscribe(callback) {
+      listeners.add(callback);
+      return () => listeners.delete(callback);
+    },
+  };
+}
+
+// The map's stops and lines: the snapshot read at `readAt` for `day`, with every route that
+// was pushed for that day after it in place of the snapshot's.
+export function mergeRoutes(stops, lines, routes, day, readAt) {
+  const newer = new Map();
+  for (const [key, route] of routes) {
+    if (route.day === day && route.readAt > readAt) newer.set(key, route);
+  }
+  if (newer.size === 0) return { stops, lines };
+  const keptStops = stops.filter((stop) => !newer.has(String(stop.driver_id)));
+  const keptLines = lines.filter((line) => !newer.has(String(line.id)));
+  const pushedStops = [];
+  const pushedLines = [];
+  for (const route of newer.values()) {
+    pushedStops.push(...route.stops);
+    if (route.line) pushedLines.push(route.line);
+  }
+  return { stops: keptStops.concat(pushedStops), lines: keptLines.concat(pushedLines) };
+}
+
+// One store of each per page (the map and the Drivers list share them), replaying whatever
+// was pushed before this module loaded.
+export function liveStores() {
+  if (typeof window === "undefined") {
+    return { fleet: createFleetStore(), routes: createRouteStore() };
+  }
+  if (!window.laiLive) {
+    const stores = { fleet: createFleetStore(), routes: createRouteStore() };
+    const queued = window.laiLiveQueue || [];
+    window.laiLive = {
+      fleet: stores.fleet,
+      routes: stores.routes,
+      push(kind, payload) {
+        stores[kind].push(payload);
+      },
+    };
+    window.laiLiveQueue = undefined;
+    for (const [kind, payload] of queued) window.laiLive.push(kind, payload);
+  }
+  return window.laiLive;
+}

@@ -1,0 +1,211 @@
+"""GPS fixes and changed routes reach a dashboard as script calls into its live stores.
+
+The scripts `state/live.py` sends are run here, with `components/live_store.js` itself, by a
+real JavaScript engine (the bun that `make install` puts in .tools/bin): before the store's
+module has loaded (the pushes wait in a queue and are replayed) and after. The merge of a
+pushed route into the board's snapshot is checked from the board's own rows
+(`state/dispatch_map`), built from a day map as the fan-out reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+from logistics_ai.services.drivers import DriverRow
+from logistics_ai.services.live_map import DayMap, MapStop, RouteTrace
+from logistics_ai.services.live_updates import StaffDelta
+from state.dispatch_map import route_lines, stop_dots
+from state.live import positions_script, routes_script
+
+ROOT = Path(__file__).resolve().parents[2]
+BUN = ROOT / ".tools" / "bin" / "bun"
+STORE = ROOT / "components" / "live_store.js"
+DAY = date(2026, 11, 30)
+SNAPSHOT_READ_AT = 1764504000.0
+
+
+def run_js(body: str) -> object:
+    """Run `body` in a module that has `store` (live_store.js) and a bare `window`; it prints
+    its result with `out(value)`."""
+    program = (
+        f"import * as store from {json.dumps(str(STORE))};\n"
+        "globalThis.window = {};\n"
+        "const out = (value) => console.log(JSON.stringify(value));\n"
+        f"{body}\n"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".mjs", delete=False) as source:
+        source.write(program)
+    result = subprocess.run(
+        [str(BUN), "run", source.name], capture_output=True, text=True, timeout=60, check=False
+    )
+    Path(source.name).unlink()
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _stop(stop_id: int, driver_id: int, lat: float, status: str = "pending") -> MapStop:
+    return MapStop(
+        stop_id=stop_id,
+        shipment_id=stop_id,
+        driver_id=driver_id,
+        sequence=stop_id,
+        kind="pickup",
+        status=status,
+        late_risk=False,
+        lat=lat,
+        lon=-87.6,
+        tracking_code=f"LAI-{stop_id}",
+    )
+
+
+def _driver(driver_id: int, name: str) -> DriverRow:
+    return DriverRow(
+        id=driver_id,
+        name=name,
+        status="on_route",
+        vehicle="Van",
+        capacity_kg=1000.0,
+        skills="",
+        stops_today=2,
+        stops_done_today=0,
+        last_seen="",
+        lat=None,
+        lon=None,
+    )
+
+
+# The board as a dashboard read it: Dave (7) has stops 1 and 2, Erin (8) has stop 3.
+BOARD = DayMap(
+    stops=[_stop(1, 7, 41.80), _stop(2, 7, 41.81), _stop(3, 8, 41.90)],
+    routes=[RouteTrace(7, [(41.80, -87.6), (41.81, -87.6)]), RouteTrace(8, [(41.90, -87.6)])],
+)
+NAMES = {7: "Dave Driver", 8: "Erin Driver"}
+SNAPSHOT = {
+    "stops": [asdict(dot) for dot in stop_dots(BOARD, NAMES)],
+    "lines": [asdict(line) for line in route_lines(BOARD)],
+}
+
+
+def route_change(day_map: DayMap, drivers: set[int], read_at: float, day: date = DAY) -> str:
+    """The script the fan-out sends after `drivers`' routes changed, read at `read_at`."""
+    return routes_script(
+        StaffDelta(
+            day=day,
+            fleet=[_driver(d, NAMES[d]) for d in drivers],
+            route_drivers=frozenset(drivers),
+            day_map=day_map,
+            read_at=read_at,
+        )
+    )
+
+
+def merged_after(*scripts: str, day: str = DAY.isoformat()) -> dict[str, object]:
+    """The map a dashboard shows after `scripts`, sent before the store's module loaded."""
+    result = run_js(
+        "\n".join(f"{script};" for script in scripts)
+        + f"""
+const live = store.liveStores();
+const snapshot = {json.dumps(SNAPSHOT)};
+const map = store.mergeRoutes(snapshot.stops, snapshot.lines, live.routes.entries(),
+                              {json.dumps(day)}, {SNAPSHOT_READ_AT});
+out({{
+  stops: map.stops.map((s) => [s.id, s.driver_id, s.title]).sort(),
+  lines: Object.fromEntries(map.lines.map((l) => [l.id, l.points])),
+}});"""
+    )
+    assert isinstance(result, dict)
+    return result
+
+
+def test_a_changed_route_replaces_only_that_routes_stops_and_line() -> None:
+    # Dispatch moved stop 2 away from Dave and gave him stop 4 instead; his stop 1 is done.
+    after = DayMap(
+        stops=[_stop(1, 7, 41.80, "done"), _stop(4, 7, 41.70)],
+        routes=[RouteTrace(7, [(41.80, -87.6), (41.70, -87.6)])],
+    )
+    shown = merged_after(route_change(after, {7}, SNAPSHOT_READ_AT + 1))
+    assert shown["stops"] == [
+        ["1", 7, "Pickup LAI-1, done (Dave Driver)"],
+        ["3", 8, "Pickup LAI-3, pending (Erin Driver)"],
+        ["4", 7, "Pickup LAI-4, pending (Dave Driver)"],
+    ]
+    assert shown["lines"] == {"7": [[41.80, -87.6], [41.70, -87.6]], "8": [[41.90, -87.6]]}
+
+
+def test_a_route_emptied_by_an_unassignment_disappears() -> None:
+    shown = merged_after(route_change(DayMap([], []), {7}, SNAPSHOT_READ_AT + 1))
+    assert shown["stops"] == [["3", 8, "Pickup LAI-3, pending (Erin Driver)"]]
+    assert shown["lines"] == {"8": [[41.90, -87.6]]}
+
+
+def test_the_newer_of_snapshot_and_push_wins_per_route() -> None:
+    gone = route_change(DayMap([], []), {7}, SNAPSHOT_READ_AT - 1)
+    # Read before the board was: the board already shows at least as much.
+    assert len(merged_after(gone)["stops"]) == 3  # type: ignore[arg-type]
+    # A push for another day does not touch this one's map.
+    tomorrow = route_change(DayMap([], []), {7}, SNAPSHOT_READ_AT + 1, date(2026, 12, 1))
+    assert len(merged_after(tomorrow)["stops"]) == 3  # type: ignore[arg-type]
+    # Two pushes delivered out of order: the later read stays.
+    emptied = route_change(DayMap([], []), {7}, SNAPSHOT_READ_AT + 5)
+    restored = route_change(BOARD, {7}, SNAPSHOT_READ_AT + 2)
+    assert len(merged_after(emptied, restored)["stops"]) == 1  # type: ignore[arg-type]
+    assert len(merged_after(restored, emptied)["stops"]) == 1  # type: ignore[arg-type]
+
+
+def _fixes(positions: dict[int, tuple[float, float]], at: dict[int, float]) -> str:
+    return positions_script(StaffDelta(day=DAY, positions=positions, position_at=at))
+
+
+def test_gps_fixes_are_formatted_like_the_fleet_rows_and_an_older_one_never_wins() -> None:
+    fixes = [
+        _fixes({7: (41.901234, -87.654321)}, {7: 1764504002.0}),
+        _fixes({7: (41.8, -87.7), 9: (41.85, -87.65)}, {7: 1764504001.0, 9: 1764504001.0}),
+    ]
+    # The first push waits for the store's module; the second arrives after it has loaded.
+    shown = run_js(
+        f"""{fixes[0]};
+const live = store.liveStores();
+{fixes[1]};
+out([live.fleet.get(7), live.fleet.get("9"), window.laiLiveQueue ?? null]);"""
+    )
+    assert shown == [
+        {
+            "lat": 41.90123,
+            "lng": -87.65432,
+            "latText": "41.90123",
+            "lngText": "-87.65432",
+            "at": 1764504002.0,
+        },
+        {
+            "lat": 41.85,
+            "lng": -87.65,
+            "latText": "41.85000",
+            "lngText": "-87.65000",
+            "at": 1764504001.0,
+        },
+        None,
+    ]
+
+
+def test_a_fix_without_a_time_is_taken_as_current() -> None:
+    script = positions_script(StaffDelta(day=DAY, positions={3: (41.9, -87.6)}))
+    at = run_js(f"{script}; out(store.liveStores().fleet.get(3).at);")
+    assert isinstance(at, float) and at > SNAPSHOT_READ_AT
+
+
+def test_a_subscriber_hears_only_its_own_driver() -> None:
+    calls = run_js(
+        f"""const live = store.liveStores();
+const heard = [];
+live.fleet.subscribe(7, () => heard.push(7));
+live.fleet.subscribe(9, () => heard.push(9));
+{_fixes({7: (41.9, -87.6)}, {7: 1.0})};
+{_fixes({7: (41.8, -87.6)}, {7: 0.5})};
+out(heard);"""
+    )
+    assert calls == [7]  # the older second fix changed nothing, so nobody re-renders
