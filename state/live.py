@@ -7,10 +7,13 @@ several workers) and sends the resulting delta over the tab's websocket.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import time
+from collections.abc import Awaitable, Callable
 
+from loguru import logger
 from reflex.app import App
 from reflex.istate.manager.token import BaseStateToken
 from reflex.state import BaseState, StateUpdate
@@ -95,17 +98,45 @@ async def push_to_stores(app: App, token: str, delta: live_updates.StaffDelta) -
     await namespace.emit_update(StateUpdate(events=events), token)
 
 
-async def push(app: App, token: str, watcher: live_updates.Watcher, delta: object) -> bool:
-    """Apply `delta` to the tab `token`; False when it is gone or no longer entitled."""
-    if not connected_here(app, token):
-        return False
-    if isinstance(delta, live_updates.StaffDelta) and (delta.positions or delta.day_map):
-        await push_to_stores(app, token, delta)
-        delta = dataclasses.replace(
-            delta, positions={}, position_at={}, day_map=None, route_drivers=frozenset()
-        )
-        if not (delta.fleet or delta.shipments or delta.kpis):
-            return True
+class StateWrites:
+    """Per tab, the state writes still to apply, in the order they were pushed.
+
+    A write waits for the tab's state lock, which the tab's own event holds while it works (a
+    filter change re-reading the board, say). Awaited by the fan-out, that wait held up every
+    other tab and the next batch of events; queued here, it holds up only this tab's later
+    writes, and the page's live stores are fed meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, asyncio.Task[None]] = {}
+
+    def queue(
+        self, token: str, watcher: live_updates.Watcher, write: Callable[[], Awaitable[bool]]
+    ) -> None:
+        previous = self._last.get(token)
+
+        async def in_turn() -> None:
+            if previous is not None:
+                await asyncio.wait({previous})
+            try:
+                entitled = await write()
+            except Exception:
+                logger.exception("live push to a tab failed; it reloads on its next connect")
+                entitled = False
+            if not entitled and live_updates.WATCHERS.get(token) == watcher:
+                live_updates.unwatch(token)  # gone or no longer entitled: no more pushes
+            if self._last.get(token) is task:
+                del self._last[token]
+
+        task = asyncio.create_task(in_turn())
+        self._last[token] = task
+
+
+WRITES = StateWrites()  # this worker process's queued state writes
+
+
+async def write_state(app: App, token: str, watcher: live_updates.Watcher, delta: object) -> bool:
+    """Apply `delta` to the tab's state; False when it is gone or no longer entitled."""
     cls = STATE_OF[watcher.audience.kind]
     async with app.modify_state(BaseStateToken(ident=token, cls=cls)) as root:
         if watcher.audience.kind == "tracking":
@@ -120,6 +151,22 @@ async def push(app: App, token: str, watcher: live_updates.Watcher, delta: objec
             return False
         state = await root.get_state(cls)
         state._apply_live(delta)  # type: ignore[attr-defined]  # every STATE_OF class has it
+    return True
+
+
+async def push(app: App, token: str, watcher: live_updates.Watcher, delta: object) -> bool:
+    """Send `delta` to the tab `token`: store pushes at once, the state write queued behind
+    the tab's earlier ones (`StateWrites`). False when the tab's socket is not held here."""
+    if not connected_here(app, token):
+        return False
+    if isinstance(delta, live_updates.StaffDelta) and (delta.positions or delta.day_map):
+        await push_to_stores(app, token, delta)
+        delta = dataclasses.replace(
+            delta, positions={}, position_at={}, day_map=None, route_drivers=frozenset()
+        )
+        if not (delta.fleet or delta.shipments or delta.kpis):
+            return True
+    WRITES.queue(token, watcher, lambda: write_state(app, token, watcher, delta))
     return True
 
 
