@@ -267,9 +267,19 @@ export function LiveMap({
     ],
     [markers, stops],
   );
+  // The set of things drawn, in any order: a pushed route is merged in after the others, and
+  // re-fitting (which moves every marker) on each such push cost busy dashboards long tasks.
   const fitKey = useMemo(
     () =>
-      markers.map((m) => m.id).join(",") + "|" + stops.map((s) => s.id).join(","),
+      markers
+        .map((m) => m.id)
+        .sort()
+        .join(",") +
+      "|" +
+      stops
+        .map((s) => s.id)
+        .sort()
+        .join(","),
     [markers, stops],
   );
   return (

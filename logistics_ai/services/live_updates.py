@@ -36,7 +36,7 @@ from logistics_ai.security import refresh
 from logistics_ai.services import drivers, live_board, live_map, public_tracking
 
 HOUSEKEEPING_SECONDS = 30.0
-COALESCE_SECONDS = 0.05
+COALESCE_SECONDS = 0.015
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,8 @@ class LiveFanout:
                     batch.append(getter.result())
                     getter = None
                     # A short window gathers the fixes that arrive together into one push per
-                    # tab: fewer, fuller websocket messages for busy pages to render.
+                    # tab; under load, batches also grow by themselves (whatever arrived while
+                    # the previous batch was pushed). Kept short: it is spent on every push.
                     await asyncio.sleep(COALESCE_SECONDS)
                 while not queue.empty():
                     batch.append(queue.get_nowait())
@@ -315,6 +316,14 @@ class LiveFanout:
         if not grouped:
             return 0
         day = clock.today_local()
+        delivered = 0
+        staff = grouped.get(Audience.staff(), [])
+        if work.positions and staff:
+            # GPS fixes need no database read: they go out at once, not after the batch's
+            # reads (ETAs, tiles, routes) that would otherwise hold every fix back.
+            moved = StaffDelta(day=day, positions=work.positions, position_at=work.position_at)
+            delivered += sum(await asyncio.gather(*(self._push_one(t, moved) for t in staff)))
+            work.positions, work.position_at = {}, {}
 
         def read() -> dict[Audience, Delta]:
             with session_scope() as session:
@@ -327,7 +336,7 @@ class LiveFanout:
             for token in grouped[audience]
         ]
         results = await asyncio.gather(*jobs)
-        return sum(results)
+        return delivered + sum(results)
 
     async def _push_one(self, token: str, delta: Delta) -> bool:
         watcher = self._watchers.get(token)
