@@ -176,14 +176,13 @@ def read_deltas(
 
 def _read_for(session: Session, work: Work, audience: Audience, day: date) -> Delta | None:
     if audience.kind == "staff":
-        if not (work.positions or work.fleet_rows or work.shipments or work.kpis or work.routes):
+        # GPS fixes are not read: `LiveFanout.deliver` pushes them before the reads.
+        if not (work.fleet_rows or work.shipments or work.kpis or work.routes):
             return None
         actor = _staff_actor()
         return StaffDelta(
             day=day,
             read_at=time.time(),
-            positions=work.positions,
-            position_at=work.position_at,
             fleet=drivers.fleet_board(session, actor, day, work.fleet_rows)
             if work.fleet_rows
             else [],
