@@ -81,6 +81,32 @@ def routes_script(delta: live_updates.StaffDelta) -> str:
     return live_script("routes", patch)
 
 
+@dataclasses.dataclass
+class _Built:
+    """The store events of the delta being pushed: every staff tab of a batch gets the same
+    delta object, so they are serialised once per batch, not once per tab."""
+
+    delta: live_updates.StaffDelta | None = None
+    events: list[Event] = dataclasses.field(default_factory=list)
+
+
+_LAST = _Built()
+
+
+def store_events(delta: live_updates.StaffDelta) -> list[Event]:
+    if _LAST.delta is not delta:
+        scripts = []
+        if delta.positions:
+            scripts.append(positions_script(delta))
+        if delta.day_map is not None:
+            scripts.append(routes_script(delta))
+        _LAST.events = [
+            Event(name="_call_script", payload={"javascript_code": code}) for code in scripts
+        ]
+        _LAST.delta = delta
+    return _LAST.events
+
+
 async def push_to_stores(app: App, token: str, delta: live_updates.StaffDelta) -> None:
     """GPS fixes and changed routes go to the tab as small script events, not through its
     state: a state change would re-send the whole list (every driver, every stop of the day)
@@ -89,13 +115,7 @@ async def push_to_stores(app: App, token: str, delta: live_updates.StaffDelta) -
     namespace = app.event_namespace
     if namespace is None:
         return
-    scripts = []
-    if delta.positions:
-        scripts.append(positions_script(delta))
-    if delta.day_map is not None:
-        scripts.append(routes_script(delta))
-    events = [Event(name="_call_script", payload={"javascript_code": code}) for code in scripts]
-    await namespace.emit_update(StateUpdate(events=events), token)
+    await namespace.emit_update(StateUpdate(events=store_events(delta)), token)
 
 
 class StateWrites:

@@ -20,7 +20,7 @@ from logistics_ai.services.drivers import DriverRow
 from logistics_ai.services.live_map import DayMap, MapStop, RouteTrace
 from logistics_ai.services.live_updates import StaffDelta
 from state.dispatch_map import route_lines, stop_dots
-from state.live import positions_script, routes_script
+from state.live import positions_script, routes_script, store_events
 
 ROOT = Path(__file__).resolve().parents[2]
 BUN = ROOT / ".tools" / "bin" / "bun"
@@ -209,3 +209,12 @@ live.fleet.subscribe(9, () => heard.push(9));
 out(heard);"""
     )
     assert calls == [7]  # the older second fix changed nothing, so nobody re-renders
+
+
+def test_the_tabs_of_one_batch_share_one_serialisation() -> None:
+    batch = StaffDelta(day=DAY, positions={7: (41.9, -87.6)}, position_at={7: 1.0})
+    first = store_events(batch)
+    assert store_events(batch) is first  # the next tab of the same batch
+    later = StaffDelta(day=DAY, positions={7: (41.8, -87.6)}, position_at={7: 2.0})
+    assert store_events(later) is not first
+    assert "41.80000" in store_events(later)[0].payload["javascript_code"]
