@@ -14,24 +14,28 @@ import { liveStores, mergeRoutes } from "./live_store.js";
 const live = liveStores();
 const fleet = live.fleet;
 
-// The position to show for one driver: the pushed fix when it is newer than the snapshot.
-// `id` null: a marker that is not a fleet driver (my position, a chosen point).
-function useFleetPosition(id, lat, lng, latText, lngText, seenAt) {
+// The fix pushed for one driver when it is newer than the snapshot's (taken at `seenAt`), else
+// null. `id` null: a marker that is not a fleet driver (my position, a chosen point).
+function usePushedFix(id, seenAt) {
   const pushed = useSyncExternalStore(
     (callback) => (id == null ? () => {} : fleet.subscribe(id, callback)),
     () => (id == null ? undefined : fleet.get(id)),
     () => undefined,
   );
-  if (pushed && pushed.at > (seenAt || 0)) return pushed;
-  return { lat, lng, latText, lngText, at: seenAt || 0 };
+  return pushed && pushed.at > (seenAt || 0) ? pushed : null;
 }
 
 // One row of the dashboard's Drivers list: the element that carries the DOM contract of
 // docs/realtime.md (data-driver-id, data-lat, data-lng) with the live position.
 export function LiveFleetItem({ driverId, latText = "", lngText = "", seenAt = 0, children, ...rest }) {
-  const shown = useFleetPosition(driverId, 0, 0, latText, lngText, seenAt);
+  const fix = usePushedFix(driverId, seenAt);
   return (
-    <li {...rest} data-driver-id={driverId} data-lat={shown.latText} data-lng={shown.lngText}>
+    <li
+      {...rest}
+      data-driver-id={driverId}
+      data-lat={fix ? fix.latText : latText}
+      data-lng={fix ? fix.lngText : lngText}
+    >
       {children}
     </li>
   );
@@ -131,10 +135,6 @@ function sameValue(a, b) {
   return false;
 }
 
-function sameProps(before, after) {
-  return sameValue(before, after);
-}
-
 // Leaflet reads a marker's title (and alt) only when it creates the marker or its icon, and
 // react-leaflet passes neither on later renders: keep them current by hand, since they carry
 // the state a reader hears ("..., done", "..., on break").
@@ -154,14 +154,9 @@ function useMarkerName(title, alt) {
 }
 
 const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet }) {
-  const shown = useFleetPosition(
-    followFleet ? marker.id : null,
-    marker.lat,
-    marker.lon,
-    "",
-    "",
-    marker.seen_at,
-  );
+  const fix = usePushedFix(followFleet ? marker.id : null, marker.seen_at);
+  const lat = fix ? fix.lat : marker.lat;
+  const lng = fix ? fix.lng : marker.lon;
   const icon = useMemo(
     () => markerIcon(marker.color, marker.selected, marker.glyph),
     [marker.color, marker.selected, marker.glyph],
@@ -181,10 +176,10 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet 
     }),
     [onSelect, marker.id],
   );
-  const position = useMemo(() => [shown.lat, shown.lng], [shown.lat, shown.lng]);
+  const position = useMemo(() => [lat, lng], [lat, lng]);
   const named = useMarkerName(marker.title, marker.title);
   // A driver with no fix yet has no marker until one is pushed (or read).
-  if (!(marker.has_position ?? true) && !shown.at) return null;
+  if (!(marker.has_position ?? true) && !fix) return null;
   return (
     <Marker
       ref={named}
@@ -197,7 +192,7 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet 
       eventHandlers={handlers}
     />
   );
-}, sameProps);
+}, sameValue);
 
 const StopMarker = memo(function StopMarker({ stop }) {
   const icon = useMemo(() => stopIcon(stop.color, stop.late), [stop.color, stop.late]);
@@ -214,7 +209,7 @@ const StopMarker = memo(function StopMarker({ stop }) {
       zIndexOffset={stop.late ? 100 : 0}
     />
   );
-}, sameProps);
+}, sameValue);
 
 const RouteLine = memo(function RouteLine({ line, selected }) {
   const pathOptions = useMemo(
@@ -222,7 +217,7 @@ const RouteLine = memo(function RouteLine({ line, selected }) {
     [line.color, selected],
   );
   return <Polyline positions={line.points} pathOptions={pathOptions} />;
-}, sameProps);
+}, sameValue);
 
 export function LiveMap({
   markers = [],
