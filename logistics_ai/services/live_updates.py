@@ -7,9 +7,10 @@ in the embedded default) and pushes to the client tokens registered in this proc
 `Watchers`. A tab registers when its page loads (after authentication) in the worker that
 holds its websocket, and only that worker pushes to it: no delta reaches a tab twice.
 
-Per batch of events (whatever arrived while the previous batch was being pushed) it runs one
-read-only unit of work in a worker thread, re-reading only the touched rows, and then calls
-the UI's `Push` once per tab. See docs/realtime.md.
+GPS fixes go to the staff tabs as they arrive (they need no read). Everything else is read in
+batches (whatever arrived while the previous batch was being read and pushed): one read-only
+unit of work in a worker thread re-reads only the touched rows, then the UI's `Push` is called
+once per tab. See docs/realtime.md.
 """
 
 from __future__ import annotations
@@ -237,6 +238,9 @@ class LiveFanout:
         self._connected = connected
         self._last_housekeeping = time.monotonic()
         self._late_risk: dict[int, int] = {}  # last late-risk count seen per driver
+        # Events pushed as fixes and not yet read for (`_read_loop`).
+        self._unread: list[tuple[str, dict[str, Any]]] = []
+        self._unread_ready = asyncio.Event()
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -250,6 +254,7 @@ class LiveFanout:
         bus = self._bus or get_bus()
         stops = await self._subscribe(bus, on_event)
         logger.info("live fan-out listening on {}", ", ".join(rules.CHANNELS))
+        reader = asyncio.create_task(self._read_loop())
         # One pending get, kept across housekeeping timeouts: cancelling a get that has just
         # taken an event (as wait_for may on Python 3.11) would lose that event.
         getter: asyncio.Task[tuple[str, dict[str, Any]]] | None = None
@@ -262,22 +267,38 @@ class LiveFanout:
                     batch.append(getter.result())
                     getter = None
                     # A short window gathers the fixes that arrive together into one push per
-                    # tab; under load, batches also grow by themselves (whatever arrived while
-                    # the previous batch was pushed). Kept short: it is spent on every push.
+                    # tab. Kept short: it is spent on every push.
                     await asyncio.sleep(COALESCE_SECONDS)
                 while not queue.empty():
                     batch.append(queue.get_nowait())
                 try:
                     if batch:
-                        await self.deliver(batch)
+                        await self.push_fixes(batch)
+                        self._unread.extend(batch)
+                        self._unread_ready.set()
                     await self._housekeeping()
                 except Exception:  # one bad batch must not end live updates for this worker
                     logger.exception("live fan-out failed on a batch of {} events", len(batch))
         finally:
+            reader.cancel()
             if getter is not None:
                 getter.cancel()
             for stop in stops:
                 stop()
+
+    async def _read_loop(self) -> None:
+        """The reads, one batch at a time and in order: whatever arrived while the previous
+        read and its pushes ran forms the next batch. Fixes never wait here (`run` pushes them
+        as they arrive): a read under load takes hundreds of milliseconds, and every fix of
+        that time used to queue behind it and reach the screens in one burst."""
+        while True:
+            await self._unread_ready.wait()
+            self._unread_ready.clear()
+            batch, self._unread = self._unread, []
+            try:
+                await self.read_and_push(batch)
+            except Exception:  # one bad batch must not end live updates for this worker
+                logger.exception("live fan-out failed to read a batch of {} events", len(batch))
 
     @staticmethod
     async def _subscribe(
@@ -300,8 +321,28 @@ class LiveFanout:
                 delay = min(delay * 2, 30.0)
 
     async def deliver(self, batch: list[tuple[str, dict[str, Any]]]) -> int:
-        """Push one batch; returns how many tabs received a delta."""
+        """Push one batch: its fixes, then what its reads find; returns how many tabs
+        received a delta. (`run` does the two steps apart, so fixes never wait for reads.)"""
+        return await self.push_fixes(batch) + await self.read_and_push(batch)
+
+    async def push_fixes(self, batch: list[tuple[str, dict[str, Any]]]) -> int:
+        """The batch's GPS fixes to the staff tabs, at once: they need no database read."""
+        staff = self._watchers.by_audience().get(Audience.staff(), [])
+        if not staff:
+            return 0
+        work = rules.plan(batch, {})
+        if not work.positions:
+            return 0
+        moved = StaffDelta(
+            day=clock.today_local(), positions=work.positions, position_at=work.position_at
+        )
+        return sum(await asyncio.gather(*(self._push_one(t, moved) for t in staff)))
+
+    async def read_and_push(self, batch: list[tuple[str, dict[str, Any]]]) -> int:
+        """Everything in the batch but the staff's fixes (`push_fixes`): one read-only unit of
+        work re-reads the touched rows for each audience, then each tab gets its delta."""
         work = rules.plan(batch, self._watchers.carriers())
+        work.positions, work.position_at = {}, {}
         for driver_id, late in work.late_risk.items():
             if late == rules.UNKNOWN or self._late_risk.get(driver_id) != late:
                 # Late-risk highlights changed: the fleet row, the tiles and the route.
@@ -315,14 +356,6 @@ class LiveFanout:
         if not grouped:
             return 0
         day = clock.today_local()
-        delivered = 0
-        staff = grouped.get(Audience.staff(), [])
-        if work.positions and staff:
-            # GPS fixes need no database read: they go out at once, not after the batch's
-            # reads (ETAs, tiles, routes) that would otherwise hold every fix back.
-            moved = StaffDelta(day=day, positions=work.positions, position_at=work.position_at)
-            delivered += sum(await asyncio.gather(*(self._push_one(t, moved) for t in staff)))
-            work.positions, work.position_at = {}, {}
 
         def read() -> dict[Audience, Delta]:
             with session_scope() as session:
@@ -334,8 +367,7 @@ class LiveFanout:
             for audience, delta in deltas.items()
             for token in grouped[audience]
         ]
-        results = await asyncio.gather(*jobs)
-        return delivered + sum(results)
+        return sum(await asyncio.gather(*jobs))
 
     async def _push_one(self, token: str, delta: Delta) -> bool:
         watcher = self._watchers.get(token)

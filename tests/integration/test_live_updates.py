@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
-from sqlmodel import Session
+from sqlmodel import Session, text
 
 from logistics_ai.db import session_scope
 from logistics_ai.domain.errors import IllegalTransition
@@ -304,3 +304,37 @@ def test_eta_refreshes_reread_the_board_only_when_late_risk_changes(world: World
         assert board_reads() == 1
         bus.publish("eta", {"driver_id": world.dave.driver_id, "late_risk": 2})
         recorder.wait_for(lambda: board_reads() == 2)
+
+
+def test_fixes_reach_the_board_while_a_read_is_held_up(world: World) -> None:
+    """A status change makes the fan-out read the database; a fix arriving meanwhile goes out
+    at once instead of queueing behind that read (under load, fixes used to reach the
+    screens in bursts, one per read)."""
+    assert world.dave.driver_id
+    created = _book(world.alice)
+    watchers = Watchers()
+    watchers.watch("staff", Watcher(Audience.staff(), "f"))
+    bus = get_bus()
+    with fanout(watchers) as recorder:
+        # Another transaction holds the shipments table: the staff read of the change waits.
+        with session_scope() as blocker:
+            blocker.exec(text("LOCK TABLE shipments IN ACCESS EXCLUSIVE MODE"))  # type: ignore[call-overload]
+            bus.publish("shipments", {"shipment_id": created.id, "driver_id": None})
+            time.sleep(0.3)  # the read has started and is waiting for the lock
+            fix = {"driver_id": world.dave.driver_id, "lat": FIX[0], "lon": FIX[1]}
+            bus.publish("drivers", fix)
+            recorder.wait_for(
+                lambda: any(
+                    isinstance(d, StaffDelta) and d.positions == {world.dave.driver_id: FIX}
+                    for d in recorder.of("staff")
+                )
+            )
+            assert not any(
+                isinstance(d, StaffDelta) and d.shipments for d in recorder.of("staff")
+            ), "the read could not have finished while the table was locked"
+        recorder.wait_for(
+            lambda: any(
+                isinstance(d, StaffDelta) and [s.id for s in d.shipments] == [created.id]
+                for d in recorder.of("staff")
+            )
+        )
