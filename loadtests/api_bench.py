@@ -11,6 +11,10 @@ What it does, all on this machine and cleaned up afterwards:
    SELECT by primary key) on the same granian, each with --workers processes;
 3. drives each case with Locust (FastHttpUser, closed loop, no think time) and prints
    req/s, p50/p95/p99 and the ratio of req/s to the baseline's, measured in the same run;
+   and the CPU time (user + system) per request over the measured window: of the API's
+   server processes ("cpu ms"), of the PostgreSQL backends of the bench database ("pg ms"),
+   and of the baseline's server ("base cpu"), which the neighbours' load moves much less
+   than req/s;
 4. reports the API workers' memory before and after the sign-in storm.
 
 The machine is shared: absolute figures move with the neighbours' load, the ratios much less.
@@ -35,6 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -146,6 +151,20 @@ class Server:
             return []
         return sorted(round(c.memory_info().rss / 2**20) for c in children)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server and its workers so far."""
+        try:
+            main = psutil.Process(self.process.pid)
+            processes = [main, *main.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0.0
+        total = 0.0
+        for process in processes:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = process.cpu_times()
+                total += times.user + times.system
+        return total
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -164,18 +183,72 @@ def granian(target: str, port: int, workers: int, *, factory: bool) -> list[str]
     return [*command, *(["--factory"] if factory else []), target]
 
 
-def load(case: dict[str, Any]) -> list[dict[str, Any]]:
-    result = subprocess.run(
-        [sys.executable, "-m", "loadtests.api_bench_load", json.dumps(case)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=case["warmup_s"] + case["duration_s"] + 120,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"load generator failed:\n{result.stderr[-3000:]}")
-    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+def backend_cpu_seconds(conninfo: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to the bench database."""
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        pids = [
+            int(r[0])
+            for r in connection.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+    seconds: dict[int, float] = {}
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(pid).cpu_times()
+            seconds[pid] = times.user + times.system
+    return seconds
+
+
+@dataclass
+class CpuWindow:
+    """The CPU the servers and PostgreSQL spent between the load generator's two marks."""
+
+    server: Server
+    conninfo: str
+    server_s: float = 0.0
+    postgres_s: float = 0.0
+    _server_start: float = 0.0
+    _backends_start: dict[int, float] = field(default_factory=dict)
+
+    def mark(self, what: str) -> None:
+        if what == "start":
+            self._server_start = self.server.cpu_seconds()
+            self._backends_start = backend_cpu_seconds(self.conninfo)
+        elif what == "end":
+            self.server_s = self.server.cpu_seconds() - self._server_start
+            ended = backend_cpu_seconds(self.conninfo)
+            # A backend that connected during the window spent all its CPU inside it.
+            self.postgres_s = sum(s - self._backends_start.get(p, 0.0) for p, s in ended.items())
+
+
+def load(case: dict[str, Any], window: CpuWindow | None = None) -> list[dict[str, Any]]:
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "loadtests.api_bench_load", json.dumps(case)],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        rows = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("{"):
+                rows.append(json.loads(line))
+            elif line.startswith("MEASURE ") and window is not None:
+                window.mark(line.split()[1])
+        returncode = process.wait(timeout=120)
+        if returncode != 0:
+            errors.seek(0)
+            raise RuntimeError(f"load generator failed:\n{errors.read()[-3000:]}")
+    if window is not None:
+        requests = sum(row["requests"] for row in rows) or 1
+        for row in rows:  # a mixed case's rows share one figure: its requests together
+            row["cpu_ms"] = 1000 * window.server_s / requests
+            row["pg_ms"] = 1000 * window.postgres_s / requests
+    return rows
 
 
 def booking(conninfo: str, customer_email: str) -> dict[str, Any]:
@@ -345,7 +418,8 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
             report = _measure(
                 args,
                 cases,
-                api,
+                (api, baseline),
+                conninfo,
                 api_url,
                 base_url,
                 ids,
@@ -366,7 +440,8 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
 def _measure(
     args: argparse.Namespace,
     cases: list[str],
-    api: Server,
+    servers: tuple[Server, Server],
+    conninfo: str,
     api_url: str,
     base_url: str,
     ids: list[int],
@@ -374,7 +449,11 @@ def _measure(
     customer: str,
     body: dict[str, Any],
 ) -> dict[str, Any]:
-    def case(url: str, tasks: list[dict[str, Any]], users: int | None = None) -> list[dict]:
+    api, baseline_server = servers
+
+    def case(
+        url: str, tasks: list[dict[str, Any]], users: int | None, window: CpuWindow
+    ) -> list[dict]:
         return load(
             {
                 "url": url,
@@ -382,7 +461,8 @@ def _measure(
                 "warmup_s": args.warmup,
                 "duration_s": args.duration,
                 "tasks": tasks,
-            }
+            },
+            window,
         )
 
     as_dispatcher = {"Authorization": f"Bearer {dispatcher}"}
@@ -409,10 +489,11 @@ def _measure(
     def paired(tasks: list[dict[str, Any]], users: int | None = None) -> list[dict]:
         # The neighbours' load drifts: each case gets its own baseline run (same users) just
         # before it, and its ratio is taken against that one.
-        base = case(base_url, [baseline], users)[0]
-        measured = case(api_url, tasks, users)
+        base = case(base_url, [baseline], users, CpuWindow(baseline_server, conninfo))[0]
+        measured = case(api_url, tasks, users, CpuWindow(api, conninfo))
         for row in measured:
             row["baseline_rps"] = base["rps"]
+            row["baseline_cpu_ms"] = base["cpu_ms"]
             row["ratio"] = row["rps"] / (base["rps"] or 1.0)
         return measured
 
@@ -465,17 +546,23 @@ def _print(args: argparse.Namespace, project: Path, table_rows: int, report: dic
     )
     print(
         f"{'case':40} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'fail':>5} "
-        f"{'base/s':>7} {'x base':>7}"
+        f"{'base/s':>7} {'x base':>7} {'cpu ms':>7} {'pg ms':>6} {'base cpu':>8}"
     )
     for row in report["rows"]:
         print(
             f"{row['name']:40} {row['rps']:7.0f} {row['p50']:7.0f} {row['p95']:7.0f} "
             f"{row['p99']:7.0f} {row['failures']:5d} {row['baseline_rps']:7.0f} "
-            f"{row['ratio']:7.2f}"
+            f"{row['ratio']:7.2f} {row['cpu_ms']:7.2f} {row['pg_ms']:6.2f} "
+            f"{row['baseline_cpu_ms']:8.2f}"
         )
         if row["failures"]:
             for error in row.get("errors") or []:
                 print(f"    e.g. {error[:110]}")
+    print(
+        "cpu ms: CPU time (user + system) of the API's granian processes per request over the "
+        "measured window; pg ms: of the database's PostgreSQL backends; base cpu: of the "
+        "baseline's granian processes per baseline request (a mixed case: all its requests)"
+    )
     print("API worker RSS (MB): " + "; ".join(f"{k}: {v}" for k, v in report["memory"].items()))
 
 

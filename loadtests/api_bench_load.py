@@ -5,7 +5,9 @@
 CASE_JSON: {"url", "users", "warmup_s", "duration_s", "tasks": [{"name", "method", "path",
 "paths"?, "headers", "json"?, "weight"}]}. Prints one JSON line per task name: requests,
 failures, req/s, p50/p95/p99 (ms). FastHttpUser, no think time: each user sends its next
-request as soon as the previous answer arrives.
+request as soon as the previous answer arrives. It also prints `MEASURE start` and
+`MEASURE end` around the measured window (after the warm-up), so the caller can read the
+servers' CPU time over exactly the requests counted.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ def run(case: dict) -> list[dict]:
     runner.start(case["users"], spawn_rate=case["users"])
     gevent.sleep(case["warmup_s"])
     env.stats.reset_all()
+    print("MEASURE start", flush=True)
     gevent.sleep(case["duration_s"])
+    print("MEASURE end", flush=True)
     runner.stop()
     rows = []
     for spec_name in dict.fromkeys(t["name"] for t in tasks):

@@ -7,8 +7,9 @@ import contextlib
 import re
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 
 from logistics_ai import observability
 from logistics_ai.ai import offload
@@ -33,7 +34,7 @@ from logistics_ai.api.routers import (
     webhooks,
 )
 from logistics_ai.memory import return_big_buffers_to_the_os
-from logistics_ai.observability import metrics
+from logistics_ai.observability import metrics, tracing
 from logistics_ai.services import ops_metrics
 from logistics_ai.settings import get_settings
 
@@ -81,6 +82,18 @@ async def _lifespan(_api: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(offload.shutdown)
 
 
+def _native_telemetry() -> TelemetryConfig | None:
+    """FastAPI's own OpenTelemetry: off unless our tracing is on (then its defaults).
+
+    Left at its defaults, FastAPI asks the global tracer, meter and logger providers on every
+    request whether any is configured (an environment lookup each): ~4% of a read's CPU
+    (docs/performance.md, Round 4). Without our tracing none is, so the answer is known.
+    """
+    if tracing.tracer_provider() is not None:
+        return None
+    return {"tracing": False, "metrics": False, "logs": False}
+
+
 def create_api() -> FastAPI:
     settings = get_settings()
     return_big_buffers_to_the_os()  # Argon2's 19 MiB buffers; see logistics_ai/memory.py
@@ -92,6 +105,7 @@ def create_api() -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=_lifespan,
+        telemetry=_native_telemetry(),
     )
     install_error_handlers(api)
     # Added innermost first; the observability middleware (metrics, request ids) wraps them
@@ -103,25 +117,30 @@ def create_api() -> FastAPI:
         threads=settings.api_threads,
     )
     observability.install(api, error_response=internal_error)  # outermost: keep it last
-    v1 = APIRouter(prefix="/api/v1")
-    v1.include_router(auth.router)
-    v1.include_router(me.router)
-    v1.include_router(account.public)
-    v1.include_router(account.me)
-    v1.include_router(privacy.router)
-    v1.include_router(shipments.router)
-    v1.include_router(drivers.router)
-    v1.include_router(admin.router)
-    v1.include_router(dispatch.router)
-    v1.include_router(geocoding.router)
-    v1.include_router(fleet.router)
-    v1.include_router(ai.router)
-    v1.include_router(tracking.router, dependencies=[Depends(limit_anonymous)])
-    v1.include_router(notifications.router)
-    v1.include_router(proof.router)
-    v1.include_router(webhooks.router)
-    v1.include_router(notifications.public, dependencies=[Depends(limit_anonymous)])
-    api.include_router(v1)
+    # Each router straight under the app with the /api/v1 prefix, not through a /api/v1
+    # router: FastAPI matches a request again at every level of inclusion (a third of a
+    # read's routing CPU per level; docs/performance.md, Round 4). Same paths, same order.
+    anonymous = [Depends(limit_anonymous)]
+    for router, dependencies in (
+        (auth.router, None),
+        (me.router, None),
+        (account.public, None),
+        (account.me, None),
+        (privacy.router, None),
+        (shipments.router, None),
+        (drivers.router, None),
+        (admin.router, None),
+        (dispatch.router, None),
+        (geocoding.router, None),
+        (fleet.router, None),
+        (ai.router, None),
+        (tracking.router, anonymous),
+        (notifications.router, None),
+        (proof.router, None),
+        (webhooks.router, None),
+        (notifications.public, anonymous),
+    ):
+        api.include_router(router, prefix="/api/v1", dependencies=dependencies)
     api.include_router(web_session.router)
     api.include_router(health.router)
     api.add_api_route("/metrics", metrics.metrics_response, include_in_schema=False)

@@ -297,8 +297,15 @@ async def current_principal(
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-async def current_actor(principal: PrincipalDep) -> Actor:
-    return principal.actor
+async def current_actor(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    header_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Actor:
+    # The same check as PrincipalDep, called directly rather than as a sub-dependency:
+    # FastAPI solves every dependency layer anew on each request (docs/performance.md,
+    # Round 4). No endpoint takes both ActorDep and PrincipalDep, so nothing runs twice.
+    return (await current_principal(request, bearer, header_key)).actor
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

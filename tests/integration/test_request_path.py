@@ -17,9 +17,11 @@ import psycopg
 import pytest
 import redis.asyncio.client
 import redis.client
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import event, text
 
-from logistics_ai.api import deps
+from logistics_ai.api import browser_session, deps
+from logistics_ai.api.app import create_api
 from logistics_ai.db import get_engine, new_read_session, session_scope
 from logistics_ai.services import shipments
 from tests.support import app_config
@@ -79,6 +81,25 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         event.remove(engine.pool, "checkout", checkout)
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "after_cursor_execute", executed)
+
+
+def _calls(dependant: Any) -> list[Any]:
+    calls = [dependant.call]
+    for sub in dependant.dependencies:
+        calls += _calls(sub)
+    return calls
+
+
+def test_every_route_authenticates_its_caller_at_most_once() -> None:
+    # ActorDep calls the PrincipalDep check itself (one dependency layer fewer per request),
+    # and so does the driver app's cookie dependency: a route that took two of them would
+    # make two Redis calls and count its rate limit twice.
+    checks = {deps.current_actor, deps.current_principal, browser_session.driver_app_actor}
+    routes = [c.route for c in iter_route_contexts(create_api().router.routes)]
+    api_routes = [r for r in routes if isinstance(r, APIRoute)]
+    assert len(api_routes) > 50
+    twice = [r.path for r in api_routes if len([c for c in _calls(r.dependant) if c in checks]) > 1]
+    assert not twice, twice
 
 
 def _shipment(world: World) -> int:
