@@ -33,7 +33,9 @@ import contextlib
 import json
 import logging
 import os
+import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -64,6 +66,7 @@ from loadtests.realtime_measure import (
     KINDS,
     Observation,
     PageResult,
+    Summary,
     match_page,
     percentile,
     position_value,
@@ -224,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speedup", type=float, default=10.0, help="simulator speed-up (10)")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between reports (2)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--logs", metavar="DIR", help="keep the app's and simulator's logs here")
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.dashboards < 1 or args.drivers < 1 or args.seconds <= 0 or args.interval <= 0:
@@ -236,6 +240,16 @@ def main(argv: list[str] | None = None) -> int:
     else:
         _print(report)
     return 0
+
+
+STALL_LINE = re.compile(r"event loop held for (\d+) ms in all")
+
+
+def _loop_stalls(app_log: Path) -> dict[str, Any]:
+    """The app's event-loop stalls over 250 ms, as its watchdog logged them
+    (logistics_ai/observability/loop_watch.py): how many, and the longest."""
+    held = [int(m.group(1)) for m in STALL_LINE.finditer(app_log.read_text(errors="replace"))]
+    return {"count": len(held), "longest_ms": max(held) if held else None}
 
 
 def _run(args: argparse.Namespace) -> dict[str, Any]:
@@ -261,6 +275,12 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             report = asyncio.run(_measure(args, app, env, conninfo, Path(scratch)))
         finally:
             app.stop()
+            if args.logs:
+                keep = Path(args.logs)
+                keep.mkdir(parents=True, exist_ok=True)
+                for log in ("app.log", "simulator.log"):
+                    if (Path(scratch) / log).exists():
+                        shutil.copy(Path(scratch) / log, keep / log)
             client = redis.Redis.from_url(REDIS_URL)
             for key in client.scan_iter(f"{prefix}*", count=1000):
                 client.delete(key)
@@ -370,6 +390,7 @@ async def _measure(
         offsets = list(await asyncio.gather(*(_clock_offset(p) for p in pages)))
         baselines = list(await asyncio.gather(*(p.evaluate("window.__lai.start()") for p in pages)))
         observations: list[list[Observation]] = [[] for _ in pages]
+        frames: list[list[Observation]] = [[] for _ in pages]  # fixes as their frames arrived
 
         async def drain() -> None:
             taken = await asyncio.gather(*(p.evaluate("window.__lai.take()") for p in pages))
@@ -377,6 +398,8 @@ async def _measure(
                 for t, kind, subject, value in batch["records"]:
                     observations[i].append(Observation(kind, subject, value, t - offsets[i]))
                 timeline.long_tasks_ms.extend(batch["longTasks"])
+                for t, kind, subject, value in batch["frames"]:
+                    frames[i].append(Observation(kind, subject, value, t - offsets[i]))
 
         record_file = scratch / "posts.jsonl"
         sim_log = open(scratch / "simulator.log", "wb")  # noqa: SIM115 (closed after the run)
@@ -480,6 +503,24 @@ async def _measure(
             )
         )
     summary = summarize(results)
+
+    # Where a fix's time goes: until its websocket frame reaches the page (server, network),
+    # and from there until the DOM shows it (the page). Same matching, positions only.
+    def positions(seen: list[list[Observation]]) -> Summary:
+        return summarize(
+            [
+                match_page(
+                    posts,
+                    page_seen,
+                    baselines[i],
+                    kinds=("p",),
+                    ignore_after_ms=timeline.cut_ms if i == 0 else None,
+                )
+                for i, page_seen in enumerate(seen)
+            ]
+        )
+
+    to_frame, to_dom = positions(frames), positions(observations)
     # A probe that got no answer within its 5 s counts as 5 s (a lower bound).
     probes = [PROBE_TIMEOUT_MS if p is None else p for p in timeline.probes_ms]
     pushed = [
@@ -513,6 +554,18 @@ async def _measure(
             "p99": _round(summary.p99_ms),
             "max": _round(summary.max_ms),
         },
+        "positions_split_ms": {
+            "post_to_frame": {
+                "samples": to_frame.samples,
+                "p50": _round(to_frame.p50_ms),
+                "p95": _round(to_frame.p95_ms),
+            },
+            "post_to_dom": {
+                "samples": to_dom.samples,
+                "p50": _round(to_dom.p50_ms),
+                "p95": _round(to_dom.p95_ms),
+            },
+        },
         "kinds": {KINDS[k]: asdict(t) for k, t in summary.kinds.items()},
         "lost": summary.lost,
         "out_of_order": summary.out_of_order,
@@ -540,6 +593,7 @@ async def _measure(
             "messages_per_s": round(sum(m for m, _ in pushed) / len(pushed) / drive_s, 1),
             "kb_per_s": round(sum(b for _, b in pushed) / len(pushed) / 1024 / drive_s, 1),
         },
+        "event_loop_stalls": _loop_stalls(scratch / "app.log"),
         "long_tasks": {
             "count": len(timeline.long_tasks_ms),
             "p95_ms": _round(percentile(timeline.long_tasks_ms, 95)),
@@ -632,6 +686,14 @@ def _print(r: dict[str, Any]) -> None:
         f"{_fmt(lat['p50'], ' ms')}, p95 {_fmt(lat['p95'], ' ms')}, p99 {_fmt(lat['p99'], ' ms')}, "
         f"max {_fmt(lat['max'], ' ms')}"
     )
+    split = r["positions_split_ms"]
+    frame, dom = split["post_to_frame"], split["post_to_dom"]
+    print(
+        f"positions only: POST returned -> websocket frame in the page p50 "
+        f"{_fmt(frame['p50'], ' ms')}, p95 {_fmt(frame['p95'], ' ms')} ({frame['samples']} "
+        f"samples); -> DOM p50 {_fmt(dom['p50'], ' ms')}, p95 {_fmt(dom['p95'], ' ms')} "
+        f"({dom['samples']} samples)"
+    )
     print(
         f"dashboard event handling (status filter -> result count): {ev['probes']} probes, "
         f"{ev['timeouts']} timeouts (counted as 5 s), p50 {_fmt(ev['p50'], ' ms')}, "
@@ -639,6 +701,11 @@ def _print(r: dict[str, Any]) -> None:
         f"max {_fmt(ev['max'], ' ms')}; long tasks in all pages: {r['long_tasks']['count']}, "
         f"p95 {_fmt(r['long_tasks']['p95_ms'], ' ms')}, "
         f"max {_fmt(r['long_tasks']['max_ms'], ' ms')}"
+    )
+    stalls = r["event_loop_stalls"]
+    print(
+        f"app event-loop stalls over 250 ms (both workers): {stalls['count']}, longest "
+        f"{_fmt(stalls['longest_ms'], ' ms')} (--logs DIR keeps the app log with their stacks)"
     )
     push = r["pushed_per_dashboard"]
     print(

@@ -64,6 +64,24 @@
   const sockets = [];
   const opened = [];
   const traffic = { messages: 0, bytes: 0 }; // what the server pushed to this tab
+  // When each GPS fix arrived in a websocket frame (same [t, "p", id, "lat,lng"] shape as the
+  // DOM records), so the bench can split POST -> DOM into POST -> frame and frame -> DOM.
+  let frames = [];
+  const FLEET_PUSH = /push\("fleet",(\[\[.*?\]\])\)/;
+  const recordFrame = (data, t) => {
+    if (!recording || typeof data !== "string" || !data.includes('\\"fleet\\"')) return;
+    let update;
+    try {
+      update = JSON.parse(data.slice(data.indexOf("[")))[1];
+    } catch (_) {
+      return; // not a Socket.IO event frame
+    }
+    for (const event of (update && update.events) || []) {
+      const match = FLEET_PUSH.exec((event.payload && event.payload.javascript_code) || "");
+      if (!match) continue;
+      for (const [id, lat, lng] of JSON.parse(match[1])) frames.push([t, "p", String(id), `${lat},${lng}`]);
+    }
+  };
   let blocked = false;
   class BenchWebSocket extends NativeWebSocket {
     constructor(url, protocols) {
@@ -73,6 +91,7 @@
         sockets.push(this);
         this.addEventListener("open", () => opened.push(now()));
         this.addEventListener("message", (e) => {
+          recordFrame(e.data, now());
           traffic.messages += 1;
           traffic.bytes += typeof e.data === "string" ? e.data.length : e.data.byteLength || 0;
         });
@@ -93,9 +112,10 @@
       return baseline;
     },
     take() {
-      const out = { records, longTasks };
+      const out = { records, longTasks, frames };
       records = [];
       longTasks = [];
+      frames = [];
       return out;
     },
     drop() {

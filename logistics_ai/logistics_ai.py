@@ -15,6 +15,7 @@ import reflex as rx
 from logistics_ai.ai import offload
 from logistics_ai.api.app import create_api
 from logistics_ai.observability.logging import configure_logging
+from logistics_ai.observability.loop_watch import watch_event_loop
 from logistics_ai.redis_client import patch_reflex_for_sentinel
 from logistics_ai.settings import get_settings
 from pages.account import invite_page, signup_page
@@ -75,6 +76,8 @@ app.register_lifespan_task(_prepare_embedded_database)
 # Committed changes from any worker, replica or the REST API reach the open screens.
 app.register_lifespan_task(run_fanout)
 app.register_lifespan_task(_ai_process_pool)
+# Stalls of the event loop are measured, and what held it is logged (docs/operations.md).
+app.register_lifespan_task(watch_event_loop)
 app.add_page(index, route="/", title="Logistics AI", on_load=AuthState.redirect_home)
 app.add_page(login, route="/login", title="Sign in · Logistics AI", on_load=AuthState.open_login)
 app.add_page(
