@@ -227,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speedup", type=float, default=10.0, help="simulator speed-up (10)")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between reports (2)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--logs", metavar="DIR", help="keep the app's and simulator's logs here")
+    parser.add_argument(
+        "--logs", metavar="DIR", help="keep the app's and simulator's logs and raw samples here"
+    )
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.dashboards < 1 or args.drivers < 1 or args.seconds <= 0 or args.interval <= 0:
@@ -503,6 +505,15 @@ async def _measure(
             )
         )
     summary = summarize(results)
+    if args.logs:  # the raw material, for looking at a run's tail in time order
+        raw = {
+            "posts": [asdict(p) for p in posts],
+            "dom": [[asdict(o) for o in page] for page in observations],
+            "frames": [[asdict(o) for o in page] for page in frames],
+            "drive_started_ms": timeline.drive_started_ms,
+        }
+        Path(args.logs).mkdir(parents=True, exist_ok=True)
+        (Path(args.logs) / "samples.json").write_text(json.dumps(raw))
 
     # Where a fix's time goes: until its websocket frame reaches the page (server, network),
     # and from there until the DOM shows it (the page). Same matching, positions only.

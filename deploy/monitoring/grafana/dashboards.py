@@ -150,6 +150,16 @@ DASHBOARDS: dict[str, tuple[str, list[Panel]]] = {
                 ],
             ),
             (
+                "Event loop lag p95 (per worker)",
+                "s",
+                [
+                    (
+                        "{{instance}}",
+                        "histogram_quantile(0.95, sum by (le, instance) (rate(lai_event_loop_lag_seconds_bucket[5m])))",
+                    )
+                ],
+            ),
+            (
                 "Bus publish failures",
                 "ops",
                 [
