@@ -118,63 +118,95 @@ async def push_to_stores(app: App, token: str, delta: live_updates.StaffDelta) -
     await namespace.emit_update(StateUpdate(events=store_events(delta)), token)
 
 
+# Applies queued deltas, in order, to one tab's state; False when the tab is gone or no longer
+# entitled.
+Write = Callable[[str, live_updates.Watcher, list[object]], Awaitable[bool]]
+
+
 class StateWrites:
     """Per tab, the state writes still to apply, in the order they were pushed.
 
     A write waits for the tab's state lock, which the tab's own event holds while it works (a
     filter change re-reading the board, say). Awaited by the fan-out, that wait held up every
     other tab and the next batch of events; queued here, it holds up only this tab's later
-    writes, and the page's live stores are fed meanwhile.
+    writes, and the page's live stores are fed meanwhile. The deltas that queued up while a
+    write ran go in together, in one write: each write loads and saves the tab's state (a
+    board's worth of rows), and a burst of status changes (a shift starting) cost one write
+    per change per tab, on the event loop every push shares.
     """
 
-    def __init__(self) -> None:
-        self._last: dict[str, asyncio.Task[None]] = {}
+    def __init__(self, write: Write) -> None:
+        self._write = write
+        self._pending: dict[str, list[tuple[live_updates.Watcher, object]]] = {}
+        self._drains: dict[str, asyncio.Task[None]] = {}
 
-    def queue(
-        self, token: str, watcher: live_updates.Watcher, write: Callable[[], Awaitable[bool]]
-    ) -> None:
-        previous = self._last.get(token)
+    def queue(self, token: str, watcher: live_updates.Watcher, delta: object) -> None:
+        self._pending.setdefault(token, []).append((watcher, delta))
+        if token not in self._drains:
+            self._drains[token] = asyncio.create_task(self._drain(token))
 
-        async def in_turn() -> None:
-            if previous is not None:
-                await asyncio.wait({previous})
-            try:
-                entitled = await write()
-            except Exception:
-                logger.exception("live push to a tab failed; it reloads on its next connect")
-                entitled = False
-            if not entitled and live_updates.WATCHERS.get(token) == watcher:
-                live_updates.unwatch(token)  # gone or no longer entitled: no more pushes
-            if self._last.get(token) is task:
-                del self._last[token]
+    async def _drain(self, token: str) -> None:
+        try:
+            while pending := self._pending.pop(token, None):
+                for watcher, deltas in _runs(pending):
+                    entitled = await self._write_safely(token, watcher, deltas)
+                    if not entitled and live_updates.WATCHERS.get(token) == watcher:
+                        live_updates.unwatch(token)  # gone or no longer entitled: no more pushes
+        finally:
+            del self._drains[token]
 
-        task = asyncio.create_task(in_turn())
-        self._last[token] = task
+    async def _write_safely(
+        self, token: str, watcher: live_updates.Watcher, deltas: list[object]
+    ) -> bool:
+        try:
+            return await self._write(token, watcher, deltas)
+        except Exception:
+            logger.exception("live push to a tab failed; it reloads on its next connect")
+            return False
 
 
-WRITES = StateWrites()  # this worker process's queued state writes
+def _runs(
+    pending: list[tuple[live_updates.Watcher, object]],
+) -> list[tuple[live_updates.Watcher, list[object]]]:
+    """Consecutive deltas pushed under the same registration, grouped: a tab that signed in
+    as someone else in between gets no write for its earlier registration's deltas merged
+    with the later ones (each group is checked against its own registration)."""
+    runs: list[tuple[live_updates.Watcher, list[object]]] = []
+    for watcher, delta in pending:
+        if runs and runs[-1][0] == watcher:
+            runs[-1][1].append(delta)
+        else:
+            runs.append((watcher, [delta]))
+    return runs
 
 
-async def write_state(app: App, token: str, watcher: live_updates.Watcher, delta: object) -> bool:
-    """Apply `delta` to the tab's state; False when it is gone or no longer entitled."""
+async def write_state(
+    app: App, token: str, watcher: live_updates.Watcher, deltas: list[object]
+) -> bool:
+    """Apply `deltas` in order to the tab's state; False when it is gone or no longer
+    entitled."""
     cls = STATE_OF[watcher.audience.kind]
     async with app.modify_state(BaseStateToken(ident=token, cls=cls)) as root:
         if watcher.audience.kind == "tracking":
             tracking = await root.get_state(TrackingState)
             if tracking.code != watcher.audience.key:  # the tab moved on to another code
                 return False
-            tracking._apply_live(delta)  # type: ignore[arg-type]  # kind picked the delta type
+            for delta in deltas:
+                tracking._apply_live(delta)  # type: ignore[arg-type]  # kind picked the delta type
             return True
         auth = await root.get_state(AuthState)
         # Signed out, or signed in as someone else since it registered: nothing more.
         if not watcher.fingerprint or auth._credential_fingerprint != watcher.fingerprint:
             return False
         state = await root.get_state(cls)
-        state._apply_live(delta)  # type: ignore[attr-defined]  # every STATE_OF class has it
+        for delta in deltas:
+            state._apply_live(delta)  # type: ignore[attr-defined]  # every STATE_OF class has it
     return True
 
 
-async def push(app: App, token: str, watcher: live_updates.Watcher, delta: object) -> bool:
+async def push(
+    app: App, writes: StateWrites, token: str, watcher: live_updates.Watcher, delta: object
+) -> bool:
     """Send `delta` to the tab `token`: store pushes at once, the state write queued behind
     the tab's earlier ones (`StateWrites`). False when the tab's socket is not held here."""
     if not connected_here(app, token):
@@ -186,14 +218,19 @@ async def push(app: App, token: str, watcher: live_updates.Watcher, delta: objec
         )
         if not (delta.fleet or delta.shipments or delta.kpis):
             return True
-    WRITES.queue(token, watcher, lambda: write_state(app, token, watcher, delta))
+    writes.queue(token, watcher, delta)
     return True
 
 
 async def run_fanout(app: App) -> None:
     """Lifespan task: one fan-out per backend worker process."""
 
+    async def write(token: str, watcher: live_updates.Watcher, deltas: list[object]) -> bool:
+        return await write_state(app, token, watcher, deltas)
+
+    writes = StateWrites(write)
+
     async def to_tab(token: str, watcher: live_updates.Watcher, delta: object) -> bool:
-        return await push(app, token, watcher, delta)
+        return await push(app, writes, token, watcher, delta)
 
     await live_updates.LiveFanout(to_tab, connected=lambda token: connected_here(app, token)).run()
