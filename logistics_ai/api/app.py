@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import re
 from collections.abc import AsyncIterator
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, routing
 from fastapi.responses import JSONResponse
 from fastapi.telemetry import TelemetryConfig
 
@@ -151,4 +152,17 @@ def create_api() -> FastAPI:
         methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         include_in_schema=False,
     )
+    build_routes_now(api)
     return api
+
+
+def build_routes_now(api: FastAPI) -> None:
+    """Do now what FastAPI and anyio would otherwise do on the first requests, on the event
+    loop of a worker that is already serving: FastAPI builds each included route's handler
+    state (its pydantic adapters) when a request first reaches it, and anyio imports its
+    asyncio backend on the first thread hop. Together 0.2 s on an idle machine, and stalls
+    of 0.25-0.7 s each on a busy worker's first requests (measured by the event-loop
+    watchdog, docs/operations.md), during which that worker served no one."""
+    for _ in routing.iter_route_contexts(api.routes):
+        pass
+    importlib.import_module("anyio._backends._asyncio")
