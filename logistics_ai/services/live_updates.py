@@ -237,7 +237,8 @@ class LiveFanout:
         # at the next housekeeping even when no event ever targets them).
         self._connected = connected
         self._last_housekeeping = time.monotonic()
-        self._late_risk: dict[int, int] = {}  # last late-risk count seen per driver
+        # Last late-risk count seen per driver (on the boards, then in ETA events).
+        self._late_risk: dict[int, int] = {}
         # Events pushed as fixes and not yet read for (`_read_loop`).
         self._unread: list[tuple[str, dict[str, Any]]] = []
         self._unread_ready = asyncio.Event()
@@ -252,6 +253,7 @@ class LiveFanout:
             loop.call_soon_threadsafe(queue.put_nowait, (channel, dict(payload)))
 
         bus = self._bus or get_bus()
+        await self._seed_late_risk()
         stops = await self._subscribe(bus, on_event)
         logger.info("live fan-out listening on {}", ", ".join(rules.CHANNELS))
         reader = asyncio.create_task(self._read_loop())
@@ -299,6 +301,24 @@ class LiveFanout:
                 await self.read_and_push(batch)
             except Exception:  # one bad batch must not end live updates for this worker
                 logger.exception("live fan-out failed to read a batch of {} events", len(batch))
+
+    async def _seed_late_risk(self) -> None:
+        """Start from the late-risk counts the boards show now, read before subscribing (a
+        board loaded since then shows them or a later count that an event carries): ETAs are
+        refreshed on every GPS batch, and without this each driver's first refresh in a new
+        worker re-read and re-pushed its row, route and tiles to every board, all at once
+        when a shift starts or a deployment restarts the workers."""
+        day = clock.today_local()
+
+        def read() -> dict[int, int]:
+            with session_scope() as session:
+                board = drivers.fleet_board(session, _staff_actor(), day)
+                return {row.id: row.late_risk for row in board}
+
+        try:
+            self._late_risk = await asyncio.to_thread(read)
+        except Exception as error:  # each driver's first refresh then re-reads, as before
+            logger.warning("live fan-out could not read the late-risk counts ({})", error)
 
     @staticmethod
     async def _subscribe(
