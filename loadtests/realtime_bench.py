@@ -289,6 +289,16 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+MAIN_THREAD = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
+
+async def _main_thread(cdp: Any) -> dict[str, float]:
+    """Seconds the page's main thread has spent so far: all tasks, and of them running
+    script, layout and style (Chromium's Performance domain)."""
+    metrics = (await cdp.send("Performance.getMetrics"))["metrics"]
+    return {m["name"]: m["value"] for m in metrics if m["name"] in MAIN_THREAD}
+
+
 async def _clock_offset(page: Any) -> float:
     """Page clock minus ours (ms), from the round trip with the smallest uncertainty."""
     best: tuple[float, float] | None = None
@@ -390,9 +400,13 @@ async def _measure(
         rss_after = app.worker_rss_bytes()
         workers = len(app.workers())
         offsets = list(await asyncio.gather(*(_clock_offset(p) for p in pages)))
+        cdps = [await context.new_cdp_session(p) for p in pages]
+        for cdp in cdps:
+            await cdp.send("Performance.enable")
         baselines = list(await asyncio.gather(*(p.evaluate("window.__lai.start()") for p in pages)))
         observations: list[list[Observation]] = [[] for _ in pages]
         frames: list[list[Observation]] = [[] for _ in pages]  # fixes as their frames arrived
+        sent: list[list[Observation]] = [[] for _ in pages]  # ... as the server sent them
 
         async def drain() -> None:
             taken = await asyncio.gather(*(p.evaluate("window.__lai.take()") for p in pages))
@@ -402,6 +416,8 @@ async def _measure(
                 timeline.long_tasks_ms.extend(batch["longTasks"])
                 for t, kind, subject, value in batch["frames"]:
                     frames[i].append(Observation(kind, subject, value, t - offsets[i]))
+                for t, kind, subject, value in batch["sent"]:  # the server's clock: ours
+                    sent[i].append(Observation(kind, subject, value, t))
 
         record_file = scratch / "posts.jsonl"
         sim_log = open(scratch / "simulator.log", "wb")  # noqa: SIM115 (closed after the run)
@@ -443,6 +459,7 @@ async def _measure(
                 traffic_before = await asyncio.gather(
                     *(p.evaluate("window.__lai.traffic()") for p in pages)
                 )
+                busy_before = await asyncio.gather(*(_main_thread(c) for c in cdps))
                 # Cut in the last seconds, but never before half the run (short runs).
                 cut_at = now + max(args.seconds - CUT_BEFORE_END_S, args.seconds / 2)
             if timeline.drive_started_ms is not None:
@@ -457,8 +474,9 @@ async def _measure(
         sim_log.close()
         drive_s = time.time() - (timeline.drive_started_ms or 0) / 1000
         traffic_after = await asyncio.gather(*(p.evaluate("window.__lai.traffic()") for p in pages))
+        busy_after = await asyncio.gather(*(_main_thread(c) for c in cdps))
         if timeline.drive_started_ms is None:
-            traffic_before = traffic_after
+            traffic_before, busy_before = traffic_after, busy_after
         sim_output = (scratch / "simulator.log").read_text(errors="replace")
         if len(timeline.probes_ms) % 2:  # leave the used dashboard on "all", as the others
             await probe_page.evaluate("v => window.__lai.probe(v)", "all")
@@ -510,6 +528,7 @@ async def _measure(
             "posts": [asdict(p) for p in posts],
             "dom": [[asdict(o) for o in page] for page in observations],
             "frames": [[asdict(o) for o in page] for page in frames],
+            "sent": [[asdict(o) for o in page] for page in sent],
             "drive_started_ms": timeline.drive_started_ms,
         }
         Path(args.logs).mkdir(parents=True, exist_ok=True)
@@ -531,7 +550,7 @@ async def _measure(
             ]
         )
 
-    to_frame, to_dom = positions(frames), positions(observations)
+    to_sent, to_frame, to_dom = positions(sent), positions(frames), positions(observations)
     # A probe that got no answer within its 5 s counts as 5 s (a lower bound).
     probes = [PROBE_TIMEOUT_MS if p is None else p for p in timeline.probes_ms]
     pushed = [
@@ -566,6 +585,11 @@ async def _measure(
             "max": _round(summary.max_ms),
         },
         "positions_split_ms": {
+            "post_to_server_push": {
+                "samples": to_sent.samples,
+                "p50": _round(to_sent.p50_ms),
+                "p95": _round(to_sent.p95_ms),
+            },
             "post_to_frame": {
                 "samples": to_frame.samples,
                 "p50": _round(to_frame.p50_ms),
@@ -605,6 +629,16 @@ async def _measure(
             "kb_per_s": round(sum(b for _, b in pushed) / len(pushed) / 1024 / drive_s, 1),
         },
         "event_loop_stalls": _loop_stalls(scratch / "app.log"),
+        # Share of the drive each dashboard's main thread was busy (averaged over dashboards).
+        "page_main_thread_busy": {
+            name: round(
+                sum(a[name] - b[name] for a, b in zip(busy_after, busy_before, strict=True))
+                / len(pages)
+                / drive_s,
+                3,
+            )
+            for name in MAIN_THREAD
+        },
         "long_tasks": {
             "count": len(timeline.long_tasks_ms),
             "p95_ms": _round(percentile(timeline.long_tasks_ms, 95)),
@@ -698,9 +732,10 @@ def _print(r: dict[str, Any]) -> None:
         f"max {_fmt(lat['max'], ' ms')}"
     )
     split = r["positions_split_ms"]
-    frame, dom = split["post_to_frame"], split["post_to_dom"]
+    server, frame, dom = split["post_to_server_push"], split["post_to_frame"], split["post_to_dom"]
     print(
-        f"positions only: POST returned -> websocket frame in the page p50 "
+        f"positions only: POST returned -> pushed by the server p50 {_fmt(server['p50'], ' ms')}, "
+        f"p95 {_fmt(server['p95'], ' ms')}; -> websocket frame handled in the page p50 "
         f"{_fmt(frame['p50'], ' ms')}, p95 {_fmt(frame['p95'], ' ms')} ({frame['samples']} "
         f"samples); -> DOM p50 {_fmt(dom['p50'], ' ms')}, p95 {_fmt(dom['p95'], ' ms')} "
         f"({dom['samples']} samples)"
@@ -712,6 +747,12 @@ def _print(r: dict[str, Any]) -> None:
         f"max {_fmt(ev['max'], ' ms')}; long tasks in all pages: {r['long_tasks']['count']}, "
         f"p95 {_fmt(r['long_tasks']['p95_ms'], ' ms')}, "
         f"max {_fmt(r['long_tasks']['max_ms'], ' ms')}"
+    )
+    busy = r["page_main_thread_busy"]
+    print(
+        f"dashboard main thread busy while driving (mean of pages): {busy['TaskDuration']:.0%} "
+        f"(script {busy['ScriptDuration']:.0%}, layout {busy['LayoutDuration']:.0%}, style "
+        f"{busy['RecalcStyleDuration']:.0%})"
     )
     stalls = r["event_loop_stalls"]
     print(

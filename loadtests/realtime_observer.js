@@ -64,10 +64,12 @@
   const sockets = [];
   const opened = [];
   const traffic = { messages: 0, bytes: 0 }; // what the server pushed to this tab
-  // When each GPS fix arrived in a websocket frame (same [t, "p", id, "lat,lng"] shape as the
-  // DOM records), so the bench can split POST -> DOM into POST -> frame and frame -> DOM.
+  // When each GPS fix left the server (the push's third argument, epoch ms, server clock) and
+  // when its websocket frame was handled in the page (same [t, "p", id, "lat,lng"] shape as
+  // the DOM records), so the bench can split POST -> DOM at both points.
   let frames = [];
-  const FLEET_PUSH = /push\("fleet",(\[\[.*?\]\])\)/;
+  let sent = [];
+  const FLEET_PUSH = /push\("fleet",(\[\[.*?\]\]),([0-9.]+)\)/;
   const recordFrame = (data, t) => {
     if (!recording || typeof data !== "string" || !data.includes('\\"fleet\\"')) return;
     let update;
@@ -79,7 +81,10 @@
     for (const event of (update && update.events) || []) {
       const match = FLEET_PUSH.exec((event.payload && event.payload.javascript_code) || "");
       if (!match) continue;
-      for (const [id, lat, lng] of JSON.parse(match[1])) frames.push([t, "p", String(id), `${lat},${lng}`]);
+      for (const [id, lat, lng] of JSON.parse(match[1])) {
+        frames.push([t, "p", String(id), `${lat},${lng}`]);
+        sent.push([parseFloat(match[2]), "p", String(id), `${lat},${lng}`]);
+      }
     }
   };
   let blocked = false;
@@ -112,10 +117,11 @@
       return baseline;
     },
     take() {
-      const out = { records, longTasks, frames };
+      const out = { records, longTasks, frames, sent };
       records = [];
       longTasks = [];
       frames = [];
+      sent = [];
       return out;
     },
     drop() {

@@ -49,10 +49,13 @@ def connected_here(app: App, token: str) -> bool:
 
 def live_script(kind: str, payload: object) -> str:
     """A call that hands `payload` to the page's live store `kind` (components/live_store.js),
-    or queues it until the store's module has loaded."""
+    or queues it until the store's module has loaded. The store ignores the third argument,
+    when the server sent it (epoch ms): `bench realtime` reads it from the websocket frame to
+    tell the server's share of a push's latency from the page's."""
     args = f"{json.dumps(kind)},{json.dumps(payload, separators=(',', ':'))}"
+    sent_ms = round(time.time() * 1000, 1)
     return (
-        f"(window.laiLive?window.laiLive.push({args})"
+        f"(window.laiLive?window.laiLive.push({args},{sent_ms})"
         f":(window.laiLiveQueue=window.laiLiveQueue||[]).push([{args}]))"
     )
 
