@@ -10,7 +10,7 @@ HELM_LAYER_VERSION := 2.2.2
 .PHONY: infra-tools infra-checks
 test: infra-tools
 
-infra-tools: .tools/infra/.installed .tools/bin/helm
+infra-tools: .tools/infra/.installed .tools/infra/.compiled .tools/bin/helm
 	@command -v shellcheck >/dev/null 2>&1 || { \
 		SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO="sudo"; \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends shellcheck >/dev/null 2>&1 \
@@ -19,6 +19,12 @@ infra-tools: .tools/infra/.installed .tools/bin/helm
 .tools/infra/.installed: .ci/infra-tools.txt .tools/bin/uv
 	uv venv --quiet --allow-existing --python $(PYTHON) .tools/infra
 	uv pip install --quiet --python .tools/infra/bin/python -r .ci/infra-tools.txt
+	@touch $@
+
+# checkov and friends are Python: their bytecode is written once here, as for .venv (Makefile,
+# .venv/.compiled). Without it each checkov run compiled its thousands of modules again.
+.tools/infra/.compiled: .tools/infra/.installed
+	.tools/infra/bin/python -m compileall -q -j 0 .tools/infra/lib >/dev/null
 	@touch $@
 
 .tools/bin/helm:

@@ -6,11 +6,17 @@
 .PHONY: security-tools security-checks sbom
 test: security-tools
 
-security-tools: .tools/security/.installed
+security-tools: .tools/security/.installed .tools/security/.compiled
 
 .tools/security/.installed: .ci/security-tools.txt .tools/bin/uv
 	uv venv --quiet --allow-existing --python $(PYTHON) .tools/security
 	uv pip install --quiet --python .tools/security/bin/python -r .ci/security-tools.txt
+	@touch $@
+
+# Bytecode written once, as for .venv (Makefile, .venv/.compiled): semgrep's wrapper,
+# pip-audit and cyclonedx-py otherwise compile their modules on every run.
+.tools/security/.compiled: .tools/security/.installed
+	.tools/security/bin/python -m compileall -q -j 0 .tools/security/lib >/dev/null
 	@touch $@
 
 security-checks: install security-tools infra-tools
