@@ -713,13 +713,13 @@ def _print(r: dict[str, Any]) -> None:
     print(
         f"{'changes':18} {'expected':>9} {'shown':>7} {'lost':>6} {'superseded':>11} "
         f"{'disorder':>9} "
-        f"{'unchanged':>10} {'off-screen':>11}"
+        f"{'unchanged':>10} {'off-screen':>11} {'cut off':>8}"
     )
     for name, t in r["kinds"].items():
         print(
             f"{name:18} {t['posted']:9d} {t['shown']:7d} {t['lost']:6d} {t['superseded']:11d} "
             f"{t['out_of_order']:9d} "
-            f"{t['unobservable']:10d} {t['off_screen']:11d}"
+            f"{t['unobservable']:10d} {t['off_screen']:11d} {t['cut_off']:8d}"
         )
     if r["out_of_order_on_dashboards"]:
         print(

@@ -53,6 +53,9 @@ class KindTally:
     out_of_order: int = 0
     unobservable: int = 0  # the value did not change (nothing for the DOM to show)
     off_screen: int = 0  # the subject is not on that page (e.g. a shipment on page 2)
+    # The page whose socket was cut: posted before the cut, not shown by then, and after the
+    # reconnect the page showed a value posted after the cut (not lost: overtaken by the cut).
+    cut_off: int = 0
 
 
 @dataclass
@@ -106,9 +109,14 @@ def match_page(
     result = PageResult()
     wanted = set(kinds)
     by_subject: dict[tuple[str, str], list[Post]] = defaultdict(list)
+    after_cut: dict[tuple[str, str], set[str]] = defaultdict(set)
     for post in posts:
-        if post.kind in wanted and (ignore_after_ms is None or post.t_ms <= ignore_after_ms):
+        if post.kind not in wanted:
+            continue
+        if ignore_after_ms is None or post.t_ms <= ignore_after_ms:
             by_subject[(post.kind, post.subject)].append(post)
+        else:
+            after_cut[(post.kind, post.subject)].add(post.value)
     seen: dict[tuple[str, str], list[Observation]] = defaultdict(list)
     for obs in sorted(observations, key=lambda o: o.t_ms):
         seen[(obs.kind, obs.subject)].append(obs)
@@ -148,6 +156,8 @@ def match_page(
                 result.latencies_ms.append(first_seen[i] - post.t_ms)
             elif i in late:
                 tally.shown += 1  # shown, but after a newer value: counted as out of order
+            elif any(o.value in after_cut[(kind, subject)] for o in seen.get((kind, subject), [])):
+                tally.cut_off += 1
             else:
                 tally.lost += 1
                 tally.superseded += i < newest

@@ -86,6 +86,15 @@ def test_never_shown_is_lost_and_the_cut_page_ignores_later_posts() -> None:
     assert (coalesced.kinds["p"].lost, coalesced.kinds["p"].superseded) == (2, 2)
     cut = match_page(posts, observations, baseline, ignore_after_ms=2000.0)
     assert (cut.kinds["p"].posted, cut.kinds["p"].lost, cut.kinds["d"].lost) == (1, 0, 1)
+    # Cut at 4000: B (3500) never reached the page before the cut; after the reconnect the page
+    # shows C, posted after the cut. B was overtaken by the cut, not lost; A was shown.
+    reconnected = [Observation("p", "7", "A", 1530.0), Observation("p", "7", "C", 9000.0)]
+    cut_late = match_page(posts, reconnected, baseline, ignore_after_ms=4000.0)
+    assert (cut_late.kinds["p"].posted, cut_late.kinds["p"].lost) == (2, 0)
+    assert cut_late.kinds["p"].cut_off == 1
+    # Without a reconnect showing a later value, B is lost as before.
+    no_reconnect = match_page(posts, observations, baseline, ignore_after_ms=4000.0)
+    assert (no_reconnect.kinds["p"].lost, no_reconnect.kinds["p"].cut_off) == (1, 0)
     positions_only = match_page(posts, observations, baseline, kinds=("p",))
     assert "d" not in positions_only.kinds
 
