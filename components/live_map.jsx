@@ -10,7 +10,8 @@ import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import { liveStores, mergeRoutes } from "./live_store.js";
 
-// The dashboard's live stores (GPS fixes and routes pushed since the last read of the board).
+// The dashboard's live stores (GPS fixes, fleet rows and routes pushed since the last read
+// of the board).
 const live = liveStores();
 const fleet = live.fleet;
 
@@ -25,20 +26,51 @@ function usePushedFix(id, seenAt) {
   return pushed && pushed.at > (seenAt || 0) ? pushed : null;
 }
 
+// The fleet row pushed for one driver and day when it was read after the board (`readAt`),
+// else null. `id` null: not a fleet driver.
+function usePushedRow(id, day, readAt) {
+  const pushed = useSyncExternalStore(
+    (callback) => (id == null ? () => {} : live.drivers.subscribe(id, callback)),
+    () => (id == null ? undefined : live.drivers.get(id, day)),
+    () => undefined,
+  );
+  return pushed && pushed.readAt > (readAt || 0) ? pushed : null;
+}
+
 // One row of the dashboard's Drivers list: the element that carries the DOM contract of
-// docs/realtime.md (data-driver-id, data-lat, data-lng) with the live position.
-export function LiveFleetItem({ driverId, latText = "", lngText = "", seenAt = 0, children, ...rest }) {
+// docs/realtime.md (data-driver-id, data-lat, data-lng, data-status) with the live position
+// and shift status.
+export function LiveFleetItem({
+  driverId,
+  latText = "",
+  lngText = "",
+  seenAt = 0,
+  status = "",
+  day = "",
+  readAt = 0,
+  children,
+  ...rest
+}) {
   const fix = usePushedFix(driverId, seenAt);
+  const row = usePushedRow(driverId, day, readAt);
   return (
     <li
       {...rest}
       data-driver-id={driverId}
       data-lat={fix ? fix.latText : latText}
       data-lng={fix ? fix.lngText : lngText}
+      data-status={row ? row.status : status}
     >
       {children}
     </li>
   );
+}
+
+// One field of a driver's fleet row as text ("statusLabel", "progress"): the pushed row's
+// when it is newer than the board's read, else the board's own (`text`).
+export function LiveFleetText({ driverId, field, text = "", day = "", readAt = 0 }) {
+  const row = usePushedRow(driverId, day, readAt);
+  return <>{row ? row[field] : text}</>;
 }
 
 const escapeHtml = (text) =>
@@ -153,13 +185,16 @@ function useMarkerName(title, alt) {
   return ref;
 }
 
-const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet }) {
+const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet, day, readAt }) {
   const fix = usePushedFix(followFleet ? marker.id : null, marker.seen_at);
+  const row = usePushedRow(followFleet ? marker.id : null, day, readAt);
   const lat = fix ? fix.lat : marker.lat;
   const lng = fix ? fix.lng : marker.lon;
+  const color = row ? row.color : marker.color;
+  const title = row ? row.title : marker.title;
   const icon = useMemo(
-    () => markerIcon(marker.color, marker.selected, marker.glyph),
-    [marker.color, marker.selected, marker.glyph],
+    () => markerIcon(color, marker.selected, marker.glyph),
+    [color, marker.selected, marker.glyph],
   );
   // Leaflet makes a keyboard marker a focusable role="button"; Enter or Space activates it
   // like a click (Leaflet forwards the key events of a focused marker to the marker).
@@ -177,7 +212,7 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet 
     [onSelect, marker.id],
   );
   const position = useMemo(() => [lat, lng], [lat, lng]);
-  const named = useMarkerName(marker.title, marker.title);
+  const named = useMarkerName(title, title);
   // A driver with no fix yet has no marker until one is pushed (or read).
   if (!(marker.has_position ?? true) && !fix) return null;
   return (
@@ -185,8 +220,8 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet 
       ref={named}
       position={position}
       icon={icon}
-      title={marker.title}
-      alt={marker.title}
+      title={title}
+      alt={title}
       keyboard={true}
       zIndexOffset={marker.selected ? 1000 : 500}
       eventHandlers={handlers}
@@ -301,6 +336,8 @@ export function LiveMap({
             marker={marker}
             onSelect={select}
             followFleet={followFleet}
+            day={routesDay}
+            readAt={routesReadAt}
           />
         ))}
         <FitBounds points={points} fitKey={fitKey} />

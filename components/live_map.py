@@ -74,8 +74,9 @@ def live_map(
 
 class LiveFleetItem(rx.NoSSRComponent):
     """A row (`<li>`) of the dashboard's Drivers list carrying the DOM contract of
-    docs/realtime.md (`data-driver-id`, `data-lat`, `data-lng`), with the driver's position
-    following the fixes pushed to the page like the map's markers do."""
+    docs/realtime.md (`data-driver-id`, `data-lat`, `data-lng`, `data-status`), with the
+    driver's position and shift status following what is pushed to the page, like the map's
+    markers do. `day` and `read_at`: the board's day and when it was read."""
 
     library = _JSX.importable_path
     tag = "LiveFleetItem"
@@ -85,3 +86,21 @@ class LiveFleetItem(rx.NoSSRComponent):
     lat_text: rx.Var[str]
     lng_text: rx.Var[str]
     seen_at: rx.Var[float]
+    status: rx.Var[str]
+    day: rx.Var[str]
+    read_at: rx.Var[float]
+
+
+class LiveFleetText(rx.NoSSRComponent):
+    """One field of a driver's fleet row as text (`field`: "statusLabel" or "progress"): the
+    row pushed to the page when it was read after the board, else the board's `text`."""
+
+    library = _JSX.importable_path
+    tag = "LiveFleetText"
+    lib_dependencies: list[str] = ["react-leaflet@5.0.0", "leaflet@1.9.4"]
+
+    driver_id: rx.Var[int]
+    field: rx.Var[str]
+    text: rx.Var[str]
+    day: rx.Var[str]
+    read_at: rx.Var[float]

@@ -1,6 +1,6 @@
 // The dashboard's live stores: what the server pushes between two reads of the board.
 //
-// Busy data (GPS fixes, routes that change as drivers work) reaches an open dashboard as small
+// Busy data (GPS fixes, fleet rows, routes: what changes as drivers work) reaches a dashboard as small
 // script events (state/live.py), not as Reflex state changes: a state change re-sends a whole
 // list (every driver, every stop of the day) to every dashboard and re-renders all of it. The
 // page's state keeps the last database read (the snapshot); these stores keep what was pushed
@@ -9,10 +9,27 @@
 // (tests/unit/test_live_store.py). Pushes that arrive before this module has loaded wait in
 // `window.laiLiveQueue` (see `state/live.py`), and are replayed here in order.
 
+// Callbacks per key (a driver id): each subscriber hears only about its own driver.
+function keyedListeners() {
+  const listeners = new Map();
+  return {
+    notify(key) {
+      const callbacks = listeners.get(key);
+      if (callbacks) callbacks.forEach((callback) => callback());
+    },
+    subscribe(id, callback) {
+      const key = String(id);
+      if (!listeners.has(key)) listeners.set(key, new Set());
+      listeners.get(key).add(callback);
+      return () => listeners.get(key).delete(callback);
+    },
+  };
+}
+
 // GPS fixes: driver id -> {lat, lng, latText, lngText, at}, keeping the latest fix per driver.
 export function createFleetStore() {
   const positions = new Map();
-  const listeners = new Map();
+  const listeners = keyedListeners();
   return {
     // rows: [[driver id, "lat", "lng", epoch seconds of the fix], ...]
     push(rows) {
@@ -21,19 +38,45 @@ export function createFleetStore() {
         const shown = positions.get(key);
         if (shown && shown.at > at) continue;
         positions.set(key, { lat: parseFloat(latText), lng: parseFloat(lngText), latText, lngText, at });
-        const callbacks = listeners.get(key);
-        if (callbacks) callbacks.forEach((callback) => callback());
+        listeners.notify(key);
       }
     },
     get(id) {
       return positions.get(String(id));
     },
-    subscribe(id, callback) {
-      const key = String(id);
-      if (!listeners.has(key)) listeners.set(key, new Set());
-      listeners.get(key).add(callback);
-      return () => listeners.get(key).delete(callback);
+    subscribe: listeners.subscribe,
+  };
+}
+
+// Fleet rows as the server re-read them (shift status, stops done, the marker's colour and
+// name): "day|driver id" -> {status, statusLabel, progress, color, title, readAt}, keeping the
+// latest read per driver and day (progress counts one day's stops).
+export function createDriverStore() {
+  const rows = new Map();
+  const listeners = keyedListeners();
+  return {
+    // patch: {day: "YYYY-MM-DD", read_at: epoch s, rows: [{id, status, status_label,
+    // progress, color, title}, ...]}
+    push(patch) {
+      for (const row of patch.rows) {
+        const key = `${patch.day}|${row.id}`;
+        const known = rows.get(key);
+        if (known && known.readAt > patch.read_at) continue;
+        rows.set(key, {
+          status: row.status,
+          statusLabel: row.status_label,
+          progress: row.progress,
+          color: row.color,
+          title: row.title,
+          readAt: patch.read_at,
+        });
+        listeners.notify(String(row.id));
+      }
     },
+    get(id, day) {
+      return rows.get(`${day}|${id}`);
+    },
+    subscribe: listeners.subscribe,
   };
 }
 
@@ -96,15 +139,17 @@ export function mergeRoutes(stops, lines, routes, day, readAt) {
 // One store of each per page (the map and the Drivers list share them), replaying whatever
 // was pushed before this module loaded.
 export function liveStores() {
-  if (typeof window === "undefined") {
-    return { fleet: createFleetStore(), routes: createRouteStore() };
-  }
+  const create = () => ({
+    fleet: createFleetStore(),
+    drivers: createDriverStore(),
+    routes: createRouteStore(),
+  });
+  if (typeof window === "undefined") return create();
   if (!window.laiLive) {
-    const stores = { fleet: createFleetStore(), routes: createRouteStore() };
+    const stores = create();
     const queued = window.laiLiveQueue || [];
     window.laiLive = {
-      fleet: stores.fleet,
-      routes: stores.routes,
+      ...stores,
       push(kind, payload) {
         stores[kind].push(payload);
       },

@@ -5,7 +5,7 @@ from reflex.vars import ObjectVar
 
 from components.copilot_panel import briefing_card, copilot_panel
 from components.layout import app_shell
-from components.live_map import LiveFleetItem, live_map
+from components.live_map import LiveFleetItem, LiveFleetText, live_map
 from components.pager import pager
 from components.status_badge import status_badge
 from logistics_ai.models import ShipmentStatus
@@ -313,6 +313,18 @@ def _driver_selected(d: ObjectVar[FleetRow]) -> rx.Var[bool]:
     return DispatchState.selected_driver == d.driver_id.to_string()
 
 
+def _live_text(d: ObjectVar[FleetRow], field: str, text: rx.Var[str]) -> rx.Component:
+    """A fleet row's field as the page's live store has it (a status change is pushed as one
+    row, not as the whole fleet list: docs/realtime.md)."""
+    return LiveFleetText.create(
+        driver_id=d.driver_id,
+        field=field,
+        text=text,
+        day=DispatchState.date_filter,
+        read_at=DispatchState.map_read_at,
+    )
+
+
 def _fleet() -> rx.Component:
     return rx.card(
         rx.heading("Drivers", size="4", as_="h2"),
@@ -345,8 +357,15 @@ def _fleet() -> rx.Component:
                         ),
                         rx.spacer(),
                         rx.vstack(
-                            rx.badge(d.status_label, variant="outline"),
-                            rx.text("stops ", d.progress, size="1", color_scheme="gray"),
+                            rx.badge(
+                                _live_text(d, "statusLabel", d.status_label), variant="outline"
+                            ),
+                            rx.text(
+                                "stops ",
+                                _live_text(d, "progress", d.progress),
+                                size="1",
+                                color_scheme="gray",
+                            ),
                             spacing="0",
                             align="end",
                         ),
@@ -358,8 +377,10 @@ def _fleet() -> rx.Component:
                     lat_text=d.lat_text,
                     lng_text=d.lng_text,
                     seen_at=d.seen_at,
+                    status=d.status,
+                    day=DispatchState.date_filter,
+                    read_at=DispatchState.map_read_at,
                     custom_attrs={
-                        "data-status": d.status,
                         "data-selected": rx.cond(_driver_selected(d), "true", "false"),
                     },
                     style={

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -84,32 +84,6 @@ def fleet_row(row: drivers.DriverRow) -> FleetRow:
         late_risk=row.late_risk,
         seen_at=datetime.fromisoformat(row.last_seen).timestamp() if row.last_seen else 0.0,
     )
-
-
-def moved(row: FleetRow, lat: float, lng: float, at: float) -> FleetRow:
-    """`row` at the fix (lat, lng) taken at `at`, unless it already shows a later one.
-
-    A delta is read before it waits for the tab's state lock; a filter change may have
-    re-read the board in between, so an arriving fix can be older than what is on screen.
-    """
-    if at < row.seen_at:
-        return row
-    return replace(
-        row,
-        lat=lat,
-        lng=lng,
-        lat_text=coordinate(lat),
-        lng_text=coordinate(lng),
-        has_position=True,
-        seen_at=at,
-    )
-
-
-def refreshed(current: FleetRow, fresh: FleetRow) -> FleetRow:
-    """A re-read board row, keeping the newer of the two GPS fixes (same reason as `moved`)."""
-    if fresh.seen_at >= current.seen_at:
-        return fresh
-    return moved(fresh, current.lat, current.lng, current.seen_at)
 
 
 @dataclass(frozen=True)
@@ -281,16 +255,10 @@ class DispatchState(AuthState):
         return None
 
     def _apply_live(self, delta: live_updates.StaffDelta) -> None:
-        """One pushed delta: re-read fleet and board rows, new tiles (see docs/realtime.md)."""
+        """One pushed delta: re-read board rows, new tiles (see docs/realtime.md)."""
         same_day = self.date_filter == delta.day.isoformat()
-        # GPS fixes and changed routes never come this way: state/live.py hands them to the
-        # page's live stores (components/live_store.js).
-        if delta.fleet and same_day:
-            fresh = {row.id: fleet_row(row) for row in delta.fleet}
-            self.fleet = [
-                refreshed(row, fresh[row.driver_id]) if row.driver_id in fresh else row
-                for row in self.fleet
-            ]
+        # GPS fixes, fleet rows and changed routes never come this way: state/live.py hands
+        # them to the page's live stores (components/live_store.js).
         if delta.shipments:
             fresh_rows = {s.id: shipment_row(s) for s in delta.shipments}
             if any(row.id in fresh_rows for row in self.rows):

@@ -23,7 +23,7 @@ from logistics_ai.services import live_updates
 from state import dispatch_map
 from state.auth import AuthState
 from state.customer import CustomerState
-from state.dispatch import DispatchState, coordinate
+from state.dispatch import DispatchState, coordinate, fleet_row
 from state.driver import DriverState
 from state.tracking import TrackingState
 
@@ -70,6 +70,29 @@ def positions_script(delta: live_updates.StaffDelta) -> str:
     return live_script("fleet", rows)
 
 
+def drivers_script(delta: live_updates.StaffDelta) -> str:
+    """The re-read fleet rows for the driver store, with what the Drivers list and the
+    driver's marker show of them (status, stops done, the marker's colour and name)."""
+    rows = [fleet_row(row) for row in delta.fleet]
+    markers = dispatch_map.fleet_markers(rows, selected="")
+    patch = {
+        "day": delta.day.isoformat(),
+        "read_at": delta.read_at,
+        "rows": [
+            {
+                "id": row.driver_id,
+                "status": row.status,
+                "status_label": row.status_label,
+                "progress": row.progress,
+                "color": marker.color,
+                "title": marker.title,
+            }
+            for row, marker in zip(rows, markers, strict=True)
+        ],
+    }
+    return live_script("drivers", patch)
+
+
 def routes_script(delta: live_updates.StaffDelta) -> str:
     """The changed routes' stops and lines for the route store, as the board reads them."""
     assert delta.day_map is not None
@@ -101,6 +124,8 @@ def store_events(delta: live_updates.StaffDelta) -> list[Event]:
         scripts = []
         if delta.positions:
             scripts.append(positions_script(delta))
+        if delta.fleet:
+            scripts.append(drivers_script(delta))
         if delta.day_map is not None:
             scripts.append(routes_script(delta))
         _LAST.events = [
@@ -111,10 +136,12 @@ def store_events(delta: live_updates.StaffDelta) -> list[Event]:
 
 
 async def push_to_stores(app: App, token: str, delta: live_updates.StaffDelta) -> None:
-    """GPS fixes and changed routes go to the tab as small script events, not through its
-    state: a state change would re-send the whole list (every driver, every stop of the day)
-    and re-render all of it on each fix, and take the tab's state lock. The tab is entitled
-    by its registration, which sign-out and session housekeeping remove (docs/realtime.md)."""
+    """GPS fixes, re-read fleet rows and changed routes go to the tab as small script events,
+    not through its state: a state change would re-send the whole list (every driver, every
+    stop of the day) and re-render all of it on each change, and take the tab's state lock
+    (at 20 dashboards x 200 drivers, those state writes were the event loop's stalls). The
+    tab is entitled by its registration, which sign-out and session housekeeping remove
+    (docs/realtime.md)."""
     namespace = app.event_namespace
     if namespace is None:
         return
@@ -214,12 +241,14 @@ async def push(
     the tab's earlier ones (`StateWrites`). False when the tab's socket is not held here."""
     if not connected_here(app, token):
         return False
-    if isinstance(delta, live_updates.StaffDelta) and (delta.positions or delta.day_map):
+    if isinstance(delta, live_updates.StaffDelta) and (
+        delta.positions or delta.day_map or delta.fleet
+    ):
         await push_to_stores(app, token, delta)
         delta = dataclasses.replace(
-            delta, positions={}, position_at={}, day_map=None, route_drivers=frozenset()
+            delta, positions={}, position_at={}, fleet=[], day_map=None, route_drivers=frozenset()
         )
-        if not (delta.fleet or delta.shipments or delta.kpis):
+        if not (delta.shipments or delta.kpis):
             return True
     writes.queue(token, watcher, delta)
     return True

@@ -1,4 +1,5 @@
-"""GPS fixes and changed routes reach a dashboard as script calls into its live stores.
+"""GPS fixes, fleet rows and changed routes reach a dashboard as script calls into its live
+stores.
 
 The scripts `state/live.py` sends are run here, with `components/live_store.js` itself, by a
 real JavaScript engine (the bun that `make install` puts in .tools/bin): before the store's
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from logistics_ai.services.drivers import DriverRow
 from logistics_ai.services.live_map import DayMap, MapStop, RouteTrace
 from logistics_ai.services.live_updates import StaffDelta
 from state.dispatch_map import route_lines, stop_dots
-from state.live import positions_script, routes_script, store_events
+from state.live import drivers_script, positions_script, routes_script, store_events
 
 ROOT = Path(__file__).resolve().parents[2]
 BUN = ROOT / ".tools" / "bin" / "bun"
@@ -218,3 +219,41 @@ def test_the_tabs_of_one_batch_share_one_serialisation() -> None:
     later = StaffDelta(day=DAY, positions={7: (41.8, -87.6)}, position_at={7: 2.0})
     assert store_events(later) is not first
     assert "41.80000" in store_events(later)[0].payload["javascript_code"]
+
+
+def _rows(status: str, done: int, read_at: float, day: date = DAY) -> str:
+    row = replace(_driver(7, "Dave Driver"), status=status, stops_done_today=done)
+    return drivers_script(StaffDelta(day=day, fleet=[row], read_at=read_at))
+
+
+def test_a_status_change_reaches_the_drivers_list_and_marker_as_one_row() -> None:
+    on_break = _rows("on_break", 1, SNAPSHOT_READ_AT + 1)
+    shown = run_js(
+        f"""{on_break};
+const live = store.liveStores();
+out([live.drivers.get(7, "2026-11-30"), live.drivers.get(7, "2026-12-01") ?? null]);"""
+    )
+    assert shown == [
+        {
+            "status": "on_break",
+            "statusLabel": "on break",
+            "progress": "1/2",
+            "color": "#ad5700",
+            "title": "Dave Driver, on break",
+            "readAt": SNAPSHOT_READ_AT + 1,
+        },
+        None,  # another day's board counts other stops
+    ]
+
+
+def test_the_latest_read_of_a_driver_wins_whatever_the_order_of_arrival() -> None:
+    later = _rows("available", 2, SNAPSHOT_READ_AT + 5)
+    earlier = _rows("on_route", 1, SNAPSHOT_READ_AT + 2)
+    for first, second in ((later, earlier), (earlier, later)):
+        shown = run_js(
+            f"""const live = store.liveStores();
+{first};
+{second};
+out(live.drivers.get(7, "2026-11-30").status);"""
+        )
+        assert shown == "available"
