@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import anyio.to_thread
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, create_engine
 
@@ -39,32 +34,22 @@ def build_engine(database_url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     settings = get_settings()
+    # A fixed pool per process (no churn). No pre-ping: a round trip per checkout would be
+    # a quarter of a read's database time. A dropped connection (failover, idle reaper) is
+    # instead detected when it fails: SQLAlchemy then invalidates the whole pool, so only
+    # the requests in flight fail (503 + Retry-After, see api/errors.py) and the next ones
+    # connect afresh. LIFO keeps the busy set small, so the idle tail can age out.
     return create_engine(
         database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        **_pool_options(),
-    )
-
-
-def _pool_options() -> dict[str, Any]:
-    """What the threaded and the event-loop pools share.
-
-    A fixed pool per process (no churn). No pre-ping: a round trip per checkout would be
-    a quarter of a read's database time. A dropped connection (failover, idle reaper) is
-    instead detected when it fails: SQLAlchemy then invalidates the whole pool, so only
-    the requests in flight fail (503 + Retry-After, see api/errors.py) and the next ones
-    connect afresh. LIFO keeps the busy set small, so the idle tail can age out.
-    """
-    settings = get_settings()
-    return {
-        "pool_timeout": settings.db_pool_timeout,
-        "pool_recycle": 1800,
-        "pool_use_lifo": True,
+        pool_timeout=settings.db_pool_timeout,
+        pool_recycle=1800,
+        pool_use_lifo=True,
         # PgBouncer in transaction mode hands each transaction to any server connection, so
         # psycopg must not prepare statements server-side (prepare_threshold=None).
-        "connect_args": {"prepare_threshold": None} if settings.db_pgbouncer else {},
-    }
+        connect_args={"prepare_threshold": None} if settings.db_pgbouncer else {},
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -110,86 +95,6 @@ def _autocommit(engine: Engine) -> Engine:
 def new_read_session() -> ReadSession:
     """A read-only session without BEGIN/COMMIT round trips (see ReadSession)."""
     return ReadSession(_autocommit(get_engine()), expire_on_commit=False)
-
-
-T = TypeVar("T")
-
-# One read engine per event loop: asyncio connections and pools belong to the loop that
-# made them. A worker serves everything on one loop; tests' clients may start many.
-_loop_read_engines: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, tuple[AsyncEngine | None, AsyncIterator[None] | None]
-] = weakref.WeakKeyDictionary()
-
-
-def build_read_engine(database_url: str) -> AsyncEngine | None:
-    """An autocommit PostgreSQL engine on psycopg's asyncio driver; None on SQLite.
-
-    Sized by DB_READ_POOL_SIZE: on one event loop a connection is only busy while its
-    statement is in flight, so a few serve a whole worker.
-    """
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        return None  # no asyncio SQLite driver here: reads take the thread hop instead
-    return create_async_engine(
-        url,
-        pool_size=get_settings().db_read_pool_size,
-        max_overflow=0,
-        isolation_level="AUTOCOMMIT",
-        **_pool_options(),
-    )
-
-
-async def _dispose_when_the_loop_ends(engine: AsyncEngine) -> AsyncIterator[None]:
-    # An async generator the loop closes at its end (`shutdown_asyncgens`, as asyncio.run
-    # and the test client's portal do): the pool's connections are closed while the loop
-    # still runs, instead of lingering until garbage collection.
-    try:
-        yield
-    finally:
-        await engine.dispose()
-
-
-async def _loop_read_engine() -> AsyncEngine | None:
-    loop = asyncio.get_running_loop()
-    held = _loop_read_engines.get(loop)
-    if held is None:
-        engine = build_read_engine(get_settings().database_url)
-        keeper = None
-        if engine is not None:
-            keeper = _dispose_when_the_loop_ends(engine)
-            await anext(keeper)  # started: the loop now knows it and will close it
-        held = _loop_read_engines[loop] = (engine, keeper)
-    return held[0]
-
-
-def _read_in_thread(work: Callable[[Session], T]) -> T:
-    session = new_read_session()
-    try:
-        return work(session)
-    finally:
-        session.close()
-
-
-async def read(work: Callable[[Session], T]) -> T:
-    """`work(session)` on a read-only session (see ReadSession), from the event loop.
-
-    On PostgreSQL nothing leaves the loop: the session is this loop's asyncio engine, and
-    SQLAlchemy runs the ordinary (sync) service code in a greenlet that yields to the loop
-    at every round trip, so a read costs no thread hop (docs/performance.md, Round 4). On
-    SQLite it takes one thread hop. Either way `work` is the same service function.
-    """
-    engine = await _loop_read_engine()
-    if engine is None:
-        return await anyio.to_thread.run_sync(_read_in_thread, work)
-    async with AsyncSession(
-        engine, sync_session_class=ReadSession, expire_on_commit=False
-    ) as session:
-        return await session.run_sync(_on, work)
-
-
-def _on(session: OrmSession, work: Callable[[Session], T]) -> T:
-    assert isinstance(session, ReadSession)  # the sync_session_class given above
-    return work(session)
 
 
 def commit_unit(session: Session) -> None:

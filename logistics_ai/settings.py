@@ -76,14 +76,6 @@ class Settings(BaseSettings):
         description="Extra PostgreSQL connections per process for bursts from UI handlers and "
         "jobs (opened and closed on demand; keep it small to avoid connection churn).",
     )
-    db_read_pool_size: int = Field(
-        4,
-        ge=1,
-        le=200,
-        description="PostgreSQL connections per process for the API's reads served on the "
-        "event loop (asyncio driver, autocommit). A connection is busy only while a "
-        "statement is in flight, so a few serve a worker.",
-    )
     api_threads: int = Field(
         12,
         ge=1,

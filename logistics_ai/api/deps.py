@@ -6,9 +6,8 @@ The request path is built so that one request costs one thread hop and one trans
   round trip (session liveness and the rate limit in a single atomic call); an API key is
   verified against the database once per `api_keys.VERIFIED_KEY_CACHE_S` per worker, then
   served from a small cache whose revocation marker rides along in that same round trip.
-- `SessionDep` opens a session without touching the database (no connection yet).
-  Endpoints that only read may instead be coroutines that call `db.read(...)`: no thread
-  hop and no BEGIN/COMMIT (on PostgreSQL the statements run on the event loop's pool).
+- `SessionDep` opens a session without touching the database (no connection yet);
+  `ReadSessionDep` is the same for endpoints that only read, without BEGIN/COMMIT round trips.
 - Endpoints are plain `def` functions. `UnitOfWorkRoute` (every router's `route_class`) runs
   the whole endpoint in ONE worker thread and commits its session there, so the response is
   sent only after the commit, and response validation then runs on the loop without a hop.
@@ -35,6 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from logistics_ai.db import (
     abandon_unit,
     commit_unit,
+    new_read_session,
     new_session,
     session_scope,
 )
@@ -75,6 +75,9 @@ def _request_session(open_session: Callable[[], Session]) -> Callable[[], AsyncI
 # The request's session. `UnitOfWorkRoute` commits it in the endpoint's thread.
 request_session = _request_session(new_session)
 SessionDep = Annotated[Session, Depends(request_session)]
+# For endpoints that only read: no BEGIN/COMMIT round trips (see db.ReadSession).
+request_read_session = _request_session(new_read_session)
+ReadSessionDep = Annotated[Session, Depends(request_read_session)]
 
 
 def _run_unit(endpoint: Callable[..., Any], kwargs: dict[str, Any]) -> Any:

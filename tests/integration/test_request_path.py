@@ -1,14 +1,8 @@
 """The cost shape of an authenticated request, against real PostgreSQL and Redis.
 
-One authenticated read: no thread hop (it runs on the event loop's asyncio pool), one pooled
-connection, one statement outside any transaction, no users row read for authentication, and
-one Redis command. A write keeps its one thread hop and one transaction. Revocation and role
-changes still apply on the next request; a dropped database connection costs one 503, not a
-broken pool.
-
-Clients are used as context managers where the pool matters: then, as in a server worker, every
-request runs on one event loop (without, the test client starts a loop, and so a read pool, per
-request).
+One authenticated read: one thread hop, one pooled connection, one transaction, no users row
+read for authentication, and one Redis command. Revocation and role changes still apply on
+the next request; a dropped database connection costs one 503, not a broken pool.
 """
 
 from __future__ import annotations
@@ -24,11 +18,11 @@ import pytest
 import redis.asyncio.client
 import redis.client
 from fastapi.routing import APIRoute, iter_route_contexts
-from sqlalchemy import Engine, Pool, event, text
+from sqlalchemy import event, text
 
 from logistics_ai.api import browser_session, deps
 from logistics_ai.api.app import create_api
-from logistics_ai.db import get_engine, new_read_session, read, session_scope
+from logistics_ai.db import get_engine, new_read_session, session_scope
 from logistics_ai.services import shipments
 from tests.support import app_config
 from tests.support.api import bearer, client, login
@@ -71,24 +65,22 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     def executed(conn: Any, *_: Any) -> None:
         # psycopg sends BEGIN itself (no cursor event): an open transaction after a statement
         # means BEGIN was sent before it and a COMMIT round trip will follow.
-        status = conn.connection.driver_connection.info.transaction_status
+        status = conn.connection.dbapi_connection.info.transaction_status
         seen["in_transaction"].append(status != psycopg.pq.TransactionStatus.IDLE)
 
-    # On the classes: every engine and pool, the threaded one and the event loop's read pool.
-    # The patches end with the block (a later count must not also count into this one).
-    with monkeypatch.context() as patch:
-        patch.setattr(anyio.to_thread, "run_sync", hop)
-        patch.setattr(redis.asyncio.client.Redis, "execute_command", async_command)
-        patch.setattr(redis.client.Redis, "execute_command", sync_command)
-        event.listen(Pool, "checkout", checkout)
-        event.listen(Engine, "before_cursor_execute", statement)
-        event.listen(Engine, "after_cursor_execute", executed)
-        try:
-            yield seen
-        finally:
-            event.remove(Pool, "checkout", checkout)
-            event.remove(Engine, "before_cursor_execute", statement)
-            event.remove(Engine, "after_cursor_execute", executed)
+    engine = get_engine()
+    monkeypatch.setattr(anyio.to_thread, "run_sync", hop)
+    monkeypatch.setattr(redis.asyncio.client.Redis, "execute_command", async_command)
+    monkeypatch.setattr(redis.client.Redis, "execute_command", sync_command)
+    event.listen(engine.pool, "checkout", checkout)
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "after_cursor_execute", executed)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.pool, "checkout", checkout)
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "after_cursor_execute", executed)
 
 
 def _calls(dependant: Any) -> list[Any]:
@@ -115,19 +107,17 @@ def _shipment(world: World) -> int:
         return shipments.create_shipment(session, world.alice, booking()).id  # type: ignore[return-value]
 
 
-def test_an_authenticated_read_costs_no_hop_one_connection_one_redis_command(
+def test_an_authenticated_read_costs_one_hop_one_connection_one_redis_command(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shipment_id = _shipment(world)
-    with client() as http:
-        token = login(http, "dispatch@test.example.com")["access_token"]
-        first = http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token))
-        assert first.status_code == 200
-        with counting(monkeypatch) as seen:
-            response = http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token))
-    assert response.status_code == 200 and response.json() == first.json()
-    assert response.json()["id"] == shipment_id
-    assert seen["hops"] == 0  # the read ran on the event loop
+    http = client()
+    token = login(http, "dispatch@test.example.com")["access_token"]
+    assert http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token)).status_code == 200
+    with counting(monkeypatch) as seen:
+        response = http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token))
+    assert response.status_code == 200 and response.json()["id"] == shipment_id
+    assert seen["hops"] == 1
     assert seen["checkouts"] == 1
     assert not [s for s in seen["statements"] if "FROM users" in s], seen["statements"]
     # One statement, one round trip: the read session runs it without BEGIN/COMMIT.
@@ -138,21 +128,18 @@ def test_an_authenticated_read_costs_no_hop_one_connection_one_redis_command(
 def test_a_list_reads_without_a_transaction_and_a_booking_keeps_its_own(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    http = client()
+    dispatcher = login(http, "dispatch@test.example.com")["access_token"]
+    alice = login(http, "alice@test.example.com")["access_token"]
     body = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in booking().items()}
-    with client() as http:
-        dispatcher = login(http, "dispatch@test.example.com")["access_token"]
-        alice = login(http, "alice@test.example.com")["access_token"]
-        assert http.get("/api/v1/shipments", headers=bearer(dispatcher)).status_code == 200
-        with counting(monkeypatch) as listed:
-            page = http.get("/api/v1/shipments", headers=bearer(dispatcher))
-        with counting(monkeypatch) as booked:
-            created = http.post("/api/v1/shipments", json=body, headers=bearer(alice))
+    with counting(monkeypatch) as listed:
+        page = http.get("/api/v1/shipments", headers=bearer(dispatcher))
     assert page.status_code == 200 and page.json()["total_exact"] is True
-    assert listed["hops"] == 0
     assert len(listed["statements"]) == 2 and listed["in_transaction"] == [False, False]
+    with counting(monkeypatch) as booked:
+        created = http.post("/api/v1/shipments", json=body, headers=bearer(alice))
     assert created.status_code == 201, created.text
-    assert booked["hops"] == 1  # a write: one thread hop, one unit of work
-    assert booked["in_transaction"] and all(booked["in_transaction"])
+    assert booked["in_transaction"] and all(booked["in_transaction"])  # one unit of work
 
 
 def test_a_read_session_refuses_to_write(world: World) -> None:
@@ -214,32 +201,26 @@ def test_a_dropped_database_connection_costs_one_503_then_the_pool_recovers(
     world: World,
 ) -> None:
     shipment_id = _shipment(world)
+    http = client()
+    token = login(http, "dispatch@test.example.com")["access_token"]
+    assert http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token)).status_code == 200
     url = get_engine().url
-    body = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in booking().items()}
-    with client() as http:
-        token = login(http, "dispatch@test.example.com")["access_token"]
-        alice = login(http, "alice@test.example.com")["access_token"]
-        path = f"/api/v1/shipments/{shipment_id}"
-        assert http.get(path, headers=bearer(token)).status_code == 200
-        # An idle reaper or a failover, for every pooled connection (from outside the pool).
-        with psycopg.connect(
-            host=url.host, port=url.port, user=url.username, dbname="postgres", autocommit=True
-        ) as admin:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-                (url.database,),
-            )
-        # Reads (the event loop's pool), then writes (the threaded pool): both lost theirs.
-        reads = [http.get(path, headers=bearer(token)) for _ in range(3)]
-        writes = [
-            http.post("/api/v1/shipments", json=body, headers=bearer(alice)) for _ in range(2)
-        ]
+    # An idle reaper or a failover, for every pooled connection (from outside the pool).
+    with psycopg.connect(
+        host=url.host, port=url.port, user=url.username, dbname="postgres", autocommit=True
+    ) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (url.database,),
+        )
+    answers = [
+        http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token)) for _ in range(3)
+    ]
+    codes = [a.status_code for a in answers]
     # No pre-ping: the first request meets a dead connection and gets a retryable 503; that
     # failure resets the whole pool, so the next requests connect afresh.
-    assert [a.status_code for a in reads] == [503, 200, 200], [a.text for a in reads]
-    assert reads[0].headers["Retry-After"]
-    assert [w.status_code for w in writes] == [503, 201], [w.text for w in writes]
-    assert writes[0].headers["Retry-After"]
+    assert codes == [503, 200, 200], codes
+    assert answers[0].headers["Retry-After"]
 
 
 def test_sign_ins_beyond_the_slots_and_queue_are_refused_at_once(clean_db: None) -> None:
@@ -265,27 +246,3 @@ def test_sign_ins_beyond_the_slots_and_queue_are_refused_at_once(clean_db: None)
 
     with app_config.configured(sign_in_concurrency="1", sign_in_queue="0"):
         assert asyncio.run(scenario()) == ["refused", "admitted"]
-
-
-def test_an_event_loops_read_pool_is_closed_when_the_loop_ends(world: World) -> None:
-    shipment_id = _shipment(world)
-    url = get_engine().url
-
-    def backends() -> int:
-        with psycopg.connect(
-            host=url.host, port=url.port, user=url.username, dbname="postgres", autocommit=True
-        ) as admin:
-            row = admin.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (url.database,)
-            ).fetchone()
-        assert row is not None
-        return int(row[0])
-
-    async def one_read() -> int:
-        found = await read(lambda s: shipments.get_shipment(s, world.dispatcher, shipment_id))
-        return found.id  # type: ignore[return-value]
-
-    before = backends()
-    for _ in range(5):  # five loops, as a test client without `with` starts per request
-        assert asyncio.run(one_read()) == shipment_id
-    assert backends() <= before

@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import Path, Query, status
 
-from logistics_ai.api.deps import ActorDep, SessionDep, api_router
+from logistics_ai.api.deps import ActorDep, ReadSessionDep, SessionDep, api_router
 from logistics_ai.api.routers.common import ERRORS
 from logistics_ai.api.schemas.shipments import AssignIn, CancelIn, ShipmentOut, ShipmentPage
-from logistics_ai.db import read
 from logistics_ai.models import ShipmentStatus
 from logistics_ai.services import assignment, dispatch_insert, shipments
 from logistics_ai.services.shipments import MAX_PAGE_SIZE, ShipmentCreate
@@ -25,7 +24,8 @@ def create(body: ShipmentCreate, session: SessionDep, actor: ActorDep) -> Shipme
 
 
 @router.get("", summary="List shipments visible to the caller")
-async def list_(
+def list_(
+    session: ReadSessionDep,
     actor: ActorDep,
     status_: Annotated[ShipmentStatus | None, Query(alias="status")] = None,
     date_from: date | None = None,
@@ -42,16 +42,12 @@ async def list_(
         "page": page,
         "page_size": page_size,
     }
-    found = await read(lambda session: shipments.list_shipments(session, actor, filters))
-    return ShipmentPage.model_validate(found)
+    return ShipmentPage.model_validate(shipments.list_shipments(session, actor, filters))
 
 
-# The two reads run on the event loop (db.read: no thread hop, no BEGIN/COMMIT), through the
-# same service functions as every other caller.
 @router.get("/{shipment_id}", summary="One shipment")
-async def get(shipment_id: ShipmentId, actor: ActorDep) -> ShipmentOut:
-    shipment = await read(lambda session: shipments.get_shipment(session, actor, shipment_id))
-    return ShipmentOut.model_validate(shipment)
+def get(shipment_id: ShipmentId, session: ReadSessionDep, actor: ActorDep) -> ShipmentOut:
+    return ShipmentOut.model_validate(shipments.get_shipment(session, actor, shipment_id))
 
 
 @router.post("/{shipment_id}/cancel", summary="Cancel a shipment")
