@@ -69,18 +69,20 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         seen["in_transaction"].append(status != psycopg.pq.TransactionStatus.IDLE)
 
     engine = get_engine()
-    monkeypatch.setattr(anyio.to_thread, "run_sync", hop)
-    monkeypatch.setattr(redis.asyncio.client.Redis, "execute_command", async_command)
-    monkeypatch.setattr(redis.client.Redis, "execute_command", sync_command)
-    event.listen(engine.pool, "checkout", checkout)
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "after_cursor_execute", executed)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.pool, "checkout", checkout)
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "after_cursor_execute", executed)
+    # The patches end with the block: a later count must not also count into this one.
+    with monkeypatch.context() as patch:
+        patch.setattr(anyio.to_thread, "run_sync", hop)
+        patch.setattr(redis.asyncio.client.Redis, "execute_command", async_command)
+        patch.setattr(redis.client.Redis, "execute_command", sync_command)
+        event.listen(engine.pool, "checkout", checkout)
+        event.listen(engine, "before_cursor_execute", statement)
+        event.listen(engine, "after_cursor_execute", executed)
+        try:
+            yield seen
+        finally:
+            event.remove(engine.pool, "checkout", checkout)
+            event.remove(engine, "before_cursor_execute", statement)
+            event.remove(engine, "after_cursor_execute", executed)
 
 
 def _calls(dependant: Any) -> list[Any]:
@@ -136,9 +138,11 @@ def test_a_list_reads_without_a_transaction_and_a_booking_keeps_its_own(
         page = http.get("/api/v1/shipments", headers=bearer(dispatcher))
     assert page.status_code == 200 and page.json()["total_exact"] is True
     assert len(listed["statements"]) == 2 and listed["in_transaction"] == [False, False]
+    assert listed["hops"] == 1
     with counting(monkeypatch) as booked:
         created = http.post("/api/v1/shipments", json=body, headers=bearer(alice))
     assert created.status_code == 201, created.text
+    assert booked["hops"] == 1
     assert booked["in_transaction"] and all(booked["in_transaction"])  # one unit of work
 
 
