@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,24 @@ def clean_environ(**extra: str) -> dict[str, str]:
     """The process environment without deployment variables (compose lets them win over the
     env file, and the test session sets APP_ENV itself)."""
     return {**{k: v for k, v in os.environ.items() if k not in ENV_NAMES}, **extra}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def promtool_rule_tests() -> Iterator[subprocess.Popen[str]]:
+    """`promtool test rules`, started with the first deploy test: its 20-25 s of rule evaluation
+    over simulated days run on the second core while the other deploy tests use the first.
+    test_monitoring.py waits for the result."""
+    process = subprocess.Popen(
+        ["promtool", "test", "rules", "rules_test.yml"],
+        cwd=ROOT / "deploy" / "monitoring" / "prometheus" / "tests",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="session")
