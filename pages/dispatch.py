@@ -10,7 +10,13 @@ from components.pager import pager
 from components.status_badge import status_badge
 from logistics_ai.models import ShipmentStatus
 from logistics_ai.services.shipment_status import ASSIGNABLE
-from state.dispatch import AutoDispatchState, DispatchState, FleetRow, PlanRouteRow
+from state.dispatch import (
+    AutoDispatchState,
+    DispatchMapState,
+    DispatchState,
+    FleetRow,
+    PlanRouteRow,
+)
 from state.formatting import ShipmentRow
 
 CELL = {"padding": "6px 8px", "vertical-align": "top", "font-size": "13px"}
@@ -183,8 +189,8 @@ def _fleet_map() -> rx.Component:
         live_map(
             "Fleet map: routes, stops and each driver's position",
             markers=DispatchState.fleet_markers,
-            lines=DispatchState.map_routes,
-            stops=DispatchState.map_stops,
+            lines=DispatchMapState.map_routes,
+            stops=DispatchMapState.map_stops,
             on_select=DispatchState.select_driver,
             follow_fleet=True,
             routes_day=DispatchState.date_filter,

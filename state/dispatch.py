@@ -153,6 +153,17 @@ def _board(session: Session, actor: Actor, filters: dict[str, Any], day: date | 
     )
 
 
+class DispatchMapState(AuthState):
+    """The dashboard map's stops and route lines of the shown day, as the board last read
+    them (routes changed since reach the page's route store, state/live.py). A state of its
+    own, not part of DispatchState: every live write of tiles or shipment rows loads
+    DispatchState from Redis, and with the day's every stop in it that load was most of the
+    event loop's stalls at 20 dashboards x 200 drivers (docs/realtime.md)."""
+
+    map_stops: rx.Field[list[MapStopDot]] = rx.field(default_factory=list)
+    map_routes: rx.Field[list[MapLine]] = rx.field(default_factory=list)
+
+
 class DispatchState(AuthState):
     rows: rx.Field[list[ShipmentRow]] = rx.field(default_factory=list)
     fleet: rx.Field[list[FleetRow]] = rx.field(default_factory=list)
@@ -168,10 +179,8 @@ class DispatchState(AuthState):
     kpis: rx.Field[KpiTiles] = rx.field(
         default_factory=lambda: KpiTiles(0, 0, 0, "—", 0)  # before the first load
     )
-    # The map: stops and route lines of the shown day, and the driver picked on the map or
-    # in the Drivers list ("" = none). Markers come from `fleet`, so they move with it.
-    map_stops: rx.Field[list[MapStopDot]] = rx.field(default_factory=list)
-    map_routes: rx.Field[list[MapLine]] = rx.field(default_factory=list)
+    # The map: its stops and route lines are in DispatchMapState; the driver picked on the
+    # map or in the Drivers list ("" = none). Markers come from `fleet`, so they move with it.
     # When the board's map was read (epoch s): routes pushed later replace these on the page
     # (state/live.py), so a route change does not re-send every stop of the day.
     map_read_at: rx.Field[float] = rx.field(0.0)
@@ -249,8 +258,9 @@ class DispatchState(AuthState):
         ]
         self.fleet = [fleet_row(row) for row in board.fleet]
         self.kpis = kpi_tiles(board.kpis)
-        self.map_stops = dispatch_map.stop_dots(board.day_map, names)
-        self.map_routes = dispatch_map.route_lines(board.day_map)
+        mapped = await self.get_state(DispatchMapState)
+        mapped.map_stops = dispatch_map.stop_dots(board.day_map, names)
+        mapped.map_routes = dispatch_map.route_lines(board.day_map)
         self.map_read_at = read_at
         return None
 
