@@ -22,11 +22,16 @@ _JSX = rx.asset("live_map.jsx", shared=True)
 rx.asset("live_store.js", shared=True)
 
 
-class LiveMap(rx.NoSSRComponent):
+class _LiveMapModule(rx.NoSSRComponent):
+    """A component exported by live_map.jsx (client only: Leaflet touches `window`)."""
+
     library = _JSX.importable_path
-    tag = "LiveMap"
     # The JSX module's own imports: installed with the app's frontend packages (reflex.lock).
     lib_dependencies: list[str] = ["react-leaflet@5.0.0", "leaflet@1.9.4"]
+
+
+class LiveMap(_LiveMapModule):
+    tag = "LiveMap"
 
     markers: rx.Var[list[MapMarker]]
     lines: rx.Var[list[MapLine]]
@@ -72,15 +77,13 @@ def live_map(
     )
 
 
-class LiveFleetItem(rx.NoSSRComponent):
+class LiveFleetItem(_LiveMapModule):
     """A row (`<li>`) of the dashboard's Drivers list carrying the DOM contract of
     docs/realtime.md (`data-driver-id`, `data-lat`, `data-lng`, `data-status`), with the
     driver's position and shift status following what is pushed to the page, like the map's
     markers do. `day` and `read_at`: the board's day and when it was read."""
 
-    library = _JSX.importable_path
     tag = "LiveFleetItem"
-    lib_dependencies: list[str] = ["react-leaflet@5.0.0", "leaflet@1.9.4"]
 
     driver_id: rx.Var[int]
     lat_text: rx.Var[str]
@@ -91,13 +94,11 @@ class LiveFleetItem(rx.NoSSRComponent):
     read_at: rx.Var[float]
 
 
-class LiveFleetText(rx.NoSSRComponent):
+class LiveFleetText(_LiveMapModule):
     """One field of a driver's fleet row as text (`field`: "statusLabel" or "progress"): the
     row pushed to the page when it was read after the board, else the board's `text`."""
 
-    library = _JSX.importable_path
     tag = "LiveFleetText"
-    lib_dependencies: list[str] = ["react-leaflet@5.0.0", "leaflet@1.9.4"]
 
     driver_id: rx.Var[int]
     field: rx.Var[str]
