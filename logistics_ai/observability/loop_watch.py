@@ -18,20 +18,12 @@ import time
 import traceback
 
 from loguru import logger
-from prometheus_client import Counter, Histogram
+
+from logistics_ai.observability.metrics import LOOP_LAG, LOOP_STALLS
 
 TICK_SECONDS = 0.05
 STALL_SECONDS = 0.25
 STACK_FRAMES = 12  # the innermost frames are the ones that block
-
-LOOP_LAG = Histogram(
-    "lai_event_loop_lag_seconds",
-    "How late the event loop ran a 50 ms timer (time the loop could not serve anyone)",
-    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-)
-LOOP_STALLS = Counter(
-    "lai_event_loop_stalls_total", "Times the event loop was held longer than 250 ms"
-)
 
 
 class _Heartbeat:

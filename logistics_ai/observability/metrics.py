@@ -42,6 +42,16 @@ BUS_PUBLISH_FAILURES = Counter(
     "lai_event_bus_publish_failures_total", "Events that could not be published", ["channel"]
 )
 
+# The event-loop watchdog's (observability/loop_watch.py).
+LOOP_LAG = Histogram(
+    "lai_event_loop_lag_seconds",
+    "How late the event loop ran a 50 ms timer (time the loop could not serve anyone)",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+LOOP_STALLS = Counter(
+    "lai_event_loop_stalls_total", "Times the event loop was held longer than 250 ms"
+)
+
 OPTIMIZER_RUNS = Counter("lai_optimizer_runs_total", "Route optimizer runs", ["solver", "outcome"])
 OPTIMIZER_DURATION = Histogram(
     "lai_optimizer_duration_seconds",
