@@ -177,7 +177,7 @@ def read_deltas(
 
 def _read_for(session: Session, work: Work, audience: Audience, day: date) -> Delta | None:
     if audience.kind == "staff":
-        # GPS fixes are not read: `LiveFanout.deliver` pushes them before the reads.
+        # GPS fixes are not read: `LiveFanout.push_fixes` pushes them as they arrive.
         if not (work.fleet_rows or work.shipments or work.kpis or work.routes):
             return None
         actor = _staff_actor()
@@ -339,11 +339,6 @@ class LiveFanout:
                 logger.warning("live fan-out cannot subscribe yet ({}); retrying", error)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
-
-    async def deliver(self, batch: list[tuple[str, dict[str, Any]]]) -> int:
-        """Push one batch: its fixes, then what its reads find; returns how many tabs
-        received a delta. (`run` does the two steps apart, so fixes never wait for reads.)"""
-        return await self.push_fixes(batch) + await self.read_and_push(batch)
 
     async def push_fixes(self, batch: list[tuple[str, dict[str, Any]]]) -> int:
         """The batch's GPS fixes to the staff tabs, at once: they need no database read."""
