@@ -35,6 +35,14 @@ _CLIENT_TOKEN = re.compile(
     r"(?![0-9a-fA-F])"
 )
 
+# Fields the app computes itself as hex: the keyed hash of the user id, trace and span ids.
+# Never user input, and scrubbing only mangled them: a hex digest can hold a run of digits
+# that reads as a phone number ("7984c5657291919a"), which broke log correlation by user.
+# Kept as they are only when they have that shape; anything else bound under these names is
+# scrubbed like every other field.
+_APP_HEX_FIELDS = frozenset({"user", "trace_id", "span_id"})
+_HEX_ID = re.compile(r"[0-9a-f]{16}|[0-9a-f]{32}")
+
 # Libraries that install their own handlers (or print through them) are re-routed here.
 _LIBRARY_LOGGERS = ("reflex", "reflex_base", "granian", "uvicorn", "uvicorn.error", "alembic")
 # Request lines of the servers duplicate the app's own access line; alembic lists its plugins.
@@ -87,6 +95,12 @@ def _exception_text(record: dict[str, Any]) -> str | None:
     return scrub("".join(lines)).rstrip()
 
 
+def _scrub_field(key: str, value: Any) -> Any:
+    if key in _APP_HEX_FIELDS and isinstance(value, str) and _HEX_ID.fullmatch(value):
+        return value
+    return _scrub_value(value)
+
+
 def _scrub_value(value: Any) -> Any:
     if isinstance(value, str):
         return scrub(value)
@@ -104,7 +118,7 @@ def json_line(record: dict[str, Any]) -> str:
         "message": record["message"],
     }
     for key, value in record["extra"].items():
-        payload[key] = _scrub_value(value)
+        payload[key] = _scrub_field(key, value)
     exception = _exception_text(record)
     if exception:
         payload["exception"] = exception
@@ -113,7 +127,7 @@ def json_line(record: dict[str, Any]) -> str:
 
 def text_line(record: dict[str, Any]) -> str:
     time = record["time"].strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-    extras = " ".join(f"{k}={_scrub_value(v)}" for k, v in record["extra"].items())
+    extras = " ".join(f"{k}={_scrub_field(k, v)}" for k, v in record["extra"].items())
     line = f"{time} | {record['level'].name:<8} | {record['name']} | {record['message']}"
     if extras:
         line += f" | {extras}"

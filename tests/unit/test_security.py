@@ -1,9 +1,12 @@
+import json
 import threading
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import jwt
 import pytest
 
-from logistics_ai.observability.logging import scrub
+from logistics_ai.observability.logging import json_line, scrub, text_line
 from logistics_ai.security import api_keys, passwords, tokens
 
 
@@ -55,6 +58,35 @@ def test_log_scrubbing_masks_pii_and_credentials() -> None:
     assert "jordan.lee" not in line and "555 0100" not in line
     assert "abc.def" not in line and "hunter2" not in line
     assert "@mail.com" in line  # the domain stays, useful for debugging delivery issues
+
+
+def test_the_hashed_user_and_trace_ids_survive_scrubbing_other_fields_do_not() -> None:
+    # A keyed hash of a user id that holds a run of digits (it happened in CI, with a random
+    # secret): scrubbed as a phone number, the log line lost its user.
+    record = {
+        "time": datetime(2026, 11, 30, 20, 0, tzinfo=UTC),
+        "level": SimpleNamespace(name="INFO"),
+        "name": "logistics_ai.api",
+        "message": "GET /api/v1/shipments 200",
+        "extra": {
+            "user": "7984c5657291919a",
+            "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+            "span_id": "00f067aa0ba902b7",
+            "request_id": "call me on 3125550100",  # a client-chosen header: scrubbed
+            "note": "5657291919",
+        },
+        "exception": None,
+    }
+    fields = json.loads(json_line(record))
+    assert fields["user"] == "7984c5657291919a"
+    assert fields["trace_id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+    assert fields["span_id"] == "00f067aa0ba902b7"
+    assert "3125550100" not in fields["request_id"]
+    assert fields["note"] == "***phone***"
+    # Under the same name, anything that is not an app-made hex id is scrubbed as before.
+    record["extra"] = {"user": "jordan.lee@mail.com"}
+    assert "jordan.lee" not in json.loads(json_line(record))["user"]
+    assert "jordan.lee" not in text_line(record)
 
 
 def test_log_scrubbing_masks_reflex_client_tokens() -> None:
