@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
+import itertools
 import json
+import operator
 import time
 from collections.abc import Awaitable, Callable
 
@@ -178,7 +181,10 @@ class StateWrites:
     async def _drain(self, token: str) -> None:
         try:
             while pending := self._pending.pop(token, None):
-                for watcher, deltas in _runs(pending):
+                # Consecutive deltas of one registration go in one write; a tab that signed
+                # in as someone else in between gets each group checked on its own.
+                for watcher, group in itertools.groupby(pending, key=operator.itemgetter(0)):
+                    deltas = [delta for _, delta in group]
                     entitled = await self._write_safely(token, watcher, deltas)
                     if not entitled and live_updates.WATCHERS.get(token) == watcher:
                         live_updates.unwatch(token)  # gone or no longer entitled: no more pushes
@@ -193,21 +199,6 @@ class StateWrites:
         except Exception:
             logger.exception("live push to a tab failed; it reloads on its next connect")
             return False
-
-
-def _runs(
-    pending: list[tuple[live_updates.Watcher, object]],
-) -> list[tuple[live_updates.Watcher, list[object]]]:
-    """Consecutive deltas pushed under the same registration, grouped: a tab that signed in
-    as someone else in between gets no write for its earlier registration's deltas merged
-    with the later ones (each group is checked against its own registration)."""
-    runs: list[tuple[live_updates.Watcher, list[object]]] = []
-    for watcher, delta in pending:
-        if runs and runs[-1][0] == watcher:
-            runs[-1][1].append(delta)
-        else:
-            runs.append((watcher, [delta]))
-    return runs
 
 
 async def write_state(
@@ -257,10 +248,7 @@ async def push(
 async def run_fanout(app: App) -> None:
     """Lifespan task: one fan-out per backend worker process."""
 
-    async def write(token: str, watcher: live_updates.Watcher, deltas: list[object]) -> bool:
-        return await write_state(app, token, watcher, deltas)
-
-    writes = StateWrites(write)
+    writes = StateWrites(functools.partial(write_state, app))
 
     async def to_tab(token: str, watcher: live_updates.Watcher, delta: object) -> bool:
         return await push(app, writes, token, watcher, delta)
