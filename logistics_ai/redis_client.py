@@ -48,14 +48,22 @@ def _common_options(asynchronous: bool) -> dict[str, Any]:
 
 
 def redis_client(
-    url: str | None = None, *, decode_responses: bool = False, asynchronous: bool = False
+    url: str | None = None,
+    *,
+    decode_responses: bool = False,
+    asynchronous: bool = False,
+    client_name: str | None = None,
 ) -> Any:
-    """A redis-py client (sync or asyncio) for the configured Redis or Sentinel group."""
+    """A redis-py client (sync or asyncio) for the configured Redis or Sentinel group.
+
+    `client_name` names its connections on the server (`CLIENT LIST` shows what each is)."""
     settings = get_settings()
     url = url or settings.redis_url
     if not url:
         raise RuntimeError("REDIS_URL is not set")
     options = _common_options(asynchronous)
+    if client_name:
+        options["client_name"] = client_name
     if not settings.redis_sentinels:
         module = _module(asynchronous)
         return module.Redis.from_url(url, decode_responses=decode_responses, **options)

@@ -151,6 +151,16 @@ async def push_to_stores(app: App, token: str, delta: live_updates.StaffDelta) -
     await namespace.emit_update(StateUpdate(events=store_events(delta)), token)
 
 
+async def reload_tab(app: App, token: str, watcher: live_updates.Watcher) -> None:
+    """Have the tab run its page's load event again, as on a fresh load: it re-reads from the
+    database with the tab's own credential (checked again by the handler), and registers again."""
+    namespace = app.event_namespace
+    if namespace is None:
+        return
+    load = STATE_OF[watcher.audience.kind].load  # type: ignore[attr-defined]  # every one has it
+    await namespace.emit_update(StateUpdate(events=Event.from_event_type(load)), token)
+
+
 # Applies queued deltas, in order, to one tab's state; False when the tab is gone or no longer
 # entitled.
 Write = Callable[[str, live_updates.Watcher, list[object]], Awaitable[bool]]
@@ -232,6 +242,9 @@ async def push(
     the tab's earlier ones (`StateWrites`). False when the tab's socket is not held here."""
     if not connected_here(app, token):
         return False
+    if isinstance(delta, live_updates.Reload):
+        await reload_tab(app, token, watcher)
+        return True
     if isinstance(delta, live_updates.StaffDelta) and (
         delta.positions or delta.day_map or delta.fleet
     ):

@@ -3,6 +3,11 @@
 Services never publish directly: they queue events on the session (`queue_event`), and
 `logistics_ai.db.session_scope` publishes them only after the transaction commits, so no
 subscriber ever hears about a change that was rolled back.
+
+Redis pub/sub delivers at most once: what is published while a subscriber's connection is
+down (a Redis restart, a Sentinel failover) never reaches it. A subscription keeps listening
+through such a gap, and says when it is subscribed again (`on_resume`), so the subscriber can
+re-read what it may have missed.
 """
 
 from __future__ import annotations
@@ -16,19 +21,26 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from loguru import logger
+from redis.client import PubSub
+from redis.utils import str_if_bytes
 from sqlmodel import Session
 
 from logistics_ai.observability import metrics
 from logistics_ai.settings import get_settings
 
 Handler = Callable[[str, dict[str, Any]], None]
+# Called (on the listener's thread) when a subscription is back after a gap: events published
+# during the gap were missed.
+Resumed = Callable[[], None]
 _PENDING_KEY = "pending_bus_events"
 SENT_AT_KEY = "_sent_at"
 
 
 class EventBus(Protocol):
     def publish(self, channel: str, payload: dict[str, Any]) -> None: ...
-    def subscribe(self, channel: str, handler: Handler) -> Callable[[], None]: ...
+    def subscribe(
+        self, channel: str, handler: Handler, on_resume: Resumed | None = None
+    ) -> Callable[[], None]: ...
 
 
 class InProcessBus:
@@ -45,7 +57,10 @@ class InProcessBus:
             except Exception:  # one broken subscriber must not break the publisher
                 logger.exception("event handler failed on channel {}", channel)
 
-    def subscribe(self, channel: str, handler: Handler) -> Callable[[], None]:
+    def subscribe(
+        self, channel: str, handler: Handler, on_resume: Resumed | None = None
+    ) -> Callable[[], None]:
+        # In-process delivery has no connection to lose: `on_resume` is never called.
         with self._lock:
             self._handlers[channel].append(handler)
 
@@ -61,7 +76,8 @@ class RedisBus:
     def __init__(self, url: str, prefix: str) -> None:
         from logistics_ai.redis_client import redis_client
 
-        self._client = redis_client(url)
+        # Named, so `CLIENT LIST` on the server tells the bus's connections apart.
+        self._client = redis_client(url, client_name=prefix.rstrip(":").replace(" ", "_"))
         self._prefix = prefix
 
     def publish(self, channel: str, payload: dict[str, Any]) -> None:
@@ -69,8 +85,10 @@ class RedisBus:
         message = {**payload, SENT_AT_KEY: time.time()}
         self._client.publish(self._prefix + channel, json.dumps(message, default=str))
 
-    def subscribe(self, channel: str, handler: Handler) -> Callable[[], None]:
-        pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+    def subscribe(
+        self, channel: str, handler: Handler, on_resume: Resumed | None = None
+    ) -> Callable[[], None]:
+        pubsub = _Subscription(self._client.connection_pool, on_resume)
 
         def on_message(message: dict[str, Any]) -> None:
             payload = json.loads(message["data"])
@@ -91,6 +109,30 @@ class RedisBus:
             pubsub.close()
 
         return unsubscribe
+
+
+class _Subscription(PubSub):
+    """A pub/sub connection to one channel that calls `on_resume` each time the server
+    confirms the subscription again after the first time: redis-py reconnects and
+    re-subscribes by itself after a connection error, silently."""
+
+    def __init__(self, pool: Any, on_resume: Resumed | None) -> None:
+        super().__init__(pool, ignore_subscribe_messages=True)
+        self._on_resume = on_resume
+        self._confirmations = 0
+
+    def handle_message(self, response: Any, ignore_subscribe_messages: bool = False) -> Any:
+        # The confirmation is read after the server has processed SUBSCRIBE: from here on,
+        # nothing published is missed.
+        if isinstance(response, list | tuple) and str_if_bytes(response[0]) == "subscribe":
+            self._confirmations += 1
+            if self._confirmations > 1 and self._on_resume is not None:
+                logger.info("event bus subscription to {} resumed", str_if_bytes(response[1]))
+                try:
+                    self._on_resume()
+                except Exception:  # the subscription itself must go on
+                    logger.exception("event bus resume handler failed")
+        return super().handle_message(response, ignore_subscribe_messages)
 
 
 def _keep_listening(error: BaseException, _pubsub: Any, _thread: Any) -> None:

@@ -38,6 +38,10 @@ from logistics_ai.services import drivers, live_board, live_map, public_tracking
 
 HOUSEKEEPING_SECONDS = 30.0
 COALESCE_SECONDS = 0.015
+# A lost Redis connection drops every channel's subscription at once, and each comes back on
+# its own a few milliseconds apart: the resumptions of this long are answered by one reload.
+RESUME_SETTLE_SECONDS = 0.5
+_RESUMED = "(bus resumed)"  # a queue item, never a bus channel
 
 
 @dataclass(frozen=True)
@@ -143,7 +147,15 @@ class TrackingDelta:
     position: public_tracking.PublicPosition | None  # None: not shown (privacy rule)
 
 
-Delta: TypeAlias = StaffDelta | CustomerDelta | DriverDelta | TrackingDelta
+@dataclass(frozen=True)
+class Reload:
+    """Re-read everything from the database, as when the page loads: the bus lost its
+    connection, so changes made meanwhile were never announced (docs/realtime.md)."""
+
+
+RELOAD = Reload()
+
+Delta: TypeAlias = StaffDelta | CustomerDelta | DriverDelta | TrackingDelta | Reload
 # Applies a delta to one tab's state; False when the tab is gone or no longer entitled.
 Push = Callable[[str, Watcher, Delta], Awaitable[bool]]
 
@@ -252,9 +264,19 @@ class LiveFanout:
         def on_event(channel: str, payload: dict[str, Any]) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, (channel, dict(payload)))
 
+        settling: list[asyncio.TimerHandle] = []
+
+        def settle_then_reload() -> None:
+            for timer in settling:
+                timer.cancel()
+            settling[:] = [loop.call_later(RESUME_SETTLE_SECONDS, queue.put_nowait, (_RESUMED, {}))]
+
+        def on_resume() -> None:
+            loop.call_soon_threadsafe(settle_then_reload)
+
         bus = self._bus or get_bus()
         await self._seed_late_risk()
-        stops = await self._subscribe(bus, on_event)
+        stops = await self._subscribe(bus, on_event, on_resume)
         logger.info("live fan-out listening on {}", ", ".join(rules.CHANNELS))
         reader = asyncio.create_task(self._read_loop())
         # One pending get, kept across housekeeping timeouts: cancelling a get that has just
@@ -273,7 +295,11 @@ class LiveFanout:
                     await asyncio.sleep(COALESCE_SECONDS)
                 while not queue.empty():
                     batch.append(queue.get_nowait())
+                resumed = any(channel == _RESUMED for channel, _ in batch)
+                batch = [event for event in batch if event[0] != _RESUMED]
                 try:
+                    if resumed:
+                        await self.reload_all()
                     if batch:
                         await self.push_fixes(batch)
                         self._unread.extend(batch)
@@ -283,6 +309,8 @@ class LiveFanout:
                     logger.exception("live fan-out failed on a batch of {} events", len(batch))
         finally:
             reader.cancel()
+            for timer in settling:
+                timer.cancel()
             if getter is not None:
                 getter.cancel()
             for stop in stops:
@@ -301,6 +329,15 @@ class LiveFanout:
                 await self.read_and_push(batch)
             except Exception:  # one bad batch must not end live updates for this worker
                 logger.exception("live fan-out failed to read a batch of {} events", len(batch))
+
+    async def reload_all(self) -> int:
+        """After a gap in the bus: start again from the database, as at start-up. The
+        late-risk counts are read again (an ETA event missed in the gap would leave a board
+        showing an old count), then every tab re-reads what it shows."""
+        logger.warning("event bus was interrupted; every open tab re-reads its data")
+        await self._seed_late_risk()
+        tokens = self._watchers.tokens()
+        return sum(await asyncio.gather(*(self._push_one(t, RELOAD) for t in tokens)))
 
     async def _seed_late_risk(self) -> None:
         """Start from the late-risk counts the boards show now, read before subscribing (a
@@ -322,7 +359,7 @@ class LiveFanout:
 
     @staticmethod
     async def _subscribe(
-        bus: EventBus, handler: Callable[[str, dict[str, Any]], None]
+        bus: EventBus, handler: Callable[[str, dict[str, Any]], None], on_resume: Callable[[], None]
     ) -> list[Callable[[], None]]:
         """Subscribe to every channel; with Redis down at start, retry until it is back
         (the tabs still work, they just are not live until then)."""
@@ -331,7 +368,9 @@ class LiveFanout:
             stops: list[Callable[[], None]] = []
             try:
                 for channel in rules.CHANNELS:
-                    stops.append(await asyncio.to_thread(bus.subscribe, channel, handler))
+                    stops.append(
+                        await asyncio.to_thread(bus.subscribe, channel, handler, on_resume)
+                    )
                 return stops
             except Exception as error:
                 for stop in stops:

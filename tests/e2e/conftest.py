@@ -82,20 +82,28 @@ def otlp_traces() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="session")
+def app_database_url(postgres: services.PostgresServer) -> Iterator[str]:
+    """The app's own database (a test reads or writes it directly only to set up what the
+    app could not be asked to do, such as a change that no event announced)."""
+    database = services.create_database(postgres, prefix="lai_e2e")
+    yield postgres.url(database)
+    services.drop_database(postgres, database)
+
+
+@pytest.fixture(scope="session")
 def app_url(
     otlp_traces: Receiver,
-    postgres: services.PostgresServer,
+    app_database_url: str,
     redis_url: str,
     redis_prefix: str,
     mailbox: Mailbox,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
-    database = services.create_database(postgres, prefix="lai_e2e")
     port = services.free_port()
     env = {
         **os.environ,
         "APP_ENV": "dev",
-        "DATABASE_URL": postgres.url(database),
+        "DATABASE_URL": app_database_url,
         "REDIS_URL": redis_url,
         "REDIS_KEY_PREFIX": redis_prefix,
         "SECRET_KEY": secrets.token_urlsafe(48),
@@ -178,7 +186,6 @@ def app_url(
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
         worker_log.close()
-        services.drop_database(postgres, database)
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,12 @@ from datetime import date, timedelta
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import create_engine, text
 
 from tests.e2e import data
 from tests.e2e.conftest import DESKTOP, MOBILE
 from tests.e2e.pages import signed_in
+from tests.support import services
 
 pytestmark = pytest.mark.e2e
 
@@ -164,6 +166,44 @@ def test_a_dashboard_that_reconnects_shows_the_current_truth(
     # Back to the tab: the socket reconnects, the page's load re-reads the database.
     dispatcher.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     expect(row).to_have_attribute("data-status", "picked_up", timeout=LIVE_TIMEOUT)
+
+
+def test_open_screens_catch_up_after_the_bus_lost_its_connection(
+    browser: Browser, app_url: str, app_database_url: str, redis_url: str, redis_prefix: str
+) -> None:
+    """Redis pub/sub delivers at most once: a change published while the app's bus connection
+    was down (a Redis restart, a Sentinel failover) is never announced. Once subscribed again,
+    each open screen re-reads the database by itself, without a reload."""
+    shipment = data.book_today(app_url, customer="customer@example.com")
+    code, shipment_id = shipment["tracking_code"], shipment["id"]
+    dispatcher = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
+    dispatcher.get_by_role("textbox", name="Search").fill(code)
+    dispatcher.get_by_role("button", name="Search", exact=True).click()
+    row = dispatcher.locator(f"tr[data-shipment-id='{shipment_id}']")
+    expect(row).to_have_attribute("data-status", "requested")
+    tracking = dispatcher.context.new_page()
+    tracking.goto(f"/track/{code}")
+    expect(tracking.locator("#tracking-status")).to_have_text("Requested")
+
+    # The change the bus never carried: written straight to the database.
+    engine = create_engine(app_database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE shipments SET status = 'cancelled' WHERE id = :id"), {"id": shipment_id}
+        )
+    engine.dispose()
+    dispatcher.wait_for_timeout(1_000)
+    expect(row).to_have_attribute("data-status", "requested")  # nothing announced it
+
+    assert services.kill_bus_subscriptions(redis_url, redis_prefix) > 0
+    expect(row).to_have_attribute("data-status", "cancelled", timeout=LIVE_TIMEOUT)
+    expect(tracking.locator("#tracking-status")).to_have_text("Cancelled", timeout=LIVE_TIMEOUT)
+    # Still live afterwards: the next announced change arrives as usual.
+    open_now = _kpi(dispatcher, "open")
+    data.book_today(app_url, customer="customer@example.com")
+    expect(dispatcher.locator("[data-kpi='open']")).to_have_text(
+        str(open_now + 1), timeout=LIVE_TIMEOUT
+    )
 
 
 def test_a_new_booking_is_announced_on_the_board_and_shown_on_request(

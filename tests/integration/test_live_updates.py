@@ -29,6 +29,7 @@ from logistics_ai.services.live_updates import (
     Delta,
     DriverDelta,
     LiveFanout,
+    Reload,
     StaffDelta,
     TrackingDelta,
     Watcher,
@@ -37,6 +38,7 @@ from logistics_ai.services.live_updates import (
 )
 from logistics_ai.services.shipment_status import transition
 from logistics_ai.settings import get_settings
+from tests.support import services
 from tests.support.live_api import live_api
 from tests.support.world import PASSWORD, World, booking
 
@@ -343,3 +345,36 @@ def test_fixes_reach_the_board_while_a_read_is_held_up(world: World) -> None:
                 for d in recorder.of("staff")
             )
         )
+
+
+def test_every_tab_reloads_after_the_bus_lost_its_connection(
+    world: World, redis_url: str, redis_prefix: str
+) -> None:
+    """Redis pub/sub delivers at most once: what is published while the fan-out's connection
+    is down (Redis restarted, a Sentinel failover) never reaches it. Once subscribed again,
+    every open tab re-reads from the database, and later changes arrive as before."""
+    assert world.alice.customer_id
+    watchers = Watchers()
+    watchers.watch("staff", Watcher(Audience.staff(), "f"))
+    watchers.watch("alice", Watcher(Audience.customer(world.alice.customer_id), "f"))
+    watchers.watch("track", Watcher(Audience.tracking("LAI-NOT-BOOKED")), None)
+    tabs = ("alice", "staff", "track")
+
+    def reloads(token: str) -> int:
+        return sum(isinstance(d, Reload) for d in recorder.of(token))
+
+    with fanout(watchers) as recorder:
+        assert services.kill_bus_subscriptions(redis_url, redis_prefix) >= len(CHANNELS)
+        recorder.wait_for(lambda: all(reloads(t) for t in tabs))
+        assert recorder.received == [(t, d) for t, d in recorder.received if isinstance(d, Reload)]
+        created = _book(world.alice)
+        recorder.wait_for(
+            lambda: any(
+                isinstance(d, StaffDelta) and [s.id for s in d.shipments] == [created.id]
+                for d in recorder.of("staff")
+            )
+        )
+        recorder.wait_for(lambda: any(isinstance(d, CustomerDelta) for d in recorder.of("alice")))
+    # The channels' subscriptions come back a few milliseconds apart and are answered
+    # together; never more than one reload per channel.
+    assert all(1 <= reloads(t) <= len(CHANNELS) for t in tabs), recorder.received

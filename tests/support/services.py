@@ -186,3 +186,15 @@ def delete_prefix(redis_url: str, prefix: str) -> None:
     client = redis.Redis.from_url(redis_url)
     for key in client.scan_iter(match=f"{prefix}*", count=500):
         client.delete(key)
+
+
+def kill_bus_subscriptions(redis_url: str, prefix: str) -> int:
+    """Close, on the server, every event-bus subscription of the app using `prefix` (the
+    bus names its connections, logistics_ai/realtime/bus.py), as a Redis restart would: the
+    subscribers reconnect by themselves, and miss what was published meanwhile."""
+    client = redis.Redis.from_url(redis_url)
+    name = prefix + "bus"
+    ids = [c["id"] for c in client.client_list(_type="pubsub") if c.get("name") == name]
+    for client_id in ids:
+        client.client_kill_filter(_id=client_id)
+    return len(ids)
