@@ -81,7 +81,7 @@ def _driver_picker(row: ObjectVar[ShipmentRow]) -> rx.Component:
     return rx.el.select(
         rx.el.option("Unassigned", value="none"),
         rx.foreach(
-            DispatchState.fleet,
+            DispatchMapState.fleet,
             lambda driver: rx.el.option(driver.name, value=driver.driver_id.to_string()),
         ),
         value=rx.cond(row.driver_id != "", row.driver_id, "none"),
@@ -144,7 +144,7 @@ def _shipment_row(row: ObjectVar[ShipmentRow]) -> rx.Component:
 
 
 def _row_selected(row: ObjectVar[ShipmentRow]) -> rx.Var[bool]:
-    return (row.driver_id != "") & (row.driver_id == DispatchState.selected_driver)
+    return (row.driver_id != "") & (row.driver_id == DispatchMapState.selected_driver)
 
 
 def _map_legend() -> rx.Component:
@@ -188,14 +188,14 @@ def _fleet_map() -> rx.Component:
         ),
         live_map(
             "Fleet map: routes, stops and each driver's position",
-            markers=DispatchState.fleet_markers,
+            markers=DispatchMapState.fleet_markers,
             lines=DispatchMapState.map_routes,
             stops=DispatchMapState.map_stops,
-            on_select=DispatchState.select_driver,
+            on_select=DispatchMapState.select_driver,
             follow_fleet=True,
-            routes_day=DispatchState.date_filter,
-            routes_read_at=DispatchState.map_read_at,
-            selected_line=DispatchState.selected_driver,
+            routes_day=DispatchMapState.map_day,
+            routes_read_at=DispatchMapState.map_read_at,
+            selected_line=DispatchMapState.selected_driver,
             height="380px",
             id="fleet-map",
         ),
@@ -316,7 +316,7 @@ def _kpi_tiles() -> rx.Component:
 
 
 def _driver_selected(d: ObjectVar[FleetRow]) -> rx.Var[bool]:
-    return DispatchState.selected_driver == d.driver_id.to_string()
+    return DispatchMapState.selected_driver == d.driver_id.to_string()
 
 
 def _live_text(d: ObjectVar[FleetRow], field: str, text: rx.Var[str]) -> rx.Component:
@@ -326,8 +326,8 @@ def _live_text(d: ObjectVar[FleetRow], field: str, text: rx.Var[str]) -> rx.Comp
         driver_id=d.driver_id,
         field=field,
         text=text,
-        day=DispatchState.date_filter,
-        read_at=DispatchState.map_read_at,
+        day=DispatchMapState.map_day,
+        read_at=DispatchMapState.map_read_at,
     )
 
 
@@ -336,7 +336,7 @@ def _fleet() -> rx.Component:
         rx.heading("Drivers", size="4", as_="h2"),
         rx.el.ul(
             rx.foreach(
-                DispatchState.fleet,
+                DispatchMapState.fleet,
                 lambda d: LiveFleetItem.create(
                     rx.hstack(
                         rx.vstack(
@@ -344,7 +344,7 @@ def _fleet() -> rx.Component:
                             rx.el.button(
                                 d.name,
                                 type="button",
-                                on_click=DispatchState.select_driver(d.driver_id.to_string()),
+                                on_click=DispatchMapState.select_driver(d.driver_id.to_string()),
                                 aria_pressed=rx.cond(_driver_selected(d), "true", "false"),
                                 title="Show on the map",
                                 style={
@@ -384,8 +384,8 @@ def _fleet() -> rx.Component:
                     lng_text=d.lng_text,
                     seen_at=d.seen_at,
                     status=d.status,
-                    day=DispatchState.date_filter,
-                    read_at=DispatchState.map_read_at,
+                    day=DispatchMapState.map_day,
+                    read_at=DispatchMapState.map_read_at,
                     custom_attrs={
                         "data-selected": rx.cond(_driver_selected(d), "true", "false"),
                     },

@@ -154,19 +154,38 @@ def _board(session: Session, actor: Actor, filters: dict[str, Any], day: date | 
 
 
 class DispatchMapState(AuthState):
-    """The dashboard map's stops and route lines of the shown day, as the board last read
-    them (routes changed since reach the page's route store, state/live.py). A state of its
-    own, not part of DispatchState: every live write of tiles or shipment rows loads
-    DispatchState from Redis, and with the day's every stop in it that load was most of the
-    event loop's stalls at 20 dashboards x 200 drivers (docs/realtime.md)."""
+    """The dashboard's map and Drivers list as the board last read them: the fleet rows, the
+    day's stops and route lines, and the driver picked on either (fixes, fleet rows and
+    routes changed since reach the page's live stores, state/live.py).
 
+    A state of its own, not part of DispatchState, for both ends of a live write of tiles or
+    shipment rows (which loads and re-renders DispatchState): the server no longer unpickles
+    the 200-row fleet and every stop of the day for it (most of the event loop's stalls at 20
+    dashboards x 200 drivers), and the page no longer re-renders the Drivers list and the map
+    (docs/realtime.md)."""
+
+    fleet: rx.Field[list[FleetRow]] = rx.field(default_factory=list)
     map_stops: rx.Field[list[MapStopDot]] = rx.field(default_factory=list)
     map_routes: rx.Field[list[MapLine]] = rx.field(default_factory=list)
+    # The day and the time (epoch s) the board read these for: pushes for that day read
+    # later replace them on the page, so a change does not re-send the whole fleet or every
+    # stop of the day.
+    map_day: rx.Field[str] = rx.field("")
+    map_read_at: rx.Field[float] = rx.field(0.0)
+    selected_driver: rx.Field[str] = rx.field("")  # "" = none
+
+    @rx.var
+    def fleet_markers(self) -> list[MapMarker]:
+        return dispatch_map.fleet_markers(self.fleet, self.selected_driver)
+
+    @rx.event
+    async def select_driver(self, driver_id: str) -> None:
+        """A marker or a Drivers-list click selects that driver; the same again clears it."""
+        self.selected_driver = "" if driver_id == self.selected_driver else driver_id
 
 
 class DispatchState(AuthState):
     rows: rx.Field[list[ShipmentRow]] = rx.field(default_factory=list)
-    fleet: rx.Field[list[FleetRow]] = rx.field(default_factory=list)
     status_filter: rx.Field[str] = rx.field("all")
     date_filter: rx.Field[str] = rx.field("")
     search_text: rx.Field[str] = rx.field("")
@@ -179,12 +198,6 @@ class DispatchState(AuthState):
     kpis: rx.Field[KpiTiles] = rx.field(
         default_factory=lambda: KpiTiles(0, 0, 0, "—", 0)  # before the first load
     )
-    # The map: its stops and route lines are in DispatchMapState; the driver picked on the
-    # map or in the Drivers list ("" = none). Markers come from `fleet`, so they move with it.
-    # When the board's map was read (epoch s): routes pushed later replace these on the page
-    # (state/live.py), so a route change does not re-send every stop of the day.
-    map_read_at: rx.Field[float] = rx.field(0.0)
-    selected_driver: rx.Field[str] = rx.field("")
     # Shipments pushed live that belong on this tab's board but are not on the shown page
     # (new bookings, or rows that moved into the status filter). The board is a filtered,
     # paged query, so they are announced rather than spliced in; "Show" re-reads the page.
@@ -193,15 +206,6 @@ class DispatchState(AuthState):
     @rx.var
     def unseen_count(self) -> int:
         return len(self.unseen_ids)
-
-    @rx.var
-    def fleet_markers(self) -> list[MapMarker]:
-        return dispatch_map.fleet_markers(self.fleet, self.selected_driver)
-
-    @rx.event
-    async def select_driver(self, driver_id: str) -> None:
-        """A marker or a Drivers-list click selects that driver; the same again clears it."""
-        self.selected_driver = "" if driver_id == self.selected_driver else driver_id
 
     @rx.var
     def page_count(self) -> int:
@@ -256,12 +260,13 @@ class DispatchState(AuthState):
             )
             for stop, shipment, driver in board.late
         ]
-        self.fleet = [fleet_row(row) for row in board.fleet]
         self.kpis = kpi_tiles(board.kpis)
         mapped = await self.get_state(DispatchMapState)
+        mapped.fleet = [fleet_row(row) for row in board.fleet]
         mapped.map_stops = dispatch_map.stop_dots(board.day_map, names)
         mapped.map_routes = dispatch_map.route_lines(board.day_map)
-        self.map_read_at = read_at
+        mapped.map_day = self.date_filter
+        mapped.map_read_at = read_at
         return None
 
     def _apply_live(self, delta: live_updates.StaffDelta) -> None:
