@@ -71,6 +71,7 @@ from loadtests.realtime_measure import (
     percentile,
     position_value,
     posts_from_records,
+    profile_shares,
     summarize,
 )
 
@@ -403,6 +404,10 @@ async def _measure(
         cdps = [await context.new_cdp_session(p) for p in pages]
         for cdp in cdps:
             await cdp.send("Performance.enable")
+        # With --logs, one dashboard's CPU profile over the drive (not the first: its socket
+        # is cut near the end), to say what its main thread spends the time on.
+        profiled = cdps[1] if len(cdps) > 1 else cdps[0]
+        profiling = False
         baselines = list(await asyncio.gather(*(p.evaluate("window.__lai.start()") for p in pages)))
         observations: list[list[Observation]] = [[] for _ in pages]
         frames: list[list[Observation]] = [[] for _ in pages]  # fixes as their frames arrived
@@ -453,13 +458,18 @@ async def _measure(
             await asyncio.sleep(0.5)
             await drain()
             now = time.monotonic()
-            started = record_file.exists() and record_file.stat().st_size > 0
-            if timeline.drive_started_ms is None and started:
+            posting = record_file.exists() and record_file.stat().st_size > 0
+            if timeline.drive_started_ms is None and posting:
                 timeline.drive_started_ms = time.time() * 1000
                 traffic_before = await asyncio.gather(
                     *(p.evaluate("window.__lai.traffic()") for p in pages)
                 )
                 busy_before = await asyncio.gather(*(_main_thread(c) for c in cdps))
+                if args.logs:
+                    await profiled.send("Profiler.enable")
+                    await profiled.send("Profiler.setSamplingInterval", {"interval": 1000})
+                    await profiled.send("Profiler.start")
+                    profiling = True
                 # Cut in the last seconds, but never before half the run (short runs).
                 cut_at = now + max(args.seconds - CUT_BEFORE_END_S, args.seconds / 2)
             if timeline.drive_started_ms is not None:
@@ -475,6 +485,7 @@ async def _measure(
         drive_s = time.time() - (timeline.drive_started_ms or 0) / 1000
         traffic_after = await asyncio.gather(*(p.evaluate("window.__lai.traffic()") for p in pages))
         busy_after = await asyncio.gather(*(_main_thread(c) for c in cdps))
+        page_profile = (await profiled.send("Profiler.stop"))["profile"] if profiling else None
         if timeline.drive_started_ms is None:
             traffic_before, busy_before = traffic_after, busy_after
         sim_output = (scratch / "simulator.log").read_text(errors="replace")
@@ -533,6 +544,8 @@ async def _measure(
         }
         Path(args.logs).mkdir(parents=True, exist_ok=True)
         (Path(args.logs) / "samples.json").write_text(json.dumps(raw))
+        if page_profile is not None:  # opens in Chromium's DevTools (Performance panel)
+            (Path(args.logs) / "dashboard.cpuprofile").write_text(json.dumps(page_profile))
 
     # Where a fix's time goes: until its websocket frame reaches the page (server, network),
     # and from there until the DOM shows it (the page). Same matching, positions only.
@@ -630,6 +643,7 @@ async def _measure(
         },
         "event_loop_stalls": _loop_stalls(scratch / "app.log"),
         # Share of the drive each dashboard's main thread was busy (averaged over dashboards).
+        "page_profile": profile_shares(page_profile) if page_profile is not None else None,
         "page_main_thread_busy": {
             name: round(
                 sum(a[name] - b[name] for a, b in zip(busy_after, busy_before, strict=True))
@@ -754,6 +768,10 @@ def _print(r: dict[str, Any]) -> None:
         f"(script {busy['ScriptDuration']:.0%}, layout {busy['LayoutDuration']:.0%}, style "
         f"{busy['RecalcStyleDuration']:.0%})"
     )
+    if r.get("page_profile"):
+        for heading, rows in (("by script", "scripts"), ("by function", "functions")):
+            shares = ", ".join(f"{key} {share:.0%}" for key, share in r["page_profile"][rows])
+            print(f"one dashboard's CPU profile over the drive, self time {heading}: {shares}")
     stalls = r["event_loop_stalls"]
     print(
         f"app event-loop stalls over 250 ms (both workers): {stalls['count']}, longest "

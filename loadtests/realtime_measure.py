@@ -198,3 +198,34 @@ def summarize(pages: Sequence[PageResult]) -> Summary:
         max_ms=max(latencies) if latencies else None,
         kinds=kinds,
     )
+
+
+def profile_shares(profile: dict, top: int = 8) -> dict[str, list[tuple[str, float]]]:
+    """Where a page's main thread spent a Chromium CPU profile (`Profiler.stop`'s
+    `profile`): self time as shares of all samples, by script (the bundle a function came
+    from, or Chromium's own "(program)", "(garbage collector)", "(idle)") and by function.
+    A production build is minified: a function is named by its file, line and column in the
+    served bundle (look it up there), its minified name standing beside them."""
+    by_script: dict[str, float] = defaultdict(float)
+    by_function: dict[str, float] = defaultdict(float)
+    total = 0
+    for node in profile.get("nodes", []):
+        hits = node.get("hitCount", 0)
+        if not hits:
+            continue
+        frame = node["callFrame"]
+        name = frame.get("functionName") or "(anonymous)"
+        url = frame.get("url", "")
+        script = url.rsplit("/", 1)[-1].split("?", 1)[0] or name
+        by_script[script] += hits
+        where = f"{script}:{frame.get('lineNumber', -1) + 1}:{frame.get('columnNumber', -1) + 1}"
+        by_function[f"{name} {where}" if url else name] += hits
+        total += hits
+
+    def ranked(counts: dict[str, float]) -> list[tuple[str, float]]:
+        best = sorted(counts.items(), key=lambda item: -item[1])[:top]
+        return [(key, hits / total) for key, hits in best]
+
+    if not total:
+        return {"scripts": [], "functions": []}
+    return {"scripts": ranked(by_script), "functions": ranked(by_function)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +20,7 @@ from tests.e2e.conftest import ROOT
 pytestmark = pytest.mark.e2e
 
 
-def test_small_realtime_run_sees_every_change_in_order() -> None:
+def test_small_realtime_run_sees_every_change_in_order(tmp_path: Path) -> None:
     run = subprocess.run(
         [
             sys.executable,
@@ -34,6 +35,8 @@ def test_small_realtime_run_sees_every_change_in_order() -> None:
             "--seconds",
             "8",
             "--json",
+            "--logs",
+            str(tmp_path),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -56,3 +59,10 @@ def test_small_realtime_run_sees_every_change_in_order() -> None:
     assert report["reconnect"]["reload_truth_s"] is not None, report["reconnect"]
     assert report["event_handling_ms"]["probes"] >= 1
     assert report["event_handling_ms"]["timeouts"] == 0
+    # --logs keeps the raw material, and a dashboard's CPU profile over the drive.
+    kept = {p.name for p in tmp_path.iterdir()}
+    assert {"app.log", "simulator.log", "samples.json", "dashboard.cpuprofile"} <= kept
+    profile = json.loads((tmp_path / "dashboard.cpuprofile").read_text())
+    assert profile["nodes"] and profile["samples"]
+    scripts = report["page_profile"]["scripts"]
+    assert scripts and 0 < sum(share for _, share in scripts) <= 1.0001, scripts

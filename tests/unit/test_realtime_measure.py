@@ -8,6 +8,7 @@ from loadtests.realtime_measure import (
     match_page,
     percentile,
     posts_from_records,
+    profile_shares,
     summarize,
 )
 
@@ -112,3 +113,30 @@ def test_summary_adds_pages_up() -> None:
     assert (summary.p50_ms, summary.p95_ms, summary.max_ms) == (30.0, 400.0, 400.0)
     assert (summary.lost, summary.out_of_order) == (1, 0)
     assert summary.kinds["p"].posted == 4
+
+
+def test_profile_shares_rank_self_time_by_script_and_function() -> None:
+    def node(node_id: int, name: str, url: str, line: int, hits: int) -> dict:
+        frame = {"functionName": name, "url": url, "lineNumber": line, "columnNumber": 4}
+        return {"id": node_id, "callFrame": frame, "hitCount": hits}
+
+    profile = {
+        "nodes": [
+            node(1, "(root)", "", -1, 0),
+            node(2, "(idle)", "", -1, 50),
+            node(3, "commitRoot", "http://x/_next/static/chunks/react-dom.abc.js?v=1", 99, 30),
+            node(4, "setLatLng", "http://x/_next/static/chunks/leaflet.js", 9, 15),
+            node(5, "", "http://x/_next/static/chunks/leaflet.js", 20, 5),
+        ]
+    }
+    shares = profile_shares(profile, top=3)
+    assert shares["scripts"] == [("(idle)", 0.5), ("react-dom.abc.js", 0.3), ("leaflet.js", 0.2)]
+    assert shares["functions"] == [
+        ("(idle)", 0.5),
+        ("commitRoot react-dom.abc.js:100:5", 0.3),
+        ("setLatLng leaflet.js:10:5", 0.15),
+    ]
+    assert profile_shares({"nodes": [node(1, "(root)", "", -1, 0)]}) == {
+        "scripts": [],
+        "functions": [],
+    }
