@@ -7,15 +7,17 @@ import contextlib
 import importlib
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request, routing
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.telemetry import TelemetryConfig
 
 from logistics_ai import observability
 from logistics_ai.ai import offload
 from logistics_ai.api import health, tracking, web_session
-from logistics_ai.api.deps import limit_anonymous
+from logistics_ai.api.deps import CALLER_CHECKS, CALLER_SCHEMES, limit_anonymous
 from logistics_ai.api.errors import envelope, install_error_handlers
 from logistics_ai.api.middleware import BodyLimitMiddleware, LoadShedMiddleware
 from logistics_ai.api.routers import (
@@ -95,10 +97,55 @@ def _native_telemetry() -> TelemetryConfig | None:
     return {"tracing": False, "metrics": False, "logs": False}
 
 
+def _authenticates_caller(dependant: Any) -> bool:
+    return dependant.call in CALLER_CHECKS or any(
+        _authenticates_caller(sub) for sub in dependant.dependencies
+    )
+
+
+# The keys FastAPI writes into an operation before its `security` (operation metadata).
+_OPERATION_METADATA = ("tags", "summary", "description", "operationId", "deprecated")
+
+
+def declare_caller_schemes(api: FastAPI, document: dict[str, Any]) -> None:
+    """Write into `document` what FastAPI writes for security-scheme dependencies: the caller
+    checks (deps.CALLER_CHECKS) read CALLER_SCHEMES themselves instead of depending on them.
+
+    Every operation whose dependencies include a caller check requires either scheme, and the
+    components declare both, in FastAPI's order and encoding (the same document as before).
+    """
+    requirement: list[dict[str, list[str]]] = [{s.scheme_name: []} for s in CALLER_SCHEMES]
+    declared = False
+    for route in routing.iter_route_contexts(api.routes):
+        if not isinstance(route.original_route, routing.APIRoute):
+            continue
+        if not route.include_in_schema or not _authenticates_caller(route.dependant):
+            continue
+        for method in route.methods or ():
+            operation = document["paths"][route.path_format][method.lower()]
+            metadata = {k: v for k, v in operation.items() if k in _OPERATION_METADATA}
+            rest = {k: v for k, v in operation.items() if k not in _OPERATION_METADATA}
+            operation.clear()
+            operation.update(metadata, security=[dict(r) for r in requirement], **rest)
+        declared = True
+    if declared:
+        document.setdefault("components", {})["securitySchemes"] = {
+            scheme.scheme_name: jsonable_encoder(scheme.model, by_alias=True, exclude_none=True)
+            for scheme in CALLER_SCHEMES
+        }
+
+
+class Api(FastAPI):
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            declare_caller_schemes(self, super().openapi())
+        return self.openapi_schema  # type: ignore[return-value]  # set by super().openapi()
+
+
 def create_api() -> FastAPI:
     settings = get_settings()
     return_big_buffers_to_the_os()  # Argon2's 19 MiB buffers; see logistics_ai/memory.py
-    api = FastAPI(
+    api = Api(
         title="Logistics AI API",
         version="1.0.0",
         description=DESCRIPTION,

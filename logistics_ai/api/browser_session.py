@@ -15,15 +15,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials
 from starlette.concurrency import run_in_threadpool
 
 from logistics_ai.api import web_session
 from logistics_ai.api.deps import (
-    api_key_scheme,
-    bearer_scheme,
+    caller_check,
     client_ip,
     current_principal,
+    request_credential,
     user_agent,
 )
 from logistics_ai.db import session_scope
@@ -42,15 +41,12 @@ def _verify_cookie(credential: str, ip: str | None, agent: str | None) -> Actor:
     return who.actor
 
 
-async def driver_app_actor(
-    request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    header_key: Annotated[str | None, Depends(api_key_scheme)],
-) -> Actor:
+@caller_check
+async def driver_app_actor(request: Request) -> Actor:
     """A bearer token or API key as everywhere; else the driver's same-origin session cookie."""
     cookie = request.cookies.get(web_sessions.cookie_name(), "")
-    if header_key or bearer or not cookie:
-        principal = await current_principal(request, bearer, header_key)
+    if not cookie or await request_credential(request):
+        principal = await current_principal(request)
         return principal.actor
     if not web_session.same_origin(request):
         raise PermissionDenied("Cross-origin request refused.")

@@ -27,7 +27,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.routing import APIRoute
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -47,8 +47,15 @@ from logistics_ai.security.tokens import TokenClaims
 from logistics_ai.services import account_security, api_keys, auth, limits
 from logistics_ai.settings import get_settings
 
+# The two ways to send a credential. They are not FastAPI dependencies of the caller checks
+# below: FastAPI would solve them as two more dependency layers on every request only to read
+# two headers (docs/performance.md, Round 5). The checks call them directly, and
+# `declare_caller_schemes` puts them in the OpenAPI document as FastAPI would have.
 bearer_scheme = HTTPBearer(auto_error=False, description="JWT access token or API key")
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key")
+CALLER_SCHEMES = (bearer_scheme, api_key_scheme)
+# The dependencies that authenticate the caller with one of CALLER_SCHEMES (see caller_check).
+CALLER_CHECKS: set[Callable[..., Any]] = set()
 
 
 @dataclass(frozen=True)
@@ -274,12 +281,23 @@ def _check_second_factor(request: Request, verified: auth.VerifiedToken) -> None
     account_security.require_second_factor(role, verified.second_factor)
 
 
-async def current_principal(
-    request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    header_key: Annotated[str | None, Depends(api_key_scheme)],
-) -> Principal:
-    credential = header_key or (bearer.credentials if bearer else None)
+def caller_check(check: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a dependency that authenticates the caller with CALLER_SCHEMES, so that every
+    operation depending on it declares them in the OpenAPI document."""
+    CALLER_CHECKS.add(check)
+    return check
+
+
+async def request_credential(request: Request) -> str | None:
+    """The caller's API key (X-API-Key) or else bearer credential, read as the schemes do."""
+    header_key = await api_key_scheme(request)
+    bearer = await bearer_scheme(request)
+    return header_key or (bearer.credentials if bearer else None)
+
+
+@caller_check
+async def current_principal(request: Request) -> Principal:
+    credential = await request_credential(request)
     if not credential:
         raise AuthenticationFailed("Authentication required: send a Bearer token or X-API-Key.")
     ip, agent = client_ip(request), user_agent(request)
@@ -297,15 +315,12 @@ async def current_principal(
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-async def current_actor(
-    request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    header_key: Annotated[str | None, Depends(api_key_scheme)],
-) -> Actor:
+@caller_check
+async def current_actor(request: Request) -> Actor:
     # The same check as PrincipalDep, called directly rather than as a sub-dependency:
     # FastAPI solves every dependency layer anew on each request (docs/performance.md,
     # Round 4). No endpoint takes both ActorDep and PrincipalDep, so nothing runs twice.
-    return (await current_principal(request, bearer, header_key)).actor
+    return (await current_principal(request)).actor
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

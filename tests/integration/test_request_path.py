@@ -104,6 +104,76 @@ def test_every_route_authenticates_its_caller_at_most_once() -> None:
     assert not twice, twice
 
 
+# The operations anyone may call; every other one requires a bearer token or an API key.
+PUBLIC_OPERATIONS = {
+    "GET /api/v1/notifications/unsubscribe",
+    "GET /api/v1/track/{tracking_code}",
+    "POST /api/v1/auth/confirm",
+    "POST /api/v1/auth/invitations/accept",
+    "POST /api/v1/auth/password-reset",
+    "POST /api/v1/auth/password-reset/confirm",
+    "POST /api/v1/auth/refresh",
+    "POST /api/v1/auth/register",
+    "POST /api/v1/auth/token",
+    "POST /api/v1/notifications/unsubscribe",
+}
+
+
+def test_the_openapi_document_declares_both_schemes_on_every_authenticated_operation() -> None:
+    # The caller checks read the two schemes' headers themselves (no FastAPI sub-dependencies
+    # per request); deps.CALLER_CHECKS and app.declare_caller_schemes keep the document as
+    # FastAPI wrote it when the schemes were dependencies.
+    doc = create_api().openapi()
+    assert doc["components"]["securitySchemes"] == {
+        "HTTPBearer": {
+            "type": "http",
+            "description": "JWT access token or API key",
+            "scheme": "bearer",
+        },
+        "APIKeyHeader": {
+            "type": "apiKey",
+            "description": "API key",
+            "in": "header",
+            "name": "X-API-Key",
+        },
+    }
+    security: dict[str, Any] = {
+        f"{method.upper()} {path}": operation.get("security")
+        for path, item in doc["paths"].items()
+        for method, operation in item.items()
+    }
+    assert {op for op, required in security.items() if required is None} == PUBLIC_OPERATIONS
+    either = [{"HTTPBearer": []}, {"APIKeyHeader": []}]
+    assert {op: r for op, r in security.items() if r not in (None, either)} == {}
+    # Among them the three kinds of caller check: ActorDep, PrincipalDep, the driver app's.
+    for op in (
+        "GET /api/v1/shipments/{shipment_id}",
+        "GET /api/v1/me",
+        "POST /api/v1/drivers/me/location",
+    ):
+        assert security[op] == either, op
+
+
+def test_the_caller_check_reads_the_credential_as_the_schemes_do(world: World) -> None:
+    shipment_id = _shipment(world)
+    http = client()
+    token = login(http, "dispatch@test.example.com")["access_token"]
+    path = f"/api/v1/shipments/{shipment_id}"
+    assert http.get(path, headers={"Authorization": f"bearer {token}"}).status_code == 200
+    for headers in (
+        {},
+        {"Authorization": f"Basic {token}"},  # not the bearer scheme
+        {"Authorization": "Bearer"},  # no credential
+        {"X-API-Key": ""},
+    ):
+        refused = http.get(path, headers=headers)
+        assert refused.status_code == 401, headers
+        assert "Authentication required" in refused.json()["error"]["message"], headers
+    # X-API-Key is read first: a bad key fails even beside a valid bearer token.
+    both = {**bearer(token), "X-API-Key": "lai_not-a-key"}
+    assert http.get(path, headers=both).status_code == 401
+
+
 def _shipment(world: World) -> int:
     with session_scope() as session:
         return shipments.create_shipment(session, world.alice, booking()).id  # type: ignore[return-value]
