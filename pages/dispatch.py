@@ -12,6 +12,7 @@ from logistics_ai.models import ShipmentStatus
 from logistics_ai.services.shipment_status import ASSIGNABLE
 from state.dispatch import (
     AutoDispatchState,
+    DispatchKpiState,
     DispatchMapState,
     DispatchState,
     FleetRow,
@@ -298,8 +299,8 @@ def _kpi_tile(label: str, key: str, value: rx.Var) -> rx.Component:
 
 
 def _kpi_tiles() -> rx.Component:
-    """Today's tiles; the live fan-out replaces `DispatchState.kpis` as events arrive."""
-    kpis = DispatchState.kpis
+    """Today's tiles; the live fan-out replaces `DispatchKpiState.kpis` as events arrive."""
+    kpis = DispatchKpiState.kpis
     return rx.flex(
         _kpi_tile("Open", "open", kpis.open),
         _kpi_tile("In transit", "in_transit", kpis.in_transit),

@@ -184,6 +184,22 @@ class DispatchMapState(AuthState):
         self.selected_driver = "" if driver_id == self.selected_driver else driver_id
 
 
+class DispatchKpiState(AuthState):
+    """The dashboard's KPI tiles, for the day the board shows. A state of its own: the tiles
+    change with nearly every live event, and in DispatchState each change re-rendered the
+    shipment table on every dashboard (with a driver picker of the whole fleet per row) and
+    loaded the table's rows on the server (docs/realtime.md)."""
+
+    kpis: rx.Field[KpiTiles] = rx.field(
+        default_factory=lambda: KpiTiles(0, 0, 0, "—", 0)  # before the first load
+    )
+    kpi_day: rx.Field[str] = rx.field("")  # the day the tiles were read for
+
+    def _apply_live(self, delta: live_updates.StaffDelta) -> None:
+        if delta.kpis is not None and self.kpi_day == delta.day.isoformat():
+            self.kpis = kpi_tiles(delta.kpis)
+
+
 class DispatchState(AuthState):
     rows: rx.Field[list[ShipmentRow]] = rx.field(default_factory=list)
     status_filter: rx.Field[str] = rx.field("all")
@@ -195,9 +211,6 @@ class DispatchState(AuthState):
     loading: rx.Field[bool] = rx.field(False)
     notice: rx.Field[str] = rx.field("")
     alerts: rx.Field[list[AlertRow]] = rx.field(default_factory=list)
-    kpis: rx.Field[KpiTiles] = rx.field(
-        default_factory=lambda: KpiTiles(0, 0, 0, "—", 0)  # before the first load
-    )
     # Shipments pushed live that belong on this tab's board but are not on the shown page
     # (new bookings, or rows that moved into the status filter). The board is a filtered,
     # paged query, so they are announced rather than spliced in; "Show" re-reads the page.
@@ -260,7 +273,9 @@ class DispatchState(AuthState):
             )
             for stop, shipment, driver in board.late
         ]
-        self.kpis = kpi_tiles(board.kpis)
+        tiles = await self.get_state(DispatchKpiState)
+        tiles.kpis = kpi_tiles(board.kpis)
+        tiles.kpi_day = self.date_filter
         mapped = await self.get_state(DispatchMapState)
         mapped.fleet = [fleet_row(row) for row in board.fleet]
         mapped.map_stops = dispatch_map.stop_dots(board.day_map, names)
@@ -270,10 +285,9 @@ class DispatchState(AuthState):
         return None
 
     def _apply_live(self, delta: live_updates.StaffDelta) -> None:
-        """One pushed delta: re-read board rows, new tiles (see docs/realtime.md)."""
-        same_day = self.date_filter == delta.day.isoformat()
-        # GPS fixes, fleet rows and changed routes never come this way: state/live.py hands
-        # them to the page's live stores (components/live_store.js).
+        """One pushed delta's re-read shipment rows (see docs/realtime.md). GPS fixes, fleet
+        rows and changed routes never come this way: state/live.py hands them to the page's
+        live stores (components/live_store.js); the tiles are DispatchKpiState's."""
         if delta.shipments:
             fresh_rows = {s.id: shipment_row(s) for s in delta.shipments}
             if any(row.id in fresh_rows for row in self.rows):
@@ -291,8 +305,6 @@ class DispatchState(AuthState):
             ]
             if arrived:
                 self.unseen_ids = [*self.unseen_ids, *arrived]
-        if delta.kpis is not None and same_day:
-            self.kpis = kpi_tiles(delta.kpis)
 
     @rx.event
     async def show_unseen(self) -> EventSpec | None:

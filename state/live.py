@@ -26,7 +26,7 @@ from logistics_ai.services import live_updates
 from state import dispatch_map
 from state.auth import AuthState
 from state.customer import CustomerState
-from state.dispatch import DispatchState, coordinate, fleet_row
+from state.dispatch import DispatchKpiState, DispatchState, coordinate, fleet_row
 from state.driver import DriverState
 from state.tracking import TrackingState
 
@@ -211,13 +211,29 @@ class StateWrites:
             return False
 
 
+def written_states(kind: str, deltas: list[object]) -> list[type[BaseState]]:
+    """The states `deltas` change. A dashboard's tiles and its shipment rows are states of
+    their own: a write loads (server) and re-renders (page) only what it changes."""
+    if kind != "staff":
+        return [STATE_OF[kind]]
+    staff = [d for d in deltas if isinstance(d, live_updates.StaffDelta)]
+    states: list[type[BaseState]] = []
+    if any(d.shipments for d in staff):
+        states.append(DispatchState)
+    if any(d.kpis is not None for d in staff):
+        states.append(DispatchKpiState)
+    return states
+
+
 async def write_state(
     app: App, token: str, watcher: live_updates.Watcher, deltas: list[object]
 ) -> bool:
     """Apply `deltas` in order to the tab's state; False when it is gone or no longer
     entitled."""
-    cls = STATE_OF[watcher.audience.kind]
-    async with app.modify_state(BaseStateToken(ident=token, cls=cls)) as root:
+    states = written_states(watcher.audience.kind, deltas)
+    if not states:
+        return True
+    async with app.modify_state(BaseStateToken(ident=token, cls=states[0])) as root:
         if watcher.audience.kind == "tracking":
             tracking = await root.get_state(TrackingState)
             if tracking.code != watcher.audience.key:  # the tab moved on to another code
@@ -229,9 +245,10 @@ async def write_state(
         # Signed out, or signed in as someone else since it registered: nothing more.
         if not watcher.fingerprint or auth._credential_fingerprint != watcher.fingerprint:
             return False
-        state = await root.get_state(cls)
-        for delta in deltas:
-            state._apply_live(delta)  # type: ignore[attr-defined]  # every STATE_OF class has it
+        for cls in states:
+            state = await root.get_state(cls)
+            for delta in deltas:
+                state._apply_live(delta)  # type: ignore[attr-defined]  # every one has it
     return True
 
 

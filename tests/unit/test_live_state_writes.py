@@ -4,9 +4,13 @@ and the deltas that queued up meanwhile go in together, in one write."""
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
-from logistics_ai.services import live_updates
-from state.live import StateWrites
+from logistics_ai.models import Shipment
+from logistics_ai.services import live_board, live_updates
+from state.customer import CustomerState
+from state.dispatch import DispatchKpiState, DispatchState
+from state.live import StateWrites, written_states
 
 STAFF = live_updates.Watcher(live_updates.Audience.staff(), "fingerprint", "session")
 
@@ -88,3 +92,17 @@ def test_a_tab_no_longer_entitled_is_unregistered_unless_it_registered_again() -
     finally:
         live_updates.unwatch("tab-c")
         live_updates.unwatch("tab-d")
+
+
+def test_a_dashboard_write_loads_only_the_states_its_deltas_change() -> None:
+    day = date(2026, 11, 30)
+    kpis = live_board.Kpis(open=3, in_transit=1, delivered_today=2, on_time_today=2, late_risk=0)
+    row = Shipment(id=7)
+    tiles_only = live_updates.StaffDelta(day=day, kpis=kpis)
+    rows_only = live_updates.StaffDelta(day=day, shipments=[row])
+    assert written_states("staff", [tiles_only]) == [DispatchKpiState]
+    assert written_states("staff", [rows_only]) == [DispatchState]
+    assert written_states("staff", [rows_only, tiles_only]) == [DispatchState, DispatchKpiState]
+    assert written_states("staff", [live_updates.StaffDelta(day=day)]) == []
+    customer = live_updates.CustomerDelta([row])
+    assert written_states("customer", [customer]) == [CustomerState]
