@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -113,13 +114,40 @@ def decode(token: str, *, audience: str = API_AUDIENCE) -> TokenClaims:
     return parsed
 
 
+LEEWAY_S = 5  # clock skew allowed on exp/nbf/iat
+
+# Tokens that passed `verify`, by (token, audience) -> (claims, kid, signing key). A client
+# sends the same access token on every request until it expires, and PyJWT's parsing and
+# checks were ~11% of an authenticated read's CPU (docs/performance.md, Round 5). An entry
+# is used only while its token has not expired and its key is still configured with the same
+# secret (a retired key refuses its tokens at once). Revocation is never cached: the callers
+# check the session and the token's marker in the store on every request.
+_verified: dict[tuple[str, str], tuple[TokenClaims, str, str]] = {}
+_MAX_VERIFIED = 10_000
+
+
 def verify(token: str, *, audience: str = API_AUDIENCE) -> TokenClaims:
     """Verify signature, algorithm, audience, issuer and times: CPU only, no store lookup.
 
     The caller checks that the token's session is still live (revocation).
     """
+    keys = signing_keys()
+    cached = _verified.get((token, audience))
+    if cached is not None:
+        claims, kid, secret = cached
+        # PyJWT's own expiry rule: expired once exp <= now - leeway.
+        if keys.get(kid) == secret and claims.expires_at > time.time() - LEEWAY_S:
+            return claims
+        _verified.pop((token, audience), None)
+    claims, kid = _verify_signed(token, audience, keys)
+    if len(_verified) >= _MAX_VERIFIED:
+        _verified.clear()
+    _verified[(token, audience)] = (claims, kid, keys[kid])
+    return claims
+
+
+def _verify_signed(token: str, audience: str, keys: dict[str, str]) -> tuple[TokenClaims, str]:
     try:
-        keys = signing_keys()
         if len(keys) == 1:
             # One key (outside a rotation): verify straight away and check the kid after, so
             # the token is parsed once instead of twice (a third of verification's CPU).
@@ -136,7 +164,7 @@ def verify(token: str, *, audience: str = API_AUDIENCE) -> TokenClaims:
             audience=audience,
             issuer=ISSUER,
             options={"require": REQUIRED_CLAIMS},
-            leeway=5,
+            leeway=LEEWAY_S,
         )
         if decoded["header"].get("kid") != kid or decoded["header"].get("alg") != ALGORITHM:
             raise InvalidToken("unknown signing key or algorithm")
@@ -153,7 +181,7 @@ def verify(token: str, *, audience: str = API_AUDIENCE) -> TokenClaims:
         )
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as error:
         raise InvalidToken(str(error)) from None
-    return parsed
+    return parsed, kid
 
 
 def _optional_int(value: object) -> int | None:

@@ -1,5 +1,6 @@
 import json
 import threading
+import time
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -8,6 +9,7 @@ import pytest
 
 from logistics_ai.observability.logging import json_line, scrub, text_line
 from logistics_ai.security import api_keys, passwords, tokens
+from tests.support import app_config
 
 
 def test_password_hash_roundtrip_and_argon2id() -> None:
@@ -43,6 +45,24 @@ def test_web_and_api_audiences_do_not_mix() -> None:
     web = tokens.issue(7, "customer", "sid-1", audience=tokens.WEB_AUDIENCE)
     with pytest.raises(tokens.InvalidToken):
         tokens.decode(web)  # a cookie token is not an API token
+
+
+def test_a_verified_token_is_refused_once_expired_or_its_key_retired() -> None:
+    # tokens.verify keeps tokens it has verified; neither the expiry nor the key may be
+    # cached with them. exp = floor(issue time - 3 s) is within the 5 s leeway for 1-2 s.
+    token = tokens.issue(7, "customer", "sid-1", ttl_s=-3)
+    assert tokens.verify(token).user_id == 7
+    assert tokens.verify(token).user_id == 7  # now from the cache
+    time.sleep(2.1)
+    with pytest.raises(tokens.InvalidToken):
+        tokens.verify(token)
+    fresh = tokens.issue(7, "customer", "sid-1")
+    kid = tokens.active_kid()
+    assert tokens.verify(fresh).user_id == 7
+    other_secret = app_config.configured(jwt_keys=f"{kid}:{'c' * 40}", jwt_active_kid=kid)
+    with other_secret, pytest.raises(tokens.InvalidToken):  # same kid, another secret
+        tokens.verify(fresh)
+    assert tokens.verify(fresh).user_id == 7
 
 
 def test_api_key_format_and_hash() -> None:
