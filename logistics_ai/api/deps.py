@@ -67,23 +67,26 @@ class Principal:
 # --- The unit of work -------------------------------------------------------------------
 
 
-def _request_session(open_session: Callable[[], Session]) -> Callable[[], AsyncIterator[Session]]:
-    async def dependency() -> AsyncIterator[Session]:
-        session = open_session()
-        try:
-            yield session
-        finally:
-            if session.in_transaction():  # only when an endpoint bypassed UnitOfWorkRoute
-                await run_in_threadpool(abandon_unit, session)
-
-    return dependency
+# The request's session: opened without a connection, committed or abandoned by
+# `UnitOfWorkRoute` in the endpoint's thread (`_run_unit`). Plain coroutines, not generator
+# dependencies with a cleanup: FastAPI runs each generator dependency through an exit stack
+# per request (~6% of an authenticated read's CPU, docs/performance.md, Round 5), and the
+# cleanup was only for an endpoint bypassing UnitOfWorkRoute, which tests/integration/
+# test_request_path.py rules out (every route taking a session is a sync endpoint of it).
 
 
-# The request's session. `UnitOfWorkRoute` commits it in the endpoint's thread.
-request_session = _request_session(new_session)
+async def request_session() -> Session:  # async: FastAPI would run a def in a thread
+    return new_session()
+
+
 SessionDep = Annotated[Session, Depends(request_session)]
-# For endpoints that only read: no BEGIN/COMMIT round trips (see db.ReadSession).
-request_read_session = _request_session(new_read_session)
+
+
+async def request_read_session() -> Session:
+    """For endpoints that only read: no BEGIN/COMMIT round trips (see db.ReadSession)."""
+    return new_read_session()
+
+
 ReadSessionDep = Annotated[Session, Depends(request_read_session)]
 
 

@@ -8,6 +8,7 @@ the next request; a dropped database connection costs one 503, not a broken pool
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -86,6 +87,8 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
 
 
 def _calls(dependant: Any) -> list[Any]:
+    if dependant is None:  # not a FastAPI route (the /metrics route, a mount)
+        return []
     calls = [dependant.call]
     for sub in dependant.dependencies:
         calls += _calls(sub)
@@ -102,6 +105,29 @@ def test_every_route_authenticates_its_caller_at_most_once() -> None:
     assert len(api_routes) > 50
     twice = [r.path for r in api_routes if len([c for c in _calls(r.dependant) if c in checks]) > 1]
     assert not twice, twice
+
+
+def test_every_route_taking_a_session_commits_it_in_its_unit_of_work() -> None:
+    # The session dependencies have no cleanup of their own: UnitOfWorkRoute's thread commits
+    # or abandons every session the endpoint receives. A session reaching only a
+    # sub-dependency, or an endpoint not run by UnitOfWorkRoute, would leave it open.
+    sessions = {deps.request_session, deps.request_read_session}
+    contexts = list(iter_route_contexts(create_api().router.routes))
+    taking = [c for c in contexts if sessions & set(_calls(getattr(c, "dependant", None)))]
+    assert len(taking) > 40
+    for context in taking:
+        route = context.original_route
+        assert isinstance(route, deps.UnitOfWorkRoute), context.path
+        endpoint = getattr(route.endpoint, "__wrapped__", route.endpoint)
+        assert not inspect.iscoroutinefunction(endpoint), context.path
+        direct = {sub.call for sub in context.dependant.dependencies}
+        assert sessions & direct, context.path
+        nested = [
+            sub.call
+            for sub in context.dependant.dependencies
+            if sessions & set(_calls(sub)) and sub.call not in sessions
+        ]
+        assert not nested, (context.path, nested)
 
 
 # The operations anyone may call; every other one requires a bearer token or an API key.
