@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -128,6 +129,64 @@ def test_every_route_taking_a_session_commits_it_in_its_unit_of_work() -> None:
             if sessions & set(_calls(sub)) and sub.call not in sessions
         ]
         assert not nested, (context.path, nested)
+
+
+def _probes(api: Any) -> list[dict[str, Any]]:
+    """Request scopes for every route's path (params filled both ways), near misses around
+    them, and paths of no route; every method the API serves."""
+    paths = {"/", "/api", "/api/", "/api/v1", "/api/v1/", "/api/v2/shipments", "/healthz"}
+    for context in iter_route_contexts(api.router.routes):
+        for path in filter(None, [getattr(context, "path_format", None)]):
+            for value in ("1", "abc"):
+                filled = re.sub(r"\{[^}]*\}", value, path)
+                paths |= {filled, filled + "/", filled + "/x", filled.rstrip("/")[:-1]}
+    methods = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+    scopes = [
+        {"type": "http", "method": m, "path": p, "root_path": "", "headers": []}
+        for p in sorted(paths)
+        for m in methods
+    ]
+    return [*scopes, {**scopes[0], "root_path": "/proxied", "path": "/proxied/api/v1/me"}]
+
+
+def test_routers_skipped_by_path_prefix_match_exactly_as_fastapi_does() -> None:
+    # app.skip_routers_by_path_prefix answers "no match" for a router before FastAPI looks at
+    # its routes; it must never change an answer (full match, wrong method, no match).
+    api = create_api()
+    guarded = [r for r in api.router.routes if "matches" in vars(r)]
+    assert len(guarded) > 15
+    probes = _probes(api)
+    assert len(probes) > 1000
+    for router in guarded:
+        for scope in probes:
+            fastapi_answer = type(router).matches(router, dict(scope))
+            assert router.matches(dict(scope)) == fastapi_answer, (scope["method"], scope["path"])
+    matched = {
+        (s["method"], s["path"]) for s in probes for r in guarded if r.matches(dict(s))[0].value
+    }
+    assert ("GET", "/api/v1/shipments/1") in matched and ("PUT", "/api/v1/shipments/1") in matched
+
+
+def test_unknown_paths_and_methods_answer_as_before() -> None:
+    # As before the routers were skipped by prefix: a method the /api/{rest:path} catch-all
+    # takes answers its 404 envelope, others 405; a slash after a non-API route redirects.
+    http = client()
+    expected = {
+        ("GET", "/api/v1/shipmentsx"): (404, "not_found"),
+        ("GET", "/api/v1/shipments/"): (404, "not_found"),
+        ("PUT", "/api/v1/shipments/1"): (404, "not_found"),
+        ("DELETE", "/api/v1/auth/token"): (404, "not_found"),
+        ("OPTIONS", "/api/v1/shipments/1"): (405, "method_not_allowed"),
+        ("OPTIONS", "/api/v1/auth/token"): (405, "method_not_allowed"),
+        ("GET", "/nowhere"): (404, "not_found"),
+        ("GET", "/api/v1/shipments/abc"): (401, "unauthenticated"),
+    }
+    for (method, path), (status, code) in expected.items():
+        response = http.request(method, path)
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code), path
+    assert http.head("/api/v1/shipments/1").status_code == 405
+    redirect = http.get("/healthz/", follow_redirects=False)
+    assert redirect.status_code == 307 and redirect.headers["location"].endswith("/healthz")
 
 
 # The operations anyone may call; every other one requires a bearer token or an API key.
