@@ -202,29 +202,36 @@ def summarize(pages: Sequence[PageResult]) -> Summary:
 
 def profile_shares(profile: dict, top: int = 8) -> dict[str, list[tuple[str, float]]]:
     """Where a page's main thread spent a Chromium CPU profile (`Profiler.stop`'s
-    `profile`): self time as shares of all samples, by script (the bundle a function came
-    from, or Chromium's own "(program)", "(garbage collector)", "(idle)") and by function.
-    A production build is minified: a function is named by its file, line and column in the
-    served bundle (look it up there), its minified name standing beside them."""
+    `profile`): self time as shares of the profile's time, by script (the bundle a function
+    came from, or Chromium's own "(program)", "(garbage collector)", "(idle)") and by
+    function. Each sample stands for the time until the next one, as DevTools counts it: a
+    renderer starved of CPU is sampled far less often than its interval, so counting samples
+    would weigh its idle moments over its busy ones. A production build is minified: a
+    function is named by its file, line and column in the served bundle (look it up there),
+    its minified name standing beside them."""
+    nodes = {node["id"]: node for node in profile.get("nodes", [])}
+    samples = profile.get("samples", [])
+    deltas = profile.get("timeDeltas", [])
+    # Sample i lasts until sample i + 1; the last one's length is unknown and left out.
+    weights = [*deltas[1:], 0] if samples and len(deltas) == len(samples) else [1] * len(samples)
     by_script: dict[str, float] = defaultdict(float)
     by_function: dict[str, float] = defaultdict(float)
-    total = 0
-    for node in profile.get("nodes", []):
-        hits = node.get("hitCount", 0)
-        if not hits:
+    total = 0.0
+    for node_id, weight in zip(samples, weights, strict=True):
+        if weight <= 0 or node_id not in nodes:
             continue
-        frame = node["callFrame"]
+        frame = nodes[node_id]["callFrame"]
         name = frame.get("functionName") or "(anonymous)"
         url = frame.get("url", "")
         script = url.rsplit("/", 1)[-1].split("?", 1)[0] or name
-        by_script[script] += hits
         where = f"{script}:{frame.get('lineNumber', -1) + 1}:{frame.get('columnNumber', -1) + 1}"
-        by_function[f"{name} {where}" if url else name] += hits
-        total += hits
+        by_script[script] += weight
+        by_function[f"{name} {where}" if url else name] += weight
+        total += weight
 
     def ranked(counts: dict[str, float]) -> list[tuple[str, float]]:
         best = sorted(counts.items(), key=lambda item: -item[1])[:top]
-        return [(key, hits / total) for key, hits in best]
+        return [(key, value / total) for key, value in best]
 
     if not total:
         return {"scripts": [], "functions": []}

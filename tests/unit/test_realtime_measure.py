@@ -115,28 +115,39 @@ def test_summary_adds_pages_up() -> None:
     assert summary.kinds["p"].posted == 4
 
 
-def test_profile_shares_rank_self_time_by_script_and_function() -> None:
-    def node(node_id: int, name: str, url: str, line: int, hits: int) -> dict:
+def test_profile_shares_weigh_each_sample_by_the_time_until_the_next() -> None:
+    def node(node_id: int, name: str, url: str, line: int) -> dict:
         frame = {"functionName": name, "url": url, "lineNumber": line, "columnNumber": 4}
-        return {"id": node_id, "callFrame": frame, "hitCount": hits}
+        return {"id": node_id, "callFrame": frame}
 
+    react = "http://x/_next/static/chunks/react-dom.abc.js?v=1"
+    leaflet = "http://x/_next/static/chunks/leaflet.js"
     profile = {
         "nodes": [
-            node(1, "(root)", "", -1, 0),
-            node(2, "(idle)", "", -1, 50),
-            node(3, "commitRoot", "http://x/_next/static/chunks/react-dom.abc.js?v=1", 99, 30),
-            node(4, "setLatLng", "http://x/_next/static/chunks/leaflet.js", 9, 15),
-            node(5, "", "http://x/_next/static/chunks/leaflet.js", 20, 5),
-        ]
+            node(1, "(root)", "", -1),
+            node(2, "(idle)", "", -1),
+            node(3, "commitRoot", react, 99),
+            node(4, "setLatLng", leaflet, 9),
+            node(5, "", leaflet, 20),
+        ],
+        # Ten idle samples 1 ms apart, then a starved, busy stretch sampled rarely:
+        # commitRoot for 30 ms, setLatLng for 15 ms, the anonymous function for 5 ms.
+        "samples": [2] * 10 + [3, 4, 5, 2],
+        "timeDeltas": [0] + [1] * 10 + [30, 15, 5],
     }
+    # Per script: idle 10 of 60 ms, react-dom 30, leaflet 15 + 5.
     shares = profile_shares(profile, top=3)
-    assert shares["scripts"] == [("(idle)", 0.5), ("react-dom.abc.js", 0.3), ("leaflet.js", 0.2)]
-    assert shares["functions"] == [
-        ("(idle)", 0.5),
-        ("commitRoot react-dom.abc.js:100:5", 0.3),
-        ("setLatLng leaflet.js:10:5", 0.15),
+    assert shares["scripts"] == [
+        ("react-dom.abc.js", 0.5),
+        ("leaflet.js", 20 / 60),
+        ("(idle)", 10 / 60),
     ]
-    assert profile_shares({"nodes": [node(1, "(root)", "", -1, 0)]}) == {
+    assert shares["functions"] == [
+        ("commitRoot react-dom.abc.js:100:5", 0.5),
+        ("setLatLng leaflet.js:10:5", 0.25),
+        ("(idle)", 10 / 60),
+    ]
+    assert profile_shares({"nodes": profile["nodes"], "samples": [], "timeDeltas": []}) == {
         "scripts": [],
         "functions": [],
     }
