@@ -7,8 +7,10 @@ CPU here. Each class below only wraps `receive`/`send` and adds a few attribute 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import weakref
 from collections.abc import Callable
 
 import anyio.to_thread
@@ -45,16 +47,18 @@ class LoadShedMiddleware:
         self.max_in_flight = max_in_flight
         self.threads = threads
         self.in_flight = 0
-        self._sized_loops: set[int] = set()
+        # The loops whose default thread limiter (anyio keeps one per loop) has been sized.
+        # Asked by loop rather than by limiter: getting the limiter costs more than the check.
+        self._sized_loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNSHED_PATHS:
             await self.app(scope, receive, send)
             return
-        limiter = anyio.to_thread.current_default_thread_limiter()
-        if id(limiter) not in self._sized_loops:
-            limiter.total_tokens = self.threads
-            self._sized_loops.add(id(limiter))
+        loop = asyncio.get_running_loop()
+        if loop not in self._sized_loops:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+            self._sized_loops.add(loop)
         if self.in_flight >= self.max_in_flight:
             await send_envelope(
                 send,

@@ -169,14 +169,13 @@ def is_active(session_id: str) -> bool:
     return record is not None and not record.revoked and not too_old(record)
 
 
-def is_live_record(raw: str | None) -> bool:
-    """Whether a stored session record (as read from the store) is present and not revoked."""
-    return raw is not None and not json.loads(raw).get("revoked", False)
-
-
-def record_has_second_factor(raw: str | None) -> bool:
-    """Whether a stored session record (as read from the store) was opened with a code."""
-    return raw is not None and bool(json.loads(raw).get("second_factor", False))
+def record_state(raw: str | None) -> tuple[bool, bool]:
+    """(live, opened with a code) of a stored session record as read from the store: present
+    and not revoked; proved with an authenticator code. One parse for both (per request)."""
+    if raw is None:
+        return False, False
+    record = json.loads(raw)
+    return not record.get("revoked", False), bool(record.get("second_factor", False))
 
 
 def touch(record: SessionRecord) -> None:

@@ -198,12 +198,12 @@ async def verify_api_token(token: str, *, ip: str | None, user_agent: str | None
         # (nginx's per-address limits still apply). Same policy as the rest of the store.
         pass
     else:
-        if not refresh.is_live_record(record):
+        live, second_factor = refresh.record_state(record)
+        if not live:
             raise AuthenticationFailed("This session has been signed out.")
         if revoked is not None:
             raise AuthenticationFailed("The access token is invalid or expired.")
         limits.enforce_api_principal(count)
-        second_factor = refresh.record_has_second_factor(record)
     actor = Actor(
         user_id=claims.user_id,
         role=Role(claims.role),

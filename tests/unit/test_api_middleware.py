@@ -6,6 +6,8 @@ import asyncio
 import json
 from typing import Any
 
+import anyio.to_thread
+
 from logistics_ai.api.middleware import BodyLimitMiddleware, LoadShedMiddleware
 
 LIMIT = 1000
@@ -153,3 +155,26 @@ def test_probes_are_never_shed() -> None:
         return probe
 
     assert asyncio.run(scenario()).status == 200
+
+
+def test_the_worker_thread_pool_is_sized_in_every_event_loop() -> None:
+    # anyio keeps one default thread limiter per event loop (40 threads unless sized); the
+    # middleware sizes it on each loop's first API request, and only then.
+    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    shed = LoadShedMiddleware(app, max_in_flight=10, threads=7)
+
+    async def scenario(resize_to: int | None) -> tuple[int, int]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        before = int(limiter.total_tokens)
+        receive, _ = chunks(count=1, size=0)
+        await shed(http_scope(), receive, Recorder())
+        if resize_to is not None:  # someone resizes it afterwards: not undone per request
+            limiter.total_tokens = resize_to
+            await shed(http_scope(), receive, Recorder())
+        return before, int(limiter.total_tokens)
+
+    assert asyncio.run(scenario(None)) == (40, 7)
+    assert asyncio.run(scenario(9)) == (40, 9)  # a new loop: sized again, then left alone
