@@ -4,6 +4,7 @@
 // title; stops are small labelled dots; routes are polylines. The tile layer is optional: with no
 // tile URL (or an unreachable tile server) the map draws everything on a plain background, and
 // nothing on the page waits for tiles (Leaflet loads them as independent images).
+import "./leaflet_2d.js"; // first: Leaflet reads its flag when it loads
 import { memo, useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from "react";
 import { MapContainer, Marker, Polyline, TileLayer, useMap } from "react-leaflet";
 import L from "leaflet";

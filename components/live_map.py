@@ -18,8 +18,9 @@ from reflex_base.event import passthrough_event_spec
 from state.map_rows import MapConfigState, MapLine, MapMarker, MapStopDot
 
 _JSX = rx.asset("live_map.jsx", shared=True)
-# Imported by the JSX module (`./live_store.js`): linked next to it.
+# Imported by the JSX module (`./live_store.js`, `./leaflet_2d.js`): linked next to it.
 rx.asset("live_store.js", shared=True)
+rx.asset("leaflet_2d.js", shared=True)
 
 
 class _LiveMapModule(rx.NoSSRComponent):

@@ -107,19 +107,20 @@ def test_driver_events_reach_dashboard_tracking_and_customer_live(
     other = customer.context.new_page()
     other.goto(f"/track/{second['tracking_code']}")
     expect(other.locator("#tracking-status")).to_have_text("Driver assigned")
-    # Her map marker (Leaflet places it with a CSS transform) moves with the same push.
+    # Her map marker moves with the same push (Leaflet places it with left/top: 3D transforms
+    # are off, components/leaflet_2d.js).
     on_map = "#fleet-map .lai-marker[title^='Aisha Khan']"
-    placed_before = dispatcher.evaluate(
-        "(sel) => document.querySelector(sel)?.style.transform ?? ''", on_map
-    )
+    placed = """(sel) => {
+        const el = document.querySelector(sel);
+        return el ? `${el.style.left},${el.style.top},${el.style.transform}` : '';
+    }"""
+    placed_before = dispatcher.evaluate(placed, on_map)
+    assert re.fullmatch(r"-?[\d.]+px,-?[\d.]+px,", placed_before), placed_before  # no transform
     _send_position(app_url, 41.90123, -87.65432)
     expect(marker).to_have_attribute("data-lat", "41.90123", timeout=LIVE_TIMEOUT)
     expect(marker).to_have_attribute("data-lng", "-87.65432")
     dispatcher.wait_for_function(
-        """([sel, before]) => {
-            const placed = document.querySelector(sel)?.style.transform;
-            return !!placed && placed !== before;
-        }""",
+        f"([sel, before]) => {{ const now = ({placed})(sel); return !!now && now !== before; }}",
         arg=[on_map, placed_before],
         timeout=LIVE_TIMEOUT,
     )
