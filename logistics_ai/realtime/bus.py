@@ -33,6 +33,9 @@ Handler = Callable[[str, dict[str, Any]], None]
 # during the gap were missed.
 Resumed = Callable[[], None]
 _PENDING_KEY = "pending_bus_events"
+LISTEN_SLEEP_S = 0.5  # a listener thread's longest read: how soon it notices it was stopped
+RECONNECT_PAUSE_S = 1.0
+UNSUBSCRIBE_WAIT_S = 2 * (LISTEN_SLEEP_S + RECONNECT_PAUSE_S)
 SENT_AT_KEY = "_sent_at"
 
 
@@ -101,12 +104,16 @@ class RedisBus:
         # A failover or an outage must not end the subscription: log, pause, keep listening
         # (redis-py reconnects and re-subscribes on the next read).
         thread = pubsub.run_in_thread(
-            sleep_time=0.5, daemon=True, exception_handler=_keep_listening
+            sleep_time=LISTEN_SLEEP_S, daemon=True, exception_handler=_keep_listening
         )
 
         def unsubscribe() -> None:
+            # The listener thread closes its connection itself once its read ends (within
+            # `sleep_time`, or the error pause). Closing it from here, mid-read, released the
+            # connection to the pool while the thread could still reconnect and re-subscribe
+            # on it, and a publisher then got a connection in subscribe mode.
             thread.stop()
-            pubsub.close()
+            thread.join(timeout=UNSUBSCRIBE_WAIT_S)
 
         return unsubscribe
 
@@ -137,7 +144,7 @@ class _Subscription(PubSub):
 
 def _keep_listening(error: BaseException, _pubsub: Any, _thread: Any) -> None:
     logger.warning("event bus subscription interrupted ({}); reconnecting", type(error).__name__)
-    time.sleep(1.0)
+    time.sleep(RECONNECT_PAUSE_S)
 
 
 @lru_cache(maxsize=1)

@@ -313,8 +313,9 @@ class LiveFanout:
                 timer.cancel()
             if getter is not None:
                 getter.cancel()
-            for stop in stops:
-                stop()
+            # Each stop waits for its listener thread to close its connection: together, off
+            # the loop.
+            await asyncio.gather(*(asyncio.to_thread(stop) for stop in stops))
 
     async def _read_loop(self) -> None:
         """The reads, one batch at a time and in order: whatever arrived while the previous
@@ -373,8 +374,7 @@ class LiveFanout:
                     )
                 return stops
             except Exception as error:
-                for stop in stops:
-                    stop()
+                await asyncio.gather(*(asyncio.to_thread(stop) for stop in stops))
                 logger.warning("live fan-out cannot subscribe yet ({}); retrying", error)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from redis.client import PubSubWorkerThread
 from sqlmodel import Session, text
 
 from logistics_ai.db import session_scope
@@ -378,3 +379,24 @@ def test_every_tab_reloads_after_the_bus_lost_its_connection(
     # The channels' subscriptions come back a few milliseconds apart and are answered
     # together; never more than one reload per channel.
     assert all(1 <= reloads(t) <= len(CHANNELS) for t in tabs), recorder.received
+
+
+def _listener_threads() -> int:
+    return sum(isinstance(t, PubSubWorkerThread) and t.is_alive() for t in threading.enumerate())
+
+
+def test_unsubscribing_ends_the_listener_before_it_returns(
+    world: World, redis_url: str, redis_prefix: str
+) -> None:
+    """The listener thread closes its own connection. Closed from outside while the thread
+    was reconnecting (a Redis restart, say), the connection went back to the pool still
+    subscribed, and the next publish on it failed ("only SUBSCRIBE ... allowed")."""
+    bus = get_bus()
+    before = _listener_threads()
+    stop = bus.subscribe("shipments", lambda _channel, _payload: None)
+    assert _listener_threads() == before + 1
+    assert services.kill_bus_subscriptions(redis_url, redis_prefix) >= 1  # now reconnecting
+    stop()
+    assert _listener_threads() == before
+    for _ in range(20):  # every pooled connection still takes a publish
+        bus.publish("shipments", {"shipment_id": 0})
