@@ -93,6 +93,10 @@ def _clock_seconds(text: str) -> int:
     return parsed.hour * 3600 + parsed.minute * 60
 
 
+def _arrived(stop: Stop | None) -> bool:
+    return stop is not None and stop.status == StopStatus.arrived
+
+
 def build_problem(
     session: Session, day: date, *, budget_s: float, seed: int = 0, now: datetime | None = None
 ) -> tuple[vrp.Problem, PlanningContext]:
@@ -129,14 +133,17 @@ def build_problem(
     vehicles: list[vrp.Vehicle] = []
     arrived_prefix: dict[int, list[str]] = {}
     for shipment in shipments:
-        for kind, stop in stops_by_shipment.get(saved_id(shipment), {}).items():
-            if stop.status == StopStatus.arrived and shipment.driver_id:
-                job = (
-                    pickup_id(saved_id(shipment))
-                    if kind == StopKind.pickup
-                    else dropoff_id(saved_id(shipment))
-                )
-                arrived_prefix.setdefault(shipment.driver_id, []).append(job)
+        if not shipment.driver_id:
+            continue
+        stops = stops_by_shipment.get(saved_id(shipment), {})
+        at_pickup = _arrived(stops.get(StopKind.pickup))
+        if at_pickup:
+            arrived_prefix.setdefault(shipment.driver_id, []).append(pickup_id(saved_id(shipment)))
+        # A driver marked arrived at a drop-off without the goods (not picked up, and not at
+        # the pickup first) cannot serve it there: the plan takes the pickup first instead of
+        # pinning an impossible stop (the solver's precheck refuses it).
+        if _arrived(stops.get(StopKind.dropoff)) and (shipment.status in ON_BOARD or at_pickup):
+            arrived_prefix.setdefault(shipment.driver_id, []).append(dropoff_id(saved_id(shipment)))
     for driver, user, vehicle in rows:
         if driver.status == DriverStatus.off_duty:
             continue  # off duty: no new work; goods already on board stay with them

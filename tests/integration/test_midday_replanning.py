@@ -80,6 +80,24 @@ def test_midday_plan_keeps_goods_pinned_stops_and_gps_starts(
         pickup.actual_arrival = now - timedelta(minutes=2)
         s.add(pickup)
         standing_driver, standing_job = waiting.driver_id, pickup_id(waiting.id)  # type: ignore[arg-type]
+        # A driver marked arrived at a drop-off whose goods were never picked up (a phone that
+        # skipped ahead): nothing to pin there; the plan must still be made, pickup first.
+        ahead = s.exec(
+            select(Shipment)
+            .where(
+                Shipment.service_date == today,
+                Shipment.status == ShipmentStatus.assigned,
+                Shipment.id != waiting.id,
+            )
+            .order_by(col(Shipment.id))
+        ).first()
+        assert ahead is not None, "the seed has only one assigned shipment today"
+        skipped = s.exec(
+            select(Stop).where(Stop.shipment_id == ahead.id, Stop.kind == "dropoff")
+        ).one()
+        skipped.status = StopStatus.arrived
+        s.add(skipped)
+        skipped_driver, skipped_job = ahead.driver_id, dropoff_id(ahead.id)  # type: ignore[arg-type]
     assert on_board, "the seed has no goods on board today"
 
     with session_scope() as s:
@@ -94,6 +112,7 @@ def test_midday_plan_keeps_goods_pinned_stops_and_gps_starts(
     assert (far_van.start.lat, far_van.start.lon) == FAR_NORTH
     assert all(vehicle.start_time == now_s for vehicle in vans.values())
     assert vans[vehicle_id(standing_driver)].fixed_prefix == (standing_job,)  # type: ignore[arg-type]
+    assert skipped_job not in vans[vehicle_id(skipped_driver)].fixed_prefix  # type: ignore[arg-type]
     for shipment_id, (driver_id, _end) in on_board.items():
         assert jobs[dropoff_id(shipment_id)].on_board == vehicle_id(driver_id)  # type: ignore[arg-type]
         assert pickup_id(shipment_id) not in jobs
