@@ -8,7 +8,8 @@ are at, and start each van from where it is, at the current time.
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import date, time, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -28,6 +29,21 @@ from logistics_ai.services.dispatch_problem import (
 # No van in the city covers a road kilometre faster than this (a generous 120 km/h).
 MAX_SPEED_KM_PER_S = 120 / 3600
 FAR_NORTH = (42.0450, -87.6877)  # Evanston, about 17 km north of the demo depot
+
+
+def _first_assigned(s: Session, day: date, *where: Any) -> Shipment:
+    """The day's first assigned shipment (by id) that also meets `where`."""
+    found = s.exec(
+        select(Shipment)
+        .where(Shipment.service_date == day, Shipment.status == ShipmentStatus.assigned, *where)
+        .order_by(col(Shipment.id))
+    ).first()
+    assert found is not None, "the seed has too few assigned shipments today"
+    return found
+
+
+def _stop(s: Session, shipment: Shipment, kind: str) -> Stop:
+    return s.exec(select(Stop).where(Stop.shipment_id == shipment.id, Stop.kind == kind)).one()
 
 
 def test_midday_plan_keeps_goods_pinned_stops_and_gps_starts(
@@ -63,38 +79,16 @@ def test_midday_plan_keeps_goods_pinned_stops_and_gps_starts(
         s.add(far)
         far_vehicle = vehicle_id(far.id)  # type: ignore[arg-type]
         # Another driver is standing at a pickup of an assigned shipment.
-        waiting = s.exec(
-            select(Shipment)
-            .where(
-                Shipment.service_date == today,
-                Shipment.status == ShipmentStatus.assigned,
-                Shipment.driver_id != far.id,
-            )
-            .order_by(col(Shipment.id))
-        ).first()
-        assert waiting is not None, "the seed has no assigned shipment today"
-        pickup = s.exec(
-            select(Stop).where(Stop.shipment_id == waiting.id, Stop.kind == "pickup")
-        ).one()
+        waiting = _first_assigned(s, today, Shipment.driver_id != far.id)
+        pickup = _stop(s, waiting, "pickup")
         pickup.status = StopStatus.arrived
         pickup.actual_arrival = now - timedelta(minutes=2)
         s.add(pickup)
         standing_driver, standing_job = waiting.driver_id, pickup_id(waiting.id)  # type: ignore[arg-type]
         # A driver marked arrived at a drop-off whose goods were never picked up (a phone that
         # skipped ahead): nothing to pin there; the plan must still be made, pickup first.
-        ahead = s.exec(
-            select(Shipment)
-            .where(
-                Shipment.service_date == today,
-                Shipment.status == ShipmentStatus.assigned,
-                Shipment.id != waiting.id,
-            )
-            .order_by(col(Shipment.id))
-        ).first()
-        assert ahead is not None, "the seed has only one assigned shipment today"
-        skipped = s.exec(
-            select(Stop).where(Stop.shipment_id == ahead.id, Stop.kind == "dropoff")
-        ).one()
+        ahead = _first_assigned(s, today, Shipment.id != waiting.id)
+        skipped = _stop(s, ahead, "dropoff")
         skipped.status = StopStatus.arrived
         s.add(skipped)
         skipped_driver, skipped_job = ahead.driver_id, dropoff_id(ahead.id)  # type: ignore[arg-type]
