@@ -117,6 +117,45 @@ def pad_shipments(conninfo: str, rows: int) -> int:
         return int(connection.execute("SELECT count(*) FROM shipments").fetchone()[0])  # type: ignore[index]
 
 
+def app_env(name: str, prefix: str, jwt_secret: str, project: Path, scratch: str) -> dict[str, str]:
+    """The environment of an API under test: the bench database, its own Redis prefix."""
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}",
+        "REDIS_URL": REDIS_URL,
+        "REDIS_KEY_PREFIX": prefix,
+        "SECRET_KEY": secrets.token_hex(24),
+        "JWT_KEYS": f"k1:{jwt_secret}",
+        "APP_ENV": "dev",
+        "SEED_DEMO": "true",
+        "DEMO_PASSWORD": DEMO_PASSWORD,
+        "LOG_LEVEL": "WARNING",
+        # The bench measures throughput, not the abuse limits: lift them for this run.
+        "RATE_LIMIT_API_PER_PRINCIPAL": "1000000000",
+        "RATE_LIMIT_AUTH_PER_IP": "1000000000",
+        "RATE_LIMIT_AUTH_PER_ACCOUNT": "1000000000",
+        "PYTHONPATH": f"{scratch}{os.pathsep}{project}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def migrate_and_seed(env: dict[str, str], project: Path) -> None:
+    for command in (["migrate"], ["seed"]):
+        subprocess.run(
+            [sys.executable, "-m", "logistics_ai", *command],
+            env=env,
+            cwd=project,
+            check=True,
+            capture_output=True,
+        )
+
+
+def drop_prefix(prefix: str) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"{prefix}*", count=1000):
+        client.delete(key)
+
+
 class Server:
     def __init__(self, name: str, command: list[str], env: dict[str, str], cwd: Path) -> None:
         self.name = name
@@ -345,38 +384,14 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
     servers: list[Server] = []
     with database() as name, tempfile.TemporaryDirectory(prefix="lai-bench-") as scratch:
         conninfo = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname={name}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}",
-            "REDIS_URL": REDIS_URL,
-            "REDIS_KEY_PREFIX": prefix,
-            "SECRET_KEY": secrets.token_hex(24),
-            "JWT_KEYS": f"k1:{jwt_secret}",
-            "APP_ENV": "dev",
-            "SEED_DEMO": "true",
-            "DEMO_PASSWORD": DEMO_PASSWORD,
-            "LOG_LEVEL": "WARNING",
-            # The bench measures throughput, not the abuse limits: lift them for this run.
-            "RATE_LIMIT_API_PER_PRINCIPAL": "1000000000",
-            "RATE_LIMIT_AUTH_PER_IP": "1000000000",
-            "RATE_LIMIT_AUTH_PER_ACCOUNT": "1000000000",
-            "PYTHONPATH": f"{scratch}{os.pathsep}{project}",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
+        env = app_env(name, prefix, jwt_secret, project, scratch)
         # The served app as the product starts it: logging configured, then the API.
         Path(scratch, "lai_bench_target.py").write_text(
             "from logistics_ai.api.app import create_api\n"
             "from logistics_ai.observability.logging import configure_logging\n\n\n"
             "def app():\n    configure_logging()\n    return create_api()\n"
         )
-        for command in (["migrate"], ["seed"]):
-            subprocess.run(
-                [sys.executable, "-m", "logistics_ai", *command],
-                env=env,
-                cwd=project,
-                check=True,
-                capture_output=True,
-            )
+        migrate_and_seed(env, project)
         rows = pad_shipments(conninfo, args.rows)
         with psycopg.connect(conninfo) as connection:
             ids = [
@@ -430,9 +445,7 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
         finally:
             for server in servers:
                 server.stop()
-            client = redis.Redis.from_url(REDIS_URL)
-            for key in client.scan_iter(f"{prefix}*", count=1000):
-                client.delete(key)
+            drop_prefix(prefix)
     _print(args, project, rows, report)
     return 0
 

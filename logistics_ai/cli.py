@@ -142,7 +142,14 @@ def _simulate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace, rest: list[str]) -> int:
     # Benchmark tooling lives in loadtests/ (a source checkout, not the runtime image).
     try:
-        from loadtests import ai_bench, api_bench, delivery_bench, realtime_bench, routing_bench
+        from loadtests import (
+            ai_bench,
+            api_ab,
+            api_bench,
+            delivery_bench,
+            realtime_bench,
+            routing_bench,
+        )
     except ModuleNotFoundError as missing:
         if not (missing.name or "").startswith("loadtests"):
             raise
@@ -152,6 +159,7 @@ def _bench(args: argparse.Namespace, rest: list[str]) -> int:
     benches = {
         "ai": ai_bench.main,
         "api": api_bench.main,
+        "api-ab": api_ab.main,
         "routing": routing_bench.main,
         "delivery": delivery_bench.main,
         "realtime": realtime_bench.main,
@@ -203,9 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     # The benchmarks parse their own options (and --help), so this parser must not eat them.
     bench_cmd = commands.add_parser(
-        "bench", help="run a benchmark (routing, api, ai, delivery, realtime)", add_help=False
+        "bench",
+        help="run a benchmark (routing, api, api-ab, ai, delivery, realtime)",
+        add_help=False,
     )
-    bench_cmd.add_argument("what", choices=["routing", "api", "ai", "delivery", "realtime"])
+    bench_cmd.add_argument(
+        "what", choices=["routing", "api", "api-ab", "ai", "delivery", "realtime"]
+    )
     args, rest = parser.parse_known_args(argv)
     configure_logging()
     if args.command != "bench" and rest:

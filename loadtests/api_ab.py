@@ -1,0 +1,186 @@
+"""`python -m logistics_ai bench api-ab --against PATH`: two checkouts' CPU per request, at once.
+
+  python -m logistics_ai bench api-ab --against PATH [--cases read,list,create] [--rounds 5]
+                                      [--requests 2000] [--concurrency 25] [--rows 20000]
+
+`bench api` measures throughput over HTTP against a baseline, and on a shared machine its
+figures move with the neighbours' load by more than a 5-10% change of the code. This command
+measures a change itself: it sets up one bench database (as `bench api` does), then runs this
+checkout's API and the --against checkout's API in two processes **at the same time**, each
+driving its own `create_api()` over ASGI (no HTTP server, no load generator; real PostgreSQL
+and Redis), and prints each side's CPU time per request (`time.process_time`: the event loop
+and the worker threads) round by round. Both sides see the same neighbours in every round,
+so the change per round is the figure to read; the median of the rounds is printed last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+import psycopg
+
+from loadtests.api_bench import (
+    DEMO_PASSWORD,
+    PG_HOST,
+    PG_PORT,
+    PG_USER,
+    REPO,
+    app_env,
+    bench_lock,
+    booking,
+    database,
+    drop_prefix,
+    git_describe,
+    migrate_and_seed,
+    pad_shipments,
+)
+
+CASES = ("read", "list", "create")
+
+
+class Side:
+    """One checkout's API in a child process, answering one line per measured run."""
+
+    def __init__(self, project: Path, env: dict[str, str], spec: dict[str, Any]) -> None:
+        self.project = project
+        # Each checkout with its own virtualenv where it has one: a change of dependencies
+        # (a C parser, a new release) is part of what is compared.
+        own = project / ".venv" / "bin" / "python"
+        self.python = str(own) if own.exists() else sys.executable
+        self.process = subprocess.Popen(
+            [self.python, str(REPO / "loadtests" / "api_ab_side.py"), json.dumps(spec)],
+            env={**env, "PYTHONPATH": str(project)},
+            cwd=project,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.answer()
+
+    def ask(self, case: str, requests: int, concurrency: int) -> None:
+        stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
+        stdin.write(f"{case} {requests} {concurrency}\n")
+        stdin.flush()
+
+    def answer(self) -> dict[str, Any]:
+        stdout: IO[str] = self.process.stdout  # type: ignore[assignment]
+        line = stdout.readline()
+        if not line:
+            raise RuntimeError(f"the side running {self.project} ended (see its stderr above)")
+        return dict(json.loads(line))
+
+    def stop(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait(30)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m logistics_ai bench api-ab",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--against", type=Path, required=True, help="the other checkout (B)")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"subset of {','.join(CASES)}")
+    parser.add_argument("--rounds", type=int, default=5, help="measured rounds per case")
+    parser.add_argument("--requests", type=int, default=2000, help="requests per side per round")
+    parser.add_argument("--concurrency", type=int, default=25, help="requests in flight per side")
+    parser.add_argument("--rows", type=int, default=20_000, help="shipments in the table")
+    args = parser.parse_args(argv)
+    cases = [c for c in args.cases.split(",") if c]
+    if set(cases) - set(CASES):
+        parser.error(f"unknown cases {sorted(set(cases) - set(CASES))}")
+    if not (args.against / "logistics_ai").is_dir():
+        parser.error(f"{args.against} is not a checkout of this project")
+    with bench_lock():
+        return _run(args, cases)
+
+
+def _run(args: argparse.Namespace, cases: list[str]) -> int:
+    here, there = REPO, args.against.resolve()
+    prefix = f"lai:bench:{secrets.token_hex(4)}:"
+    with database() as name, tempfile.TemporaryDirectory(prefix="lai-ab-") as scratch:
+        conninfo = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname={name}"
+        # One environment for both sides: the same secrets decrypt the same seeded rows.
+        env = app_env(name, prefix, secrets.token_hex(32), here, scratch)
+        migrate_and_seed(env, here)
+        table_rows = pad_shipments(conninfo, args.rows)
+        with psycopg.connect(conninfo) as connection:
+            ids = [
+                r[0]
+                for r in connection.execute("SELECT id FROM shipments ORDER BY random() LIMIT 1000")
+            ]
+        spec = {
+            "password": DEMO_PASSWORD,
+            "accounts": {
+                "dispatcher": "dispatcher@example.com",
+                "customer": "customer@example.com",
+            },
+            "cases": {
+                "read": {
+                    "method": "GET",
+                    "paths": [f"/api/v1/shipments/{i}" for i in ids],
+                    "as": "dispatcher",
+                },
+                "list": {
+                    "method": "GET",
+                    "paths": ["/api/v1/shipments?page_size=20"],
+                    "as": "dispatcher",
+                },
+                "create": {
+                    "method": "POST",
+                    "paths": ["/api/v1/shipments"],
+                    "json": booking(conninfo, "customer@example.com"),
+                    "as": "customer",
+                },
+            },
+        }
+        sides = [Side(here, env, spec), Side(there, env, spec)]
+        try:
+            print(
+                f"bench api-ab: {args.requests} requests per side per round, "
+                f"{args.concurrency} in flight, over ASGI in-process; {table_rows} shipments"
+            )
+            for label, side in zip("AB", sides, strict=True):
+                print(f"{label}: {side.project} ({git_describe(side.project)}), {side.python}")
+            print("case     round   A cpu ms   B cpu ms   A vs B   A wall ms   B wall ms")
+            for case in cases:
+                for side in sides:  # warm-up: imports, caches, pool connections
+                    side.ask(case, max(100, args.requests // 10), args.concurrency)
+                for side in sides:
+                    side.answer()
+                changes = []
+                for round_number in range(1, args.rounds + 1):
+                    for side in sides:
+                        side.ask(case, args.requests, args.concurrency)
+                    a, b = (side.answer() for side in sides)
+                    for side_name, result in (("A", a), ("B", b)):
+                        bad = {k: v for k, v in result["statuses"].items() if not k.startswith("2")}
+                        if bad:
+                            raise RuntimeError(f"{side_name} answered {bad} in {case}")
+                    change = 100 * (a["cpu_ms"] / b["cpu_ms"] - 1)
+                    changes.append(change)
+                    print(
+                        f"{case:8} {round_number:5} {a['cpu_ms']:10.3f} {b['cpu_ms']:10.3f} "
+                        f"{change:+7.1f}% {a['wall_ms']:11.3f} {b['wall_ms']:11.3f}",
+                        flush=True,
+                    )
+                print(
+                    f"{case:8} median A vs B {statistics.median(changes):+.1f}% "
+                    f"(A lower in {sum(c < 0 for c in changes)} of {len(changes)} rounds)",
+                    flush=True,
+                )
+        finally:
+            for side in sides:
+                side.stop()
+            drop_prefix(prefix)
+    return 0
