@@ -5,7 +5,15 @@
 // tile URL (or an unreachable tile server) the map draws everything on a plain background, and
 // nothing on the page waits for tiles (Leaflet loads them as independent images).
 import "./leaflet_2d.js"; // first: Leaflet reads its flag when it loads
-import { memo, useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from "react";
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useMemo,
+  useReducer,
+  useRef,
+  useSyncExternalStore,
+} from "react";
 import { MapContainer, Marker, Polyline, TileLayer, useMap } from "react-leaflet";
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
@@ -18,13 +26,30 @@ const fleet = live.fleet;
 
 // The fix pushed for one driver when it is newer than the snapshot's (taken at `seenAt`), else
 // null. `id` null: a marker that is not a fleet driver (my position, a chosen point).
-function usePushedFix(id, seenAt) {
-  const pushed = useSyncExternalStore(
-    (callback) => (id == null ? () => {} : fleet.subscribe(id, callback)),
-    () => (id == null ? undefined : fleet.get(id)),
-    () => undefined,
-  );
+function newerFix(id, seenAt) {
+  if (id == null) return null;
+  const pushed = fleet.get(id);
   return pushed && pushed.at > (seenAt || 0) ? pushed : null;
+}
+
+// Fixes are the busiest data (each driver every few seconds): they do not re-render anything.
+// A component reads the newest fix when it renders for another reason, and `write` (called
+// once the element exists and then on every fix pushed for the driver, once per animation
+// frame: live_store.js) applies a newer one to the DOM or the Leaflet marker directly. Both
+// read the same store, so whichever runs last shows the newest fix. A React render per fix
+// (the Drivers list row and the marker) was a fifth of a busy dashboard's CPU (Round 4).
+function useFixWriter(id, seenAt, write) {
+  const latest = useRef(write);
+  latest.current = write;
+  useEffect(() => {
+    if (id == null) return undefined;
+    const apply = () => {
+      const fix = newerFix(id, seenAt);
+      if (fix) latest.current(fix);
+    };
+    apply(); // a fix pushed between the render and this effect
+    return fleet.subscribe(id, apply);
+  }, [id, seenAt]);
 }
 
 // The fleet row pushed for one driver and day when it was read after the board (`readAt`),
@@ -52,11 +77,19 @@ export function LiveFleetItem({
   children,
   ...rest
 }) {
-  const fix = usePushedFix(driverId, seenAt);
+  const item = useRef(null);
+  const fix = newerFix(driverId, seenAt);
   const row = usePushedRow(driverId, day, readAt);
+  useFixWriter(driverId, seenAt, (pushed) => {
+    const el = item.current;
+    if (!el) return;
+    if (el.getAttribute("data-lat") !== pushed.latText) el.setAttribute("data-lat", pushed.latText);
+    if (el.getAttribute("data-lng") !== pushed.lngText) el.setAttribute("data-lng", pushed.lngText);
+  });
   return (
     <li
       {...rest}
+      ref={item}
       data-driver-id={driverId}
       data-lat={fix ? fix.latText : latText}
       data-lng={fix ? fix.lngText : lngText}
@@ -187,8 +220,9 @@ function useMarkerName(title, alt) {
 }
 
 const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet, day, readAt }) {
-  const fix = usePushedFix(followFleet ? marker.id : null, marker.seen_at);
-  const row = usePushedRow(followFleet ? marker.id : null, day, readAt);
+  const follow = followFleet ? marker.id : null;
+  const fix = newerFix(follow, marker.seen_at);
+  const row = usePushedRow(follow, day, readAt);
   const lat = fix ? fix.lat : marker.lat;
   const lng = fix ? fix.lng : marker.lon;
   const color = row ? row.color : marker.color;
@@ -214,6 +248,17 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet,
   );
   const position = useMemo(() => [lat, lng], [lat, lng]);
   const named = useMarkerName(title, title);
+  // A driver without a marker yet (no fix before) needs a render to create it.
+  const [, render] = useReducer((n) => n + 1, 0);
+  useFixWriter(follow, marker.seen_at, (pushed) => {
+    const layer = named.current;
+    if (!layer) {
+      render();
+      return;
+    }
+    const at = layer.getLatLng();
+    if (at.lat !== pushed.lat || at.lng !== pushed.lng) layer.setLatLng([pushed.lat, pushed.lng]);
+  });
   // A driver with no fix yet has no marker until one is pushed (or read).
   if (!(marker.has_position ?? true) && !fix) return null;
   return (

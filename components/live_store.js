@@ -9,13 +9,54 @@
 // (tests/unit/test_live_store.py). Pushes that arrive before this module has loaded wait in
 // `window.laiLiveQueue` (see `state/live.py`), and are replayed here in order.
 
-// Callbacks per key (a driver id): each subscriber hears only about its own driver.
-function keyedListeners() {
+// Subscribers hear about pushes once per animation frame, not once per push: at 200 drivers a
+// dashboard receives dozens of pushes a second, and each notification used to be a React
+// render and a style/layout pass of its own; whatever arrives within one frame now costs one
+// (docs/realtime.md, Round 5). The stores themselves change at once (`get` is always current).
+// A tab whose frames do not run (hidden, or a browser that throttles it) is flushed by a timer.
+const FALLBACK_MS = 250;
+
+export function frameBatch() {
+  const due = new Set(); // flush functions of the stores that changed since the last frame
+  let frame = null;
+  let timer = null;
+  const flush = () => {
+    if (frame !== null && typeof cancelAnimationFrame === "function") cancelAnimationFrame(frame);
+    if (timer !== null) clearTimeout(timer);
+    frame = null;
+    timer = null;
+    const now = [...due];
+    due.clear();
+    now.forEach((run) => run());
+  };
+  return {
+    request(run) {
+      due.add(run);
+      if (timer !== null) return;
+      if (typeof requestAnimationFrame === "function") frame = requestAnimationFrame(flush);
+      timer = setTimeout(flush, frame === null ? 0 : FALLBACK_MS);
+    },
+    flush,
+  };
+}
+
+// Callbacks per key (a driver id): each subscriber hears only about its own driver, once per
+// frame however many pushes named it.
+function keyedListeners(batch) {
   const listeners = new Map();
+  const changed = new Set();
+  const run = () => {
+    const keys = [...changed];
+    changed.clear();
+    for (const key of keys) {
+      const callbacks = listeners.get(key);
+      if (callbacks) [...callbacks].forEach((callback) => callback());
+    }
+  };
   return {
     notify(key) {
-      const callbacks = listeners.get(key);
-      if (callbacks) callbacks.forEach((callback) => callback());
+      changed.add(key);
+      batch.request(run);
     },
     subscribe(id, callback) {
       const key = String(id);
@@ -27,9 +68,9 @@ function keyedListeners() {
 }
 
 // GPS fixes: driver id -> {lat, lng, latText, lngText, at}, keeping the latest fix per driver.
-export function createFleetStore() {
+export function createFleetStore(batch = frameBatch()) {
   const positions = new Map();
-  const listeners = keyedListeners();
+  const listeners = keyedListeners(batch);
   return {
     // rows: [[driver id, "lat", "lng", epoch seconds of the fix], ...]
     push(rows) {
@@ -51,9 +92,9 @@ export function createFleetStore() {
 // Fleet rows as the server re-read them (shift status, stops done, the marker's colour and
 // name): "day|driver id" -> {status, statusLabel, progress, color, title, readAt}, keeping the
 // latest read per driver and day (progress counts one day's stops).
-export function createDriverStore() {
+export function createDriverStore(batch = frameBatch()) {
   const rows = new Map();
-  const listeners = keyedListeners();
+  const listeners = keyedListeners(batch);
   return {
     // patch: {day: "YYYY-MM-DD", read_at: epoch s, rows: [{id, status, status_label,
     // progress, color, title}, ...]}
@@ -82,9 +123,10 @@ export function createDriverStore() {
 
 // Routes: driver id -> {day, readAt, stops, line} as last read by the server, for the day and
 // at the time it names.
-export function createRouteStore() {
+export function createRouteStore(batch = frameBatch()) {
   const routes = new Map();
   const listeners = new Set();
+  const run = () => [...listeners].forEach((callback) => callback());
   let version = 0;
   return {
     // patch: {day: "YYYY-MM-DD", read_at: epoch s, drivers: [ids], stops: [...], lines: [...]}
@@ -102,7 +144,7 @@ export function createRouteStore() {
         });
       }
       version += 1;
-      listeners.forEach((callback) => callback());
+      batch.request(run);
     },
     version() {
       return version;
@@ -139,17 +181,22 @@ export function mergeRoutes(stops, lines, routes, day, readAt) {
 // One store of each per page (the map and the Drivers list share them), replaying whatever
 // was pushed before this module loaded.
 export function liveStores() {
-  const create = () => ({
-    fleet: createFleetStore(),
-    drivers: createDriverStore(),
-    routes: createRouteStore(),
-  });
+  const create = () => {
+    const batch = frameBatch(); // one flush per frame for the three stores: one React render
+    return {
+      fleet: createFleetStore(batch),
+      drivers: createDriverStore(batch),
+      routes: createRouteStore(batch),
+      flush: batch.flush,
+    };
+  };
   if (typeof window === "undefined") return create();
   if (!window.laiLive) {
     const stores = create();
     const queued = window.laiLiveQueue || [];
     window.laiLive = {
       ...stores,
+      // (kind, payload, the server's send time: ignored here, read by `bench realtime`)
       push(kind, payload) {
         stores[kind].push(payload);
       },
