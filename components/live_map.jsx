@@ -34,10 +34,11 @@ function newerFix(id, seenAt) {
 
 // Fixes are the busiest data (each driver every few seconds): they do not re-render anything.
 // A component reads the newest fix when it renders for another reason, and `write` (called
-// once the element exists and then on every fix pushed for the driver, once per animation
-// frame: live_store.js) applies a newer one to the DOM or the Leaflet marker directly. Both
-// read the same store, so whichever runs last shows the newest fix. A React render per fix
-// (the Drivers list row and the marker) was a fifth of a busy dashboard's CPU (Round 4).
+// once the element exists and then on every fix pushed for the driver) applies a newer one to
+// the DOM or the Leaflet marker directly. Both read the same store, so whichever runs last
+// shows the newest fix. A React render per fix (the Drivers list row and the marker) was a
+// fifth of a busy dashboard's CPU (Round 4). The writes change no style and read no layout:
+// Chromium lays out and paints what several fixes moved once, at the next frame.
 function useFixWriter(id, seenAt, write) {
   const latest = useRef(write);
   latest.current = write;

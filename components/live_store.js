@@ -9,15 +9,17 @@
 // (tests/unit/test_live_store.py). Pushes that arrive before this module has loaded wait in
 // `window.laiLiveQueue` (see `state/live.py`), and are replayed here in order.
 
-// Subscribers hear about pushes once per animation frame, not once per push: at 200 drivers a
-// dashboard receives dozens of pushes a second, and each notification used to be a React
-// render and a style/layout pass of its own; whatever arrives within one frame now costs one
-// (docs/realtime.md, Round 5). The stores themselves change at once (`get` is always current).
-// A tab whose frames do not run (hidden, or a browser that throttles it) is flushed by a timer.
+// Route changes reach their subscriber (the map) once per animation frame, however many
+// pushes arrived within it: each one re-renders the map's list of stops (thousands on a busy
+// day, compared by value), and a busy dashboard receives several a second. A tab whose frames do
+// not run (hidden, or a browser that throttles it) is flushed by a timer. Fixes and fleet rows
+// notify at once: a fix's subscribers write the DOM directly and a row re-renders one driver,
+// while waiting for the frame put ~200 ms on every fix of a loaded page (docs/realtime.md,
+// Round 5).
 const FALLBACK_MS = 250;
 
 export function frameBatch() {
-  const due = new Set(); // flush functions of the stores that changed since the last frame
+  const due = new Set(); // what to run at the next frame
   let frame = null;
   let timer = null;
   const flush = () => {
@@ -40,23 +42,13 @@ export function frameBatch() {
   };
 }
 
-// Callbacks per key (a driver id): each subscriber hears only about its own driver, once per
-// frame however many pushes named it.
-function keyedListeners(batch) {
+// Callbacks per key (a driver id): each subscriber hears only about its own driver.
+function keyedListeners() {
   const listeners = new Map();
-  const changed = new Set();
-  const run = () => {
-    const keys = [...changed];
-    changed.clear();
-    for (const key of keys) {
-      const callbacks = listeners.get(key);
-      if (callbacks) [...callbacks].forEach((callback) => callback());
-    }
-  };
   return {
     notify(key) {
-      changed.add(key);
-      batch.request(run);
+      const callbacks = listeners.get(key);
+      if (callbacks) callbacks.forEach((callback) => callback());
     },
     subscribe(id, callback) {
       const key = String(id);
@@ -68,9 +60,9 @@ function keyedListeners(batch) {
 }
 
 // GPS fixes: driver id -> {lat, lng, latText, lngText, at}, keeping the latest fix per driver.
-export function createFleetStore(batch = frameBatch()) {
+export function createFleetStore() {
   const positions = new Map();
-  const listeners = keyedListeners(batch);
+  const listeners = keyedListeners();
   return {
     // rows: [[driver id, "lat", "lng", epoch seconds of the fix], ...]
     push(rows) {
@@ -92,9 +84,9 @@ export function createFleetStore(batch = frameBatch()) {
 // Fleet rows as the server re-read them (shift status, stops done, the marker's colour and
 // name): "day|driver id" -> {status, statusLabel, progress, color, title, readAt}, keeping the
 // latest read per driver and day (progress counts one day's stops).
-export function createDriverStore(batch = frameBatch()) {
+export function createDriverStore() {
   const rows = new Map();
-  const listeners = keyedListeners(batch);
+  const listeners = keyedListeners();
   return {
     // patch: {day: "YYYY-MM-DD", read_at: epoch s, rows: [{id, status, status_label,
     // progress, color, title}, ...]}
@@ -149,6 +141,7 @@ export function createRouteStore(batch = frameBatch()) {
     version() {
       return version;
     },
+    flush: batch.flush, // notify now what waits for the next frame (tests)
     entries() {
       return routes;
     },
@@ -181,15 +174,11 @@ export function mergeRoutes(stops, lines, routes, day, readAt) {
 // One store of each per page (the map and the Drivers list share them), replaying whatever
 // was pushed before this module loaded.
 export function liveStores() {
-  const create = () => {
-    const batch = frameBatch(); // one flush per frame for the three stores: one React render
-    return {
-      fleet: createFleetStore(batch),
-      drivers: createDriverStore(batch),
-      routes: createRouteStore(batch),
-      flush: batch.flush,
-    };
-  };
+  const create = () => ({
+    fleet: createFleetStore(),
+    drivers: createDriverStore(),
+    routes: createRouteStore(),
+  });
   if (typeof window === "undefined") return create();
   if (!window.laiLive) {
     const stores = create();
