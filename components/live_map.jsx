@@ -1,7 +1,8 @@
 // The live map: Leaflet through react-leaflet, fed by typed props from Reflex state.
 //
 // Markers (drivers, "my position", a chosen point) are keyboard-reachable buttons named by their
-// title; stops are small labelled dots; routes are polylines. The tile layer is optional: with no
+// title; stops are dots drawn on one canvas, named in a visually hidden list next to the map;
+// routes are polylines. The tile layer is optional: with no
 // tile URL (or an unreachable tile server) the map draws everything on a plain background, and
 // nothing on the page waits for tiles (Leaflet loads them as independent images).
 import "./leaflet_2d.js"; // first: Leaflet reads its flag when it loads
@@ -14,7 +15,7 @@ import {
   useRef,
   useSyncExternalStore,
 } from "react";
-import { MapContainer, Marker, Polyline, TileLayer, useMap } from "react-leaflet";
+import { CircleMarker, MapContainer, Marker, Polyline, TileLayer, useMap } from "react-leaflet";
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import { liveStores, mergeRoutes } from "./live_store.js";
@@ -125,19 +126,6 @@ function markerIcon(color, selected, glyph) {
   });
 }
 
-function stopIcon(color, late) {
-  const size = late ? 16 : 12;
-  return L.divIcon({
-    className: "lai-stop" + (late ? " lai-stop-late" : ""),
-    html:
-      `<span aria-hidden="true" style="display:block;width:${size}px;height:${size}px;` +
-      `border-radius:3px;background:${escapeHtml(color)};` +
-      `border:2px solid ${late ? "#ce2c31" : "#fff"};` +
-      `box-shadow:0 0 0 1px ${late ? "#fff" : "#334155"}"></span>`,
-    iconSize: [size, size],
-    iconAnchor: [size / 2, size / 2],
-  });
-}
 
 // Leaflet's container is focusable (keyboard pan/zoom): give it a role and a name of its own.
 function Accessible({ label }) {
@@ -276,20 +264,73 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet,
   );
 }, sameValue);
 
-const StopMarker = memo(function StopMarker({ stop }) {
-  const icon = useMemo(() => stopIcon(stop.color, stop.late), [stop.color, stop.late]);
-  const position = useMemo(() => [stop.lat, stop.lon], [stop.lat, stop.lon]);
-  const named = useMarkerName(stop.title);
+// Stops: a busy day has thousands. As markers, each was a positioned DOM element (with a
+// compositing layer, before leaflet_2d.js) that Chromium walked through for style, layout and
+// paint in every frame a driver moved; on one canvas they are a single element, redrawn only
+// where a stop changes. Above the route lines, below the driver markers.
+const STOPS_PANE = "lai-stops";
+
+function useStopsRenderer() {
+  const map = useMap();
+  return useMemo(() => {
+    if (!map.getPane(STOPS_PANE)) {
+      const pane = map.createPane(STOPS_PANE);
+      pane.classList.add("lai-stops");
+      pane.style.zIndex = "450"; // overlayPane (lines) 400, markerPane 600
+      pane.style.pointerEvents = "none";
+    }
+    return L.canvas({ pane: STOPS_PANE, padding: 0.2 });
+  }, [map]);
+}
+
+const StopDot = memo(function StopDot({ stop, renderer }) {
+  const center = useMemo(() => [stop.lat, stop.lon], [stop.lat, stop.lon]);
+  const pathOptions = useMemo(
+    () => ({
+      // A dark ring on the plain background, a red one when the stop is at risk of being late.
+      color: stop.late ? "#ce2c31" : "#334155",
+      weight: stop.late ? 3 : 1.5,
+      fillColor: stop.color,
+      fillOpacity: 1,
+      opacity: 1,
+    }),
+    [stop.color, stop.late],
+  );
   return (
-    <Marker
-      ref={named}
-      position={position}
-      icon={icon}
-      title={stop.title}
-      keyboard={false}
+    <CircleMarker
+      center={center}
+      radius={stop.late ? 7 : 5}
+      renderer={renderer}
       interactive={false}
-      zIndexOffset={stop.late ? 100 : 0}
+      pathOptions={pathOptions}
     />
+  );
+}, sameValue);
+
+function StopDots({ stops }) {
+  const renderer = useStopsRenderer();
+  return stops.map((stop) => <StopDot key={stop.id} stop={stop} renderer={renderer} />);
+}
+
+// The canvas has no names: each stop's ("Pickup LAI-..., pending (driver)") is an item of a
+// list that screen readers find next to the map, hidden from sight.
+const VISUALLY_HIDDEN = {
+  position: "absolute",
+  width: "1px",
+  height: "1px",
+  margin: "-1px",
+  padding: 0,
+  border: 0,
+  overflow: "hidden",
+  clipPath: "inset(50%)",
+  whiteSpace: "nowrap",
+};
+
+const StopName = memo(function StopName({ stop }) {
+  return (
+    <li className={"lai-stop" + (stop.late ? " lai-stop-late" : "")} title={stop.title}>
+      {stop.title}
+    </li>
   );
 }, sameValue);
 
@@ -374,9 +415,7 @@ export function LiveMap({
         {lines.map((line) => (
           <RouteLine key={line.id} line={line} selected={line.selected || line.id === selectedLine} />
         ))}
-        {stops.map((stop) => (
-          <StopMarker key={stop.id} stop={stop} />
-        ))}
+        <StopDots stops={stops} />
         {markers.map((marker) => (
           <DriverMarker
             key={marker.id}
@@ -389,6 +428,13 @@ export function LiveMap({
         ))}
         <FitBounds points={points} fitKey={fitKey} />
       </MapContainer>
+      {stops.length ? (
+        <ul aria-label={`${label}: stops`} style={VISUALLY_HIDDEN}>
+          {stops.map((stop) => (
+            <StopName key={stop.id} stop={stop} />
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
 }

@@ -64,7 +64,8 @@ def test_dispatch_dashboard_has_no_serious_violations(browser: Browser, app_url:
 
 def test_driver_app_has_no_serious_violations(browser: Browser, app_url: str) -> None:
     page = signed_in(browser, app_url, "driver@example.com", MOBILE, "/driver")
-    expect(page.locator("#driver-map .leaflet-marker-icon").first).to_be_visible(timeout=20_000)
+    # Her stops are drawn on a canvas and named in a list beside the map (live_map.jsx).
+    expect(page.locator("#driver-map .lai-stops canvas")).to_be_visible(timeout=20_000)
     found = violations(page)
     assert not found, _report(found)
 

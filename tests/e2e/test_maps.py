@@ -4,6 +4,7 @@ customer booking by address only (suggestions while typing, the point on the map
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -50,7 +51,15 @@ def test_dashboard_map_shows_every_driver_and_selects_both_ways(
         marker = fleet_map.locator(_titled(f"{driver['name']}, "))
         expect(marker).to_have_count(1)
         expect(marker).to_have_attribute("role", "button")
-    expect(fleet_map.locator(".leaflet-marker-icon.lai-stop").first).to_be_attached()
+    # Stops are dots on one canvas (not an element each), named in a list beside the map.
+    expect(fleet_map.locator(".lai-stops canvas")).to_have_count(1)
+    expect(fleet_map.locator(".leaflet-marker-icon.lai-stop")).to_have_count(0)
+    stops = page.get_by_role(
+        "list", name="Fleet map: routes, stops and each driver's position: stops"
+    )
+    expect(stops.locator("li.lai-stop").first).to_have_attribute(
+        "title", re.compile(r"^(Pickup|Drop-off) \S+, ")
+    )
     expect(fleet_map.locator("path.leaflet-interactive").first).to_be_attached()  # route lines
 
     first, second = located[0], located[1]

@@ -49,9 +49,7 @@ def capture(url: str, out: Path) -> list[Path]:
         dispatch.screenshot(path=written[-1])
 
         driver = _sign_in(browser, url, "driver@example.com", MOBILE, "/driver")
-        expect(driver.locator("#driver-map .leaflet-marker-icon").first).to_be_visible(
-            timeout=30_000
-        )
+        expect(driver.locator("#driver-map .lai-stops canvas")).to_be_visible(timeout=30_000)
         driver.wait_for_timeout(800)
         written.append(out / "driver.png")
         driver.screenshot(path=written[-1])
