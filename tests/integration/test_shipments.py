@@ -122,5 +122,7 @@ def test_a_list_counts_only_so_far_past_its_page(
     assert counted(2) == (7, False, 3)
     # ...and exact once the end is within reach.
     assert counted(3) == (8, True, 2)
+    # A page past the last match still says how many there are (no row carries the count).
+    assert counted(5) == (8, True, 0)
     monkeypatch.setattr(shipments, "COUNT_AHEAD", 5)
     assert counted(2) == (8, True, 3)
