@@ -16,12 +16,14 @@ The request path is built so that one request costs one thread hop and one trans
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import hashlib
 import inspect
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
@@ -103,6 +105,31 @@ def _run_unit(endpoint: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     return result
 
 
+@functools.cache
+def unit_threads() -> ThreadPoolExecutor:
+    """The worker threads of this process's API units of work (API_THREADS of them).
+
+    A plain executor rather than anyio's thread pool (`run_in_threadpool`): handing a job to
+    it is a put on a C `SimpleQueue`, where anyio's worker threads wait on a pure-Python
+    `queue.Queue` (a lock and a condition per put) behind a capacity limiter; that hand-off
+    was ~9% of an authenticated read's CPU (docs/performance.md, Round 6). Same bound: a
+    request beyond API_THREADS waits for a thread, as it waited for a limiter token.
+    """
+    return ThreadPoolExecutor(get_settings().api_threads, thread_name_prefix="api-unit")
+
+
+async def run_unit_in_thread(endpoint: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    """`_run_unit(endpoint, kwargs)` in a worker thread, with the request's context.
+
+    If the request is cancelled meanwhile, the unit still finishes (and commits) in its
+    thread, as with anyio's non-abandoning hop; only the response is not sent.
+    """
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(
+        unit_threads(), context.run, _run_unit, endpoint, kwargs
+    )
+
+
 def in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """A sync endpoint as a coroutine that runs it, and commits its session, in one hop."""
     if inspect.iscoroutinefunction(endpoint):
@@ -110,7 +137,7 @@ def in_one_thread(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
     async def run(**kwargs: Any) -> Any:
-        return await run_in_threadpool(_run_unit, endpoint, kwargs)
+        return await run_unit_in_thread(endpoint, kwargs)
 
     return run
 

@@ -38,8 +38,9 @@ class LoadShedMiddleware:
     """Answers 503 + Retry-After at once when a worker already has `max_in_flight` API requests.
 
     Beyond capacity a queue only adds latency for everyone; a fast refusal lets clients and
-    the proxy retry elsewhere or later. The same middleware sizes the worker thread pool
-    (one thread hop per request, see api/deps.py) on first use, inside the running loop.
+    the proxy retry elsewhere or later. The same middleware sizes anyio's worker thread
+    limiter (Starlette's sync dependencies and file responses, the API-key check; the units
+    of work have their own executor, api/deps.py) on first use, inside the running loop.
     """
 
     def __init__(self, app: ASGIApp, max_in_flight: int, threads: int) -> None:

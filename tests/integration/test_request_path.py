@@ -41,11 +41,18 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         "in_transaction": [],
         "redis": [],
     }
+    # A hop is either kind of hand-off to a thread: anyio's (Starlette's run_in_threadpool,
+    # asyncio.to_thread's cousin) or an executor's (the API's units of work, asyncio.to_thread).
     real_hop = anyio.to_thread.run_sync
+    real_executor_hop = asyncio.BaseEventLoop.run_in_executor
 
     async def hop(*args: Any, **kwargs: Any) -> Any:
         seen["hops"] += 1
         return await real_hop(*args, **kwargs)
+
+    def executor_hop(self: Any, *args: Any) -> Any:
+        seen["hops"] += 1
+        return real_executor_hop(self, *args)
 
     real_async = redis.asyncio.client.Redis.execute_command
     real_sync = redis.client.Redis.execute_command
@@ -74,6 +81,7 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     # The patches end with the block: a later count must not also count into this one.
     with monkeypatch.context() as patch:
         patch.setattr(anyio.to_thread, "run_sync", hop)
+        patch.setattr(asyncio.BaseEventLoop, "run_in_executor", executor_hop)
         patch.setattr(redis.asyncio.client.Redis, "execute_command", async_command)
         patch.setattr(redis.client.Redis, "execute_command", sync_command)
         event.listen(engine.pool, "checkout", checkout)
