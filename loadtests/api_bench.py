@@ -215,8 +215,17 @@ class Server:
         self.log.close()
 
 
-def granian(target: str, port: int, workers: int, *, factory: bool) -> list[str]:
-    executable = shutil.which("granian") or str(Path(sys.executable).parent / "granian")
+def granian(
+    target: str, port: int, workers: int, *, factory: bool, project: Path | None = None
+) -> list[str]:
+    # The measured checkout's own virtualenv where it has one: a change of dependencies is
+    # part of what a before/after pair compares.
+    own = project / ".venv" / "bin" / "granian" if project else None
+    executable = (
+        str(own)
+        if own and own.exists()
+        else shutil.which("granian") or str(Path(sys.executable).parent / "granian")
+    )
     command = [executable, "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--no-ws", "--log-level", "warning"]
     return [*command, *(["--factory"] if factory else []), target]
@@ -402,7 +411,13 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
             project_port, baseline_port = free_port(), free_port()
             api = Server(
                 "api",
-                granian("lai_bench_target:app", project_port, args.workers, factory=True),
+                granian(
+                    "lai_bench_target:app",
+                    project_port,
+                    args.workers,
+                    factory=True,
+                    project=project,
+                ),
                 env,
                 project,
             )
