@@ -1,0 +1,70 @@
+"""`bench api-ab`'s ASGI driver: requests reach the app as a server would send them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from loadtests.api_ab_side import Lifespan, call, measure
+
+started: list[str] = []
+
+
+@asynccontextmanager
+async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+    started.append("up")
+    yield
+    started.append("down")
+
+
+async def echo(request: Request) -> JSONResponse:
+    return JSONResponse(
+        {
+            "path": request.url.path,
+            "query": request.query_params.get("q"),
+            "auth": request.headers.get("authorization"),
+            "body": (await request.body()).decode(),
+        },
+        status_code=201 if request.method == "POST" else 200,
+    )
+
+
+app = Starlette(routes=[Route("/echo", echo, methods=["GET", "POST"])], lifespan=lifespan)
+
+
+def test_a_request_carries_its_path_query_headers_and_body() -> None:
+    async def scenario() -> tuple[int, bytes, int, bytes]:
+        got = await call(app, "GET", "/echo?q=x", {"Authorization": "Bearer t"})
+        posted = await call(app, "POST", "/echo", {}, b'{"a": 1}')
+        return (*got, *posted)
+
+    status, body, post_status, post_body = asyncio.run(scenario())
+    assert status == 200
+    assert json.loads(body) == {"path": "/echo", "query": "x", "auth": "Bearer t", "body": ""}
+    assert post_status == 201
+    assert json.loads(post_body)["body"] == '{"a": 1}'
+
+
+def test_the_lifespan_runs_and_every_request_is_counted() -> None:
+    async def scenario() -> dict:
+        span = Lifespan(app)
+        await span.step("startup")
+        case = {"method": "GET", "paths": ["/echo", "/missing"]}
+        result = await measure(app, case, "token", total=10, concurrency=3)
+        await span.step("shutdown")
+        await span.task
+        return result
+
+    started.clear()
+    result = asyncio.run(scenario())
+    assert started == ["up", "down"]
+    # The paths alternate: five answered, five not found, none lost or repeated.
+    assert result["statuses"] == {"200": 5, "404": 5}
+    assert result["cpu_ms"] > 0
