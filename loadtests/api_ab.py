@@ -25,8 +25,6 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
-import psycopg
-
 from loadtests.api_bench import (
     DEMO_PASSWORD,
     PG_HOST,
@@ -41,6 +39,7 @@ from loadtests.api_bench import (
     git_describe,
     migrate_and_seed,
     pad_shipments,
+    sample_ids,
 )
 
 CASES = ("read", "list", "create")
@@ -114,11 +113,7 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
         env = app_env(name, prefix, secrets.token_hex(32), here, scratch)
         migrate_and_seed(env, here)
         table_rows = pad_shipments(conninfo, args.rows)
-        with psycopg.connect(conninfo) as connection:
-            ids = [
-                r[0]
-                for r in connection.execute("SELECT id FROM shipments ORDER BY random() LIMIT 1000")
-            ]
+        ids = sample_ids(conninfo)
         spec = {
             "password": DEMO_PASSWORD,
             "accounts": {

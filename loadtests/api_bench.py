@@ -156,6 +156,13 @@ def drop_prefix(prefix: str) -> None:
         client.delete(key)
 
 
+def sample_ids(conninfo: str, count: int = 1000) -> list[int]:
+    """Shipment ids picked at random, for reads spread over the table."""
+    with psycopg.connect(conninfo) as connection:
+        query = f"SELECT id FROM shipments ORDER BY random() LIMIT {int(count)}"
+        return [row[0] for row in connection.execute(query)]
+
+
 class Server:
     def __init__(self, name: str, command: list[str], env: dict[str, str], cwd: Path) -> None:
         self.name = name
@@ -402,11 +409,7 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
         )
         migrate_and_seed(env, project)
         rows = pad_shipments(conninfo, args.rows)
-        with psycopg.connect(conninfo) as connection:
-            ids = [
-                r[0]
-                for r in connection.execute("SELECT id FROM shipments ORDER BY random() LIMIT 1000")
-            ]
+        ids = sample_ids(conninfo)
         try:
             project_port, baseline_port = free_port(), free_port()
             api = Server(
