@@ -38,6 +38,7 @@ from loadtests.api_bench import (
     drop_prefix,
     git_describe,
     migrate_and_seed,
+    own_executable,
     pad_shipments,
     sample_ids,
 )
@@ -50,10 +51,7 @@ class Side:
 
     def __init__(self, project: Path, env: dict[str, str], spec: dict[str, Any]) -> None:
         self.project = project
-        # Each checkout with its own virtualenv where it has one: a change of dependencies
-        # (a C parser, a new release) is part of what is compared.
-        own = project / ".venv" / "bin" / "python"
-        self.python = str(own) if own.exists() else sys.executable
+        self.python = own_executable(project, "python", sys.executable)
         self.process = subprocess.Popen(
             [self.python, str(REPO / "loadtests" / "api_ab_side.py"), json.dumps(spec)],
             env={**env, "PYTHONPATH": str(project)},

@@ -222,17 +222,18 @@ class Server:
         self.log.close()
 
 
+def own_executable(project: Path, name: str, fallback: str) -> str:
+    """`name` from the checkout's own virtualenv where it has one, else `fallback`: a change
+    of dependencies is part of what a before/after comparison of two checkouts measures."""
+    own = project / ".venv" / "bin" / name
+    return str(own) if own.exists() else fallback
+
+
 def granian(
     target: str, port: int, workers: int, *, factory: bool, project: Path | None = None
 ) -> list[str]:
-    # The measured checkout's own virtualenv where it has one: a change of dependencies is
-    # part of what a before/after pair compares.
-    own = project / ".venv" / "bin" / "granian" if project else None
-    executable = (
-        str(own)
-        if own and own.exists()
-        else shutil.which("granian") or str(Path(sys.executable).parent / "granian")
-    )
+    fallback = shutil.which("granian") or str(Path(sys.executable).parent / "granian")
+    executable = own_executable(project, "granian", fallback) if project else fallback
     command = [executable, "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers), "--no-ws", "--log-level", "warning"]
     return [*command, *(["--factory"] if factory else []), target]

@@ -232,6 +232,11 @@ def _read_for(session: Session, work: Work, audience: Audience, day: date) -> De
     return None
 
 
+async def _unsubscribe_all(stops: list[Callable[[], None]]) -> None:
+    # Each stop waits for its listener thread to close its connection: together, off the loop.
+    await asyncio.gather(*(asyncio.to_thread(stop) for stop in stops))
+
+
 class LiveFanout:
     """Bus subscriber of one worker process: batches events, reads deltas, pushes them."""
 
@@ -313,9 +318,7 @@ class LiveFanout:
                 timer.cancel()
             if getter is not None:
                 getter.cancel()
-            # Each stop waits for its listener thread to close its connection: together, off
-            # the loop.
-            await asyncio.gather(*(asyncio.to_thread(stop) for stop in stops))
+            await _unsubscribe_all(stops)
 
     async def _read_loop(self) -> None:
         """The reads, one batch at a time and in order: whatever arrived while the previous
@@ -374,7 +377,7 @@ class LiveFanout:
                     )
                 return stops
             except Exception as error:
-                await asyncio.gather(*(asyncio.to_thread(stop) for stop in stops))
+                await _unsubscribe_all(stops)
                 logger.warning("live fan-out cannot subscribe yet ({}); retrying", error)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
