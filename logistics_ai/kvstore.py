@@ -37,10 +37,18 @@ class KeyValueStore(Protocol):
         ...
 
     async def get_and_hit(
-        self, keys: tuple[str, ...], counter: str, window_s: int, now: float
+        self,
+        keys: tuple[str, ...],
+        counter: str,
+        window_s: int,
+        now: float,
+        *,
+        hits: int = 1,
+        earlier_hits: int = 0,
     ) -> tuple[list[str | None], WindowCount]:
-        """`get` each key and `hit(counter, ...)` in one round trip (the API's per-request
-        check)."""
+        """`get` each key and count `hits` events of `counter` in the current window (and
+        `earlier_hits` in the previous one: events counted in memory meanwhile, see
+        security/session_cache.py), in one round trip (the API's per-request check)."""
         ...
 
 
@@ -69,17 +77,27 @@ def _window_keys(key: str, window_s: int, now: float) -> tuple[str, str]:
     return f"{key}:{index}", f"{key}:{index - 1}"
 
 
-# One atomic round trip: read values (a session record, a revocation marker) and count a
-# rate-limit event in fixed windows (INCR + EXPIRE on first use). The last two KEYS are the
-# current and the previous window's counters; the previous count comes back too.
+# One atomic round trip: read values (a session record, a revocation marker) and count
+# rate-limit events in fixed windows (INCRBY + EXPIRE on first use). The last two KEYS are the
+# current and the previous window's counters; ARGV: the counters' lifetime, the events to add
+# to the current window, and to the previous one (events a worker counted in memory before
+# the window turned); both counts come back.
 _GET_AND_HIT = """
 local n = #KEYS - 2
 local values = {}
 for i = 1, n do values[i] = redis.call('GET', KEYS[i]) end
-local current = redis.call('INCR', KEYS[n + 1])
-if current == 1 then redis.call('EXPIRE', KEYS[n + 1], ARGV[1]) end
-local previous = redis.call('GET', KEYS[n + 2])
-return {values, current, tonumber(previous or '0')}
+local hits = tonumber(ARGV[2])
+local current = redis.call('INCRBY', KEYS[n + 1], hits)
+if current == hits then redis.call('EXPIRE', KEYS[n + 1], ARGV[1]) end
+local earlier = tonumber(ARGV[3])
+local previous
+if earlier > 0 then
+  previous = redis.call('INCRBY', KEYS[n + 2], earlier)
+  if previous == earlier then redis.call('EXPIRE', KEYS[n + 2], ARGV[1]) end
+else
+  previous = tonumber(redis.call('GET', KEYS[n + 2]) or '0')
+end
+return {values, current, previous}
 """
 _GET_AND_HIT_SHA = hashlib.sha1(_GET_AND_HIT.encode()).hexdigest()  # Redis's script id
 
@@ -174,7 +192,14 @@ class RedisStore:
         return client
 
     async def get_and_hit(
-        self, keys: tuple[str, ...], counter: str, window_s: int, now: float
+        self,
+        keys: tuple[str, ...],
+        counter: str,
+        window_s: int,
+        now: float,
+        *,
+        hits: int = 1,
+        earlier_hits: int = 0,
     ) -> tuple[list[str | None], WindowCount]:
         import redis.exceptions
 
@@ -186,11 +211,11 @@ class RedisStore:
         try:
             try:
                 values, count, before = await client.evalsha(
-                    _GET_AND_HIT_SHA, len(all_keys), *all_keys, 2 * window_s
+                    _GET_AND_HIT_SHA, len(all_keys), *all_keys, 2 * window_s, hits, earlier_hits
                 )
             except redis.exceptions.NoScriptError:  # Redis restarted or failed over
                 values, count, before = await client.eval(
-                    _GET_AND_HIT, len(all_keys), *all_keys, 2 * window_s
+                    _GET_AND_HIT, len(all_keys), *all_keys, 2 * window_s, hits, earlier_hits
                 )
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
             self._down_until = time.monotonic() + COOLDOWN_S
@@ -241,20 +266,34 @@ class MemoryStore:
                 self._sets[key][0].discard(member)
 
     def hit(self, key: str, window_s: int, now: float) -> WindowCount:
+        return self._count(key, window_s, now, 1, 0)
+
+    def _count(self, key: str, window_s: int, now: float, hits: int, earlier: int) -> WindowCount:
         current, previous = _window_keys(key, window_s, now)
         with self._lock:
             if len(self._counters) > 10_000:  # forget expired windows now and then
                 wall = time.time()
                 self._counters = {k: v for k, v in self._counters.items() if v[1] > wall}
-            count = self._counters.get(current, (0, 0.0))[0] + 1
-            self._counters[current] = (count, time.time() + 2 * window_s)
+            expiry = time.time() + 2 * window_s
+            count = self._counters.get(current, (0, 0.0))[0] + hits
+            self._counters[current] = (count, expiry)
             before = self._counters.get(previous, (0, 0.0))[0]
+            if earlier:
+                before += earlier
+                self._counters[previous] = (before, expiry)
         return WindowCount(count, before, window_s, now)
 
     async def get_and_hit(
-        self, keys: tuple[str, ...], counter: str, window_s: int, now: float
+        self,
+        keys: tuple[str, ...],
+        counter: str,
+        window_s: int,
+        now: float,
+        *,
+        hits: int = 1,
+        earlier_hits: int = 0,
     ) -> tuple[list[str | None], WindowCount]:
-        return [self.get(k) for k in keys], self.hit(counter, window_s, now)
+        return [self.get(k) for k in keys], self._count(counter, window_s, now, hits, earlier_hits)
 
 
 @lru_cache(maxsize=1)

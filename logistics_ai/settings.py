@@ -201,6 +201,15 @@ class Settings(BaseSettings):
     rate_limit_auth_window_seconds: int = Field(
         60, ge=1, description="Window of the /auth rate limits, in seconds."
     )
+    auth_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=60,
+        description="How long a worker may answer an API token's session check from memory "
+        "(security/session_cache.py). Sign-outs and revocations reach every worker over the "
+        "event bus at once; this is the bound when that message is missed. 0: ask Redis on "
+        "every request.",
+    )
     rate_limit_api_per_principal: int = Field(
         600, ge=1, description="API requests per user or API key per window."
     )

@@ -43,6 +43,13 @@ BUS_PUBLISH_FAILURES = Counter(
 )
 
 # The event-loop watchdog's (observability/loop_watch.py).
+AUTH_SESSION_CHECKS = Counter(
+    "lai_auth_session_checks_total",
+    "Per-request session checks of API tokens, by where the answer came from "
+    "(memory: security/session_cache.py; store: one Redis round trip)",
+    ["source"],
+)
+
 LOOP_LAG = Histogram(
     "lai_event_loop_lag_seconds",
     "How late the event loop ran a 50 ms timer (time the loop could not serve anyone)",

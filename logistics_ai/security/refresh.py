@@ -20,6 +20,7 @@ from datetime import datetime
 
 from logistics_ai.kvstore import StoreUnavailable, get_store
 from logistics_ai.models import utcnow
+from logistics_ai.security import session_cache
 from logistics_ai.settings import get_settings
 
 MAX_RETIRED = 50
@@ -69,6 +70,8 @@ def _save(record: SessionRecord) -> None:
     store = get_store()
     store.set(f"session:{record.session_id}", json.dumps(asdict(record)), _ttl())
     store.add_to_set(f"user_sessions:{record.user_id}", record.session_id, _ttl())
+    # Every worker answering this session's API checks from memory must ask again.
+    session_cache.forget(session_id=record.session_id)
 
 
 def load(session_id: str) -> SessionRecord | None:

@@ -17,6 +17,7 @@ import jwt
 
 from logistics_ai.kvstore import StoreUnavailable, get_store
 from logistics_ai.models import utcnow
+from logistics_ai.security import session_cache
 from logistics_ai.settings import get_settings
 
 ALGORITHM = "HS256"  # pinned server-side: the token's own `alg` header is never trusted
@@ -196,6 +197,7 @@ def revoke(claims: TokenClaims) -> None:
     remaining = claims.expires_at - int(utcnow().timestamp())
     if remaining > 0:
         get_store().set(revoked_key(claims.jti), "1", remaining + 5)
+        session_cache.forget(jti=claims.jti)
 
 
 def revoked_key(jti: str) -> str:

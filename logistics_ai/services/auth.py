@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import AuthenticationFailed, NotFound
 from logistics_ai.kvstore import StoreUnavailable, get_store
 from logistics_ai.models import Role, User, saved_id
-from logistics_ai.security import refresh, tokens
+from logistics_ai.security import refresh, session_cache, tokens
 from logistics_ai.security.policy import Action, require
 from logistics_ai.services import audit, limits, users
 from logistics_ai.settings import get_settings
@@ -170,12 +171,14 @@ class VerifiedToken:
 
 
 async def verify_api_token(token: str, *, ip: str | None, user_agent: str | None) -> VerifiedToken:
-    """The API's per-request check: no database row and ONE store round trip.
+    """The API's per-request check: no database row and at most ONE store round trip.
 
     The signature, audience and expiry are checked in memory; the one round trip reads the
     session record (so a sign-out, a revoked session, a deactivation or a role change, which
-    all revoke the user's sessions, takes effect on the next request) and the token's own
-    revocation marker, and counts the caller's rate limit, in the same atomic call. The
+    all revoke the user's sessions, ends it) and the token's own revocation marker, and counts
+    the caller's rate limit, in the same atomic call. Its answer is then served from memory
+    for up to AUTH_CACHE_SECONDS, with the rate limit counted here meanwhile; a session change
+    drops it in every worker at once (security/session_cache.py states the bounds). The
     caller's profile comes from the token's claims.
     """
     try:
@@ -184,26 +187,22 @@ async def verify_api_token(token: str, *, ip: str | None, user_agent: str | None
         raise AuthenticationFailed("The access token is invalid or expired.") from None
     if claims.email is None:  # issued before tokens carried the profile: refresh it
         raise AuthenticationFailed("The access token is outdated; refresh it.")
-    counter, window_s = limits.api_principal_bucket(f"user:{claims.user_id}")
     second_factor: bool | None = None
-    try:
-        (record, revoked), count = await get_store().get_and_hit(
-            (f"session:{claims.session_id}", tokens.revoked_key(claims.jti)),
-            counter,
-            window_s,
-            time.time(),
-        )
-    except StoreUnavailable:
+    now = time.time()
+    counter, window_s = limits.api_principal_bucket(f"user:{claims.user_id}")
+    check = session_cache.served(claims.jti, counter, now)
+    if check is None:
         # Redis down: the signature and the short expiry still hold; rate limits fail open
         # (nginx's per-address limits still apply). Same policy as the rest of the store.
-        pass
-    else:
-        live, second_factor = refresh.record_state(record)
-        if not live:
+        with contextlib.suppress(StoreUnavailable):
+            check = await _session_check_from_store(claims, counter, window_s, now)
+    if check is not None:
+        if not check.live:
             raise AuthenticationFailed("This session has been signed out.")
-        if revoked is not None:
+        if check.token_revoked:
             raise AuthenticationFailed("The access token is invalid or expired.")
-        limits.enforce_api_principal(count)
+        second_factor = check.second_factor
+        limits.enforce_api_principal(check.count)
     actor = Actor(
         user_id=claims.user_id,
         role=Role(claims.role),
@@ -214,6 +213,27 @@ async def verify_api_token(token: str, *, ip: str | None, user_agent: str | None
         user_agent=user_agent,
     )
     return VerifiedToken(claims, actor, second_factor)
+
+
+async def _session_check_from_store(
+    claims: tokens.TokenClaims, counter: str, window_s: int, now: float
+) -> session_cache.SessionCheck:
+    """The one round trip: the session record, the token's revocation marker, and the
+    caller's rate-limit count (with the requests counted in memory since the last one)."""
+    asked_at = session_cache.generation()
+    current, earlier = session_cache.unsent_requests(counter, now)
+    (record, revoked), count = await get_store().get_and_hit(
+        (f"session:{claims.session_id}", tokens.revoked_key(claims.jti)),
+        counter,
+        window_s,
+        now,
+        hits=current + 1,
+        earlier_hits=earlier,
+    )
+    live, second_factor = refresh.record_state(record)
+    check = session_cache.SessionCheck(live, second_factor, revoked is not None, count)
+    session_cache.remember(claims.jti, claims.session_id, counter, check, asked_at)
+    return check
 
 
 def logout(session: Session, actor: Actor, claims: tokens.TokenClaims) -> None:

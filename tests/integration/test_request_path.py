@@ -272,22 +272,39 @@ def _shipment(world: World) -> int:
         return shipments.create_shipment(session, world.alice, booking()).id  # type: ignore[return-value]
 
 
-def test_an_authenticated_read_costs_one_hop_one_connection_one_redis_command(
+def test_an_authenticated_read_costs_one_hop_one_connection_and_no_redis_command_once_checked(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shipment_id = _shipment(world)
     http = client()
     token = login(http, "dispatch@test.example.com")["access_token"]
-    assert http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token)).status_code == 200
+    url = f"/api/v1/shipments/{shipment_id}"
+    with counting(monkeypatch) as first:
+        assert http.get(url, headers=bearer(token)).status_code == 200
+    # The token's first request asks the store once: session, revocation and rate limit.
+    assert first["redis"] == ["EVALSHA"]
     with counting(monkeypatch) as seen:
-        response = http.get(f"/api/v1/shipments/{shipment_id}", headers=bearer(token))
+        response = http.get(url, headers=bearer(token))
     assert response.status_code == 200 and response.json()["id"] == shipment_id
     assert seen["hops"] == 1
     assert seen["checkouts"] == 1
     assert not [s for s in seen["statements"] if "FROM users" in s], seen["statements"]
     # One statement, one round trip: the read session runs it without BEGIN/COMMIT.
     assert len(seen["statements"]) == 1 and seen["in_transaction"] == [False]
-    assert seen["redis"] == ["EVALSHA"]
+    # The next ones are answered from the worker's memory (security/session_cache.py).
+    assert seen["redis"] == []
+
+
+def test_with_the_session_mirror_off_every_request_asks_the_store(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app_config.configured(auth_cache_seconds="0"):
+        http = client()
+        token = login(http, "dispatch@test.example.com")["access_token"]
+        for _ in range(2):
+            with counting(monkeypatch) as seen:
+                assert http.get("/api/v1/shipments", headers=bearer(token)).status_code == 200
+            assert seen["redis"] == ["EVALSHA"]
 
 
 def test_a_list_reads_without_a_transaction_and_a_booking_keeps_its_own(

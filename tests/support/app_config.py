@@ -11,6 +11,7 @@ from logistics_ai import kvstore as store
 from logistics_ai import storage as object_store
 from logistics_ai.geo import geocoder
 from logistics_ai.realtime import bus
+from logistics_ai.security import session_cache
 from logistics_ai.services import reference_cache
 from logistics_ai.settings import get_settings
 
@@ -42,6 +43,7 @@ def reset_caches() -> None:
         db.get_engine().dispose()
     get_settings.cache_clear()
     db.get_engine.cache_clear()
+    session_cache.reset()  # before the bus it listens on is replaced
     bus.get_bus.cache_clear()
     store.get_store.cache_clear()
     geocoder.get_geocoder.cache_clear()
