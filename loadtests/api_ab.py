@@ -153,7 +153,10 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
                     side.answer()
                 changes = []
                 for round_number in range(1, args.rounds + 1):
-                    for side in sides:
+                    # The side asked first starts alone and ends under the other's load: always
+                    # asking A first made A read ~3-5% dearer than the same code as B
+                    # (docs/performance.md, Round 7). Odd rounds ask A first, even rounds B.
+                    for side in sides if round_number % 2 else sides[::-1]:
                         side.ask(case, args.requests, args.concurrency)
                     a, b = (side.answer() for side in sides)
                     for side_name, result in (("A", a), ("B", b)):

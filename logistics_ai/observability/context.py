@@ -7,6 +7,7 @@ is known. The context holds a mutable object so that a dependency running in a w
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from contextvars import ContextVar, Token
@@ -41,8 +42,12 @@ def close_context(token: Token[RequestContext | None]) -> None:
 
 def hash_user(user_id: object) -> str:
     """A stable, keyed pseudonym of a user id (HMAC with the secret key, 16 hex chars)."""
-    key = get_settings().secret_key.encode()
-    return hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:16]
+    return _pseudonym(get_settings().secret_key, str(user_id))
+
+
+@functools.lru_cache(maxsize=4096)  # every authenticated request names its user
+def _pseudonym(secret_key: str, user_id: str) -> str:
+    return hmac.new(secret_key.encode(), user_id.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def bind_user(user_id: object | None) -> None:

@@ -73,11 +73,23 @@ OPTIMIZER_UNASSIGNED = Counter(
 )
 
 
+# The metrics' children per (method, route, status): `labels()` validates and looks up its
+# arguments on every call (~1.5% of an authenticated read's CPU, docs/performance.md, Round 7).
+# Routes are templates, so the keys are few.
+_request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
     if route in _UNMEASURED_ROUTES:
         return
-    LATENCY.labels(method, route).observe(seconds)
-    REQUESTS.labels(method, route, str(status)).inc()
+    key = (method, route, status)
+    children = _request_children.get(key)
+    if children is None:
+        children = LATENCY.labels(method, route), REQUESTS.labels(method, route, str(status))
+        _request_children[key] = children
+    latency, requests = children
+    latency.observe(seconds)
+    requests.inc()
 
 
 def observe_optimizer_run(solver: str, seconds: float, unassigned_reasons: list[str]) -> None:

@@ -8,9 +8,9 @@ is written when the response ends; it also names the current trace span after th
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -49,7 +49,8 @@ class RequestIdMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        request_id = incoming_request_id(scope) or uuid.uuid4().hex
+        # 128 random bits as 32 hex digits, like uuid4().hex without building a UUID.
+        request_id = incoming_request_id(scope) or os.urandom(16).hex()
         request = context.RequestContext(request_id, method=scope.get("method", "WS"))
         token = context.open_context(request)
         started = time.perf_counter()
