@@ -2,13 +2,16 @@
 
   python -m loadtests.capacity [--host https://localhost] [--start 50] [--factor 1.5]
                                [--step-seconds 30] [--max-users 2000] [--user-class capacity]
+                               [--think MIN-MAX]
 
 Runs Locust as a library and ramps in steps: start N users, let the spawn finish, reset the
 statistics, measure for --step-seconds, judge the step against loadtests/sla.toml, multiply N by
 --factor and repeat until a step breaks the SLA (or --max-users). Prints each step and the
 highest user count that held. The default user class, CapacityCustomer, makes one request per
 second per user with the customer's tasks (so users = offered requests/s); `--user-class mix`
-uses the weighted customer/driver/dispatcher mix with think times instead. Only tasks whose
+uses the weighted customer/driver/dispatcher mix with think times instead, and `--think 1-3`
+gives every user a 1-3 s think time (issue 8's definition of a user: `--user-class mix
+--think 1-3`). Only tasks whose
 endpoint the target serves are used (as in the gate). Traffic goes to --host only: point it at
 a stack on this machine (loopback) or a staging host you own.
 """
@@ -22,6 +25,7 @@ import time
 from pathlib import Path
 
 import gevent
+from locust import between
 from locust.env import Environment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -38,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         if args.user_class == "capacity"
         else [CustomerUser, DriverUser, DispatcherUser]
     )
+    if args.think is not None:
+        classes = with_think_time(classes, *args.think)
     availability = probe(args.host, insecure=insecure)
     classes, report = restrict_to_available(classes, availability)
     for line in report:
@@ -89,6 +95,24 @@ def run(args: argparse.Namespace) -> int:
     return 0 if best else 1
 
 
+def with_think_time(classes: list[type], low: float, high: float) -> list[type]:
+    """The same users, each waiting `low`-`high` seconds between its requests."""
+    return [
+        type(cls.__name__, (cls,), {"wait_time": between(low, high), "__module__": cls.__module__})
+        for cls in classes
+    ]
+
+
+def think_range(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split("-", 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected MIN-MAX seconds, e.g. 1-3") from None
+    if not 0 <= low <= high:
+        raise argparse.ArgumentTypeError("expected 0 <= MIN <= MAX")
+    return low, high
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m loadtests.capacity")
     parser.add_argument("--host", default=os.environ.get("LOADTEST_HOST", "https://localhost"))
@@ -99,6 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle-seconds", type=float, default=5)
     parser.add_argument("--step-seconds", type=float, default=30)
     parser.add_argument("--user-class", choices=["capacity", "mix"], default="capacity")
+    parser.add_argument(
+        "--think",
+        type=think_range,
+        metavar="MIN-MAX",
+        help="every user waits MIN-MAX seconds between requests (the issue's users: --user-class "
+        "mix --think 1-3), instead of its class's own wait",
+    )
     parser.add_argument("--sla-file", default=str(sla_module.SLA_FILE))
     return run(parser.parse_args(argv))
 

@@ -5,6 +5,8 @@
 # (demo seed) and Redis prefix. For machines where the Docker daemon is not available; the
 # figures leave out Docker's networking. Arguments go to loadtests.capacity, e.g.
 #   flock /tmp/lai-bench.lock loadtests/native_capacity.sh --start 500 --factor 2 --max-users 2000
+# issue 8's users (customers, drivers, dispatchers, 1-3 s think time; NATIVE_DRIVERS drivers):
+#   flock /tmp/lai-bench.lock loadtests/native_capacity.sh --user-class mix --think 1-3 --start 250
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY="$ROOT/.venv/bin/python"
@@ -18,8 +20,11 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 export REDIS_KEY_PREFIX="lai:native:$(openssl rand -hex 4):"
 export SECRET_KEY="$(openssl rand -hex 24)"
 export APP_ENV=dev SEED_DEMO=false LOG_LEVEL=WARNING
-# One load generator address: exempt it from the per-address and per-account abuse limits.
-export RATE_LIMIT_API_PER_PRINCIPAL=1000000000 RATE_LIMIT_EXEMPT_CIDRS=127.0.0.1/32
+# One load generator address: exempt it from the per-address and per-account abuse limits, the
+# app's (API requests per principal; sign-ins per address, as it signs every simulated driver
+# in) and nginx's (RATE_LIMIT_EXEMPT_CIDRS, read by nginx-render).
+export RATE_LIMIT_API_PER_PRINCIPAL=1000000000 RATE_LIMIT_AUTH_PER_IP=1000000000
+export RATE_LIMIT_EXEMPT_CIDRS=127.0.0.1/32
 
 cleanup() {
   [[ -n "${NGINX_PID:-}" ]] && kill "$NGINX_PID" 2>/dev/null || true
@@ -32,6 +37,15 @@ trap cleanup EXIT
 
 psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $DB"
 (cd "$ROOT" && "$PY" -m logistics_ai migrate >/dev/null && "$PY" -m logistics_ai seed | tail -1)
+# A fleet of NATIVE_DRIVERS drivers (default 200), each with an account and today's route, so
+# that simulated drivers do not all share one (loadtests/users.py, LOADTEST_DRIVER_EMAILS).
+DRIVERS="${NATIVE_DRIVERS:-200}"
+if (( DRIVERS > 10 )); then
+  (cd "$ROOT" && "$PY" -m loadtests.realtime_seed "$DRIVERS" 1 >/dev/null)
+  LOADTEST_DRIVER_EMAILS=$(seq -f "bench.driver%03g@drivers.example.com" -s , 10 $((DRIVERS - 1)))
+  export LOADTEST_DRIVER_EMAILS
+  echo "[native] $DRIVERS drivers, $((DRIVERS - 10)) of them with accounts for the simulated drivers"
+fi
 
 (cd "$ROOT" && exec "$ROOT/.venv/bin/granian" --interface asgi --factory --host 127.0.0.1 \
   --port "$APP_PORT" --workers 2 --no-log logistics_ai.api.app:create_api) &
