@@ -15,6 +15,7 @@ Two jobs, both solver-independent:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -237,7 +238,7 @@ def _precheck_all(orders: list[Order], prep: Prepared) -> list[Unassigned | None
         idx = [k for k, o in enumerate(orders) if len(o.visits) == shape]
         if not idx:
             continue
-        group = [orders[k] for k in idx]
+        group = _GroupArrays.of([orders[k] for k in idx], prep.matrix)
         for c, rep in enumerate(reps):
             fits[c, idx] = _fits_capacity(group, rep, prep.dims)
             reach[c, idx] = _reachable(group, rep, prep.matrix)
@@ -271,40 +272,69 @@ def _precheck_all(orders: list[Order], prep: Prepared) -> list[Unassigned | None
     return out
 
 
-def _fits_capacity(orders: list[Order], state: VehicleState, dims: int) -> np.ndarray:
+@dataclass(frozen=True)
+class _GroupArrays:
+    """What the per-vehicle checks read of a group of same-shape orders, as arrays.
+
+    Built once per group, not once per vehicle class: with a fleet of 200 vans, each at its
+    own position, there are ~200 classes, and re-reading the orders in Python per class was
+    most of a plan preview's pre-check (docs/performance.md, Round 7).
+    """
+
+    initial: np.ndarray  # (orders, dims): on board when the route starts
+    deltas: tuple[np.ndarray, ...]  # per visit step, (orders, dims)
+    rows: tuple[np.ndarray, ...]  # per visit step: the location's matrix row
+    early: tuple[np.ndarray, ...]
+    late: tuple[np.ndarray, ...]
+    service: tuple[np.ndarray, ...]
+
+    @classmethod
+    def of(cls, orders: list[Order], matrix: ResolvedMatrix) -> _GroupArrays:
+        steps = [[o.visits[step] for o in orders] for step in range(len(orders[0].visits))]
+
+        def each(values: list[Any]) -> np.ndarray:
+            return np.asarray(values, dtype=np.int64)
+
+        return cls(
+            initial=each(
+                [[sum(x) for x in zip(*(v.initial for v in o.visits), strict=True)] for o in orders]
+            ),
+            deltas=tuple(each([v.delta for v in visits]) for visits in steps),
+            rows=tuple(each([matrix.row(v.location) for v in visits]) for visits in steps),
+            early=tuple(each([v.window.start for v in visits]) for visits in steps),
+            late=tuple(each([v.window.end for v in visits]) for visits in steps),
+            service=tuple(each([v.service_s for v in visits]) for visits in steps),
+        )
+
+
+def _fits_capacity(group: _GroupArrays, state: VehicleState, dims: int) -> np.ndarray:
     """Per order: does it fit on ``state`` when carried alone (every dimension)?"""
     if dims == 0:
-        return np.ones(len(orders), dtype=bool)
+        return np.ones(len(group.initial), dtype=bool)
     cap = np.asarray(state.capacity, dtype=np.int64)
     base = np.asarray(state.base_load, dtype=np.int64)
-    initial = np.asarray(
-        [[sum(x) for x in zip(*(v.initial for v in o.visits), strict=True)] for o in orders],
-        dtype=np.int64,
-    )
     # deliveries also ride through the prefix, at its fullest point
-    ok = np.all(base + np.asarray(state.release, dtype=np.int64) + initial <= cap, axis=1)
-    load = base + initial
+    ok = np.all(base + np.asarray(state.release, dtype=np.int64) + group.initial <= cap, axis=1)
+    load = base + group.initial
     ok &= np.all(load <= cap, axis=1)
-    for step in range(len(orders[0].visits)):
-        load = load + np.asarray([o.visits[step].delta for o in orders], dtype=np.int64)
+    for delta in group.deltas:
+        load = load + delta
         ok &= np.all(load <= cap, axis=1)
     return ok
 
 
-def _reachable(orders: list[Order], state: VehicleState, matrix: ResolvedMatrix) -> np.ndarray:
+def _reachable(group: _GroupArrays, state: VehicleState, matrix: ResolvedMatrix) -> np.ndarray:
     """Per order: can ``state`` serve it on a route with nothing else in it?"""
     dur = matrix.durations
-    row = np.full(len(orders), state.row, dtype=np.int64)
-    t = np.full(len(orders), state.time, dtype=np.int64)
-    ok = np.ones(len(orders), dtype=bool)
-    waited = np.zeros(len(orders), dtype=np.int64)
+    n = len(group.initial)
+    row = np.full(n, state.row, dtype=np.int64)
+    t = np.full(n, state.time, dtype=np.int64)
+    ok = np.ones(n, dtype=bool)
+    waited = np.zeros(n, dtype=np.int64)
     cap: np.ndarray | None = None  # how far departure could be postponed (cuts waiting)
-    for step in range(len(orders[0].visits)):
-        visits = [o.visits[step] for o in orders]
-        nxt = np.asarray([matrix.row(v.location) for v in visits], dtype=np.int64)
-        early = np.asarray([v.window.start for v in visits], dtype=np.int64)
-        late = np.asarray([v.window.end for v in visits], dtype=np.int64)
-        service = np.asarray([v.service_s for v in visits], dtype=np.int64)
+    for nxt, early, late, service in zip(
+        group.rows, group.early, group.late, group.service, strict=True
+    ):
         arrival = t + dur[row, nxt]
         start = np.maximum(arrival, early)
         ok &= start <= late
