@@ -216,9 +216,14 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet,
   const lng = fix ? fix.lng : marker.lon;
   const color = row ? row.color : marker.color;
   const title = row ? row.title : marker.title;
+  // The icon is made once per selection and glyph, with the colour of that moment; a new
+  // colour (a shift status pushed or read) is painted into the icon's dot in place. A new
+  // icon per colour made Leaflet re-run the marker's icon set-up (its HTML parsed again,
+  // styles, title, position, z-index): 200 of them within seconds when a shift starts.
+  const shownColor = useRef(color);
   const icon = useMemo(
-    () => markerIcon(color, marker.selected, marker.glyph),
-    [color, marker.selected, marker.glyph],
+    () => markerIcon(shownColor.current, marker.selected, marker.glyph),
+    [marker.selected, marker.glyph],
   );
   // Leaflet makes a keyboard marker a focusable role="button"; Enter or Space activates it
   // like a click (Leaflet forwards the key events of a focused marker to the marker).
@@ -237,6 +242,13 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet,
   );
   const position = useMemo(() => [lat, lng], [lat, lng]);
   const named = useMarkerName(title, title);
+  // A driver with no fix yet has no marker until one is pushed (or read).
+  const drawn = (marker.has_position ?? true) || !!fix;
+  useEffect(() => {
+    shownColor.current = color;
+    const dot = named.current?.getElement()?.firstElementChild;
+    if (dot) dot.style.background = color;
+  }, [color, icon, named, drawn]);
   // A driver without a marker yet (no fix before) needs a render to create it.
   const [, render] = useReducer((n) => n + 1, 0);
   useFixWriter(follow, marker.seen_at, (pushed) => {
@@ -248,8 +260,7 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet,
     const at = layer.getLatLng();
     if (at.lat !== pushed.lat || at.lng !== pushed.lng) layer.setLatLng([pushed.lat, pushed.lng]);
   });
-  // A driver with no fix yet has no marker until one is pushed (or read).
-  if (!(marker.has_position ?? true) && !fix) return null;
+  if (!drawn) return null;
   return (
     <Marker
       ref={named}

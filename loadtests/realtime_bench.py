@@ -95,6 +95,8 @@ CHROMIUM_ARGS = [
 ]
 DISPATCHER = "dispatcher@example.com"
 STARTUP_TIMEOUT_S = 300
+# With --logs: after starting one page's CPU profiler, before the simulator starts driving.
+PROFILER_SETTLE_S = 1.0
 CUT_BEFORE_END_S = 6.0  # dashboard 1's socket is down for the run's last seconds
 GRACE_S = 3.0  # after the simulator stops, late pushes still count
 MATCH_TIMEOUT_S = 15.0
@@ -115,6 +117,7 @@ class Timeline:
     cut_ms: float | None = None
     probes_ms: list[float | None] = field(default_factory=list)
     long_tasks_ms: list[float] = field(default_factory=list)
+    profiler_start_ms: tuple[float, float] | None = None  # the Profiler.start call, with --logs
 
 
 class App:
@@ -412,6 +415,7 @@ async def _measure(
         observations: list[list[Observation]] = [[] for _ in pages]
         frames: list[list[Observation]] = [[] for _ in pages]  # fixes as their frames arrived
         sent: list[list[Observation]] = [[] for _ in pages]  # ... as the server sent them
+        long_tasks: list[list[list[float]]] = [[] for _ in pages]  # [start (our clock), ms]
 
         async def drain() -> None:
             taken = await asyncio.gather(*(p.evaluate("window.__lai.take()") for p in pages))
@@ -419,11 +423,23 @@ async def _measure(
                 for t, kind, subject, value in batch["records"]:
                     observations[i].append(Observation(kind, subject, value, t - offsets[i]))
                 timeline.long_tasks_ms.extend(batch["longTasks"])
+                long_tasks[i].extend([t - offsets[i], ms] for t, ms in batch["longTaskSpans"])
                 for t, kind, subject, value in batch["frames"]:
                     frames[i].append(Observation(kind, subject, value, t - offsets[i]))
                 for t, kind, subject, value in batch["sent"]:  # the server's clock: ours
                     sent[i].append(Observation(kind, subject, value, t))
 
+        if args.logs:
+            # Started before the drive, not when it starts: starting V8's profiler holds the
+            # page's main thread (150-470 ms on a quiet machine here), and started at the
+            # first post it held that page's first fixes for as long (Round 6).
+            started = time.time() * 1000
+            await profiled.send("Profiler.enable")
+            await profiled.send("Profiler.setSamplingInterval", {"interval": 1000})
+            await profiled.send("Profiler.start")
+            profiling = True
+            timeline.profiler_start_ms = (started, time.time() * 1000)
+            await asyncio.sleep(PROFILER_SETTLE_S)
         record_file = scratch / "posts.jsonl"
         sim_log = open(scratch / "simulator.log", "wb")  # noqa: SIM115 (closed after the run)
         simulator = await asyncio.create_subprocess_exec(
@@ -465,11 +481,6 @@ async def _measure(
                     *(p.evaluate("window.__lai.traffic()") for p in pages)
                 )
                 busy_before = await asyncio.gather(*(_main_thread(c) for c in cdps))
-                if args.logs:
-                    await profiled.send("Profiler.enable")
-                    await profiled.send("Profiler.setSamplingInterval", {"interval": 1000})
-                    await profiled.send("Profiler.start")
-                    profiling = True
                 # Cut in the last seconds, but never before half the run (short runs).
                 cut_at = now + max(args.seconds - CUT_BEFORE_END_S, args.seconds / 2)
             if timeline.drive_started_ms is not None:
@@ -541,6 +552,8 @@ async def _measure(
             "frames": [[asdict(o) for o in page] for page in frames],
             "sent": [[asdict(o) for o in page] for page in sent],
             "drive_started_ms": timeline.drive_started_ms,
+            "long_tasks": long_tasks,
+            "profiler_start_ms": timeline.profiler_start_ms,
         }
         Path(args.logs).mkdir(parents=True, exist_ok=True)
         (Path(args.logs) / "samples.json").write_text(json.dumps(raw))

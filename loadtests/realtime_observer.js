@@ -9,6 +9,7 @@
   const last = new Map(); // "<kind><id>" -> the value last recorded, so one change = one record
   let records = [];
   let longTasks = [];
+  let longTaskSpans = []; // [start (wall-clock ms), duration ms]: what held a late frame
   let recording = false;
 
   const put = (kind, id, value, t) => {
@@ -53,7 +54,10 @@
   });
   try {
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) longTasks.push(e.duration);
+      for (const e of list.getEntries()) {
+        longTasks.push(e.duration);
+        longTaskSpans.push([performance.timeOrigin + e.startTime, e.duration]);
+      }
     }).observe({ type: "longtask", buffered: true });
   } catch (_) {
     // no long-task timing in this browser: the figure stays empty
@@ -117,9 +121,10 @@
       return baseline;
     },
     take() {
-      const out = { records, longTasks, frames, sent };
+      const out = { records, longTasks, longTaskSpans, frames, sent };
       records = [];
       longTasks = [];
+      longTaskSpans = [];
       frames = [];
       sent = [];
       return out;

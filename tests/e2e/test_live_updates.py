@@ -41,6 +41,15 @@ def _send_position(app_url: str, lat: float, lon: float) -> None:
     assert response.status_code == 200, response.text
 
 
+def _set_status(app_url: str, status: str) -> None:
+    response = httpx.put(
+        f"{app_url}/api/v1/drivers/me/status",
+        headers=data.headers(app_url, DRIVER),
+        json={"status": status},
+    )
+    assert response.status_code == 200, response.text
+
+
 def _next_open_stop(app_url: str) -> tuple[str, str]:
     """(tracking code, kind) of the driver's first open stop, from her route in the API."""
     route = httpx.get(
@@ -124,6 +133,27 @@ def test_driver_events_reach_dashboard_tracking_and_customer_live(
         arg=[on_map, placed_before],
         timeout=LIVE_TIMEOUT,
     )
+    # A shift status pushed to the dashboard repaints her marker's dot in place (the same
+    # element: Leaflet is not handed a new icon, whose HTML it would parse again), named and
+    # coloured for the new status.
+    dispatcher.evaluate(
+        "(sel) => { document.querySelector(sel).firstElementChild.dataset.probe = 'kept'; }",
+        on_map,
+    )
+    for status, label, colour in (
+        ("on_break", "on break", "rgb(173, 87, 0)"),  # DRIVER_COLORS in state/map_rows.py
+        ("available", "available", "rgb(24, 121, 78)"),
+    ):
+        _set_status(app_url, status)
+        repainted = dispatcher.locator(f"#fleet-map .lai-marker[title='Aisha Khan, {label}']")
+        expect(repainted).to_have_count(1, timeout=LIVE_TIMEOUT)
+        expect(repainted.locator("> span")).to_have_attribute("data-probe", "kept")
+        shown = dispatcher.evaluate(
+            "(sel) => getComputedStyle(document.querySelector(sel).firstElementChild)"
+            ".backgroundColor",
+            f"#fleet-map .lai-marker[title='Aisha Khan, {label}']",
+        )
+        assert shown == colour, (status, shown)
     if _next_open_stop(app_url) == (code, "dropoff"):
         position = tracking.locator("#driver-position")
         expect(position).to_have_attribute("data-lat", "41.90123", timeout=LIVE_TIMEOUT)
