@@ -108,7 +108,7 @@ def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None =
     for (stop, shipment), estimate in zip(rows, estimates, strict=True):
         arrival = origin + timedelta(seconds=estimate.eta)
         at_risk += estimate.late_risk
-        # Only what changed is written (a van standing at a stop changes nothing).
+        # Only what changed is written (e.g. not a stop whose ETA is its window's opening).
         if stop.planned_arrival != arrival or stop.late_risk != estimate.late_risk:
             stop_changes.append({"b_id": stop.id, "b_at": arrival, "b_risk": estimate.late_risk})
         if stop.kind == StopKind.dropoff and shipment.eta != arrival:

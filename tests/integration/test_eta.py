@@ -159,3 +159,43 @@ def test_an_osrm_outage_never_fails_a_stop_event(world: World, session: Session)
     assert stop is not None and stop.status == "arrived" and stop.actual_arrival is not None
     dropoff = session.get(Stop, dropoff_id)
     assert dropoff is not None and dropoff.planned_arrival is None  # no ETA without OSRM
+
+
+def test_a_refresh_writes_each_table_once_and_only_what_changed(world: World) -> None:
+    from sqlalchemy import event
+
+    from logistics_ai.db import get_engine
+
+    with session_scope() as s:
+        for hour in (10, 11, 12):
+            shipment = shipments.create_shipment(
+                s,
+                world.alice,
+                booking(
+                    pickup_window_start=tomorrow_at(hour),
+                    pickup_window_end=tomorrow_at(hour + 1),
+                ),
+            )
+            assignment.assign_shipment(s, world.dispatcher, shipment.id, world.dave.driver_id)  # type: ignore[arg-type]
+    updates: list[tuple[str, int]] = []
+
+    def seen(_conn: object, _cursor: object, sql: str, params: object, *_: object) -> None:
+        if sql.lstrip().upper().startswith("UPDATE"):
+            rows = len(params) if isinstance(params, list | tuple) else 1
+            updates.append((sql.split()[1], rows))
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        _move(world.dave.driver_id, 42.3, -88.2)  # type: ignore[arg-type]
+        updates.clear()
+        with session_scope() as s:
+            refresh_driver_etas(s, world.dave.driver_id, tomorrow_at(9))  # type: ignore[arg-type]
+        # Six open stops, three of them drop-offs: one statement per table, every row in it.
+        assert sorted(updates) == [("shipments", 3), ("stops", 6)]
+        updates.clear()
+        with session_scope() as s:  # the same position at the same moment: nothing changed
+            refresh_driver_etas(s, world.dave.driver_id, tomorrow_at(9))  # type: ignore[arg-type]
+        assert updates == []
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
