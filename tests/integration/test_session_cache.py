@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 import redis
+from fastapi.testclient import TestClient
 
 from logistics_ai.security import refresh, tokens
 from tests.support import app_config
@@ -40,14 +41,21 @@ def _session_id(token: str) -> str:
     return tokens.verify(token).session_id
 
 
-def _revoke_without_a_message(token: str, redis_url: str, redis_prefix: str) -> None:
-    """Revoke the token's session in Redis behind the app's back: no bus message."""
+def _checked_then_revoked_without_a_message(
+    redis_url: str, redis_prefix: str
+) -> tuple[TestClient, str]:
+    """A signed-in client whose token's session check this worker holds, and whose session
+    was then revoked in Redis behind the app's back (no bus message)."""
+    http = client()
+    token = login(http, DISPATCHER)["access_token"]
+    assert http.get(LIST, headers=bearer(token)).status_code == 200
     record = refresh.load(_session_id(token))
     assert record is not None
     record.revoked = True
     raw = redis.Redis.from_url(redis_url)
     key = f"{redis_prefix}session:{record.session_id}"
     raw.set(key, json.dumps(asdict(record)), keepttl=True)
+    return http, token
 
 
 def test_a_sign_out_in_another_worker_reaches_this_workers_memory_at_once(
@@ -79,10 +87,7 @@ def test_a_change_whose_message_is_lost_holds_at_most_auth_cache_seconds(
     world: World, redis_url: str, redis_prefix: str
 ) -> None:
     with app_config.configured(auth_cache_seconds="1"):
-        http = client()
-        token = login(http, DISPATCHER)["access_token"]
-        assert http.get(LIST, headers=bearer(token)).status_code == 200
-        _revoke_without_a_message(token, redis_url, redis_prefix)
+        http, token = _checked_then_revoked_without_a_message(redis_url, redis_prefix)
         # (That the answer is still served meanwhile is the next test's first step.)
         time.sleep(1.1)
         assert http.get(LIST, headers=bearer(token)).status_code == 401
@@ -92,10 +97,7 @@ def test_a_bus_subscription_back_after_a_gap_forgets_every_answer(
     world: World, redis_url: str, redis_prefix: str
 ) -> None:
     with app_config.configured(auth_cache_seconds="60"):
-        http = client()
-        token = login(http, DISPATCHER)["access_token"]
-        assert http.get(LIST, headers=bearer(token)).status_code == 200
-        _revoke_without_a_message(token, redis_url, redis_prefix)
+        http, token = _checked_then_revoked_without_a_message(redis_url, redis_prefix)
         assert http.get(LIST, headers=bearer(token)).status_code == 200  # the message was lost
         # The bus's own pub/sub connections (named after the prefix) drop, as in a failover.
         raw = redis.Redis.from_url(redis_url, decode_responses=True)
