@@ -41,6 +41,7 @@ from logistics_ai.api.routers import (
 )
 from logistics_ai.memory import return_big_buffers_to_the_os
 from logistics_ai.observability import metrics, tracing
+from logistics_ai.security import session_cache
 from logistics_ai.services import ops_metrics
 from logistics_ai.settings import get_settings
 
@@ -81,7 +82,11 @@ async def unknown_api_route(request: Request) -> JSONResponse:
 
 @contextlib.asynccontextmanager
 async def _lifespan(_api: FastAPI) -> AsyncIterator[None]:
-    # The API served on its own (granian, the benches): stop the copilot's tool processes.
+    # The API served on its own (granian, the benches): hear the other workers' session
+    # changes before the first request (else that request subscribes), and stop the
+    # copilot's tool processes at the end.
+    if session_cache.should_listen():
+        await asyncio.to_thread(session_cache.listen)
     try:
         yield
     finally:

@@ -122,12 +122,12 @@ def generation() -> int:
 def remember(
     jti: str, session_id: str, counter: str, check: SessionCheck, asked_at_generation: int
 ) -> None:
-    """Keep the store's answer for the token, unless something was dropped meanwhile."""
+    """Keep the store's answer for the token, unless something was dropped meanwhile or this
+    process does not hear the others' changes yet (`listen`)."""
     _FROM_STORE.inc()
     ttl_s = get_settings().auth_cache_seconds
-    if ttl_s <= 0:
+    if ttl_s <= 0 or not listening():
         return
-    _ensure_subscribed()
     with _lock:
         if len(_counts) >= MAX_ENTRIES:
             _counts.clear()
@@ -177,12 +177,23 @@ def _on_message(_channel: str, payload: dict[str, Any]) -> None:
     _drop(payload.get("session_id"), payload.get("jti"))
 
 
-def _ensure_subscribed() -> None:
-    """Listen for the other processes' changes (once per bus: tests make new ones)."""
+def listening() -> bool:
+    """This process hears the other processes' session changes (on the current bus)."""
+    return _subscription is not None and _subscription[0] is get_bus()
+
+
+def should_listen() -> bool:
+    """The mirror is on and does not hear the other processes yet: call `listen` first."""
+    return get_settings().auth_cache_seconds > 0 and not listening()
+
+
+def listen() -> None:
+    """Subscribe to the other processes' session changes (once per bus: tests make new ones).
+
+    Blocking (Redis SUBSCRIBE and a listener thread): call it off the event loop.
+    """
     global _subscription
     bus = get_bus()
-    if _subscription is not None and _subscription[0] is bus:
-        return
     with _lock:
         if _subscription is not None and _subscription[0] is bus:
             return

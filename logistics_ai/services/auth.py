@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
@@ -220,6 +221,8 @@ async def _session_check_from_store(
 ) -> session_cache.SessionCheck:
     """The one round trip: the session record, the token's revocation marker, and the
     caller's rate-limit count (with the requests counted in memory since the last one)."""
+    if session_cache.should_listen():  # once per process, off the loop
+        await asyncio.to_thread(session_cache.listen)
     asked_at = session_cache.generation()
     current, earlier = session_cache.unsent_requests(counter, now)
     (record, revoked), count = await get_store().get_and_hit(
