@@ -42,7 +42,6 @@ BUS_PUBLISH_FAILURES = Counter(
     "lai_event_bus_publish_failures_total", "Events that could not be published", ["channel"]
 )
 
-# The event-loop watchdog's (observability/loop_watch.py).
 AUTH_SESSION_CHECKS = Counter(
     "lai_auth_session_checks_total",
     "Per-request session checks of API tokens, by where the answer came from "
@@ -50,6 +49,7 @@ AUTH_SESSION_CHECKS = Counter(
     ["source"],
 )
 
+# The event-loop watchdog's (observability/loop_watch.py).
 LOOP_LAG = Histogram(
     "lai_event_loop_lag_seconds",
     "How late the event loop ran a 50 ms timer (time the loop could not serve anyone)",
