@@ -9,6 +9,7 @@ does not serve yet (see loadtests/endpoints.py). All classes use FastHttpUser.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import random
 import string
@@ -208,23 +209,49 @@ class DriverUser(ApiUser):
     def on_start(self) -> None:
         if _DRIVER_EMAILS:
             self.email = next(_next_driver_email)
+        start = _near(*DEPOT)
+        self.position = (start["lat"], start["lon"])
+        self.heading = random.uniform(0, 360)
         super().on_start()
+
+    def _drive(self, now: datetime) -> list[dict[str, object]]:
+        """The last 10 s of a van in city traffic, a fix every 2 s, oldest first.
+
+        The van drives on from where its previous batch left it: the app recomputes ETAs when
+        a driver moved far enough (ETA_REFRESH_METERS), so teleporting vans would load it as
+        no real fleet does. It turns back towards the depot when it leaves the demo city.
+        """
+        pings = []
+        for i in reversed(range(5)):
+            speed = random.uniform(0, 14)
+            self.heading = (self.heading + random.uniform(-30, 30)) % 360
+            lat, lon = self.position
+            if abs(lat - DEPOT[0]) > 0.08 or abs(lon - DEPOT[1]) > 0.08:
+                self.heading = math.degrees(math.atan2(DEPOT[1] - lon, DEPOT[0] - lat)) % 360
+            step_m = speed * 2
+            lat += step_m * math.cos(math.radians(self.heading)) / 111_320
+            lon += (
+                step_m
+                * math.sin(math.radians(self.heading))
+                / (111_320 * math.cos(math.radians(lat)))
+            )
+            self.position = (lat, lon)
+            pings.append(
+                {
+                    "lat": round(lat, 6),
+                    "lon": round(lon, 6),
+                    "recorded_at": (now - timedelta(seconds=2 * i)).isoformat(),
+                    "speed_mps": round(speed, 1),
+                    "heading_deg": int(self.heading) % 360,
+                    "accuracy_m": round(random.uniform(3, 15), 1),
+                }
+            )
+        return pings
 
     @task(8)
     @endpoint("POST", "/api/v1/drivers/me/location", auth=True)
     def location_batch(self) -> None:
-        now = datetime.now(UTC)
-        position = _near(*DEPOT)
-        pings = [
-            {
-                **_near(position["lat"], position["lon"], 0.002),
-                "recorded_at": (now - timedelta(seconds=2 * i)).isoformat(),
-                "speed_mps": round(random.uniform(0, 17), 1),
-                "heading_deg": random.randint(0, 359),
-                "accuracy_m": round(random.uniform(3, 15), 1),
-            }
-            for i in range(5)
-        ]
+        pings = self._drive(datetime.now(UTC))
         with self.client.post(
             "/api/v1/drivers/me/location",
             json={"pings": pings},

@@ -294,6 +294,21 @@ class Settings(BaseSettings):
     stop_service_minutes: int = Field(
         5, ge=0, le=120, description="Minutes planned at each pickup and drop-off."
     )
+    eta_refresh_seconds: float = Field(
+        15.0,
+        ge=0,
+        le=300,
+        description="A GPS batch recomputes the driver's ETAs only if this many seconds passed "
+        "since the last recomputation, or they moved ETA_REFRESH_METERS, or their route changed "
+        "(stop events always recompute). 0: every batch.",
+    )
+    eta_refresh_meters: float = Field(
+        250.0,
+        ge=0,
+        le=50_000,
+        description="Distance from the position of the last ETA recomputation after which a "
+        "GPS batch recomputes at once.",
+    )
     dispatch_budget_seconds: float = Field(
         5.0, gt=0, le=120, description="Solver time budget for the dashboard's auto-dispatch."
     )

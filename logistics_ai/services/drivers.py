@@ -36,7 +36,7 @@ from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security import policy
 from logistics_ai.security.policy import Action
 from logistics_ai.services import audit
-from logistics_ai.services.eta_updates import refresh_after_commit
+from logistics_ai.services.eta_updates import refresh_after_commit, refresh_after_move
 from logistics_ai.services.shipment_status import CLOSED_STOP, OPEN_STOP, StopEvent, transition
 
 DRIVERS_CHANNEL = "drivers"
@@ -338,7 +338,7 @@ def record_locations(session: Session, actor: Actor, payload: PingBatch | dict) 
     ):
         driver.last_lat, driver.last_lon, driver.last_seen_at = latest.lat, latest.lon, latest_at
         session.add(driver)
-        refresh_after_commit(session, saved_id(driver), now)
+        refresh_after_move(session, saved_id(driver), now, latest.lat, latest.lon)
         queue_event(
             session,
             DRIVERS_CHANNEL,

@@ -2,14 +2,22 @@
 
 A stop whose ETA passes its window end gets `late_risk`, which the dashboard shows as an
 alert; the drop-off ETA is also the customer's `Shipment.eta`.
+
+Stop events and route changes always recompute. A GPS batch recomputes only when the last
+recomputation in this process no longer holds (`refresh_after_move`): the driver moved
+`ETA_REFRESH_METERS` from the position it used, `ETA_REFRESH_SECONDS` passed, the day
+changed, or the driver's route changed since (its `updated_at`, read in the batch's own
+transaction). Phones report every few seconds; recomputing each time was 13% of the API's
+CPU under the capacity test's mix (docs/performance.md, Round 8).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from loguru import logger
-from sqlalchemy import Table, bindparam, event, update
+from sqlalchemy import Table, bindparam, event, func, update
 from sqlmodel import Session, col, select
 
 from logistics_ai.db import session_scope
@@ -17,6 +25,7 @@ from logistics_ai.dispatch import model as vrp
 from logistics_ai.dispatch.eta import eta
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
+from logistics_ai.geo.distance import haversine_km
 from logistics_ai.models import Depot, Driver, Route, Shipment, Stop, StopKind
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security.policy import Action, require
@@ -28,6 +37,54 @@ ETA_CHANNEL = "eta"
 
 
 _PENDING_ETAS = "lai_pending_eta_refresh"
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    """What a driver's last ETA recomputation in this process was computed from."""
+
+    at: datetime
+    day: date
+    position: tuple[float, float]
+    route_stamp: datetime | None  # the day's `Route.updated_at`, None without a route
+
+
+# Per process, by driver id: a worker that has not recomputed a driver's ETAs yet simply
+# recomputes on their next batch. Entries are a few dozen bytes per driver of the fleet.
+_LAST_REFRESH: dict[int, Refreshed] = {}
+
+
+def still_holds(
+    last: Refreshed, now: datetime, position: tuple[float, float], seconds: float, meters: float
+) -> bool:
+    """Whether ETAs computed as `last` describes are still good enough for a driver at `position`.
+
+    Route changes are checked by the caller (they need the database).
+    """
+    age = (now - last.at).total_seconds()
+    return (
+        0 <= age < seconds
+        and clock.to_local(now).date() == last.day
+        and haversine_km(last.position, position) * 1000 < meters
+    )
+
+
+def refresh_after_move(
+    session: Session, driver_id: int, now: datetime, lat: float, lon: float
+) -> None:
+    """A GPS batch moved the driver to (lat, lon): recompute their ETAs after commit, unless
+    the last recomputation in this process still holds (see the module's docstring)."""
+    last = _LAST_REFRESH.get(driver_id)
+    settings = get_settings()
+    if (
+        last is not None
+        and still_holds(
+            last, now, (lat, lon), settings.eta_refresh_seconds, settings.eta_refresh_meters
+        )
+        and _route_stamp(session, driver_id, last.day) == last.route_stamp
+    ):
+        return
+    refresh_after_commit(session, driver_id, now)
 
 
 def refresh_after_commit(session: Session, driver_id: int, now: datetime) -> None:
@@ -60,6 +117,9 @@ def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None =
     driver = session.get(Driver, driver_id)
     if driver is None:
         return 0
+    # Read before the stops: a route change committed in between makes the next batch
+    # recompute again rather than trust ETAs computed from the older stops.
+    route_stamp = _route_stamp(session, driver_id, day)
     rows = session.exec(
         select(Stop, Shipment)
         .join(Route, col(Route.id) == Stop.route_id)
@@ -69,10 +129,11 @@ def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None =
         )
         .order_by(col(Stop.sequence))
     ).all()
-    if not rows:
-        return 0
     position = _position(session, driver)
     if position is None:
+        return 0
+    _LAST_REFRESH[driver_id] = Refreshed(now, day, (position.lat, position.lon), route_stamp)
+    if not rows:
         return 0
     origin = clock.local_datetime(day, time(0, 0))
     service_s = get_settings().stop_service_minutes * 60
@@ -123,6 +184,14 @@ def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None =
         session.execute(_SET_SHIPMENT_ETA, shipment_changes)
     queue_event(session, ETA_CHANNEL, {"driver_id": driver_id, "late_risk": at_risk})
     return at_risk
+
+
+def _route_stamp(session: Session, driver_id: int, day: date) -> datetime | None:
+    return session.exec(
+        select(func.max(Route.updated_at)).where(
+            Route.driver_id == driver_id, Route.service_date == day
+        )
+    ).one()
 
 
 def _position(session: Session, driver: Driver) -> vrp.Location | None:

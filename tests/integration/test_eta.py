@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -12,7 +12,12 @@ from sqlmodel import Session
 from logistics_ai.db import session_scope
 from logistics_ai.models import Driver, Shipment, Stop
 from logistics_ai.services import assignment, drivers, shipments
-from logistics_ai.services.eta_updates import late_stops, refresh_after_commit, refresh_driver_etas
+from logistics_ai.services.eta_updates import (
+    late_stops,
+    refresh_after_commit,
+    refresh_after_move,
+    refresh_driver_etas,
+)
 from tests.support import app_config
 from tests.support.world import World, booking, tomorrow_at
 
@@ -199,3 +204,60 @@ def test_a_refresh_writes_each_table_once_and_only_what_changed(world: World) ->
         assert updates == []
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+def _batch(driver_id: int, lat: float, lon: float, now: datetime) -> None:
+    """What a GPS batch does to the ETAs: the driver's new position, then the refresh rule."""
+    with session_scope() as s:
+        driver = s.get(Driver, driver_id)
+        driver.last_lat, driver.last_lon = lat, lon  # type: ignore[union-attr]
+        s.add(driver)
+        refresh_after_move(s, driver_id, now, lat, lon)
+
+
+def _dropoff_eta(session: Session, stop_id: int) -> datetime | None:
+    session.expire_all()
+    stop = session.get(Stop, stop_id)
+    assert stop is not None
+    return stop.planned_arrival
+
+
+def test_gps_batches_recompute_etas_only_when_the_last_ones_no_longer_hold(
+    world: World, session: Session
+) -> None:
+    """Near fixes soon after a recomputation keep its ETAs; distance, time, a route change or
+    a stop event recompute them (ETA_REFRESH_SECONDS 15, ETA_REFRESH_METERS 250)."""
+    _, dropoff_id = _assigned_pickup(world)
+    dave = world.dave.driver_id
+    assert dave is not None
+    start = tomorrow_at(10, 30)  # both windows open: an ETA is `now` plus the drive
+    with app_config.configured(eta_refresh_seconds="15", eta_refresh_meters="250"):
+        _batch(dave, 41.95, -87.70, start)
+        first = _dropoff_eta(session, dropoff_id)
+        assert first is not None
+
+        # ~110 m further north, 5 s later: within both bounds, so nothing is recomputed.
+        _batch(dave, 41.951, -87.70, start + timedelta(seconds=5))
+        assert _dropoff_eta(session, dropoff_id) == first
+
+        # ~1.1 km on: beyond the distance bound.
+        _batch(dave, 41.96, -87.70, start + timedelta(seconds=8))
+        moved = _dropoff_eta(session, dropoff_id)
+        assert moved is not None and moved != first
+
+        # Standing still, but 15 s after that recomputation: beyond the time bound.
+        _batch(dave, 41.96, -87.70, start + timedelta(seconds=23))
+        waited = _dropoff_eta(session, dropoff_id)
+        assert waited is not None and waited != moved
+
+        # A route change (a new shipment on Dave's route) recomputes at once: its stops get ETAs.
+        _, new_dropoff_id = _assigned_pickup(world)
+        assert _dropoff_eta(session, new_dropoff_id) is None
+        _batch(dave, 41.96, -87.70, start + timedelta(seconds=25))
+        assert _dropoff_eta(session, new_dropoff_id) is not None
+
+    # With the throttle off, the same near fix 2 s later recomputes.
+    with app_config.configured(eta_refresh_seconds="0"):
+        before = _dropoff_eta(session, dropoff_id)
+        _batch(dave, 41.961, -87.70, start + timedelta(seconds=27))
+        assert _dropoff_eta(session, dropoff_id) != before
