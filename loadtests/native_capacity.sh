@@ -68,5 +68,16 @@ for _ in $(seq 120); do
   sleep 1
 done
 echo "[native] nginx https://127.0.0.1:$HTTPS_PORT -> granian 127.0.0.1:$APP_PORT (2 workers); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+# CPU seconds (user + system) of the app's processes, to compare runs of two builds or settings
+# by the app's own cost rather than by throughput alone on a machine the generator shares.
+app_cpu() {
+  local total=0 pid ticks
+  for pid in "$APP_PID" $(pgrep -P "$APP_PID"); do
+    ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    total=$((total + ticks))
+  done
+  awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz}'
+}
+CPU_BEFORE=$(app_cpu)
 (cd "$ROOT" && "$PY" -m loadtests.capacity --host "https://127.0.0.1:$HTTPS_PORT" "$@")
-echo "[native] done; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "[native] done; load: $(cut -d' ' -f1-3 /proc/loadavg); app CPU during the run: $(awk -v a="$(app_cpu)" -v b="$CPU_BEFORE" 'BEGIN {printf "%.1f", a - b}') s"

@@ -126,3 +126,34 @@ def test_a_list_counts_only_so_far_past_its_page(
     assert counted(5) == (8, True, 0)
     monkeypatch.setattr(shipments, "COUNT_AHEAD", 5)
     assert counted(2) == (8, True, 3)
+
+
+def test_the_api_list_validates_its_query_once_and_names_bad_parameters(world: World) -> None:
+    from tests.support.api import bearer, client, login
+
+    with session_scope() as s:
+        for name in ("Ada Query", "Ben Query"):
+            shipments.create_shipment(s, world.alice, booking(recipient_name=name))
+    http = client()
+    staff = bearer(login(http, "dispatch@test.example.com")["access_token"])
+
+    def listed(**params: object) -> object:
+        return http.get("/api/v1/shipments", params=params, headers=staff)
+
+    found = listed(search="ada", status="requested", page_size=5).json()  # type: ignore[attr-defined]
+    assert [item["recipient_name"] for item in found["items"]] == ["Ada Query"]
+    assert (found["page"], found["page_size"]) == (1, 5)
+    assert listed(unassigned_only="true").json()["total"] == 2  # type: ignore[attr-defined]
+    assert listed(status="delivered").json()["total"] == 0  # type: ignore[attr-defined]
+
+    for params, field in (
+        ({"stauts": "requested"}, "stauts"),  # a typo is an error, not a silently ignored filter
+        ({"page_size": "abc"}, "page_size"),
+        ({"page_size": 10_000}, "page_size"),
+        ({"status": "lost"}, "status"),
+        ({"date_from": "tomorrow"}, "date_from"),
+        ({"search": "x" * 101}, "search"),
+    ):
+        refused = listed(**params)
+        assert refused.status_code == 422, params  # type: ignore[attr-defined]
+        assert field in refused.json()["error"]["details"]["fields"], refused.text  # type: ignore[attr-defined]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query, status
@@ -10,9 +9,8 @@ from fastapi import Path, Query, status
 from logistics_ai.api.deps import ActorDep, ReadSessionDep, SessionDep, api_router
 from logistics_ai.api.routers.common import ERRORS
 from logistics_ai.api.schemas.shipments import AssignIn, CancelIn, ShipmentOut, ShipmentPage
-from logistics_ai.models import ShipmentStatus
 from logistics_ai.services import assignment, dispatch_insert, shipments
-from logistics_ai.services.shipments import MAX_PAGE_SIZE, ShipmentCreate
+from logistics_ai.services.shipments import ShipmentCreate, ShipmentFilter
 
 router = api_router(prefix="/shipments", tags=["shipments"], responses=ERRORS)
 ShipmentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -27,21 +25,11 @@ def create(body: ShipmentCreate, session: SessionDep, actor: ActorDep) -> Shipme
 def list_(
     session: ReadSessionDep,
     actor: ActorDep,
-    status_: Annotated[ShipmentStatus | None, Query(alias="status")] = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    search: Annotated[str | None, Query(max_length=100)] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 25,
+    filters: Annotated[ShipmentFilter, Query()],
 ) -> ShipmentPage:
-    filters = {
-        "status": status_,
-        "date_from": date_from,
-        "date_to": date_to,
-        "search": search,
-        "page": page,
-        "page_size": page_size,
-    }
+    # The service's own filter model is the query's schema: its limits have one home, the
+    # query is validated once, and an unknown parameter (a typo such as `stauts`) is a 422
+    # naming it rather than a filter silently ignored.
     return ShipmentPage.model_validate(shipments.list_shipments(session, actor, filters))
 
 
