@@ -328,10 +328,11 @@ async def _main_thread(cdp: Any) -> dict[str, float]:
 # bench's browser started with --type=renderer (one per page); its browser, GPU and utility
 # processes are "other Chromium"; "bench" is this process and Playwright's driver. PostgreSQL
 # and Redis are counted machine-wide (the bench holds the benchmark lock, so they serve it).
-# A sample: each process's (group, CPU seconds), the machine's busy CPU seconds, and the CPU
+# A sample: each process's (group, CPU seconds), the machine's busy CPU seconds, the CPU
 # seconds of this process's children that have exited and been waited for (the simulator or
-# generator ends before the drive's last sample: its CPU is found there).
-CpuSample = tuple[dict[int, tuple[str, float]], float, float]
+# generator ends before the drive's last sample: its CPU is found there), and the pids of this
+# process's own children (only theirs land in that sum).
+CpuSample = tuple[dict[int, tuple[str, float]], float, float, frozenset[int]]
 # The order the groups are printed in.
 CPU_GROUPS = (
     "renderers",
@@ -360,6 +361,7 @@ def _cpu_sample(roots: dict[str, int]) -> CpuSample:
                 owner[proc.pid] = label
     me = psutil.Process()
     mine = {me.pid, *(p.pid for p in me.children(recursive=True))}
+    direct = frozenset(p.pid for p in me.children())
     own = me.cpu_times()
     reaped = own.children_user + own.children_system
     per_process: dict[int, tuple[str, float]] = {}
@@ -385,7 +387,7 @@ def _cpu_sample(roots: dict[str, int]) -> CpuSample:
     total = psutil.cpu_times()
     busy = total.user + total.nice + total.system
     busy += getattr(total, "irq", 0.0) + getattr(total, "softirq", 0.0)
-    return per_process, busy, reaped
+    return per_process, busy, reaped, direct
 
 
 def _cpu_cores(before: CpuSample, after: CpuSample, seconds: float) -> dict[str, float]:
@@ -395,14 +397,16 @@ def _cpu_cores(before: CpuSample, after: CpuSample, seconds: float) -> dict[str,
         prior = before[0].get(pid)
         spent -= prior[1] if prior is not None and prior[0] == group else 0.0
         used[group] = used.get(group, 0.0) + spent
-    # A root process that exited meanwhile (the simulator, the generator: this process's
-    # children, waited for) left its whole CPU time in this process's children's times; what
-    # it had used by the first sample is taken off.
-    gone = {pid: entry for pid, entry in before[0].items() if pid not in after[0]}
-    groups = {group for group, _ in gone.values() if group not in ("renderers", "bench")}
-    if len(groups) == 1:
-        [group] = groups
-        spent = after[2] - before[2] - sum(s for g, s in gone.values() if g == group)
+    # A child of this process that exited meanwhile (the simulator, the generator; waited
+    # for) left its whole CPU time in this process's children's times; what it had used by
+    # the first sample is taken off. Other processes that exit in between (none of the groups'
+    # so far) leave their CPU to "rest of the machine".
+    gone = {
+        pid: entry for pid, entry in before[0].items() if pid in before[3] and pid not in after[0]
+    }
+    if gone:
+        group = " + ".join(sorted({g for g, _ in gone.values()}))
+        spent = after[2] - before[2] - sum(s for _, s in gone.values())
         used[group] = used.get(group, 0.0) + max(0.0, spent)
     machine = after[1] - before[1]
     used["rest of the machine"] = max(0.0, machine - sum(used.values()))
