@@ -81,6 +81,7 @@ from loadtests.realtime_measure import (
     position_value,
     posts_from_records,
     profile_shares,
+    push_to_dom,
     summarize,
 )
 
@@ -437,7 +438,9 @@ def _latency(summary: Summary) -> dict[str, Any]:
     }
 
 
-def _split(sent: Summary, frame: Summary, dom: Summary) -> dict[str, Any]:
+def _split(
+    sent: Summary, frame: Summary, dom: Summary, pushed_to_dom: list[float]
+) -> dict[str, Any]:
     def part(s: Summary) -> dict[str, Any]:
         return {"samples": s.samples, "p50": _round(s.p50_ms), "p95": _round(s.p95_ms)}
 
@@ -445,7 +448,20 @@ def _split(sent: Summary, frame: Summary, dom: Summary) -> dict[str, Any]:
         "post_to_server_push": part(sent),
         "post_to_frame": part(frame),
         "post_to_dom": part(dom),
+        "server_push_to_dom": {
+            "samples": len(pushed_to_dom),
+            "p50": _round(percentile(pushed_to_dom, 50)),
+            "p95": _round(percentile(pushed_to_dom, 95)),
+        },
     }
+
+
+def _push_line(split: dict[str, Any]) -> str:
+    part = split["server_push_to_dom"]
+    return (
+        f"; the server's push -> DOM p50 {_fmt(part['p50'], ' ms')}, p95 "
+        f"{_fmt(part['p95'], ' ms')} ({part['samples']} values)"
+    )
 
 
 def _busy_share(
@@ -647,7 +663,12 @@ async def _measure_floor(args: argparse.Namespace, app: App, scratch: Path) -> d
         "drivers_on_screen": {"min": min(shown), "max": max(shown)},
         "clock_offset_ms_max": round(max(abs(o) for o in offsets), 2),
         "latency_ms": _latency(to_dom),
-        "positions_split_ms": _split(to_sent, to_frame, to_dom),
+        "positions_split_ms": _split(
+            to_sent,
+            to_frame,
+            to_dom,
+            [x for i, page in enumerate(sent) for x in push_to_dom(page, observations[i])],
+        ),
         "kinds": {KINDS["p"]: asdict(to_dom.kinds["p"])},
         "lost": to_dom.lost,
         "out_of_order": to_dom.out_of_order,
@@ -669,7 +690,9 @@ def _ratios(report: dict[str, Any], floor: dict[str, Any] | None) -> dict[str, f
         if floor is None:
             return None
         ours, theirs = report["latency_ms"][key], floor["latency_ms"][key]
-        return None if ours is None or not theirs else round(ours / theirs, 1)
+        # A floor at or below zero (the push beat the generator's reading of its answer) has
+        # no meaningful ratio.
+        return None if ours is None or theirs is None or theirs <= 0 else round(ours / theirs, 1)
 
     return {"p50": ratio("p50"), "p95": ratio("p95")}
 
@@ -966,7 +989,12 @@ async def _measure(
         "drivers_on_screen": {"min": min(shown), "max": max(shown)},
         "clock_offset_ms_max": round(max(abs(o) for o in offsets), 2),
         "latency_ms": _latency(summary),
-        "positions_split_ms": _split(to_sent, to_frame, to_dom),
+        "positions_split_ms": _split(
+            to_sent,
+            to_frame,
+            to_dom,
+            [x for i, page in enumerate(sent) for x in push_to_dom(page, observations[i])],
+        ),
         "kinds": {KINDS[k]: asdict(t) for k, t in summary.kinds.items()},
         "lost": summary.lost,
         "out_of_order": summary.out_of_order,
@@ -1096,7 +1124,7 @@ def _print(r: dict[str, Any]) -> None:
         f"p95 {_fmt(server['p95'], ' ms')}; -> websocket frame handled in the page p50 "
         f"{_fmt(frame['p50'], ' ms')}, p95 {_fmt(frame['p95'], ' ms')} ({frame['samples']} "
         f"samples); -> DOM p50 {_fmt(dom['p50'], ' ms')}, p95 {_fmt(dom['p95'], ' ms')} "
-        f"({dom['samples']} samples)"
+        f"({dom['samples']} samples)" + _push_line(split)
     )
     print(
         f"dashboard event handling (status filter -> result count): {ev['probes']} probes, "
@@ -1189,7 +1217,7 @@ def _print_floor(r: dict[str, Any], f: dict[str, Any]) -> None:
         f"{_fmt(server['p50'], ' ms')}, p95 {_fmt(server['p95'], ' ms')}; -> websocket frame "
         f"handled in the page p50 {_fmt(frame['p50'], ' ms')}, p95 {_fmt(frame['p95'], ' ms')} "
         f"({frame['samples']} samples); -> DOM p50 {_fmt(dom['p50'], ' ms')}, p95 "
-        f"{_fmt(dom['p95'], ' ms')} ({dom['samples']} samples)"
+        f"{_fmt(dom['p95'], ' ms')} ({dom['samples']} samples)" + _push_line(split)
     )
     busy, tasks = f["page_main_thread_busy"], f["long_tasks"]
     print(
