@@ -1,7 +1,7 @@
 """`python -m logistics_ai bench realtime`: from a driver's POST to every dispatcher's screen.
 
   python -m logistics_ai bench realtime [--dashboards 20] [--drivers 200] [--seconds 60]
-                                        [--speedup 10] [--interval 2] [--json]
+                                        [--speedup 10] [--interval 2] [--no-baseline] [--json]
 
 All on this machine, cleaned up afterwards:
 1. a throwaway PostgreSQL database and Redis key prefix; `migrate`, `seed` (the demo city) and
@@ -19,7 +19,16 @@ All on this machine, cleaned up afterwards:
    and held down, and after the run it is let back and timed until its DOM equals the database
    ("reconnect"); the last dashboard is reloaded and timed the same way ("reload");
 6. figures: POST-return -> DOM latency over every (post, dashboard) pair, lost and out-of-order
-   changes (loadtests/realtime_measure.py), worker RSS before/after the dashboards connect.
+   changes (loadtests/realtime_measure.py), worker RSS before/after the dashboards connect, and
+   the CPU each part of the machine used while driving (Chromium's renderers, the app, the
+   simulator, PostgreSQL, ...).
+
+The floor (on unless --no-baseline): once the app is up and before its dashboards open, the
+same measurement against the least stack that does the job (loadtests/realtime_floor.py: bare
+Starlette on granian, one worker, no database, no Redis; a page that sets two attributes per
+websocket message; a generator made of the simulator's own client code at its cadence), with
+--dashboards pages of the same Chromium, the same observer and the same matching, positions
+only. The product's figures are printed beside it, with their ratio to it.
 
 The machine is shared and the generator (browser, simulator) runs on it: absolute figures move
 with the neighbours' load. Runs hold /tmp/lai-bench.lock so two benchmarks never overlap.
@@ -72,6 +81,7 @@ from loadtests.realtime_measure import (
     position_value,
     posts_from_records,
     profile_shares,
+    push_to_dom,
     summarize,
 )
 
@@ -230,6 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="driving time (60)")
     parser.add_argument("--speedup", type=float, default=10.0, help="simulator speed-up (10)")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between reports (2)")
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure the floor (loadtests/realtime_floor.py) first, side by side (on)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--logs", metavar="DIR", help="keep the app's and simulator's logs and raw samples here"
@@ -278,13 +294,19 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
         app = App(env, port, Path(scratch) / "app.log")
         try:
             app.wait_ready()
+            # The floor drives right before the product's dashboards open: the two halves are
+            # a minute or two apart, after the setup's CPU-heavy steps (migrations, seeding,
+            # the app's start-up). The app sits idle meanwhile; its CPU is reported.
+            floor = asyncio.run(_measure_floor(args, app, Path(scratch))) if args.baseline else None
             report = asyncio.run(_measure(args, app, env, conninfo, Path(scratch)))
+            report["floor"] = floor
+            report["product_to_floor"] = _ratios(report, floor)
         finally:
             app.stop()
             if args.logs:
                 keep = Path(args.logs)
                 keep.mkdir(parents=True, exist_ok=True)
-                for log in ("app.log", "simulator.log"):
+                for log in ("app.log", "simulator.log", "floor.log", "floor-generator.log"):
                     if (Path(scratch) / log).exists():
                         shutil.copy(Path(scratch) / log, keep / log)
             client = redis.Redis.from_url(REDIS_URL)
@@ -301,6 +323,378 @@ async def _main_thread(cdp: Any) -> dict[str, float]:
     script, layout and style (Chromium's Performance domain)."""
     metrics = (await cdp.send("Performance.getMetrics"))["metrics"]
     return {m["name"]: m["value"] for m in metrics if m["name"] in MAIN_THREAD}
+
+
+# CPU while driving, by part of the machine. Chromium's renderers are the processes of this
+# bench's browser started with --type=renderer (one per page); its browser, GPU and utility
+# processes are "other Chromium"; "bench" is this process and Playwright's driver. PostgreSQL
+# and Redis are counted machine-wide (the bench holds the benchmark lock, so they serve it).
+# A sample: each process's (group, CPU seconds), the machine's busy CPU seconds, the CPU
+# seconds of this process's children that have exited and been waited for (the simulator or
+# generator ends before the drive's last sample: its CPU is found there), and the pids of this
+# process's own children (only theirs land in that sum).
+CpuSample = tuple[dict[int, tuple[str, float]], float, float, frozenset[int]]
+# The order the groups are printed in.
+CPU_GROUPS = (
+    "renderers",
+    "other Chromium",
+    "app",
+    "floor server",
+    "simulator",
+    "generator",
+    "PostgreSQL",
+    "Redis",
+    "bench",
+    "app (idle)",
+    "rest of the machine",
+    "machine",
+)
+
+
+def _cpu_sample(roots: dict[str, int]) -> CpuSample:
+    """CPU seconds (user + system) so far of each process by group, and of the whole machine.
+    `roots` names process trees of their own (the app, the simulator, the floor's server)."""
+    owner: dict[int, str] = {}
+    for label, pid in roots.items():
+        with contextlib.suppress(psutil.Error):
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                owner[proc.pid] = label
+    me = psutil.Process()
+    mine = {me.pid, *(p.pid for p in me.children(recursive=True))}
+    direct = frozenset(p.pid for p in me.children())
+    own = me.cpu_times()
+    reaped = own.children_user + own.children_system
+    per_process: dict[int, tuple[str, float]] = {}
+    for proc in psutil.process_iter(["name", "cmdline", "cpu_times"]):
+        times = proc.info["cpu_times"]
+        if times is None:
+            continue
+        name = (proc.info["name"] or "").lower()
+        if proc.pid in owner:
+            group = owner[proc.pid]
+        elif proc.pid in mine:
+            if "--type=renderer" in " ".join(proc.info["cmdline"] or []):
+                group = "renderers"
+            else:
+                group = "other Chromium" if "chrom" in name else "bench"
+        elif name.startswith("postgres"):
+            group = "PostgreSQL"
+        elif name.startswith("redis"):
+            group = "Redis"
+        else:
+            continue  # the rest of the machine: what the machine's total leaves
+        per_process[proc.pid] = (group, times.user + times.system)
+    total = psutil.cpu_times()
+    busy = total.user + total.nice + total.system
+    busy += getattr(total, "irq", 0.0) + getattr(total, "softirq", 0.0)
+    return per_process, busy, reaped, direct
+
+
+def _cpu_cores(before: CpuSample, after: CpuSample, seconds: float) -> dict[str, float]:
+    """Cores each group kept busy between two samples (the machine has os.cpu_count())."""
+    used: dict[str, float] = {}
+    for pid, (group, spent) in after[0].items():
+        prior = before[0].get(pid)
+        spent -= prior[1] if prior is not None and prior[0] == group else 0.0
+        used[group] = used.get(group, 0.0) + spent
+    # A child of this process that exited meanwhile (the simulator, the generator; waited
+    # for) left its whole CPU time in this process's children's times; what it had used by
+    # the first sample is taken off. Other processes that exit in between (none of the groups'
+    # so far) leave their CPU to "rest of the machine".
+    gone = {
+        pid: entry for pid, entry in before[0].items() if pid in before[3] and pid not in after[0]
+    }
+    if gone:
+        group = " + ".join(sorted({g for g, _ in gone.values()}))
+        spent = after[2] - before[2] - sum(s for _, s in gone.values())
+        used[group] = used.get(group, 0.0) + max(0.0, spent)
+    machine = after[1] - before[1]
+    used["rest of the machine"] = max(0.0, machine - sum(used.values()))
+    used["machine"] = machine
+    ordered = sorted(used, key=lambda g: CPU_GROUPS.index(g) if g in CPU_GROUPS else 99)
+    return {group: round(used[group] / seconds, 2) for group in ordered}
+
+
+def _location_posts(records: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+    """The server's side of the load: how long the location POSTs took, and how many the fleet
+    managed against the intended one per driver per interval."""
+    round_trips = [(r["t"] - r["sent"]) * 1000 for r in records if r["kind"] == "position"]
+    intended = args.drivers * args.seconds / args.interval
+    return {
+        "share_of_intended": round(len(round_trips) / intended, 3),
+        "p50_ms": _round(percentile(round_trips, 50)),
+        "p95_ms": _round(percentile(round_trips, 95)),
+    }
+
+
+def _latency(summary: Summary) -> dict[str, Any]:
+    return {
+        "samples": summary.samples,
+        "p50": _round(summary.p50_ms),
+        "p95": _round(summary.p95_ms),
+        "p99": _round(summary.p99_ms),
+        "max": _round(summary.max_ms),
+    }
+
+
+def _split(
+    sent: Summary, frame: Summary, dom: Summary, pushed_to_dom: list[float]
+) -> dict[str, Any]:
+    def part(s: Summary) -> dict[str, Any]:
+        return {"samples": s.samples, "p50": _round(s.p50_ms), "p95": _round(s.p95_ms)}
+
+    return {
+        "post_to_server_push": part(sent),
+        "post_to_frame": part(frame),
+        "post_to_dom": part(dom),
+        "server_push_to_dom": {
+            "samples": len(pushed_to_dom),
+            "p50": _round(percentile(pushed_to_dom, 50)),
+            "p95": _round(percentile(pushed_to_dom, 95)),
+        },
+    }
+
+
+def _push_line(split: dict[str, Any]) -> str:
+    part = split["server_push_to_dom"]
+    return (
+        f"; the server's push -> DOM p50 {_fmt(part['p50'], ' ms')}, p95 "
+        f"{_fmt(part['p95'], ' ms')} ({part['samples']} values)"
+    )
+
+
+def _busy_share(
+    before: list[dict[str, float]], after: list[dict[str, float]], seconds: float
+) -> dict[str, float]:
+    """Share of the drive each page's main thread was busy (averaged over pages)."""
+    return {
+        name: round(
+            sum(a[name] - b[name] for a, b in zip(after, before, strict=True))
+            / len(after)
+            / seconds,
+            3,
+        )
+        for name in MAIN_THREAD
+    }
+
+
+def _pushed(
+    before: list[dict[str, int]], after: list[dict[str, int]], seconds: float
+) -> dict[str, float]:
+    pushed = [
+        (a["messages"] - b["messages"], a["bytes"] - b["bytes"])
+        for b, a in zip(before, after, strict=True)
+    ]
+    return {
+        "messages_per_s": round(sum(m for m, _ in pushed) / len(pushed) / seconds, 1),
+        "kb_per_s": round(sum(b for _, b in pushed) / len(pushed) / 1024 / seconds, 1),
+    }
+
+
+class FloorServer:
+    """loadtests/realtime_floor.py's server on granian, one worker, websockets on."""
+
+    def __init__(self, drivers: int, port: int, log: Path) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        executable = shutil.which("granian") or str(Path(sys.executable).parent / "granian")
+        # As loadtests/api_bench.granian starts the API bench's baseline, without its --no-ws.
+        command = [executable, "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--workers", "1", "--log-level", "warning", "--factory"]
+        env = {**os.environ, "FLOOR_DRIVERS": str(drivers), "PYTHONPATH": str(REPO)}
+        with open(log, "w") as sink:
+            self.process = subprocess.Popen(
+                [*command, "loadtests.realtime_floor:create_app"],
+                env=env,
+                cwd=REPO,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
+                    return
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the floor did not start:\n{self.log.read_text()[-4000:]}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+
+
+async def _measure_floor(args: argparse.Namespace, app: App, scratch: Path) -> dict[str, Any]:
+    """The same drive against the floor: --dashboards pages, --drivers drivers reporting every
+    --interval s for --seconds, POST returned -> DOM with the same observer and matching.
+    Nothing else runs in the pages meanwhile (the product's filter probes and the socket cut
+    have no counterpart in a page that only shows positions)."""
+    from playwright.async_api import async_playwright
+
+    server = FloorServer(args.drivers, free_port(), scratch / "floor.log")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    try:
+        server.wait_ready()
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            context = await browser.new_context(
+                viewport={"width": 1366, "height": 768}, base_url=server.url
+            )
+            await context.add_init_script(script=OBSERVER_JS)
+            pages = []
+            for _ in range(args.dashboards):
+                page = await context.new_page()
+                await page.goto("/")
+                pages.append(page)
+            for page in pages:  # a page whose socket is not open yet would miss the first fixes
+                await page.wait_for_function("window.__lai.opened().length > 0", timeout=60_000)
+            shown = await asyncio.gather(*(_wait_for_fleet(p, args.drivers, 10.0) for p in pages))
+            offsets = list(await asyncio.gather(*(_clock_offset(p) for p in pages)))
+            cdps = [await context.new_cdp_session(p) for p in pages]
+            for cdp in cdps:
+                await cdp.send("Performance.enable")
+            baselines = list(
+                await asyncio.gather(*(p.evaluate("window.__lai.start()") for p in pages))
+            )
+            observations: list[list[Observation]] = [[] for _ in pages]
+            frames: list[list[Observation]] = [[] for _ in pages]
+            sent: list[list[Observation]] = [[] for _ in pages]
+            long_tasks_ms: list[float] = []
+
+            async def drain() -> None:  # as _measure's, at the same 0.5 s pace
+                taken = await asyncio.gather(*(p.evaluate("window.__lai.take()") for p in pages))
+                for i, batch in enumerate(taken):
+                    for t, kind, subject, value in batch["records"]:
+                        observations[i].append(Observation(kind, subject, value, t - offsets[i]))
+                    long_tasks_ms.extend(batch["longTasks"])
+                    for t, kind, subject, value in batch["frames"]:
+                        frames[i].append(Observation(kind, subject, value, t - offsets[i]))
+                    for t, kind, subject, value in batch["sent"]:
+                        sent[i].append(Observation(kind, subject, value, t))
+
+            record_file = scratch / "floor-posts.jsonl"
+            generator_log = open(scratch / "floor-generator.log", "wb")  # noqa: SIM115
+            generator = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "loadtests.realtime_floor",
+                "generate",
+                "--url",
+                server.url,
+                "--drivers",
+                str(args.drivers),
+                "--seconds",
+                str(args.seconds),
+                "--speedup",
+                str(args.speedup),
+                "--interval",
+                str(args.interval),
+                "--record",
+                str(record_file),
+                env={**os.environ, "PYTHONPATH": str(REPO)},
+                cwd=str(REPO),
+                stdout=generator_log,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            roots = {
+                "floor server": server.process.pid,
+                "generator": generator.pid,
+                "app (idle)": app.process.pid,
+            }
+            finished = asyncio.ensure_future(generator.wait())
+            drive_started: float | None = None
+            while not finished.done():
+                await asyncio.sleep(0.5)
+                await drain()
+                posting = record_file.exists() and record_file.stat().st_size > 0
+                if drive_started is None and posting:
+                    drive_started = time.time()
+                    traffic_before = await asyncio.gather(
+                        *(p.evaluate("window.__lai.traffic()") for p in pages)
+                    )
+                    busy_before = await asyncio.gather(*(_main_thread(c) for c in cdps))
+                    cpu_before = _cpu_sample(roots)
+            generator_log.close()
+            if drive_started is None:
+                raise RuntimeError(
+                    "the floor's generator posted nothing:\n"
+                    + (scratch / "floor-generator.log").read_text(errors="replace")[-3000:]
+                )
+            drive_s = time.time() - drive_started
+            cpu_after = _cpu_sample(roots)
+            traffic_after = await asyncio.gather(
+                *(p.evaluate("window.__lai.traffic()") for p in pages)
+            )
+            busy_after = await asyncio.gather(*(_main_thread(c) for c in cdps))
+            await asyncio.sleep(GRACE_S)
+            await drain()
+            await browser.close()
+    finally:
+        server.stop()
+    generator_line = (scratch / "floor-generator.log").read_text(errors="replace").strip()
+    records = [json.loads(line) for line in record_file.read_text().splitlines() if line.strip()]
+    posts = posts_from_records(records)
+
+    def positions(seen: list[list[Observation]]) -> Summary:
+        return summarize(
+            [
+                match_page(posts, page_seen, baselines[i], kinds=("p",))
+                for i, page_seen in enumerate(seen)
+            ]
+        )
+
+    to_sent, to_frame, to_dom = positions(sent), positions(frames), positions(observations)
+    return {
+        "server": "bare Starlette on granian, 1 worker, no database, no Redis",
+        "when": when,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "generator": generator_line.splitlines()[-1] if generator_line else "",
+        "posts": {"positions": len(posts)},
+        "location_posts": _location_posts(records, args),
+        "drivers_on_screen": {"min": min(shown), "max": max(shown)},
+        "clock_offset_ms_max": round(max(abs(o) for o in offsets), 2),
+        "latency_ms": _latency(to_dom),
+        "positions_split_ms": _split(
+            to_sent,
+            to_frame,
+            to_dom,
+            [x for i, page in enumerate(sent) for x in push_to_dom(page, observations[i])],
+        ),
+        "kinds": {KINDS["p"]: asdict(to_dom.kinds["p"])},
+        "lost": to_dom.lost,
+        "out_of_order": to_dom.out_of_order,
+        "page_main_thread_busy": _busy_share(busy_before, busy_after, drive_s),
+        "long_tasks": {
+            "count": len(long_tasks_ms),
+            "p95_ms": _round(percentile(long_tasks_ms, 95)),
+            "max_ms": _round(max(long_tasks_ms) if long_tasks_ms else None),
+        },
+        "pushed_per_dashboard": _pushed(traffic_before, traffic_after, drive_s),
+        "cpu_cores": _cpu_cores(cpu_before, cpu_after, drive_s),
+    }
+
+
+def _ratios(report: dict[str, Any], floor: dict[str, Any] | None) -> dict[str, float | None]:
+    """The product's POST -> DOM over the floor's, same run, same machine (x times)."""
+
+    def ratio(key: str) -> float | None:
+        if floor is None:
+            return None
+        ours, theirs = report["latency_ms"][key], floor["latency_ms"][key]
+        # A floor at or below zero (the push beat the generator's reading of its answer) has
+        # no meaningful ratio.
+        return None if ours is None or theirs is None or theirs <= 0 else round(ours / theirs, 1)
+
+    return {"p50": ratio("p50"), "p95": ratio("p95")}
 
 
 async def _clock_offset(page: Any) -> float:
@@ -466,6 +860,7 @@ async def _measure(
             stderr=asyncio.subprocess.STDOUT,
         )
         finished = asyncio.ensure_future(simulator.wait())
+        roots = {"app": app.process.pid, "simulator": simulator.pid}
         probe_page = pages[-1]
         probe_values = ("assigned", "all")
         next_probe = 0.0
@@ -481,6 +876,7 @@ async def _measure(
                     *(p.evaluate("window.__lai.traffic()") for p in pages)
                 )
                 busy_before = await asyncio.gather(*(_main_thread(c) for c in cdps))
+                cpu_before = _cpu_sample(roots)
                 # Cut in the last seconds, but never before half the run (short runs).
                 cut_at = now + max(args.seconds - CUT_BEFORE_END_S, args.seconds / 2)
             if timeline.drive_started_ms is not None:
@@ -494,11 +890,12 @@ async def _measure(
                     timeline.cut_ms = await pages[0].evaluate("window.__lai.drop()") - offsets[0]
         sim_log.close()
         drive_s = time.time() - (timeline.drive_started_ms or 0) / 1000
+        cpu_after = _cpu_sample(roots)
         traffic_after = await asyncio.gather(*(p.evaluate("window.__lai.traffic()") for p in pages))
         busy_after = await asyncio.gather(*(_main_thread(c) for c in cdps))
         page_profile = (await profiled.send("Profiler.stop"))["profile"] if profiling else None
         if timeline.drive_started_ms is None:
-            traffic_before, busy_before = traffic_after, busy_after
+            traffic_before, busy_before, cpu_before = traffic_after, busy_after, cpu_after
         sim_output = (scratch / "simulator.log").read_text(errors="replace")
         if len(timeline.probes_ms) % 2:  # leave the used dashboard on "all", as the others
             await probe_page.evaluate("v => window.__lai.probe(v)", "all")
@@ -528,10 +925,6 @@ async def _measure(
         await browser.close()
     records = [json.loads(line) for line in record_file.read_text().splitlines() if line.strip()]
     posts = posts_from_records(records)
-    # The server's side of the load: how long the location POSTs took, and how many the fleet
-    # managed against the intended one per driver per interval.
-    round_trips = [(r["t"] - r["sent"]) * 1000 for r in records if r["kind"] == "position"]
-    intended = args.drivers * args.seconds / args.interval
     results: list[PageResult] = []
     for i, page_obs in enumerate(observations):
         kinds = ("p", "d") if (i == len(pages) - 1 and len(pages) > 1) else ("p", "d", "s")
@@ -579,10 +972,6 @@ async def _measure(
     to_sent, to_frame, to_dom = positions(sent), positions(frames), positions(observations)
     # A probe that got no answer within its 5 s counts as 5 s (a lower bound).
     probes = [PROBE_TIMEOUT_MS if p is None else p for p in timeline.probes_ms]
-    pushed = [
-        (after["messages"] - before["messages"], after["bytes"] - before["bytes"])
-        for before, after in zip(traffic_before, traffic_after, strict=True)
-    ]
     report = {
         "command": "python -m logistics_ai bench realtime " + " ".join(args.argv),
         "commit": git_describe(REPO),
@@ -596,37 +985,16 @@ async def _measure(
         "workers": workers,
         "simulator": sim_output.strip().splitlines()[-1] if sim_output.strip() else "",
         "posts": {KINDS[k]: sum(1 for p in posts if p.kind == k) for k in KINDS},
-        "location_posts": {
-            "share_of_intended": round(len(round_trips) / intended, 3),
-            "p50_ms": _round(percentile(round_trips, 50)),
-            "p95_ms": _round(percentile(round_trips, 95)),
-        },
+        "location_posts": _location_posts(records, args),
         "drivers_on_screen": {"min": min(shown), "max": max(shown)},
         "clock_offset_ms_max": round(max(abs(o) for o in offsets), 2),
-        "latency_ms": {
-            "samples": summary.samples,
-            "p50": _round(summary.p50_ms),
-            "p95": _round(summary.p95_ms),
-            "p99": _round(summary.p99_ms),
-            "max": _round(summary.max_ms),
-        },
-        "positions_split_ms": {
-            "post_to_server_push": {
-                "samples": to_sent.samples,
-                "p50": _round(to_sent.p50_ms),
-                "p95": _round(to_sent.p95_ms),
-            },
-            "post_to_frame": {
-                "samples": to_frame.samples,
-                "p50": _round(to_frame.p50_ms),
-                "p95": _round(to_frame.p95_ms),
-            },
-            "post_to_dom": {
-                "samples": to_dom.samples,
-                "p50": _round(to_dom.p50_ms),
-                "p95": _round(to_dom.p95_ms),
-            },
-        },
+        "latency_ms": _latency(summary),
+        "positions_split_ms": _split(
+            to_sent,
+            to_frame,
+            to_dom,
+            [x for i, page in enumerate(sent) for x in push_to_dom(page, observations[i])],
+        ),
         "kinds": {KINDS[k]: asdict(t) for k, t in summary.kinds.items()},
         "lost": summary.lost,
         "out_of_order": summary.out_of_order,
@@ -650,22 +1018,13 @@ async def _measure(
             "p95": _round(percentile(probes, 95)),
             "max": _round(max(probes) if probes else None),
         },
-        "pushed_per_dashboard": {
-            "messages_per_s": round(sum(m for m, _ in pushed) / len(pushed) / drive_s, 1),
-            "kb_per_s": round(sum(b for _, b in pushed) / len(pushed) / 1024 / drive_s, 1),
-        },
+        "pushed_per_dashboard": _pushed(traffic_before, traffic_after, drive_s),
         "event_loop_stalls": _loop_stalls(scratch / "app.log"),
         # Share of the drive each dashboard's main thread was busy (averaged over dashboards).
         "page_profile": profile_shares(page_profile) if page_profile is not None else None,
-        "page_main_thread_busy": {
-            name: round(
-                sum(a[name] - b[name] for a, b in zip(busy_after, busy_before, strict=True))
-                / len(pages)
-                / drive_s,
-                3,
-            )
-            for name in MAIN_THREAD
-        },
+        "page_main_thread_busy": _busy_share(busy_before, busy_after, drive_s),
+        # Cores each part of the machine kept busy while driving (renderers, app, ...).
+        "cpu_cores": _cpu_cores(cpu_before, cpu_after, drive_s),
         "long_tasks": {
             "count": len(timeline.long_tasks_ms),
             "p95_ms": _round(percentile(timeline.long_tasks_ms, 95)),
@@ -765,7 +1124,7 @@ def _print(r: dict[str, Any]) -> None:
         f"p95 {_fmt(server['p95'], ' ms')}; -> websocket frame handled in the page p50 "
         f"{_fmt(frame['p50'], ' ms')}, p95 {_fmt(frame['p95'], ' ms')} ({frame['samples']} "
         f"samples); -> DOM p50 {_fmt(dom['p50'], ' ms')}, p95 {_fmt(dom['p95'], ' ms')} "
-        f"({dom['samples']} samples)"
+        f"({dom['samples']} samples)" + _push_line(split)
     )
     print(
         f"dashboard event handling (status filter -> result count): {ev['probes']} probes, "
@@ -806,6 +1165,10 @@ def _print(r: dict[str, Any]) -> None:
         f"{_fmt(rc['truth_after_restore_s'], ' s')} after release; reload -> DOM = database "
         f"{_fmt(rc['reload_truth_s'], ' s')}"
     )
+    print(f"CPU while driving, in cores of {os.cpu_count()}: {_cpu_line(r['cpu_cores'])}")
+    floor = r.get("floor")
+    if floor:
+        _print_floor(r, floor)
     met = ", ".join(f"{k} {'yes' if ok else 'NO'}" for k, ok in r["targets"].items())
     print(
         f"SUMMARY realtime: p95 {_fmt(lat['p95'], ' ms')} POST->DOM over {lat['samples']} "
@@ -813,6 +1176,65 @@ def _print(r: dict[str, Any]) -> None:
         f"{_fmt(ev['p95'], ' ms')}, reconnect {_fmt(rc['truth_after_restore_s'], ' s')}, "
         f"reload {_fmt(rc['reload_truth_s'], ' s')}, {_fmt(mem['kb_per_client'], ' KB')}/client "
         f"| targets: {met}"
+    )
+
+
+def _cpu_line(cores: dict[str, float]) -> str:
+    return ", ".join(f"{group} {used:.2f}" for group, used in cores.items())
+
+
+def _print_floor(r: dict[str, Any], f: dict[str, Any]) -> None:
+    """The floor's figures in the product's format, then the ratio and the FLOOR line (kept
+    right before SUMMARY, which stays the last line and unchanged)."""
+    lat, loc, split = f["latency_ms"], f["location_posts"], f["positions_split_ms"]
+    server, frame, dom = split["post_to_server_push"], split["post_to_frame"], split["post_to_dom"]
+    positions = f["kinds"]["positions"]
+    print(
+        f"floor: {f['server']} (loadtests/realtime_floor.py), {r['dashboards']} pages of the same "
+        f"Chromium and observer, positions only; driven {f['when']}, before the product's, "
+        f"load average {f['load_average']}"
+    )
+    print(f["generator"])  # "floor generator: D drivers, N GPS batches ..."
+    print(
+        f"floor location POSTs: {loc['share_of_intended']:.0%} of the intended one per driver "
+        f"per {r['interval_s']:g} s; round trip p50 {_fmt(loc['p50_ms'], ' ms')}, "
+        f"p95 {_fmt(loc['p95_ms'], ' ms')}; drivers on each page: "
+        f"{f['drivers_on_screen']['min']}-{f['drivers_on_screen']['max']}; page clocks within "
+        f"{f['clock_offset_ms_max']} ms"
+    )
+    print(
+        f"floor positions: expected {positions['posted']}, shown {positions['shown']}, lost "
+        f"{positions['lost']} (superseded {positions['superseded']}), disorder "
+        f"{positions['out_of_order']}"
+    )
+    print(
+        f"floor POST returned -> DOM (every dashboard): {lat['samples']} samples, p50 "
+        f"{_fmt(lat['p50'], ' ms')}, p95 {_fmt(lat['p95'], ' ms')}, p99 {_fmt(lat['p99'], ' ms')}, "
+        f"max {_fmt(lat['max'], ' ms')}"
+    )
+    print(
+        f"floor positions only: POST returned -> pushed by the server p50 "
+        f"{_fmt(server['p50'], ' ms')}, p95 {_fmt(server['p95'], ' ms')}; -> websocket frame "
+        f"handled in the page p50 {_fmt(frame['p50'], ' ms')}, p95 {_fmt(frame['p95'], ' ms')} "
+        f"({frame['samples']} samples); -> DOM p50 {_fmt(dom['p50'], ' ms')}, p95 "
+        f"{_fmt(dom['p95'], ' ms')} ({dom['samples']} samples)" + _push_line(split)
+    )
+    busy, tasks = f["page_main_thread_busy"], f["long_tasks"]
+    print(
+        f"floor page main thread busy while driving (mean of pages): {busy['TaskDuration']:.0%} "
+        f"(script {busy['ScriptDuration']:.0%}, layout {busy['LayoutDuration']:.0%}, style "
+        f"{busy['RecalcStyleDuration']:.0%}); long tasks in all pages: {tasks['count']}, p95 "
+        f"{_fmt(tasks['p95_ms'], ' ms')}, max {_fmt(tasks['max_ms'], ' ms')}; websocket traffic "
+        f"per page: {f['pushed_per_dashboard']['messages_per_s']} messages/s, "
+        f"{f['pushed_per_dashboard']['kb_per_s']} KB/s"
+    )
+    print(f"floor CPU while driving, in cores of {os.cpu_count()}: {_cpu_line(f['cpu_cores'])}")
+    ratio = r["product_to_floor"]
+    print(
+        f"FLOOR realtime: p95 {_fmt(lat['p95'], ' ms')} POST->DOM over {lat['samples']} samples, "
+        f"p50 {_fmt(lat['p50'], ' ms')}, lost {f['lost']}, out of order {f['out_of_order']} | "
+        f"product/floor: p95 {_fmt(ratio['p95'], 'x')}, p50 {_fmt(ratio['p50'], 'x')} | "
+        f"floor p95 < 100 ms: {'yes' if lat['p95'] is not None and lat['p95'] < 100 else 'NO'}"
     )
 
 

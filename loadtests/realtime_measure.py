@@ -200,6 +200,25 @@ def summarize(pages: Sequence[PageResult]) -> Summary:
     )
 
 
+def push_to_dom(sent: Sequence[Observation], shown: Sequence[Observation]) -> list[float]:
+    """For one page: each value it showed, from when the server built the push carrying it
+    (`sent`, the server's clock) to its first appearance in the DOM (`shown`, corrected to the
+    bench's clock: one machine, one clock). Paired by (kind, subject, value), first of each.
+
+    This part of POST -> DOM does not depend on when the client that posted got round to
+    reading its answer: a saturated generator stamps its answers late, which shortens POST ->
+    DOM (even below zero) without the page being any faster."""
+    built: dict[tuple[str, str, str], float] = {}
+    for o in sent:
+        key = (o.kind, o.subject, o.value)
+        built[key] = min(o.t_ms, built.get(key, math.inf))
+    first: dict[tuple[str, str, str], float] = {}
+    for o in shown:
+        key = (o.kind, o.subject, o.value)
+        first[key] = min(o.t_ms, first.get(key, math.inf))
+    return [t - built[key] for key, t in first.items() if key in built]
+
+
 def profile_shares(profile: dict, top: int = 8) -> dict[str, list[tuple[str, float]]]:
     """Where a page's main thread spent a Chromium CPU profile (`Profiler.stop`'s
     `profile`): self time as shares of the profile's time, by script (the bundle a function

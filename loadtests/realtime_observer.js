@@ -75,7 +75,17 @@
   let sent = [];
   const FLEET_PUSH = /push\("fleet",(\[\[.*?\]\]),([0-9.]+)\)/;
   const recordFrame = (data, t) => {
-    if (!recording || typeof data !== "string" || !data.includes('\\"fleet\\"')) return;
+    if (!recording || typeof data !== "string") return;
+    if (data.startsWith('{"floor":')) {
+      // The bench's floor (loadtests/realtime_floor.py): {"floor": [[id, lat, lng]], "sent": ms}.
+      const message = JSON.parse(data);
+      for (const [id, lat, lng] of message.floor) {
+        frames.push([t, "p", String(id), `${lat},${lng}`]);
+        sent.push([message.sent, "p", String(id), `${lat},${lng}`]);
+      }
+      return;
+    }
+    if (!data.includes('\\"fleet\\"')) return;
     let update;
     try {
       update = JSON.parse(data.slice(data.indexOf("[")))[1];

@@ -59,6 +59,16 @@ def test_small_realtime_run_sees_every_change_in_order(tmp_path: Path) -> None:
     assert report["reconnect"]["reload_truth_s"] is not None, report["reconnect"]
     assert report["event_handling_ms"]["probes"] >= 1
     assert report["event_handling_ms"]["timeouts"] == 0
+    # The floor ran first with the same pages and observer: every fix it accepted showed on
+    # both pages, in order; and the CPU of the drive is split by part of the machine.
+    floor = report["floor"]
+    assert floor["posts"]["positions"] >= 3, floor["generator"]
+    assert floor["kinds"]["positions"]["posted"] == 2 * floor["posts"]["positions"], floor
+    assert floor["lost"] == 0 and floor["out_of_order"] == 0, floor["kinds"]
+    assert floor["latency_ms"]["samples"] == floor["kinds"]["positions"]["shown"]
+    assert report["product_to_floor"]["p95"] is not None
+    assert {"renderers", "app", "simulator", "machine"} <= set(report["cpu_cores"])
+    assert {"renderers", "floor server", "generator"} <= set(floor["cpu_cores"])
     # --logs keeps the raw material, and a dashboard's CPU profile over the drive.
     kept = {p.name for p in tmp_path.iterdir()}
     assert {"app.log", "simulator.log", "samples.json", "dashboard.cpuprofile"} <= kept

@@ -9,6 +9,7 @@ from loadtests.realtime_measure import (
     percentile,
     posts_from_records,
     profile_shares,
+    push_to_dom,
     summarize,
 )
 
@@ -151,3 +152,19 @@ def test_profile_shares_weigh_each_sample_by_the_time_until_the_next() -> None:
         "scripts": [],
         "functions": [],
     }
+
+
+def test_push_to_dom_pairs_each_shown_value_with_the_push_that_carried_it() -> None:
+    sent = [
+        Observation("p", "7", "41.00000,-87.00000", 1000.0),
+        Observation("p", "7", "41.00100,-87.00000", 3000.0),
+        Observation("p", "7", "41.00100,-87.00000", 3500.0),  # pushed again: the first counts
+        Observation("p", "8", "42.00000,-88.00000", 1000.0),  # never shown: no pair
+    ]
+    shown = [
+        Observation("p", "7", "41.00000,-87.00000", 1012.5),
+        Observation("p", "7", "41.00100,-87.00000", 3040.0),
+        Observation("p", "9", "43.00000,-89.00000", 5000.0),  # no push seen for it: no pair
+    ]
+    assert sorted(push_to_dom(sent, shown)) == [12.5, 40.0]
+    assert push_to_dom([], shown) == []

@@ -1,0 +1,264 @@
+"""The floor that `bench realtime` measures the product against: the least stack that does the job.
+
+`bench realtime` times a driver's location POST to every dashboard's DOM. This module is the
+same path with nothing else in it, run by the same bench on the same machine just before the
+product's drive (loadtests/realtime_bench.py, `--no-baseline` to skip it):
+
+- **Server** (`create_app`): bare Starlette on granian, one worker. `POST
+  /api/v1/drivers/me/location` takes the simulator's body (`{"pings": [...]}`), keeps the
+  batch's newest fix in a dict and hands it, as one small JSON text
+  (`{"floor": [[driver_id, "lat", "lng"]], "sent": ms}`), to every connected page's queue
+  before it answers; each websocket (`/ws`) has a writer task that sends its queue in order.
+  `GET /` is the page. No database, no Redis, no sessions, no validation beyond JSON: one
+  process holds every socket, so no bus is needed between workers (the product needs Redis
+  because its two workers each hold some of the tabs). The bearer token names the driver; it
+  is not checked (`/api/v1/auth/token` hands out the driver id): the floor of the request, not
+  of its security.
+- **Page**: one `<li>` per driver with `data-driver-id`, `data-lat`, `data-lng` (the dashboard
+  contract of docs/realtime.md), and a socket handler that sets the two attributes per message.
+  The bench injects the same observer (loadtests/realtime_observer.js) as into the product.
+- **Generator** (`python -m loadtests.realtime_floor generate ...`): the fleet simulator's own
+  client code (`logistics_ai.simulator`: its `Api`, `_report_position` with the same body,
+  headers, `Idempotency-Key`, retry and wall-clock stamps, its `--stagger` and cadence), as its
+  own process with one httpx client, so the generator costs the machine what the simulator
+  does per POST. Each driver drives a straight line at the simulator's speed (every report a
+  new position: no stops, no status changes, so the floor measures positions only).
+
+  FLOOR_DRIVERS=200 granian --interface asgi --factory loadtests.realtime_floor:create_app
+  python -m loadtests.realtime_floor generate --url URL --drivers 200 --seconds 60 --record F
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import html
+import json
+import logging
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from logistics_ai import simulator
+
+# Where every driver is shown before its first report: the page needs a position on screen
+# for the observer to take as its baseline (an empty attribute is "no fix yet" to it).
+DEPOT = (41.8781, -87.6298)
+DRIVER_PREFIX = "floor-driver-"
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>bench realtime: the floor</title></head>
+<body><h1>Fleet ({count} drivers)</h1><ul id="fleet">
+{rows}
+</ul>
+<script>
+// One row per driver, found once; each message sets the fix's two attributes, nothing else.
+const rows = new Map();
+for (const el of document.querySelectorAll("[data-driver-id]")) {{
+  rows.set(el.getAttribute("data-driver-id"), el);
+}}
+const socket = new WebSocket(`ws://${{location.host}}/ws`);
+socket.addEventListener("message", (event) => {{
+  for (const [id, lat, lng] of JSON.parse(event.data).floor) {{
+    const row = rows.get(String(id));
+    if (row) {{
+      row.setAttribute("data-lat", lat);
+      row.setAttribute("data-lng", lng);
+    }}
+  }}
+}});
+</script></body></html>
+"""
+
+
+def fix_message(driver_id: int, lat: float, lon: float, sent_ms: float) -> str:
+    """One fix as the page receives it: the DOM's spelling (`f"{x:.5f}"`, as the product's
+    dashboard and loadtests/realtime_measure.position_value), and when it was built (ms)."""
+    fix = [driver_id, f"{lat:.5f}", f"{lon:.5f}"]
+    return json.dumps({"floor": [fix], "sent": round(sent_ms, 3)}, separators=(",", ":"))
+
+
+def render_page(positions: dict[int, tuple[float, float]]) -> str:
+    rows = "\n".join(
+        f'<li data-driver-id="{driver_id}" data-lat="{lat:.5f}" data-lng="{lon:.5f}">'
+        f"{html.escape(f'Driver {driver_id}')}</li>"
+        for driver_id, (lat, lon) in sorted(positions.items())
+    )
+    return PAGE.format(count=len(positions), rows=rows)
+
+
+def create_app(drivers: int | None = None) -> Starlette:
+    count = int(os.environ.get("FLOOR_DRIVERS", "200")) if drivers is None else drivers
+    positions: dict[int, tuple[float, float]] = dict.fromkeys(range(1, count + 1), DEPOT)
+    # One queue per connected page: the POST only enqueues (it never waits for a slow socket),
+    # each socket's writer sends in order. Unbounded, as a lost fix would be a result.
+    queues: set[asyncio.Queue[str]] = set()
+
+    async def page(_request: Request) -> HTMLResponse:
+        return HTMLResponse(render_page(positions))
+
+    async def healthz(_request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    async def token(request: Request) -> JSONResponse:
+        email = str((await request.json()).get("email", ""))
+        if not email.startswith(DRIVER_PREFIX):
+            return JSONResponse({"detail": "unknown account"}, status_code=401)
+        return JSONResponse({"access_token": email.removeprefix(DRIVER_PREFIX)})
+
+    async def location(request: Request) -> JSONResponse:
+        try:
+            driver_id = int(request.headers.get("authorization", "").removeprefix("Bearer "))
+        except ValueError:
+            return JSONResponse({"detail": "unauthorized"}, status_code=401)
+        pings = (await request.json())["pings"]
+        newest = pings[-1]  # the product keeps the batch's newest fix as the driver's position
+        lat, lon = float(newest["lat"]), float(newest["lon"])
+        positions[driver_id] = (lat, lon)
+        message = fix_message(driver_id, lat, lon, time.time() * 1000)
+        for queue in queues:
+            queue.put_nowait(message)
+        return JSONResponse({"driver_id": driver_id, "lat": lat, "lon": lon})
+
+    async def socket(websocket: WebSocket) -> None:
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        # Registered before the handshake completes: a client that is connected gets every fix
+        # posted after (the integration test relies on it, and so does the bench's start).
+        queues.add(queue)
+        reader: asyncio.Future[Any] | None = None
+        try:
+            await websocket.accept()
+            reader = asyncio.ensure_future(websocket.receive())  # a close from the page
+            while True:
+                getter = asyncio.ensure_future(queue.get())
+                done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                if reader in done:
+                    getter.cancel()
+                    return
+                await websocket.send_text(getter.result())
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return  # the page went away mid-send
+        finally:
+            queues.discard(queue)
+            if reader is not None:
+                reader.cancel()
+
+    return Starlette(
+        routes=[
+            Route("/", page),
+            Route("/healthz", healthz),
+            Route("/api/v1/auth/token", token, methods=["POST"]),
+            Route("/api/v1/drivers/me/location", location, methods=["POST"]),
+            WebSocketRoute("/ws", socket),
+        ]
+    )
+
+
+async def _drive(
+    api: simulator.Api,
+    options: simulator.Options,
+    tally: simulator.Tally,
+    driver_id: int,
+    deadline: float,
+    rng: random.Random,
+) -> None:
+    """One driver: `logistics_ai.simulator._drive`'s cadence and client calls, on a straight
+    line far enough away that it never arrives within a bench run (so every report moves)."""
+    if options.stagger:
+        await asyncio.sleep(rng.uniform(0, options.interval_s))
+    here = (DEPOT[0] + rng.uniform(-0.05, 0.05), DEPOT[1] + rng.uniform(-0.05, 0.05))
+    heading = rng.uniform(0, 2 * math.pi)
+    there = (here[0] + math.sin(heading), here[1] + math.cos(heading))  # ~100 km off
+    metres_per_tick = simulator.CITY_SPEED_MPS * options.speedup * options.interval_s
+    tick = time.monotonic()
+    while time.monotonic() < deadline:
+        mid, _ = simulator._step(here, there, metres_per_tick / 2)
+        here, _ = simulator._step(here, there, metres_per_tick)
+        await simulator._report_position(api, options, tally, driver_id, [mid, here])
+        tick = max(tick + options.interval_s, time.monotonic())
+        await asyncio.sleep(max(0.0, tick - time.monotonic()))
+
+
+async def generate(options: simulator.Options) -> simulator.Tally:
+    """Sign each driver in, then drive for `options.duration_s` (as `simulator.run`)."""
+    tally = simulator.Tally()
+    limits = httpx.Limits(max_connections=max(10, options.drivers))
+    async with httpx.AsyncClient(
+        base_url=options.url.rstrip("/"), timeout=options.timeout_s, limits=limits
+    ) as http:
+        await simulator._wait_until_up(http, options.wait_s)
+        sign_in_deadline = time.monotonic() + 60
+        drivers = []
+        for driver_id in range(1, options.drivers + 1):
+            api = simulator.Api(http, f"{DRIVER_PREFIX}{driver_id}", options.password)
+            await api.sign_in(sign_in_deadline)
+            drivers.append((driver_id, api))
+        tally.drivers = len(drivers)
+        deadline = time.monotonic() + options.duration_s
+        await asyncio.gather(
+            *(
+                _drive(
+                    api,
+                    options,
+                    tally,
+                    driver_id,
+                    deadline,
+                    random.Random(options.seed * 1000 + driver_id),
+                )
+                for driver_id, api in drivers
+            )
+        )
+    return tally
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m loadtests.realtime_floor")
+    commands = parser.add_subparsers(dest="command", required=True)
+    gen = commands.add_parser("generate", help="post the fleet's fixes to the floor server")
+    gen.add_argument("--url", required=True)
+    gen.add_argument("--drivers", type=int, default=200)
+    gen.add_argument("--seconds", type=float, default=60.0)
+    gen.add_argument("--speedup", type=float, default=10.0)
+    gen.add_argument("--interval", type=float, default=2.0)
+    gen.add_argument("--record", metavar="FILE", help="each accepted POST as a JSON line")
+    gen.add_argument("--wait", type=float, default=30.0, help="seconds to wait for /healthz")
+    args = parser.parse_args(argv)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    with contextlib.ExitStack() as stack:
+        record: Callable[[dict[str, Any]], None] | None = None
+        if args.record:
+            # The simulator's `--record` format, flushed per line (the bench watches the file).
+            sink = stack.enter_context(open(args.record, "w", encoding="utf-8", buffering=1))
+
+            def record(entry: dict[str, Any]) -> None:
+                sink.write(json.dumps(entry) + "\n")
+
+        options = simulator.Options(
+            url=args.url,
+            drivers=args.drivers,
+            speedup=args.speedup,
+            duration_s=args.seconds,
+            interval_s=args.interval,
+            wait_s=args.wait,
+            stagger=True,
+            record=record,
+        )
+        started = time.monotonic()
+        tally = asyncio.run(generate(options))
+        print(tally.line(time.monotonic() - started).replace("simulate:", "floor generator:"))
+    return 0 if tally.drivers and not tally.errors else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
