@@ -14,6 +14,7 @@ import reflex as rx
 
 from logistics_ai.ai import offload
 from logistics_ai.api.app import create_api
+from logistics_ai.memory import collect_garbage_less_often
 from logistics_ai.observability.logging import configure_logging
 from logistics_ai.observability.loop_watch import watch_event_loop
 from logistics_ai.redis_client import patch_reflex_for_sentinel
@@ -58,6 +59,11 @@ def _prepare_embedded_database() -> None:
         start_in_background()
 
 
+def _collect_garbage_less_often() -> None:
+    """Each worker, once started: its pages, states and app stay for its life (memory.py)."""
+    collect_garbage_less_often(get_settings().gc_gen0_threshold)
+
+
 @contextlib.asynccontextmanager
 async def _ai_process_pool() -> AsyncIterator[None]:
     """The copilot's tool processes (logistics_ai/ai/offload.py) stop with the app."""
@@ -73,6 +79,7 @@ app = rx.App(
 )
 app.add_middleware(SessionGate())
 app.register_lifespan_task(_prepare_embedded_database)
+app.register_lifespan_task(_collect_garbage_less_often)
 # Committed changes from any worker, replica or the REST API reach the open screens.
 app.register_lifespan_task(run_fanout)
 app.register_lifespan_task(_ai_process_pool)
