@@ -14,7 +14,7 @@ import reflex as rx
 
 from logistics_ai.ai import offload
 from logistics_ai.api.app import create_api
-from logistics_ai.memory import collect_garbage_less_often
+from logistics_ai.memory import freeze_startup_objects
 from logistics_ai.observability.logging import configure_logging
 from logistics_ai.observability.loop_watch import watch_event_loop
 from logistics_ai.redis_client import patch_reflex_for_sentinel
@@ -59,9 +59,9 @@ def _prepare_embedded_database() -> None:
         start_in_background()
 
 
-def _collect_garbage_less_often() -> None:
+def _freeze_startup_objects() -> None:
     """Each worker, once started: its pages, states and app stay for its life (memory.py)."""
-    collect_garbage_less_often(get_settings().gc_gen0_threshold)
+    freeze_startup_objects()
 
 
 @contextlib.asynccontextmanager
@@ -79,7 +79,7 @@ app = rx.App(
 )
 app.add_middleware(SessionGate())
 app.register_lifespan_task(_prepare_embedded_database)
-app.register_lifespan_task(_collect_garbage_less_often)
+app.register_lifespan_task(_freeze_startup_objects)
 # Committed changes from any worker, replica or the REST API reach the open screens.
 app.register_lifespan_task(run_fanout)
 app.register_lifespan_task(_ai_process_pool)

@@ -37,22 +37,15 @@ def return_big_buffers_to_the_os() -> bool:
     return _tuned
 
 
-def collect_garbage_less_often(gen0_threshold: int) -> bool:
-    """Freeze what the process holds now and let the young generation grow to `gen0_threshold`.
+def freeze_startup_objects() -> None:
+    """Move everything the process holds now out of the cyclic garbage collector's sight.
 
-    Called once a worker has imported and built everything (its start-up): the modules,
-    the app, the routes and the compiled models are kept for the process's life, yet with
-    Python's defaults every full collection walks them all again, and the young generation is
-    collected every 700 net allocations, dozens of times per request that loads a few hundred
-    ORM rows. `gc.freeze()` moves the survivors out of the collector's sight (they are never
-    freed anyway), and a larger young generation still collects request garbage in cycles,
-    a few times per request instead of dozens. Measured (docs/performance.md, Round 8): a
-    plan preview's problem spent 25-40% of its CPU in the collector. 0 keeps the defaults.
+    Called once a worker has imported and built everything (its start-up): the modules, the
+    app, the routes and the compiled models stay for the process's life, yet every full
+    collection (one per ~70,000 net allocations with Python's defaults) walks them all again.
+    Frozen, they are never scanned; what requests allocate is collected as before. Measured
+    (docs/performance.md, Round 8): a plan preview's problem spent 25-40% of its CPU in the
+    collector, 10% after the freeze; a larger young generation on top gained nothing more.
     """
-    if gen0_threshold <= 0:
-        return False
     gc.collect()
     gc.freeze()
-    _, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(gen0_threshold, gen1, gen2)
-    return True

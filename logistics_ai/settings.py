@@ -201,14 +201,6 @@ class Settings(BaseSettings):
     rate_limit_auth_window_seconds: int = Field(
         60, ge=1, description="Window of the /auth rate limits, in seconds."
     )
-    gc_gen0_threshold: int = Field(
-        50_000,
-        ge=0,
-        le=10_000_000,
-        description="Allocations between young-generation garbage collections in a serving "
-        "process, whose start-up objects are also frozen out of the collector's sight "
-        "(logistics_ai/memory.py). 0: Python's defaults (700).",
-    )
     auth_cache_seconds: float = Field(
         5.0,
         ge=0,

@@ -39,7 +39,7 @@ from logistics_ai.api.routers import (
     shipments,
     webhooks,
 )
-from logistics_ai.memory import collect_garbage_less_often, return_big_buffers_to_the_os
+from logistics_ai.memory import freeze_startup_objects, return_big_buffers_to_the_os
 from logistics_ai.observability import metrics, tracing
 from logistics_ai.security import session_cache
 from logistics_ai.services import ops_metrics
@@ -87,7 +87,7 @@ async def _lifespan(_api: FastAPI) -> AsyncIterator[None]:
     # copilot's tool processes at the end.
     if session_cache.should_listen():
         await asyncio.to_thread(session_cache.listen)
-    collect_garbage_less_often(get_settings().gc_gen0_threshold)
+    freeze_startup_objects()
     try:
         yield
     finally:
