@@ -137,7 +137,7 @@ class PyVRPSolver:
         result = self._run(model, probe, problem.seed, callbacks, init)
         stats.update(solve_s=result.runtime, iterations=float(result.num_iterations), phase=1.0)
         best, final_model = result.best, model
-        if not best.is_feasible():
+        if not best.is_feasible() and _budget_left(budget, t0, max_iters, result):
             # Not everything fits: let the solver drop orders (reported not_routed).
             t1 = time.perf_counter()
             optional = build_model(prepared, self.prize_factor, required=False)
@@ -194,6 +194,20 @@ class PyVRPSolver:
             display_interval=base.display_interval,
             perturbation=base.perturbation,
         )
+
+
+def _budget_left(
+    budget_s: float, t0: float, max_iterations: int | None, phase1: pyvrp.Result
+) -> bool:
+    """Whether phase 2 would get any search at all.
+
+    Under 0.5 s of budget the probe takes all of it; phase 2 then cost a second model and
+    neighbourhood (~70 ms for 345 orders, the load test's plan preview) to run 0 iterations
+    and hand phase 1's solution back unchanged (docs/performance.md, Round 8).
+    """
+    if max_iterations is not None and max_iterations - phase1.num_iterations <= 0:
+        return False
+    return budget_s - (time.perf_counter() - t0) > 0
 
 
 class _Probe:

@@ -231,6 +231,19 @@ def test_solver_drops_what_does_not_fit_as_not_routed(grid) -> None:
     assert sol.stats["phase"] == 2.0
 
 
+def test_no_second_phase_when_the_first_used_the_whole_budget(grid) -> None:
+    # One iteration in all: the probe takes it, so phase 2 would search nothing. Its answer
+    # is phase 1's, every order still accounted for (on a route or reported not routed).
+    m = grid(_points(20, seed=1))
+    jobs = [Job(f"j{i}", L(i), service_s=60) for i in range(1, 21)]
+    vehicles = [Vehicle("v1", (), L(0), L(0), shift=TimeWindow(0, 4000))]
+    sol = _solve(_fast(jobs, vehicles, m, iters=1))
+    assert sol.stats["phase"] == 1.0
+    assert sol.unassigned, "20 stops cannot fit in one 4000 s shift"
+    routed = [job for route in sol.routes for job in route.job_ids]
+    assert sorted(routed + [u.id for u in sol.unassigned]) == sorted(j.id for j in jobs)
+
+
 def test_open_route_and_mid_day_start(grid) -> None:
     m = grid(_points(8, seed=6))
     jobs = [Job(f"j{i}", L(i), demand=(1,), window=TimeWindow(0, 50_000)) for i in range(1, 9)]
