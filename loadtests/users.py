@@ -13,6 +13,7 @@ import math
 import os
 import random
 import string
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -327,11 +328,20 @@ class DispatcherUser(ApiUser):
         ) as response:
             self.expect(response, 200)
 
+    last_plan: float = 0.0
+
     @task(1)  # about every two minutes per dispatcher: re-planning is occasional
     @endpoint("POST", "/api/v1/dispatch/plan", auth=True)
     def plan_preview(self) -> None:
         # POST /dispatch/plan previews a plan (applying is a separate call); the solver's time
         # budget is kept short, as the dashboard's "preview" button would.
+        # One task in 22 is a preview every ~2 min at this class's 2-8 s wait, but every ~44 s
+        # with `--think 1-3`; LOADTEST_PLAN_INTERVAL_S holds a dispatcher to at most one
+        # preview per that many seconds whatever the think time (unset: no limit).
+        interval = float(os.environ.get("LOADTEST_PLAN_INTERVAL_S", "0"))
+        if interval and time.monotonic() - self.last_plan < interval:
+            return
+        self.last_plan = time.monotonic()
         with self.client.post(
             "/api/v1/dispatch/plan",
             json={"budget_seconds": float(os.environ.get("LOADTEST_PLAN_BUDGET_S", "0.2"))},
