@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import pytest
 import websocket
 
 from loadtests.api_bench import free_port
+from loadtests.realtime_bench import FloorServer
 from loadtests.realtime_floor import DEPOT, DRIVER_PREFIX
 from loadtests.realtime_measure import position_value, posts_from_records
 
@@ -32,48 +31,12 @@ DRIVERS = 3
 
 @pytest.fixture
 def floor_url(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    granian = Path(sys.executable).parent / "granian"
-    log = open(tmp_path / "floor.log", "w")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        [
-            str(granian),
-            "--interface",
-            "asgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-            "--factory",
-            "loadtests.realtime_floor:create_app",
-        ],
-        env={**os.environ, "FLOOR_DRIVERS": str(DRIVERS), "PYTHONPATH": str(ROOT)},
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+    server = FloorServer(DRIVERS, free_port(), tmp_path / "floor.log")  # as the bench starts it
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None, (tmp_path / "floor.log").read_text()
-            assert time.monotonic() < deadline, "the floor did not start within 60 s"
-            time.sleep(0.2)
-        yield url
+        server.wait_ready()
+        yield server.url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
-        log.close()
+        server.stop()
 
 
 def _token(url: str, driver_id: int) -> str:
