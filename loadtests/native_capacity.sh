@@ -79,5 +79,7 @@ app_cpu() {
   awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz}'
 }
 CPU_BEFORE=$(app_cpu)
-(cd "$ROOT" && "$PY" -m loadtests.capacity --host "https://127.0.0.1:$HTTPS_PORT" "$@")
+STATUS=0  # a breach at the first step exits non-zero: still say what the run cost
+(cd "$ROOT" && "$PY" -m loadtests.capacity --host "https://127.0.0.1:$HTTPS_PORT" "$@") || STATUS=$?
 echo "[native] done; load: $(cut -d' ' -f1-3 /proc/loadavg); app CPU during the run: $(awk -v a="$(app_cpu)" -v b="$CPU_BEFORE" 'BEGIN {printf "%.1f", a - b}') s"
+exit "$STATUS"
