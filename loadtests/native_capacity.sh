@@ -68,18 +68,25 @@ for _ in $(seq 120); do
   sleep 1
 done
 echo "[native] nginx https://127.0.0.1:$HTTPS_PORT -> granian 127.0.0.1:$APP_PORT (2 workers); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-# CPU seconds (user + system) of the app's processes, to compare runs of two builds or settings
-# by the app's own cost rather than by throughput alone on a machine the generator shares.
-app_cpu() {
+# CPU seconds (user + system) of the app's processes, nginx's and PostgreSQL's (all of the
+# machine's backends), and of the load generator: to compare runs of two builds or settings by
+# the app's own cost, and to see what the generator and the proxy take of the same two cores.
+cpu_of() {
   local total=0 pid ticks
-  for pid in "$APP_PID" $(pgrep -P "$APP_PID"); do
+  for pid in "$@"; do
     ticks=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
     total=$((total + ticks))
   done
   awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", t / hz}'
 }
-CPU_BEFORE=$(app_cpu)
+app_cpu() { cpu_of "$APP_PID" $(pgrep -P "$APP_PID"); }
+nginx_cpu() { cpu_of "$NGINX_PID" $(pgrep -P "$NGINX_PID"); }
+pg_cpu() { cpu_of $(pgrep -x postgres); }
+since() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a - b}'; }
+APP_BEFORE=$(app_cpu); NGINX_BEFORE=$(nginx_cpu); PG_BEFORE=$(pg_cpu); STARTED=$(date +%s)
 STATUS=0  # a breach at the first step exits non-zero: still say what the run cost
-(cd "$ROOT" && "$PY" -m loadtests.capacity --host "https://127.0.0.1:$HTTPS_PORT" "$@") || STATUS=$?
-echo "[native] done; load: $(cut -d' ' -f1-3 /proc/loadavg); app CPU during the run: $(awk -v a="$(app_cpu)" -v b="$CPU_BEFORE" 'BEGIN {printf "%.1f", a - b}') s"
+(cd "$ROOT" && /usr/bin/time -f "%U %S" -o "$WORK/generator.cpu" \
+  "$PY" -m loadtests.capacity --host "https://127.0.0.1:$HTTPS_PORT" "$@") || STATUS=$?
+GENERATOR=$(awk 'END {printf "%.1f", $1 + $2}' "$WORK/generator.cpu" 2>/dev/null || echo "?")
+echo "[native] done; load: $(cut -d' ' -f1-3 /proc/loadavg); CPU seconds over the $(( $(date +%s) - STARTED )) s run: app $(since "$(app_cpu)" "$APP_BEFORE"), load generator $GENERATOR, nginx $(since "$(nginx_cpu)" "$NGINX_BEFORE"), PostgreSQL (every backend of the machine) $(since "$(pg_cpu)" "$PG_BEFORE")"
 exit "$STATUS"
