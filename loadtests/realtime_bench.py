@@ -697,14 +697,15 @@ def _ratios(report: dict[str, Any], floor: dict[str, Any] | None) -> dict[str, f
     return {"p50": ratio("p50"), "p95": ratio("p95")}
 
 
+TAKE_JS = "JSON.stringify(window.__lai.take())"
+
+
 async def _take(page: Any) -> dict[str, Any]:
     """The page's records so far, emptied there. Both halves call it once, after the drive:
     the records stay in the page meanwhile, so the bench does not load the machine it measures
     (pulling ~1,900 records a second out of 20 pages every 0.5 s cost 0.36 cores, Round 7).
     One JSON text per page, not Playwright's value-by-value serialisation."""
-    return cast(
-        dict[str, Any], json.loads(await page.evaluate("JSON.stringify(window.__lai.take())"))
-    )
+    return cast(dict[str, Any], json.loads(await page.evaluate(TAKE_JS)))
 
 
 async def _clock_offset(page: Any) -> float:
