@@ -130,6 +130,7 @@
       for (const [key, value] of last) baseline[key[0]][key.slice(1)] = value;
       return baseline;
     },
+    // Everything recorded since the last take() (the bench takes once, after the drive).
     take() {
       const out = { records, longTasks, longTaskSpans, frames, sent };
       records = [];
