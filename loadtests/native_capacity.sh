@@ -48,7 +48,7 @@ if (( DRIVERS > 10 )); then
 fi
 
 (cd "$ROOT" && exec "$ROOT/.venv/bin/granian" --interface asgi --factory --host 127.0.0.1 \
-  --port "$APP_PORT" --workers 2 --no-log logistics_ai.api.app:create_api) &
+  --port "$APP_PORT" --workers "${NATIVE_WORKERS:-2}" --no-log logistics_ai.api.app:create_api) &
 APP_PID=$!
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
@@ -67,7 +67,7 @@ for _ in $(seq 120); do
   curl -skf "https://127.0.0.1:$HTTPS_PORT/healthz" >/dev/null && break
   sleep 1
 done
-echo "[native] nginx https://127.0.0.1:$HTTPS_PORT -> granian 127.0.0.1:$APP_PORT (2 workers); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "[native] nginx https://127.0.0.1:$HTTPS_PORT -> granian 127.0.0.1:$APP_PORT (${NATIVE_WORKERS:-2} workers); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 # CPU seconds (user + system) of the app's processes, nginx's and PostgreSQL's (all of the
 # machine's backends), and of the load generator: to compare runs of two builds or settings by
 # the app's own cost, and to see what the generator and the proxy take of the same two cores.
