@@ -3,7 +3,7 @@
 A stop whose ETA passes its window end gets `late_risk`, which the dashboard shows as an
 alert; the drop-off ETA is also the customer's `Shipment.eta`.
 
-Stop events and route changes always recompute. A GPS batch recomputes only when the last
+Stop events and reorders always recompute. A GPS batch recomputes only when the last
 recomputation in this process no longer holds (`refresh_after_move`): the driver moved
 `ETA_REFRESH_METERS` from the position it used, `ETA_REFRESH_SECONDS` passed, the day
 changed, or the driver's route changed since (its `updated_at`, read in the batch's own
@@ -132,8 +132,11 @@ def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None =
     position = _position(session, driver)
     if position is None:
         return 0
-    _LAST_REFRESH[driver_id] = Refreshed(now, day, (position.lat, position.lon), route_stamp)
+    # Remembered only once the new ETAs are written: a failed recomputation (an OSRM outage)
+    # must not hold the next batches back.
+    refreshed = Refreshed(now, day, (position.lat, position.lon), route_stamp)
     if not rows:
+        _LAST_REFRESH[driver_id] = refreshed
         return 0
     origin = clock.local_datetime(day, time(0, 0))
     service_s = get_settings().stop_service_minutes * 60
@@ -183,6 +186,7 @@ def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None =
     if shipment_changes:
         session.execute(_SET_SHIPMENT_ETA, shipment_changes)
     queue_event(session, ETA_CHANNEL, {"driver_id": driver_id, "late_risk": at_risk})
+    _LAST_REFRESH[driver_id] = refreshed
     return at_risk
 
 

@@ -261,3 +261,24 @@ def test_gps_batches_recompute_etas_only_when_the_last_ones_no_longer_hold(
         before = _dropoff_eta(session, dropoff_id)
         _batch(dave, 41.961, -87.70, start + timedelta(seconds=27))
         assert _dropoff_eta(session, dropoff_id) != before
+
+
+def test_a_failed_recomputation_does_not_hold_the_next_batch_back(
+    world: World, session: Session
+) -> None:
+    _, dropoff_id = _assigned_pickup(world)
+    dave = world.dave.driver_id
+    assert dave is not None
+    start = tomorrow_at(10, 30)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OsrmDown)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        osrm = f"http://127.0.0.1:{server.server_port}"
+        with app_config.configured(osrm_url=osrm):
+            _batch(dave, 41.95, -87.70, start)  # the recomputation fails: OSRM answers 503
+    finally:
+        server.shutdown()
+    assert _dropoff_eta(session, dropoff_id) is None
+    # OSRM is back (the straight-line estimate here); 2 s and ~10 m later the batch recomputes.
+    _batch(dave, 41.9501, -87.70, start + timedelta(seconds=2))
+    assert _dropoff_eta(session, dropoff_id) is not None
