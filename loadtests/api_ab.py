@@ -1,7 +1,8 @@
 """`python -m logistics_ai bench api-ab --against PATH`: two checkouts' CPU per request, at once.
 
-  python -m logistics_ai bench api-ab --against PATH [--cases read,list,create] [--rounds 5]
-                                      [--requests 2000] [--concurrency 25] [--rows 20000]
+  python -m logistics_ai bench api-ab --against PATH [--cases read,list,create,location]
+                                      [--rounds 5] [--requests 2000] [--concurrency 25]
+                                      [--rows 20000]
 
 `bench api` measures throughput over HTTP against a baseline, and on a shared machine its
 figures move with the neighbours' load by more than a 5-10% change of the code. This command
@@ -43,7 +44,7 @@ from loadtests.api_bench import (
     sample_ids,
 )
 
-CASES = ("read", "list", "create")
+CASES = ("read", "list", "create", "location")
 
 
 class Side:
@@ -117,6 +118,7 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
             "accounts": {
                 "dispatcher": "dispatcher@example.com",
                 "customer": "customer@example.com",
+                "driver": "driver@example.com",
             },
             "cases": {
                 "read": {
@@ -134,6 +136,21 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
                     "paths": ["/api/v1/shipments"],
                     "json": booking(conninfo, "customer@example.com"),
                     "as": "customer",
+                },
+                # A driver's GPS batch as the phone and the simulator send it: two fixes, a
+                # fresh Idempotency-Key each time. The same spot every time, so most batches
+                # keep the last ETAs (services/eta_updates.py) as a parked or slow van's do.
+                "location": {
+                    "method": "POST",
+                    "paths": ["/api/v1/drivers/me/location"],
+                    "json": {
+                        "pings": [
+                            {"lat": 41.8781, "lon": -87.6298, "accuracy_m": 8.0},
+                            {"lat": 41.8783, "lon": -87.6301, "accuracy_m": 8.0},
+                        ]
+                    },
+                    "idempotent": True,
+                    "as": "driver",
                 },
             },
         }

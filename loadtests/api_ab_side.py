@@ -14,6 +14,7 @@ import asyncio
 import json
 import sys
 import time
+import uuid
 from collections import Counter
 from typing import Any
 
@@ -104,9 +105,10 @@ async def measure(
         while next_index < total:
             index = next_index
             next_index += 1
-            status, _ = await call(
-                app, case["method"], targets[index % len(targets)], headers, body
-            )
+            sent = headers
+            if case.get("idempotent"):  # each action its own key, as the apps send them
+                sent = {**headers, "idempotency-key": uuid.uuid4().hex}
+            status, _ = await call(app, case["method"], targets[index % len(targets)], sent, body)
             statuses[status] += 1
 
     cpu, wall = time.process_time(), time.perf_counter()

@@ -84,6 +84,8 @@ from loadtests.realtime_measure import (
     profile_shares,
     push_to_dom,
     summarize,
+    trace_renderer_pid,
+    trace_self_times,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -108,6 +110,9 @@ DISPATCHER = "dispatcher@example.com"
 STARTUP_TIMEOUT_S = 300
 # With --logs: after starting one page's CPU profiler, before the simulator starts driving.
 PROFILER_SETTLE_S = 1.0
+# With --trace: what DevTools' Performance panel records (tasks, style, layout, paint, commit).
+TRACE_CATEGORIES = "devtools.timeline,disabled-by-default-devtools.timeline,v8.execute"
+TRACE_COLLECT_S = 120.0  # Chromium hands a trace over after Tracing.end
 CUT_BEFORE_END_S = 6.0  # dashboard 1's socket is down for the run's last seconds
 GRACE_S = 3.0  # after the simulator stops, late pushes still count
 MATCH_TIMEOUT_S = 15.0
@@ -251,6 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--logs", metavar="DIR", help="keep the app's and simulator's logs and raw samples here"
     )
+    parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="record a Chromium trace of one dashboard over the drive and print its main "
+        "thread's self time by event (Paint, Layout, FunctionCall, ...); with --logs it is "
+        "kept as dashboard.trace.json",
+    )
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.dashboards < 1 or args.drivers < 1 or args.seconds <= 0 or args.interval <= 0:
@@ -307,7 +319,13 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             if args.logs:
                 keep = Path(args.logs)
                 keep.mkdir(parents=True, exist_ok=True)
-                for log in ("app.log", "simulator.log", "floor.log", "floor-generator.log"):
+                for log in (
+                    "app.log",
+                    "simulator.log",
+                    "posts.jsonl",
+                    "floor.log",
+                    "floor-generator.log",
+                ):
                     if (Path(scratch) / log).exists():
                         shutil.copy(Path(scratch) / log, keep / log)
             client = redis.Redis.from_url(REDIS_URL)
@@ -834,6 +852,23 @@ async def _measure(
                 for t, kind, subject, value in batch["sent"]:  # the server's clock: ours
                     sent[i].append(Observation(kind, subject, value, t))
 
+        trace_events: list[dict] = []
+        trace_done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        trace_frame = ""
+        if args.trace:
+            # Chromium's own work ("(program)" in a CPU profile) by name: style, layout, paint,
+            # the compositor's commit. The trace covers every renderer; its start event says
+            # which process drew this page's frame.
+            trace_frame = (await profiled.send("Page.getFrameTree"))["frameTree"]["frame"]["id"]
+            profiled.on("Tracing.dataCollected", lambda e: trace_events.extend(e["value"]))
+            profiled.on(
+                "Tracing.tracingComplete",
+                lambda _e: trace_done.done() or trace_done.set_result(None),
+            )
+            await profiled.send(
+                "Tracing.start",
+                {"categories": TRACE_CATEGORIES, "transferMode": "ReportEvents"},
+            )
         if args.logs:
             # Started before the drive, not when it starts: starting V8's profiler holds the
             # page's main thread (150-470 ms on a quiet machine here), and started at the
@@ -844,6 +879,7 @@ async def _measure(
             await profiled.send("Profiler.start")
             profiling = True
             timeline.profiler_start_ms = (started, time.time() * 1000)
+        if args.logs or args.trace:
             await asyncio.sleep(PROFILER_SETTLE_S)
         record_file = scratch / "posts.jsonl"
         sim_log = open(scratch / "simulator.log", "wb")  # noqa: SIM115 (closed after the run)
@@ -904,6 +940,9 @@ async def _measure(
         traffic_after = await asyncio.gather(*(p.evaluate("window.__lai.traffic()") for p in pages))
         busy_after = await asyncio.gather(*(_main_thread(c) for c in cdps))
         page_profile = (await profiled.send("Profiler.stop"))["profile"] if profiling else None
+        if args.trace:
+            await profiled.send("Tracing.end")
+            await asyncio.wait_for(trace_done, TRACE_COLLECT_S)
         if timeline.drive_started_ms is None:
             traffic_before, busy_before, cpu_before = traffic_after, busy_after, cpu_after
         sim_output = (scratch / "simulator.log").read_text(errors="replace")
@@ -960,6 +999,10 @@ async def _measure(
         }
         Path(args.logs).mkdir(parents=True, exist_ok=True)
         (Path(args.logs) / "samples.json").write_text(json.dumps(raw))
+        if trace_events:  # opens in Chromium's DevTools (Performance panel) or Perfetto
+            (Path(args.logs) / "dashboard.trace.json").write_text(
+                json.dumps({"traceEvents": trace_events})
+            )
         if page_profile is not None:  # opens in Chromium's DevTools (Performance panel)
             (Path(args.logs) / "dashboard.cpuprofile").write_text(json.dumps(page_profile))
 
@@ -1032,6 +1075,11 @@ async def _measure(
         "event_loop_stalls": _loop_stalls(scratch / "app.log"),
         # Share of the drive each dashboard's main thread was busy (averaged over dashboards).
         "page_profile": profile_shares(page_profile) if page_profile is not None else None,
+        "page_trace_ms": (
+            trace_self_times(trace_events, pid=trace_renderer_pid(trace_events, trace_frame))
+            if trace_events
+            else None
+        ),
         "page_main_thread_busy": _busy_share(busy_before, busy_after, drive_s),
         # Cores each part of the machine kept busy while driving (renderers, app, ...).
         "cpu_cores": _cpu_cores(cpu_before, cpu_after, drive_s),
@@ -1150,6 +1198,9 @@ def _print(r: dict[str, Any]) -> None:
         f"(script {busy['ScriptDuration']:.0%}, layout {busy['LayoutDuration']:.0%}, style "
         f"{busy['RecalcStyleDuration']:.0%})"
     )
+    if r.get("page_trace_ms"):
+        spans = ", ".join(f"{name} {ms:.0f} ms" for name, ms in r["page_trace_ms"])
+        print(f"one dashboard's main thread over the drive (trace), self time by event: {spans}")
     if r.get("page_profile"):
         for heading, rows in (("by script", "scripts"), ("by function", "functions")):
             shares = ", ".join(f"{key} {share:.0%}" for key, share in r["page_profile"][rows])

@@ -255,3 +255,57 @@ def profile_shares(profile: dict, top: int = 8) -> dict[str, list[tuple[str, flo
     if not total:
         return {"scripts": [], "functions": []}
     return {"scripts": ranked(by_script), "functions": ranked(by_function)}
+
+
+def trace_self_times(
+    events: list[dict], top: int = 12, pid: int | None = None
+) -> list[tuple[str, float]]:
+    """Where a renderer's main thread spent a Chromium trace (`Tracing.dataCollected`'s
+    events, "devtools.timeline" categories): milliseconds of self time by event name (Paint,
+    Layout, UpdateLayoutTree, FunctionCall, ...), the `top` largest, largest first. A CPU
+    profile shows Chromium's own work as one "(program)"; the trace names it. Only complete
+    events ("X", `dur` in µs) of the thread named CrRendererMain count; an event's self time is
+    its duration less its direct children's, children being the events that start and end
+    inside it on the same thread. A trace holds every renderer of the browser: `pid` keeps one
+    (the page's, see `trace_renderer_pid`)."""
+    mains = {
+        (e["pid"], e["tid"])
+        for e in events
+        if e.get("ph") == "M"
+        and e.get("name") == "thread_name"
+        and e.get("args", {}).get("name") == "CrRendererMain"
+        and (pid is None or e["pid"] == pid)
+    }
+    spans = sorted(
+        (
+            (e["ts"], -e["dur"], e["pid"], e["tid"], e["name"])
+            for e in events
+            if e.get("ph") == "X" and "dur" in e and (e.get("pid"), e.get("tid")) in mains
+        ),
+    )
+    self_us: dict[str, float] = defaultdict(float)
+    open_spans: dict[tuple[int, int], list[list]] = defaultdict(list)  # [end, name, self]
+    for ts, neg_dur, pid, tid, name in spans:
+        stack = open_spans[(pid, tid)]
+        while stack and stack[-1][0] <= ts:
+            _end, done, own = stack.pop()
+            self_us[done] += own
+        if stack:
+            stack[-1][2] -= -neg_dur  # the parent's self time loses this child's
+        stack.append([ts - neg_dur, name, -neg_dur])
+    for stack in open_spans.values():
+        for _end, done, own in stack:
+            self_us[done] += own
+    best = sorted(self_us.items(), key=lambda item: -item[1])[:top]
+    return [(name, us / 1000) for name, us in best]
+
+
+def trace_renderer_pid(events: list[dict], frame_id: str) -> int | None:
+    """The renderer process that drew the frame `frame_id` (CDP's `Page.getFrameTree` id), as
+    the trace's TracingStartedInBrowser event lists it; None when it is not listed."""
+    for e in events:
+        if e.get("name") == "TracingStartedInBrowser":
+            for frame in e.get("args", {}).get("data", {}).get("frames", []):
+                if frame.get("frame") == frame_id and "processId" in frame:
+                    return int(frame["processId"])
+    return None

@@ -37,6 +37,7 @@ def test_small_realtime_run_sees_every_change_in_order(tmp_path: Path) -> None:
             "--json",
             "--logs",
             str(tmp_path),
+            "--trace",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -69,9 +70,19 @@ def test_small_realtime_run_sees_every_change_in_order(tmp_path: Path) -> None:
     assert report["product_to_floor"]["p95"] is not None
     assert {"renderers", "app", "simulator", "machine"} <= set(report["cpu_cores"])
     assert {"renderers", "floor server", "generator"} <= set(floor["cpu_cores"])
-    # --logs keeps the raw material, and a dashboard's CPU profile over the drive.
+    # --logs keeps the raw material, and a dashboard's CPU profile and trace over the drive.
     kept = {p.name for p in tmp_path.iterdir()}
-    assert {"app.log", "simulator.log", "samples.json", "dashboard.cpuprofile"} <= kept
+    assert {
+        "app.log",
+        "simulator.log",
+        "posts.jsonl",
+        "samples.json",
+        "dashboard.cpuprofile",
+        "dashboard.trace.json",
+    } <= kept
+    # The trace names the page's own work: its renderer's tasks ran, and painted.
+    traced = dict(report["page_trace_ms"])
+    assert traced.get("RunTask", 0) > 0 and traced.get("Paint", 0) > 0, traced
     profile = json.loads((tmp_path / "dashboard.cpuprofile").read_text())
     assert profile["nodes"] and profile["samples"]
     scripts = report["page_profile"]["scripts"]

@@ -30,6 +30,7 @@ async def echo(request: Request) -> JSONResponse:
             "path": request.url.path,
             "query": request.query_params.get("q"),
             "auth": request.headers.get("authorization"),
+            "key": request.headers.get("idempotency-key"),
             "body": (await request.body()).decode(),
         },
         status_code=201 if request.method == "POST" else 200,
@@ -47,7 +48,13 @@ def test_a_request_carries_its_path_query_headers_and_body() -> None:
 
     status, body, post_status, post_body = asyncio.run(scenario())
     assert status == 200
-    assert json.loads(body) == {"path": "/echo", "query": "x", "auth": "Bearer t", "body": ""}
+    assert json.loads(body) == {
+        "path": "/echo",
+        "query": "x",
+        "auth": "Bearer t",
+        "key": None,
+        "body": "",
+    }
     assert post_status == 201
     assert json.loads(post_body)["body"] == '{"a": 1}'
 
@@ -68,3 +75,21 @@ def test_the_lifespan_runs_and_every_request_is_counted() -> None:
     # The paths alternate: five answered, five not found, none lost or repeated.
     assert result["statuses"] == {"200": 5, "404": 5}
     assert result["cpu_ms"] > 0
+
+
+def test_an_idempotent_case_sends_each_request_its_own_key() -> None:
+    keys: list[str | None] = []
+
+    async def remember(request: Request) -> JSONResponse:
+        keys.append(request.headers.get("idempotency-key"))
+        return JSONResponse({})
+
+    keyed = Starlette(routes=[Route("/gps", remember, methods=["POST"])])
+    case = {"method": "POST", "paths": ["/gps"], "json": {"pings": []}, "idempotent": True}
+    result = asyncio.run(measure(keyed, case, "token", total=6, concurrency=2))
+    assert result["statuses"] == {"200": 6}
+    assert len(keys) == 6 and None not in keys and len(set(keys)) == 6
+    plain = {"method": "POST", "paths": ["/gps"], "json": {"pings": []}}
+    keys.clear()
+    asyncio.run(measure(keyed, plain, "token", total=2, concurrency=1))
+    assert keys == [None, None]

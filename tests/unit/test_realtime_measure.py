@@ -11,6 +11,8 @@ from loadtests.realtime_measure import (
     profile_shares,
     push_to_dom,
     summarize,
+    trace_renderer_pid,
+    trace_self_times,
 )
 
 
@@ -168,3 +170,57 @@ def test_push_to_dom_pairs_each_shown_value_with_the_push_that_carried_it() -> N
     ]
     assert sorted(push_to_dom(sent, shown)) == [12.5, 40.0]
     assert push_to_dom([], shown) == []
+
+
+def test_trace_self_times_subtract_children_on_the_renderers_main_thread_only() -> None:
+    def span(name: str, ts: int, dur: int, tid: int = 1, pid: int = 7) -> dict:
+        return {"ph": "X", "name": name, "ts": ts, "dur": dur, "pid": pid, "tid": tid}
+
+    events = [
+        {"ph": "M", "name": "thread_name", "pid": 7, "tid": 1, "args": {"name": "CrRendererMain"}},
+        {"ph": "M", "name": "thread_name", "pid": 7, "tid": 2, "args": {"name": "Compositor"}},
+        # RunTask 0-10 ms holding FunctionCall 1-5 ms (holding Layout 2-3 ms) and Paint 6-9 ms.
+        span("RunTask", 0, 10_000),
+        span("FunctionCall", 1_000, 4_000),
+        span("Layout", 2_000, 1_000),
+        span("Paint", 6_000, 3_000),
+        # A second task after the first: not a child of it.
+        span("RunTask", 20_000, 2_000),
+        span("Paint", 20_500, 500),
+        # Another thread, and an instant event: not counted.
+        span("Paint", 0, 50_000, tid=2),
+        {"ph": "I", "name": "Paint", "ts": 1, "pid": 7, "tid": 1},
+    ]
+    # RunTask: 10 - 4 - 3 = 3 ms, then 2 - 0.5 = 1.5 ms; FunctionCall 4 - 1 = 3 ms;
+    # Paint 3 + 0.5 ms; Layout 1 ms.
+    assert trace_self_times(events) == [
+        ("RunTask", 4.5),
+        ("Paint", 3.5),
+        ("FunctionCall", 3.0),
+        ("Layout", 1.0),
+    ]
+    assert trace_self_times(events, top=1) == [("RunTask", 4.5)]
+    # Only the renderer process asked for: pid 8's main thread is left out, pid 7's kept.
+    other = [
+        {"ph": "M", "name": "thread_name", "pid": 8, "tid": 1, "args": {"name": "CrRendererMain"}},
+        span("Paint", 0, 9_000, pid=8),
+    ]
+    assert trace_self_times(events + other, top=2, pid=7) == [("RunTask", 4.5), ("Paint", 3.5)]
+    assert trace_self_times(events + other, top=1, pid=8) == [("Paint", 9.0)]
+
+
+def test_the_renderer_of_a_frame_comes_from_the_tracing_start_event() -> None:
+    started = {
+        "name": "TracingStartedInBrowser",
+        "ph": "I",
+        "args": {
+            "data": {
+                "frames": [
+                    {"frame": "A1", "url": "http://x/", "processId": 41},
+                    {"frame": "B2", "url": "http://x/", "processId": 42},
+                ]
+            }
+        },
+    }
+    assert trace_renderer_pid([{"name": "Paint"}, started], "B2") == 42
+    assert trace_renderer_pid([started], "C3") is None
