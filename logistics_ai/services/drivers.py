@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func
+from sqlalchemy import Table, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from logistics_ai.domain import clock
@@ -304,52 +304,82 @@ class PingBatch(BaseModel):
     pings: list[PingIn] = Field(min_length=1, max_length=MAX_PINGS_PER_BATCH)
 
 
-def record_locations(session: Session, actor: Actor, payload: PingBatch | dict) -> Driver:
-    """Store a batch of GPS fixes from the driver's phone and move the driver's marker."""
+@dataclass(frozen=True, slots=True)
+class DriverPosition:
+    """Where the server holds a driver after a GPS batch (the batch's newest fix, or a newer
+    one it already had)."""
+
+    id: int
+    last_lat: float | None
+    last_lon: float | None
+    last_seen_at: datetime | None
+
+
+_DRIVERS: Table = Driver.__table__  # type: ignore[attr-defined]
+_PINGS: Table = LocationPing.__table__  # type: ignore[attr-defined]
+_POSITION = (_DRIVERS.c.id, _DRIVERS.c.last_lat, _DRIVERS.c.last_lon, _DRIVERS.c.last_seen_at)
+
+
+def record_locations(session: Session, actor: Actor, payload: PingBatch | dict) -> DriverPosition:
+    """Store a batch of GPS fixes from the driver's phone and move the driver's marker.
+
+    The busiest write of the product (every driver every few seconds), so it is two Core
+    statements, not an ORM unit of work: one UPDATE that moves the driver only if the batch's
+    newest fix is newer than the one held (RETURNING the position), and one multi-row INSERT
+    of the fixes. The ORM version read the driver, then flushed the update and the fixes
+    (docs/performance.md, Round 9)."""
     policy.require(actor, Action.driver_location_update)
     batch = payload if isinstance(payload, PingBatch) else parse(PingBatch, payload)
-    driver = session.get(Driver, actor.driver_id) if actor.driver_id else None
-    if driver is None:
+    if actor.driver_id is None:
         raise NotFound("This account has no driver profile.")
+    driver_id = actor.driver_id
     now = utcnow()
-    latest: PingIn | None = None
-    latest_at: datetime | None = None
-    for ping in batch.pings:
-        at = clock.as_aware(ping.recorded_at) if ping.recorded_at else now
+    stamped = [(clock.as_aware(p.recorded_at) if p.recorded_at else now, p) for p in batch.pings]
+    latest_at, latest = stamped[0]
+    for at, ping in stamped:
         if at > now + timedelta(minutes=5):
             raise fail({"recorded_at": "is in the future; check the phone's clock"})
-        session.add(
-            LocationPing(
-                driver_id=saved_id(driver),
-                lat=ping.lat,
-                lon=ping.lon,
-                recorded_at=at,
-                accuracy_m=ping.accuracy_m,
-                speed_mps=ping.speed_mps,
-                heading_deg=ping.heading_deg,
-            )
+        if at >= latest_at:  # the last of equal timestamps wins, as the phone sent them
+            latest_at, latest = at, ping
+    fixes = [
+        {
+            "driver_id": driver_id,
+            "lat": ping.lat,
+            "lon": ping.lon,
+            "recorded_at": at,
+            "accuracy_m": ping.accuracy_m,
+            "speed_mps": ping.speed_mps,
+            "heading_deg": ping.heading_deg,
+        }
+        for at, ping in stamped
+    ]
+    moved = session.execute(
+        update(_DRIVERS)
+        .where(
+            _DRIVERS.c.id == driver_id,
+            or_(_DRIVERS.c.last_seen_at.is_(None), _DRIVERS.c.last_seen_at <= latest_at),
         )
-        if latest_at is None or at >= latest_at:
-            latest, latest_at = ping, at
-    if (
-        latest is not None
-        and latest_at is not None
-        and (driver.last_seen_at is None or latest_at >= driver.last_seen_at)
-    ):
-        driver.last_lat, driver.last_lon, driver.last_seen_at = latest.lat, latest.lon, latest_at
-        session.add(driver)
-        refresh_after_move(session, saved_id(driver), now, latest.lat, latest.lon)
+        .values(last_lat=latest.lat, last_lon=latest.lon, last_seen_at=latest_at)
+        .returning(*_POSITION)
+    ).first()
+    held = moved or session.execute(select(*_POSITION).where(_DRIVERS.c.id == driver_id)).first()
+    if held is None:
+        raise NotFound("This account has no driver profile.")
+    # Fixes older than the position held are still history (a phone replaying its queue).
+    session.execute(insert(_PINGS), fixes)
+    if moved is not None:
+        refresh_after_move(session, driver_id, now, latest.lat, latest.lon)
         queue_event(
             session,
             DRIVERS_CHANNEL,
             {
-                "driver_id": driver.id,
+                "driver_id": driver_id,
                 "lat": latest.lat,
                 "lon": latest.lon,
                 "at": latest_at.isoformat(),
             },
         )
-    return driver
+    return DriverPosition(*held)
 
 
 def stop_view(session: Session, stop: Stop) -> StopView:

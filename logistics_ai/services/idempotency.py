@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
@@ -25,6 +26,7 @@ from logistics_ai.models import IdempotencyRecord, utcnow
 HEADER = "Idempotency-Key"
 KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, e.g. a UUID
 RETENTION = timedelta(days=3)
+_RECORDS: Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,13 @@ def claim(
 def remember(
     session: Session, actor: Actor, key: str, status_code: int, body: dict[str, Any]
 ) -> None:
-    record = session.exec(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == actor.user_id, IdempotencyRecord.key == key
-        )
-    ).one()
-    record.status_code, record.response = status_code, body
-    session.add(record)
+    """Store the answer on the row `claim` inserted in this transaction: one UPDATE by the
+    (user, key) unique index, not a SELECT of the row and an ORM flush of it."""
+    session.execute(
+        update(_RECORDS)
+        .where(_RECORDS.c.user_id == actor.user_id, _RECORDS.c.key == key)
+        .values(status_code=status_code, response=body)
+    )
 
 
 def purge_expired(session: Session) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -327,6 +328,39 @@ def test_a_list_reads_without_a_transaction_and_a_booking_keeps_its_own(
     assert created.status_code == 201, created.text
     assert booked["hops"] == 1
     assert booked["in_transaction"] and all(booked["in_transaction"])  # one unit of work
+
+
+def test_a_gps_batch_is_five_statements_in_one_transaction(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The busiest write (every driver every few seconds): claim the key, move the driver, add
+    the fixes, check the route's stamp, store the answer. No read of the driver row or of the
+    key's row (docs/performance.md, Round 9)."""
+    http = client()
+    dave = bearer(login(http, "dave@test.example.com")["access_token"])
+    batch = {"pings": [{"lat": 41.88, "lon": -87.63}, {"lat": 41.8801, "lon": -87.6301}]}
+
+    def post() -> Any:
+        return http.post(
+            "/api/v1/drivers/me/location",
+            json=batch,
+            headers={**dave, "Idempotency-Key": str(uuid.uuid4())},
+        )
+
+    assert post().status_code == 200  # the first batch also recomputes the ETAs, after commit
+    with counting(monkeypatch) as seen:
+        answer = post()  # the same spot at once: the last ETAs still hold
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["accepted"] == 2 and answer.json()["lat"] == 41.8801
+    verbs = [" ".join(s.split()[:3]) for s in seen["statements"]]
+    assert verbs == [
+        "INSERT INTO idempotency_keys",
+        "UPDATE drivers SET",
+        "INSERT INTO location_pings",
+        "SELECT max(routes.updated_at) AS",
+        "UPDATE idempotency_keys SET",
+    ], seen["statements"]
+    assert all(seen["in_transaction"]) and seen["hops"] == 1 and seen["checkouts"] == 1
 
 
 def test_a_read_session_refuses_to_write(world: World) -> None:

@@ -35,9 +35,14 @@ def post_location(
     idempotency_key: IdempotencyKey = None,
 ) -> DriverLocationOut | JSONResponse:
     def work() -> DriverLocationOut:
-        driver = drivers.record_locations(session, actor, body)
-        out = DriverLocationOut.model_validate(driver)
-        return out.model_copy(update={"accepted": len(body.pings)})
+        held = drivers.record_locations(session, actor, body)
+        return DriverLocationOut(
+            driver_id=held.id,
+            lat=held.last_lat,
+            lon=held.last_lon,
+            last_seen_at=held.last_seen_at,
+            accepted=len(body.pings),
+        )
 
     fingerprint = idempotency.request_hash(body.model_dump_json())
     return run_once(session, actor, idempotency_key, "location", fingerprint, 200, work)
