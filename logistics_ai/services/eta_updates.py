@@ -191,11 +191,7 @@ def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None =
 
 
 def _route_stamp(session: Session, driver_id: int, day: date) -> datetime | None:
-    return session.exec(
-        select(func.max(Route.updated_at)).where(
-            Route.driver_id == driver_id, Route.service_date == day
-        )
-    ).one()
+    return session.execute(_ROUTE_STAMP, {"b_driver": driver_id, "b_day": day}).scalar()
 
 
 def _position(session: Session, driver: Driver) -> vrp.Location | None:
@@ -230,6 +226,12 @@ def late_stops(session: Session, day: date) -> list[tuple[Stop, Shipment, Driver
 
 _STOP_TABLE: Table = Stop.__table__  # type: ignore[attr-defined]
 _SHIPMENT_TABLE: Table = Shipment.__table__  # type: ignore[attr-defined]
+_ROUTE_TABLE: Table = Route.__table__  # type: ignore[attr-defined]
+# Built once: every GPS batch whose ETAs still hold runs it (a route changed since?).
+_ROUTE_STAMP = select(func.max(_ROUTE_TABLE.c.updated_at)).where(
+    _ROUTE_TABLE.c.driver_id == bindparam("b_driver"),
+    _ROUTE_TABLE.c.service_date == bindparam("b_day"),
+)
 _SET_STOP_ETA = (
     update(_STOP_TABLE)
     .where(_STOP_TABLE.c.id == bindparam("b_id"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, delete, select
 
@@ -27,6 +27,20 @@ HEADER = "Idempotency-Key"
 KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, e.g. a UUID
 RETENTION = timedelta(days=3)
 _RECORDS: Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+# Built once: every idempotent write (each GPS batch among them) runs both, and building and
+# keying a statement per call was a fifth of a GPS batch's CPU (docs/performance.md, Round 9).
+# By dialect: [SQLite, PostgreSQL].
+_CLAIM = tuple(
+    dialect.insert(_RECORDS)
+    .on_conflict_do_nothing(index_elements=["user_id", "key"])
+    .returning(_RECORDS.c.id)
+    for dialect in (sqlite, postgresql)
+)
+_REMEMBER = (
+    update(_RECORDS)
+    .where(_RECORDS.c.user_id == bindparam("b_user"), _RECORDS.c.key == bindparam("b_key"))
+    .values(status_code=bindparam("status_code"), response=bindparam("response"))
+)
 
 
 @dataclass(frozen=True)
@@ -56,19 +70,15 @@ def claim(
     if actor.user_id is None:
         raise fail({HEADER: "only signed-in users and API keys can send it"})
     check_key(key)
-    values = {
-        "user_id": actor.user_id,
-        "key": key,
-        "endpoint": endpoint,
-        "request_hash": fingerprint,
-        "created_at": utcnow(),
-    }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = session.execute(
-        dialect.insert(IdempotencyRecord)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        .returning(col(IdempotencyRecord.id))
+        _CLAIM[session.get_bind().dialect.name == "postgresql"],
+        {
+            "user_id": actor.user_id,
+            "key": key,
+            "endpoint": endpoint,
+            "request_hash": fingerprint,
+            "created_at": utcnow(),
+        },
     ).first()
     if inserted is not None:
         return None
@@ -91,9 +101,8 @@ def remember(
     """Store the answer on the row `claim` inserted in this transaction: one UPDATE by the
     (user, key) unique index, not a SELECT of the row and an ORM flush of it."""
     session.execute(
-        update(_RECORDS)
-        .where(_RECORDS.c.user_id == actor.user_id, _RECORDS.c.key == key)
-        .values(status_code=status_code, response=body)
+        _REMEMBER,
+        {"b_user": actor.user_id, "b_key": key, "status_code": status_code, "response": body},
     )
 
 

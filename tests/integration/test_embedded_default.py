@@ -85,6 +85,19 @@ def test_first_start_migrates_seeds_and_serves_the_api(embedded: Path) -> None:
     finally:
         stop()
 
+    # A driver's GPS batch, sent twice with one Idempotency-Key (a phone replaying its queue):
+    # SQLite's claim and stored answer (services/idempotency.py) replay the first answer.
+    driver_headers = {**_login(http, "driver@example.com"), "Idempotency-Key": "gps-1"}
+    batch = {"pings": [{"lat": 41.9, "lon": -87.65}, {"lat": 41.9005, "lon": -87.6505}]}
+    answers = [
+        http.post("/api/v1/drivers/me/location", json=batch, headers=driver_headers)
+        for _ in range(2)
+    ]
+    assert [a.status_code for a in answers] == [200, 200], answers[0].text
+    assert answers[0].json() == answers[1].json()
+    assert answers[0].json()["lat"] == 41.9005 and answers[0].json()["accepted"] == 2
+    assert answers[1].headers["Idempotent-Replayed"] == "true"
+
     # Sessions live in the in-process store: signing out ends them at once.
     assert http.post("/api/v1/auth/logout", headers=staff).status_code == 204
     assert http.get("/api/v1/me", headers=staff).status_code == 401
