@@ -1,6 +1,6 @@
 """`python -m logistics_ai bench api-ab --against PATH`: two checkouts' CPU per request, at once.
 
-  python -m logistics_ai bench api-ab --against PATH [--cases read,list,create,location]
+  python -m logistics_ai bench api-ab --against PATH [--cases read,list,create,location,track]
                                       [--rounds 5] [--requests 2000] [--concurrency 25]
                                       [--rows 20000]
 
@@ -41,10 +41,11 @@ from loadtests.api_bench import (
     migrate_and_seed,
     own_executable,
     pad_shipments,
+    sample_codes,
     sample_ids,
 )
 
-CASES = ("read", "list", "create", "location")
+CASES = ("read", "list", "create", "location", "track")
 
 
 class Side:
@@ -151,6 +152,12 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
                     },
                     "idempotent": True,
                     "as": "driver",
+                },
+                # The public tracking page's read (no sign-in; the token is ignored).
+                "track": {
+                    "method": "GET",
+                    "paths": [f"/api/v1/track/{code}" for code in sample_codes(conninfo)],
+                    "as": "customer",
                 },
             },
         }

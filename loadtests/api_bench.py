@@ -163,6 +163,17 @@ def sample_ids(conninfo: str, count: int = 1000) -> list[int]:
         return [row[0] for row in connection.execute(query)]
 
 
+def sample_codes(conninfo: str, count: int = 1000) -> list[str]:
+    """Tracking codes of the seeded shipments picked at random, for public tracking reads (the
+    padding's codes, BN..., are not in the tracking code format: the page answers 404)."""
+    with psycopg.connect(conninfo) as connection:
+        query = (
+            "SELECT tracking_code FROM shipments WHERE tracking_code NOT LIKE 'BN%' "
+            f"ORDER BY random() LIMIT {int(count)}"
+        )
+        return [row[0] for row in connection.execute(query)]
+
+
 class Server:
     def __init__(self, name: str, command: list[str], env: dict[str, str], cwd: Path) -> None:
         self.name = name

@@ -181,8 +181,8 @@ def limit_auth_by_account(email: str) -> None:
     limits.auth_by_account(email)
 
 
-def limit_anonymous(request: Request) -> None:
-    limits.anonymous(client_ip(request))
+async def limit_anonymous(request: Request) -> None:  # async: no thread hop of its own
+    await limits.anonymous(client_ip(request))
 
 
 # --- Bounded password hashing -------------------------------------------------------------

@@ -52,10 +52,13 @@ def api_principal(who: str) -> None:
     )
 
 
-def anonymous(ip: str | None) -> None:
+async def anonymous(ip: str | None) -> None:
+    """The per-address limit of public endpoints (tracking), counted without a thread hop."""
     settings = get_settings()
-    enforce(
-        f"anon:ip:{ip}",
-        settings.rate_limit_api_per_principal,
-        settings.rate_limit_api_window_seconds,
+    _raise_if_denied(
+        await rate_limit.check_async(
+            f"anon:ip:{ip}",
+            settings.rate_limit_api_per_principal,
+            settings.rate_limit_api_window_seconds,
+        )
     )

@@ -383,13 +383,14 @@ def get_shipment(
 
 
 def history(session: Session, shipment_id: int) -> list[TrackingEvent]:
-    return list(
-        session.exec(
-            select(TrackingEvent)
-            .where(col(TrackingEvent.shipment_id) == shipment_id)
-            .order_by(col(TrackingEvent.occurred_at), col(TrackingEvent.id))
-        ).all()
-    )
+    return list(session.execute(_HISTORY, {"b_id": shipment_id}).scalars().all())
+
+
+_HISTORY = (  # built once: each tracking page and shipment view reads it
+    select(TrackingEvent)
+    .where(col(TrackingEvent.shipment_id) == bindparam("b_id"))
+    .order_by(col(TrackingEvent.occurred_at), col(TrackingEvent.id))
+)
 
 
 class Cancellation(BaseModel):

@@ -330,6 +330,23 @@ def test_a_list_reads_without_a_transaction_and_a_booking_keeps_its_own(
     assert booked["in_transaction"] and all(booked["in_transaction"])  # one unit of work
 
 
+def test_a_public_tracking_read_costs_one_hop_and_counts_its_address_in_one_round_trip(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with session_scope() as session:
+        code = shipments.create_shipment(session, world.alice, booking()).tracking_code
+    http = client()
+    assert http.get(f"/api/v1/track/{code}").status_code == 200  # pool and script warmed
+    with counting(monkeypatch) as seen:
+        answer = http.get(f"/api/v1/track/{code}")
+    assert answer.status_code == 200 and answer.json()["tracking_code"] == code
+    # The per-address limit is counted on the event loop (the async client's EVALSHA), so
+    # the only hop is the unit of work's: the shipment by code, then its history.
+    assert seen["redis"] == ["EVALSHA"]
+    assert seen["hops"] == 1 and seen["checkouts"] == 1
+    assert len(seen["statements"]) == 2, seen["statements"]
+
+
 def test_a_gps_batch_is_five_statements_in_one_transaction(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
