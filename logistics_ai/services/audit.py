@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import insert as core_insert
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -77,8 +78,17 @@ def record(
         prev_hash=previous,
     )
     event.hash = row_hash(event.model_dump())
-    session.connection().execute(
-        update(AuditHead).where(AuditHead.chain == chain).values(hash=event.hash)  # type: ignore[arg-type]  # SQLModel types the column as str
-    )
-    session.add(event)
+    connection = session.connection()
+    advance = update(AuditHead).where(AuditHead.chain == chain).values(hash=event.hash)  # type: ignore[arg-type]  # SQLModel types the column as str
+    # The row goes in as one Core statement, not through the session's unit of work: nothing
+    # reads it back in the request, and an append-only row needs none of the ORM's tracking.
+    # On PostgreSQL the head's new hash rides in the same statement as a data-modifying CTE
+    # (always run, in the statement's snapshot, under the lock the upsert above took): one
+    # round trip instead of two (docs/performance.md, Round 9). SQLite has no such CTE.
+    row = core_insert(AuditEvent).values(event.model_dump(exclude={"id"}))
+    if connection.dialect.name == "postgresql":
+        row = row.add_cte(advance.cte("advanced_head"))
+    else:
+        connection.execute(advance)
+    event.id = connection.execute(row.returning(col(AuditEvent.id))).scalar_one()
     return event
