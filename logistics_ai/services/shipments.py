@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import func, literal_column, or_
@@ -16,7 +16,7 @@ from logistics_ai.domain.validation import Clean, Id, Moment, Reason, bounded, f
 from logistics_ai.geo.distance import haversine_km
 from logistics_ai.models import Customer, Depot, Shipment, ShipmentStatus, TrackingEvent, saved_id
 from logistics_ai.realtime.bus import queue_event
-from logistics_ai.security import policy
+from logistics_ai.security import policy, shredding
 from logistics_ai.security.policy import Action
 from logistics_ai.services import audit, geocoding, notifications, webhooks
 from logistics_ai.services.pricing import quote_cents
@@ -194,6 +194,26 @@ def _customer_for(session: Session, actor: Actor, requested_id: int | None) -> i
     return requested_id
 
 
+def _booking_reads(
+    session: Session, actor: Actor, customer_id: int
+) -> tuple[bool, notifications.Recipient | None]:
+    """Everything a booking reads before it writes, in one statement: the customer's proof
+    default, who the booking notification goes to (with their preferences) and the booker's
+    key for sealing the audit row's personal data (docs/performance.md, Round 9: three
+    statements were one each, and each later one autoflushed the rows written before it)."""
+    columns: list[Any] = [col(Customer.requires_proof), *notifications.RECIPIENT_COLUMNS]
+    if actor.user_id is not None:
+        columns.append(shredding.key_column(actor.user_id))
+    query = select(*columns).select_from(Customer).where(col(Customer.id) == customer_id)
+    found = session.exec(notifications.with_recipient(query)).first()
+    if found is None:  # the customer was removed meanwhile: booked as before, no message
+        return False, None
+    if actor.user_id is not None:
+        shredding.remember(session, actor.user_id, found[-1])
+    recipient_values = found[1 : 1 + len(notifications.RECIPIENT_COLUMNS)]
+    return bool(found[0]), notifications.recipient_from(recipient_values)
+
+
 def create_shipment(
     session: Session, actor: Actor, payload: ShipmentCreate | dict, *, now: datetime | None = None
 ) -> Shipment:
@@ -207,11 +227,9 @@ def create_shipment(
     if problems:
         raise fail(problems)
     pickup_start = clock.as_aware(data.pickup_window_start)
-    customer = session.get(Customer, customer_id)
+    customer_requires_proof, recipient = _booking_reads(session, actor, customer_id)
     requires_proof = (
-        data.requires_proof
-        if data.requires_proof is not None
-        else bool(customer and customer.requires_proof)
+        data.requires_proof if data.requires_proof is not None else customer_requires_proof
     )
     shipment = Shipment(
         tracking_code=new_tracking_code(),
@@ -253,7 +271,7 @@ def create_shipment(
             note="Booking received",
         )
     )
-    notifications.enqueue_for_shipment(session, shipment, "booked")
+    notifications.enqueue_to(session, recipient, shipment, "booked")
     webhooks.enqueue(
         session,
         "shipment.created",
