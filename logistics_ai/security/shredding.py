@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import ScalarSelect
+from sqlalchemy import BindParameter, ScalarSelect
 from sqlmodel import Session, col, delete, select
 
 from logistics_ai.models import SubjectKey
@@ -40,12 +40,12 @@ def _key(session: Session, user_id: int, *, create: bool) -> Fernet | None:
     return cache[user_id]
 
 
-def key_column(user_id: int) -> ScalarSelect[Any]:
+def key_column(user_id: int | BindParameter[int]) -> ScalarSelect[Any]:
     """The person's key (still encrypted at rest: the column's type decrypts it as it is read)
     as a column of another query, NULL when they have none yet. The booking reads it with the
     customer (docs/performance.md, Round 9) and hands it to `remember`: one round trip fewer,
     and nothing kept beyond this session, so erasure stays exact (`shred`)."""
-    return select(SubjectKey.key).where(SubjectKey.user_id == user_id).scalar_subquery()
+    return select(SubjectKey.key).where(col(SubjectKey.user_id) == user_id).scalar_subquery()
 
 
 def remember(session: Session, user_id: int, key: str | None) -> None:

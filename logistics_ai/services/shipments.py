@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import func, literal_column, or_
+from sqlalchemy import bindparam, func, literal_column, or_
 from sqlmodel import Session, col, select
 
 from logistics_ai.domain import clock
@@ -194,6 +194,19 @@ def _customer_for(session: Session, actor: Actor, requested_id: int | None) -> i
     return requested_id
 
 
+def _booking_reads_statement(with_key: bool) -> Any:
+    columns: list[Any] = [col(Customer.requires_proof), *notifications.RECIPIENT_COLUMNS]
+    if with_key:
+        columns.append(shredding.key_column(bindparam("subject_id")))
+    query = select(*columns).select_from(Customer)
+    return notifications.with_recipient(query).where(col(Customer.id) == bindparam("customer_id"))
+
+
+# Built once, run with the ids bound: building the statement per booking cost more CPU than
+# running it (docs/performance.md, Round 9). The key is left out for an actor with no user.
+_BOOKING_READS = {True: _booking_reads_statement(True), False: _booking_reads_statement(False)}
+
+
 def _booking_reads(
     session: Session, actor: Actor, customer_id: int
 ) -> tuple[bool, notifications.Recipient | None]:
@@ -201,11 +214,10 @@ def _booking_reads(
     default, who the booking notification goes to (with their preferences) and the booker's
     key for sealing the audit row's personal data (docs/performance.md, Round 9: three
     statements were one each, and each later one autoflushed the rows written before it)."""
-    columns: list[Any] = [col(Customer.requires_proof), *notifications.RECIPIENT_COLUMNS]
+    params = {"customer_id": customer_id}
     if actor.user_id is not None:
-        columns.append(shredding.key_column(actor.user_id))
-    query = select(*columns).select_from(Customer).where(col(Customer.id) == customer_id)
-    found = session.exec(notifications.with_recipient(query)).first()
+        params["subject_id"] = actor.user_id
+    found = session.exec(_BOOKING_READS["subject_id" in params], params=params).first()
     if found is None:  # the customer was removed meanwhile: booked as before, no message
         return False, None
     if actor.user_id is not None:
