@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import bindparam, func, literal_column, or_
+from sqlalchemy import bindparam, func, insert, literal_column, or_
 from sqlmodel import Session, col, select
 
 from logistics_ai.domain import clock
@@ -226,6 +226,17 @@ def _booking_reads(
     return bool(found[0]), notifications.recipient_from(recipient_values)
 
 
+# The booking's first history row, as one Core statement built once: nothing reads it back in
+# the request, and handing it to the unit of work cost more CPU than the statement itself (the
+# ORM's flush at commit, docs/performance.md, Round 9).
+_BOOKING_RECEIVED = insert(TrackingEvent).values(
+    shipment_id=bindparam("event_shipment_id"),
+    status=ShipmentStatus.requested,
+    occurred_at=bindparam("event_at"),
+    note="Booking received",
+)
+
+
 def create_shipment(
     session: Session, actor: Actor, payload: ShipmentCreate | dict, *, now: datetime | None = None
 ) -> Shipment:
@@ -275,13 +286,9 @@ def create_shipment(
     )
     session.add(shipment)
     session.flush()  # assigns the id used by history and audit below
-    session.add(
-        TrackingEvent(
-            shipment_id=saved_id(shipment),
-            status=ShipmentStatus.requested,
-            occurred_at=shipment.created_at,
-            note="Booking received",
-        )
+    session.connection().execute(
+        _BOOKING_RECEIVED,
+        {"event_shipment_id": saved_id(shipment), "event_at": shipment.created_at},
     )
     notifications.enqueue_to(session, recipient, shipment, "booked")
     webhooks.enqueue(
