@@ -10,9 +10,12 @@ one entity's history stays in one chain, in order. See docs/security.md.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Connection, Executable, bindparam, update
+from sqlalchemy import insert as core_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -32,17 +35,55 @@ def pseudonym(actor: Actor) -> str:
     return actor.label if actor.label == "system" else "anonymous"
 
 
-def _advance_head(session: Session, chain: str) -> tuple[int, str]:
+# The record's statements are built once per dialect and run with bound values: building
+# them per call (`.values(...)` coercing each value, then the cache key of the result) cost
+# about as much CPU as running them (docs/performance.md, Round 9). Every parameter name has
+# a prefix so that none is taken for a column of the other table in the combined statement.
+_ROW_COLUMNS = tuple(c for c in AuditEvent.__table__.columns if c.key != "id")  # type: ignore[attr-defined]  # SQLModel's table
+
+
+@dataclass(frozen=True)
+class _Statements:
+    advance: Executable  # the upsert of the head (see _advance_head)
+    head_hash: Executable | None  # the head's new hash alone, None when `append` carries it
+    append: Executable  # the row, RETURNING its id
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    advance = (
+        insert(AuditHead)
+        .values(chain=bindparam("head_chain"), seq=1, hash=GENESIS)
+        .on_conflict_do_update(
+            index_elements=[col(AuditHead.chain)], set_={"seq": col(AuditHead.seq) + 1}
+        )
+        .returning(col(AuditHead.seq), col(AuditHead.hash))
+    )
+    head_hash = (
+        update(AuditHead)
+        .where(col(AuditHead.chain) == bindparam("head_chain"))
+        .values(hash=bindparam("head_hash"))
+    )
+    row = core_insert(AuditEvent).values(
+        {c.key: bindparam(f"row_{c.key}", type_=c.type) for c in _ROW_COLUMNS}
+    )
+    # On PostgreSQL the head's new hash rides in the row's statement as a data-modifying CTE
+    # (always run, in the statement's snapshot, under the lock the upsert took): one round
+    # trip instead of two. SQLite has no such CTE.
+    if dialect == "postgresql":
+        return _Statements(
+            advance, None, row.add_cte(head_hash.cte("advanced_head")).returning(col(AuditEvent.id))
+        )
+    return _Statements(advance, head_hash, row.returning(col(AuditEvent.id)))
+
+
+def _advance_head(connection: Connection, chain: str) -> tuple[int, str]:
     """Take the chain's next number and its previous hash in one round trip: an upsert that
     creates the head at seq 1 (previous hash: genesis) or increments it, locking the row until
     commit, and returns the hash it still holds (the previous row's)."""
-    connection = session.connection()
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    upsert = insert(AuditHead).values(chain=chain, seq=1, hash=GENESIS)
-    statement = upsert.on_conflict_do_update(
-        index_elements=[col(AuditHead.chain)], set_={"seq": col(AuditHead.seq) + 1}
-    ).returning(col(AuditHead.seq), col(AuditHead.hash))
-    seq, previous = connection.execute(statement).one()
+    statement = _statements(connection.dialect.name).advance
+    seq, previous = connection.execute(statement, {"head_chain": chain}).one()
     return int(seq), str(previous)
 
 
@@ -61,7 +102,8 @@ def record(
         else None
     )
     chain = chain_for(entity_type, entity_id)
-    seq, previous = _advance_head(session, chain)
+    connection = session.connection()
+    seq, previous = _advance_head(connection, chain)
     event = AuditEvent(
         actor_user_id=actor.user_id,
         actor_label=pseudonym(actor)[:120],
@@ -76,9 +118,16 @@ def record(
         seq=seq,
         prev_hash=previous,
     )
-    event.hash = row_hash(event.model_dump())
-    session.connection().execute(
-        update(AuditHead).where(AuditHead.chain == chain).values(hash=event.hash)  # type: ignore[arg-type]  # SQLModel types the column as str
-    )
-    session.add(event)
+    row = event.model_dump()
+    event.hash = row["hash"] = row_hash(row)
+    # The row goes in as one Core statement, not through the session's unit of work: nothing
+    # reads it back in the request, and an append-only row needs none of the ORM's tracking.
+    statements = _statements(connection.dialect.name)
+    values = {f"row_{c.key}": row[c.key] for c in _ROW_COLUMNS}
+    head = {"head_chain": chain, "head_hash": event.hash}
+    if statements.head_hash is None:
+        values |= head
+    else:
+        connection.execute(statements.head_hash, head)
+    event.id = connection.execute(statements.append, values).scalar_one()
     return event

@@ -10,10 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select, update
+from sqlmodel.sql.expression import Select
 
 from logistics_ai.models import (
     Customer,
@@ -56,12 +60,15 @@ class Preferences(BaseModel):
 def _row_to_preferences(row: NotificationPreference | None) -> Preferences:
     if row is None:
         return Preferences()
-    events = [e for e in row.events.split(",") if e in EVENTS]
+    return _preferences(row.email_enabled, row.sms_enabled, row.events, row.language)
+
+
+def _preferences(email: bool, sms: bool, events: str, language: str) -> Preferences:
     return Preferences(
-        email=row.email_enabled,
-        sms=row.sms_enabled,
-        events=events,
-        language=row.language,
+        email=email,
+        sms=sms,
+        events=[e for e in events.split(",") if e in EVENTS],
+        language=language,
     )
 
 
@@ -170,6 +177,65 @@ def mute(session: Session) -> None:
     session.info[_MUTED] = True
 
 
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Who a customer's messages go to and what they chose: all the outbox write needs."""
+
+    user_id: int
+    first_name: str
+    email: str | None
+    phone: str | None
+    preferences: Preferences
+
+
+# The columns a Recipient is made of, for `with_recipient` to add to a query of customers: the
+# booking reads the customer anyway and takes these with it (one statement instead of two,
+# docs/performance.md, Round 9). Columns, not entities: the users row's other fields (its TOTP
+# secret is encrypted) are neither decrypted nor tracked by the session.
+RECIPIENT_COLUMNS: tuple[Any, ...] = (
+    col(User.id),
+    col(User.is_active),
+    col(User.full_name),
+    col(User.email),
+    col(User.phone),
+    col(NotificationPreference.id),
+    col(NotificationPreference.email_enabled),
+    col(NotificationPreference.sms_enabled),
+    col(NotificationPreference.events),
+    col(NotificationPreference.language),
+)
+
+
+def with_recipient(query: Select) -> Select:
+    """`query`, a SELECT from customers, joined to the customer's user and preferences."""
+    return query.join(User, col(User.id) == col(Customer.user_id)).join(
+        NotificationPreference,
+        col(NotificationPreference.user_id) == col(User.id),
+        isouter=True,
+    )
+
+
+def recipient_from(values: Sequence[Any]) -> Recipient | None:
+    """The Recipient in `values` (RECIPIENT_COLUMNS' values in order), None when inactive."""
+    user_id, is_active, full_name, email, phone, prefs_id, email_on, sms_on, events, lang = values
+    if not is_active:
+        return None
+    prefs = Preferences() if prefs_id is None else _preferences(email_on, sms_on, events, lang)
+    return Recipient(user_id, full_name.split(" ")[0], email, phone, prefs)
+
+
+# Built once, run with the customer's id bound (building it per call cost more than running it).
+_RECIPIENT_OF = with_recipient(select(*RECIPIENT_COLUMNS).select_from(Customer)).where(
+    col(Customer.id) == bindparam("customer_id")
+)
+
+
+def recipient_of(session: Session, customer_id: int) -> Recipient | None:
+    """The customer's recipient in one round trip (this runs in every status change)."""
+    found = session.exec(_RECIPIENT_OF, params={"customer_id": customer_id}).first()
+    return None if found is None else recipient_from(found)
+
+
 def enqueue_for_shipment(
     session: Session, shipment: Shipment, event: Template, *, reason: str | None = None
 ) -> list[Notification]:
@@ -177,53 +243,64 @@ def enqueue_for_shipment(
     customer switched that event, or the switch it is sent under, off)."""
     if session.info.get(_MUTED):
         return []
-    customer = session.get(Customer, shipment.customer_id)
-    if customer is None:
+    recipient = recipient_of(session, shipment.customer_id)
+    return enqueue_to(session, recipient, shipment, event, reason=reason)
+
+
+def enqueue_to(
+    session: Session,
+    recipient: Recipient | None,
+    shipment: Shipment,
+    event: Template,
+    *,
+    reason: str | None = None,
+) -> list[Notification]:
+    """`enqueue_for_shipment` for a caller that read the recipient already (`recipient_from`)."""
+    if session.info.get(_MUTED) or recipient is None:
         return []
-    # The recipient and their preferences in one round trip (this runs in every booking and
-    # status change; see docs/performance.md, "The next costs of a create").
-    found = session.exec(
-        select(User, NotificationPreference)
-        .join(
-            NotificationPreference,
-            col(NotificationPreference.user_id) == col(User.id),
-            isouter=True,
-        )
-        .where(col(User.id) == customer.user_id)
-    ).first()
-    if found is None or not found[0].is_active:
-        return []
-    user, saved = found
-    prefs = _row_to_preferences(saved)
+    prefs = recipient.preferences
     if PREFERENCE.get(event, event) not in prefs.events:
         return []
     payload: dict[str, Any] = {
         "tracking_code": shipment.tracking_code,
-        "name": user.full_name.split(" ")[0],
+        "name": recipient.first_name,
         "service_date": shipment.service_date.isoformat(),
         "eta": clock.to_local(shipment.eta).strftime("%H:%M") if shipment.eta else None,
         "reason": reason,
         "recipient": None,
     }
     targets = []
-    if prefs.email and user.email:
-        targets.append(("email", user.email))
-    if prefs.sms and user.phone:
-        targets.append(("sms", user.phone))
-    rows = []
-    for channel, address in targets:
-        row = Notification(
+    if prefs.email and recipient.email:
+        targets.append(("email", recipient.email))
+    if prefs.sms and recipient.phone:
+        targets.append(("sms", recipient.phone))
+    rows = [
+        Notification(
             channel=channel,
             recipient=address,
             template=event,
             language=prefs.language,
-            user_id=user.id,
+            user_id=recipient.user_id,
             shipment_id=shipment.id,
             payload=payload,
         )
-        session.add(row)
-        rows.append(row)
+        for channel, address in targets
+    ]
+    if rows:
+        # Written at once by one Core statement rather than by the unit of work's flush:
+        # nothing reads an outbox row back in the transaction that writes it, and the flush
+        # cost more CPU than the statement (docs/performance.md, Round 9). The rows returned
+        # are not in the session.
+        values = [{f"row_{c.key}": getattr(row, c.key) for c in _OUTBOX_COLUMNS} for row in rows]
+        session.connection().execute(_OUTBOX_ROW, values[0] if len(values) == 1 else values)
     return rows
+
+
+_OUTBOX_COLUMNS = tuple(c for c in Notification.__table__.columns if c.key != "id")  # type: ignore[attr-defined]  # SQLModel's table
+# Prefixed parameter names: SQLAlchemy reserves a column's own name for its implicit binds.
+_OUTBOX_ROW = insert(Notification).values(
+    {c.key: bindparam(f"row_{c.key}", type_=c.type) for c in _OUTBOX_COLUMNS}
+)
 
 
 def render_notification(row: Notification) -> Rendered:

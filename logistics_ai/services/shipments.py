@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import bindparam, func, literal_column, or_
+from sqlalchemy import bindparam, func, insert, literal_column, or_
 from sqlmodel import Session, col, select
 
 from logistics_ai.domain import clock
@@ -16,7 +16,7 @@ from logistics_ai.domain.validation import Clean, Id, Moment, Reason, bounded, f
 from logistics_ai.geo.distance import haversine_km
 from logistics_ai.models import Customer, Depot, Shipment, ShipmentStatus, TrackingEvent, saved_id
 from logistics_ai.realtime.bus import queue_event
-from logistics_ai.security import policy
+from logistics_ai.security import policy, shredding
 from logistics_ai.security.policy import Action
 from logistics_ai.services import audit, geocoding, notifications, webhooks
 from logistics_ai.services.pricing import quote_cents
@@ -194,6 +194,49 @@ def _customer_for(session: Session, actor: Actor, requested_id: int | None) -> i
     return requested_id
 
 
+def _booking_reads_statement(with_key: bool) -> Any:
+    columns: list[Any] = [col(Customer.requires_proof), *notifications.RECIPIENT_COLUMNS]
+    if with_key:
+        columns.append(shredding.key_column(bindparam("subject_id")))
+    query = select(*columns).select_from(Customer)
+    return notifications.with_recipient(query).where(col(Customer.id) == bindparam("customer_id"))
+
+
+# Built once, run with the ids bound: building the statement per booking cost more CPU than
+# running it (docs/performance.md, Round 9). The key is left out for an actor with no user.
+_BOOKING_READS = {True: _booking_reads_statement(True), False: _booking_reads_statement(False)}
+
+
+def _booking_reads(
+    session: Session, actor: Actor, customer_id: int
+) -> tuple[bool, notifications.Recipient | None]:
+    """Everything a booking reads before it writes, in one statement: the customer's proof
+    default, who the booking notification goes to (with their preferences) and the booker's
+    key for sealing the audit row's personal data (docs/performance.md, Round 9: three
+    statements were one each, and each later one autoflushed the rows written before it)."""
+    params = {"customer_id": customer_id}
+    if actor.user_id is not None:
+        params["subject_id"] = actor.user_id
+    found = session.exec(_BOOKING_READS["subject_id" in params], params=params).first()
+    if found is None:  # the customer was removed meanwhile: booked as before, no message
+        return False, None
+    if actor.user_id is not None:
+        shredding.remember(session, actor.user_id, found[-1])
+    recipient_values = found[1 : 1 + len(notifications.RECIPIENT_COLUMNS)]
+    return bool(found[0]), notifications.recipient_from(recipient_values)
+
+
+# The booking's first history row, as one Core statement built once: nothing reads it back in
+# the request, and handing it to the unit of work cost more CPU than the statement itself (the
+# ORM's flush at commit, docs/performance.md, Round 9).
+_BOOKING_RECEIVED = insert(TrackingEvent).values(
+    shipment_id=bindparam("event_shipment_id"),
+    status=ShipmentStatus.requested,
+    occurred_at=bindparam("event_at"),
+    note="Booking received",
+)
+
+
 def create_shipment(
     session: Session, actor: Actor, payload: ShipmentCreate | dict, *, now: datetime | None = None
 ) -> Shipment:
@@ -207,11 +250,9 @@ def create_shipment(
     if problems:
         raise fail(problems)
     pickup_start = clock.as_aware(data.pickup_window_start)
-    customer = session.get(Customer, customer_id)
+    customer_requires_proof, recipient = _booking_reads(session, actor, customer_id)
     requires_proof = (
-        data.requires_proof
-        if data.requires_proof is not None
-        else bool(customer and customer.requires_proof)
+        data.requires_proof if data.requires_proof is not None else customer_requires_proof
     )
     shipment = Shipment(
         tracking_code=new_tracking_code(),
@@ -245,15 +286,11 @@ def create_shipment(
     )
     session.add(shipment)
     session.flush()  # assigns the id used by history and audit below
-    session.add(
-        TrackingEvent(
-            shipment_id=saved_id(shipment),
-            status=ShipmentStatus.requested,
-            occurred_at=shipment.created_at,
-            note="Booking received",
-        )
+    session.connection().execute(
+        _BOOKING_RECEIVED,
+        {"event_shipment_id": saved_id(shipment), "event_at": shipment.created_at},
     )
-    notifications.enqueue_for_shipment(session, shipment, "booked")
+    notifications.enqueue_to(session, recipient, shipment, "booked")
     webhooks.enqueue(
         session,
         "shipment.created",

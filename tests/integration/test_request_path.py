@@ -380,6 +380,37 @@ def test_a_gps_batch_is_five_statements_in_one_transaction(
     assert all(seen["in_transaction"]) and seen["hops"] == 1 and seen["checkouts"] == 1
 
 
+def test_a_booking_reads_in_one_statement_and_writes_each_row_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    http = client()
+    alice = login(http, "alice@test.example.com")["access_token"]
+    body = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in booking().items()}
+    # Not counted: the worker's first authenticated request and a person's first audit row
+    # (which may create their subject key).
+    assert http.post("/api/v1/shipments", json=body, headers=bearer(alice)).status_code == 201
+    with counting(monkeypatch) as booked:
+        created = http.post("/api/v1/shipments", json=body, headers=bearer(alice))
+    assert created.status_code == 201, created.text
+    statements = [" ".join(sql.split()) for sql in booked["statements"]]
+    # The customer's proof default, the notification's recipient with their preferences and
+    # the booker's subject key come in one SELECT (they were three, docs/performance.md,
+    # Round 9), before the shipment is written, so nothing is flushed early for them.
+    reads = [sql for sql in statements if sql.startswith("SELECT")]
+    assert len(reads) == 1, reads
+    assert "subject_keys" in reads[0] and "notification_preferences" in reads[0], reads
+    assert statements[0] == reads[0], statements
+    # The audit head's new hash rides with the audit row (a data-modifying CTE).
+    assert not [sql for sql in statements if sql.startswith("UPDATE")], statements
+    audit_rows = [sql for sql in statements if "INSERT INTO audit_events" in sql]
+    assert len(audit_rows) == 1 and audit_rows[0].startswith("WITH"), statements
+    # The shipment, its first history event, the outbox row, the audit head and the audit
+    # row: six statements in all (nine before), in one unit of work.
+    assert len(statements) == 6, statements
+    assert booked["hops"] == 1 and booked["checkouts"] == 1
+    assert all(booked["in_transaction"])
+
+
 def test_a_read_session_refuses_to_write(world: World) -> None:
     shipment_id = _shipment(world)
     session = new_read_session()
