@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -97,8 +97,25 @@ def new_read_session() -> ReadSession:
     return ReadSession(_autocommit(get_engine()), expire_on_commit=False)
 
 
+_AFTER_UNIT = "lai_after_unit"
+
+
+def after_unit(session: Session, run: Callable[[], None]) -> None:
+    """Run `run` once `session`'s unit of work has committed, given its connection back to the
+    pool and announced its changes (`commit_unit`); a unit that rolls back runs nothing.
+
+    For side work that opens a unit of its own (ETA refreshes): run from the commit itself
+    (SQLAlchemy's after_commit, which fires before the session lets go of its connection),
+    it held a second connection in the same thread, so a burst of such requests could leave
+    threads waiting for each other's connections, and the request's answer waited for it
+    with its first connection still checked out (docs/performance.md, Round 9).
+    """
+    session.info.setdefault(_AFTER_UNIT, []).append(run)
+
+
 def commit_unit(session: Session) -> None:
-    """Commit, then announce the committed changes (side work runs after the commit)."""
+    """Commit, then announce the committed changes, then run the side work queued with
+    `after_unit` (side work runs after the commit, with the connection given back)."""
     try:
         session.commit()
     except BaseException as error:
@@ -106,6 +123,8 @@ def commit_unit(session: Session) -> None:
         raise
     session.close()
     publish_committed(session)
+    for run in session.info.pop(_AFTER_UNIT, []):
+        run()
 
 
 def abandon_unit(session: Session, error: BaseException | None = None) -> None:
@@ -116,6 +135,7 @@ def abandon_unit(session: Session, error: BaseException | None = None) -> None:
     """
     session.rollback()
     discard_pending(session)
+    session.info.pop(_AFTER_UNIT, None)
     session.close()
     if isinstance(error, StaleDataError):
         raise StaleWrite(

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from loguru import logger
-from sqlalchemy import Table, bindparam, event, func, update
+from sqlalchemy import Table, bindparam, func, update
 from sqlmodel import Session, col, select
 
-from logistics_ai.db import session_scope
+from logistics_ai.db import after_unit, session_scope
 from logistics_ai.dispatch import model as vrp
 from logistics_ai.dispatch.eta import eta
 from logistics_ai.domain import clock
@@ -88,21 +88,23 @@ def refresh_after_move(
 
 
 def refresh_after_commit(session: Session, driver_id: int, now: datetime) -> None:
-    """Recompute a driver's ETAs once `session` has committed, in a unit of work of its own.
+    """Recompute a driver's ETAs once `session`'s unit of work has committed and given its
+    connection back, in a unit of work of its own (`db.after_unit`).
 
     ETAs are derived data: they never run inside the transaction of the stop event or GPS
     batch that moved the driver (with OSRM_URL they wait on HTTP), and any failure there,
     an OSRM outage included, is logged, never raised: it cannot fail the change itself.
     A rolled-back change recomputes nothing.
     """
-    pending: dict[int, datetime] = session.info.setdefault(_PENDING_ETAS, {})
-    if not pending:
-        event.listen(session, "after_commit", _refresh_pending, once=True)
+    pending: dict[int, datetime] | None = session.info.get(_PENDING_ETAS)
+    if pending is None:  # the unit's first: one refresh per driver, however many changes
+        pending = session.info[_PENDING_ETAS] = {}
+        after_unit(session, lambda: _refresh_pending(session.info.pop(_PENDING_ETAS, {})))
     pending[driver_id] = now
 
 
-def _refresh_pending(session: Session) -> None:
-    for driver_id, now in session.info.pop(_PENDING_ETAS, {}).items():
+def _refresh_pending(pending: dict[int, datetime]) -> None:
+    for driver_id, now in pending.items():
         try:
             with session_scope() as own:
                 refresh_driver_etas(own, driver_id, now)

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from logistics_ai.db import session_scope
 from logistics_ai.models import Driver, Shipment, Stop
@@ -282,3 +283,50 @@ def test_a_failed_recomputation_does_not_hold_the_next_batch_back(
     # OSRM is back (the straight-line estimate here); 2 s and ~10 m later the batch recomputes.
     _batch(dave, 41.9501, -87.70, start + timedelta(seconds=2))
     assert _dropoff_eta(session, dropoff_id) is not None
+
+
+def _assigned_without_eta(world: World) -> int:
+    with session_scope() as s:
+        shipment = shipments.create_shipment(s, world.alice, booking())
+        assignment.assign_shipment(s, world.dispatcher, shipment.id, world.dave.driver_id)  # type: ignore[arg-type]
+    with session_scope() as s:  # forget the ETA the assignment computed
+        s.execute(update(Shipment).where(col(Shipment.id) == shipment.id).values(eta=None))
+    _move(world.dave.driver_id, 41.9210, -87.6510)  # a position to compute ETAs from  # type: ignore[arg-type]
+    return shipment.id  # type: ignore[return-value]
+
+
+def test_the_refresh_runs_once_the_units_connection_is_back(world: World, session: Session) -> None:
+    """With one pooled connection and no overflow, a change still refreshes the ETAs: the
+    refresh opens its own unit of work only after the change's unit gave its connection back.
+    Run from the commit itself (SQLAlchemy's after_commit), it waited for a second connection
+    that never came, timed out, and the ETAs stayed unwritten."""
+    shipment_id = _assigned_without_eta(world)
+    with (
+        app_config.configured(db_pool_size="1", db_max_overflow="0", db_pool_timeout="1"),
+        session_scope() as s,
+    ):
+        # A change that holds the unit's connection, as a stop event or a GPS batch does,
+        # and the route's ETAs asked for (it is tomorrow's route: at 10:30 tomorrow).
+        s.get(Driver, world.dave.driver_id)
+        refresh_after_commit(s, world.dave.driver_id, tomorrow_at(10, 30))  # type: ignore[arg-type]
+    session.expire_all()
+    stored = session.get(Shipment, shipment_id)
+    assert stored is not None and stored.eta is not None
+
+
+def test_a_rolled_back_unit_refreshes_nothing(world: World, session: Session) -> None:
+    shipment_id = _assigned_without_eta(world)
+
+    class Abandoned(Exception):
+        pass
+
+    try:
+        with session_scope() as s:
+            s.get(Driver, world.dave.driver_id)
+            refresh_after_commit(s, world.dave.driver_id, tomorrow_at(10, 30))  # type: ignore[arg-type]
+            raise Abandoned
+    except Abandoned:
+        pass
+    session.expire_all()
+    stored = session.get(Shipment, shipment_id)
+    assert stored is not None and stored.eta is None
