@@ -1,6 +1,6 @@
 """`python -m logistics_ai bench api-ab --against PATH`: two checkouts' CPU per request, at once.
 
-  python -m logistics_ai bench api-ab --against PATH [--cases read,list,create,location,track]
+  python -m logistics_ai bench api-ab --against PATH [--cases read,list,create,location,track,route]
                                       [--rounds 5] [--requests 2000] [--concurrency 25]
                                       [--rows 20000]
 
@@ -45,7 +45,7 @@ from loadtests.api_bench import (
     sample_ids,
 )
 
-CASES = ("read", "list", "create", "location", "track")
+CASES = ("read", "list", "create", "location", "track", "route")
 
 
 class Side:
@@ -151,6 +151,12 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
                         ]
                     },
                     "idempotent": True,
+                    "as": "driver",
+                },
+                # The driver app's day: my stops, in order.
+                "route": {
+                    "method": "GET",
+                    "paths": ["/api/v1/drivers/me/route"],
                     "as": "driver",
                 },
                 # The public tracking page's read (no sign-in; the token is ignored).

@@ -170,14 +170,19 @@ def set_own_status(session: Session, actor: Actor, status: DriverStatus) -> Driv
 def stops_for_day(session: Session, actor: Actor, driver_id: int, day: date) -> list[StopView]:
     if policy.require(actor, Action.route_read) == "self" and actor.driver_id != driver_id:
         raise NotFound("Route not found.")
-    rows = session.exec(
-        select(Stop, Shipment)
-        .join(Route, col(Route.id) == Stop.route_id)
-        .join(Shipment, col(Shipment.id) == Stop.shipment_id)
-        .where(Route.driver_id == driver_id, Route.service_date == day)
-        .order_by(col(Stop.sequence))
-    ).all()
+    rows = session.execute(_STOPS_OF_DAY, {"b_driver": driver_id, "b_day": day}).all()
     return [StopView(stop=stop, shipment=shipment) for stop, shipment in rows]
+
+
+# Built once: the driver app reads it on every refresh, and the live fan-out for each
+# driver's screen after each of their changes.
+_STOPS_OF_DAY = (
+    select(Stop, Shipment)
+    .join(Route, col(Route.id) == Stop.route_id)
+    .join(Shipment, col(Shipment.id) == Stop.shipment_id)
+    .where(Route.driver_id == bindparam("b_driver"), Route.service_date == bindparam("b_day"))
+    .order_by(col(Stop.sequence))
+)
 
 
 def my_route(session: Session, actor: Actor, day: date) -> list[StopView]:
