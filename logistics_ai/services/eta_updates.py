@@ -120,15 +120,7 @@ def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None =
     # Read before the stops: a route change committed in between makes the next batch
     # recompute again rather than trust ETAs computed from the older stops.
     route_stamp = _route_stamp(session, driver_id, day)
-    rows = session.exec(
-        select(Stop, Shipment)
-        .join(Route, col(Route.id) == Stop.route_id)
-        .join(Shipment, col(Shipment.id) == Stop.shipment_id)
-        .where(
-            Route.driver_id == driver_id, Route.service_date == day, col(Stop.status).in_(OPEN_STOP)
-        )
-        .order_by(col(Stop.sequence))
-    ).all()
+    rows = session.execute(_OPEN_STOPS_OF_DAY, {"b_driver": driver_id, "b_day": day}).all()
     position = _position(session, driver)
     if position is None:
         return 0
@@ -231,6 +223,18 @@ _ROUTE_TABLE: Table = Route.__table__  # type: ignore[attr-defined]
 _ROUTE_STAMP = select(func.max(_ROUTE_TABLE.c.updated_at)).where(
     _ROUTE_TABLE.c.driver_id == bindparam("b_driver"),
     _ROUTE_TABLE.c.service_date == bindparam("b_day"),
+)
+# Built once: every stop event and every moving driver's batch recomputes from it.
+_OPEN_STOPS_OF_DAY = (
+    select(Stop, Shipment)
+    .join(Route, col(Route.id) == Stop.route_id)
+    .join(Shipment, col(Shipment.id) == Stop.shipment_id)
+    .where(
+        col(Route.driver_id) == bindparam("b_driver"),
+        col(Route.service_date) == bindparam("b_day"),
+        col(Stop.status).in_(OPEN_STOP),
+    )
+    .order_by(col(Stop.sequence))
 )
 _SET_STOP_ETA = (
     update(_STOP_TABLE)
