@@ -569,6 +569,9 @@ def test_a_stop_event_reads_once_before_its_first_write(
         "UPDATE idempotency_keys SET",
     ], request
     assert "subject_keys" in request[1] and "notification_preferences" in request[1]
+    # The ETA refresh reads the driver's position with the route's stamp, then the open stops.
+    reads = [sql for sql in after_commit if sql.startswith("SELECT")]
+    assert len(reads) == 2 and "max(routes.updated_at)" in reads[0], after_commit
     assert not [sql for sql in after_commit if not sql.startswith(("SELECT", "UPDATE"))]
     assert seen["hops"] == 1 and seen["checkouts"] == 2  # the unit of work, the ETA refresh
     assert all(seen["in_transaction"])
