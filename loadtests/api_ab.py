@@ -1,6 +1,7 @@
 """`python -m logistics_ai bench api-ab --against PATH`: two checkouts' CPU per request, at once.
 
-  python -m logistics_ai bench api-ab --against PATH [--cases read,list,create,location,track,route]
+  python -m logistics_ai bench api-ab --against PATH
+                        [--cases read,list,create,location,track,route,stop_event]
                                       [--rounds 5] [--requests 2000] [--concurrency 25]
                                       [--rows 20000]
 
@@ -23,8 +24,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, Any
+
+import psycopg
 
 from loadtests.api_bench import (
     DEMO_PASSWORD,
@@ -45,17 +49,99 @@ from loadtests.api_bench import (
     sample_ids,
 )
 
-CASES = ("read", "list", "create", "location", "track", "route")
+CASES = ("read", "list", "create", "location", "track", "route", "stop_event")
+
+
+STOPS_PER_ROUTE = 100
+
+
+def prepare_pickups(conninfo: str, driver_email: str, customer_email: str, count: int) -> list[int]:
+    """`count` pickup stops of the driver, each a shipment of the customer's that is assigned
+    and waiting to be picked up: a `picked_up` on each is a full stop event (the status
+    change, its history, audit, webhook and outbox rows, the route's count, the ETA refresh).
+
+    Copies of one seeded shipment, on active routes of days after the seeded ones (100 stops
+    a route): the ETA refresh after each event recomputes the driver's seeded day, as a
+    driver's real day would, not thousands of bench stops."""
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        driver = connection.execute(
+            "SELECT d.id FROM drivers d JOIN users u ON u.id = d.user_id WHERE u.email = %s",
+            (driver_email,),
+        ).fetchone()
+        source = connection.execute(
+            "SELECT s.id FROM shipments s JOIN customers c ON c.id = s.customer_id "
+            "JOIN users u ON u.id = c.user_id WHERE u.email = %s AND s.tracking_code NOT LIKE "
+            "'BN%%' ORDER BY s.id LIMIT 1",
+            (customer_email,),
+        ).fetchone()
+        if driver is None or source is None:
+            raise RuntimeError("the demo seed has no driver or no shipment of the customer")
+        columns = [
+            r[0]
+            for r in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = "
+                "'shipments' AND column_name <> 'id' ORDER BY ordinal_position"
+            )
+        ]
+        first_day = date.today() + timedelta(days=400)
+        stop_ids: list[int] = []
+        for route_number in range(-(-count // STOPS_PER_ROUTE)):
+            day = first_day + timedelta(days=route_number)
+            size = min(STOPS_PER_ROUTE, count - len(stop_ids))
+            route_id = connection.execute(
+                "INSERT INTO routes (driver_id, service_date, status, version, "
+                "total_distance_m, total_duration_s, created_at, updated_at) "
+                "VALUES (%s, %s, 'active', 1, 0, 0, now(), now()) RETURNING id",
+                (driver[0], day),
+            ).fetchone()[0]  # type: ignore[index]
+            chosen = {
+                "tracking_code": f"'SE' || lpad(({route_number} * 1000 + g)::text, 12, '0')",
+                "status": "'assigned'",
+                "service_date": "%(day)s",
+                "driver_id": "%(driver)s",
+                "route_id": "%(route)s",
+                "eta": "NULL",
+                "version": "1",
+            }
+            select = ", ".join(chosen.get(c, f"s.{c}") for c in columns)
+            params = {"day": day, "driver": driver[0], "route": route_id, "source": source[0]}
+            connection.execute(
+                f"WITH copies AS (INSERT INTO shipments ({', '.join(columns)}) "
+                f"SELECT {select} FROM shipments s CROSS JOIN generate_series(1, {size}) g "
+                "WHERE s.id = %(source)s RETURNING id) "
+                "INSERT INTO stops (route_id, shipment_id, kind, sequence, status, late_risk, "
+                "version) SELECT %(route)s, id, 'pickup', row_number() OVER (ORDER BY id), "
+                "'pending', false, 1 FROM copies",
+                params,
+            )
+            stop_ids += [
+                row[0]
+                for row in connection.execute(
+                    "SELECT id FROM stops WHERE route_id = %s ORDER BY id", (route_id,)
+                )
+            ]
+        connection.execute("ANALYZE shipments; ANALYZE stops; ANALYZE routes")
+        return stop_ids
+
+
+def requests_per_side(args: argparse.Namespace) -> int:
+    """How many requests a side sends of one case: the warm-up and every round."""
+    return max(100, args.requests // 10) + args.rounds * args.requests
 
 
 class Side:
     """One checkout's API in a child process, answering one line per measured run."""
 
-    def __init__(self, project: Path, env: dict[str, str], spec: dict[str, Any]) -> None:
+    def __init__(
+        self, project: Path, env: dict[str, str], spec: dict[str, Any], scratch: str, label: str
+    ) -> None:
         self.project = project
         self.python = own_executable(project, "python", sys.executable)
+        # The spec goes in a file: thousands of stop paths exceed one argument's length limit.
+        spec_file = Path(scratch) / f"spec-{label}.json"
+        spec_file.write_text(json.dumps(spec), encoding="utf-8")
         self.process = subprocess.Popen(
-            [self.python, str(REPO / "loadtests" / "api_ab_side.py"), json.dumps(spec)],
+            [self.python, str(REPO / "loadtests" / "api_ab_side.py"), f"@{spec_file}"],
             env={**env, "PYTHONPATH": str(project)},
             cwd=project,
             stdin=subprocess.PIPE,
@@ -167,7 +253,31 @@ def _run(args: argparse.Namespace, cases: list[str]) -> int:
                 },
             },
         }
-        sides = [Side(here, env, spec), Side(there, env, spec)]
+        # A stop event changes its stop for good: each side gets stops of its own, enough for
+        # every request it sends, and uses each once (`once`).
+        pickups: list[list[int]] = [[], []]
+        if "stop_event" in cases:
+            needed = requests_per_side(args)
+            stops = prepare_pickups(
+                conninfo, "driver@example.com", "customer@example.com", 2 * needed
+            )
+            pickups = [stops[:needed], stops[needed:]]
+
+        def spec_for(side: int) -> dict[str, Any]:
+            stop_event = {
+                "method": "POST",
+                "paths": [f"/api/v1/stops/{i}/events" for i in pickups[side]],
+                "json": {"event": "picked_up", "lat": 41.8781, "lon": -87.6298},
+                "idempotent": True,
+                "once": True,
+                "as": "driver",
+            }
+            return {**spec, "cases": {**spec["cases"], "stop_event": stop_event}}
+
+        sides = [
+            Side(here, env, spec_for(0), scratch, "A"),
+            Side(there, env, spec_for(1), scratch, "B"),
+        ]
         try:
             print(
                 f"bench api-ab: {args.requests} requests per side per round, "

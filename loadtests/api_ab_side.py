@@ -89,9 +89,12 @@ class Lifespan:
 
 
 async def measure(
-    app: Any, case: dict[str, Any], token: str, total: int, concurrency: int
+    app: Any, case: dict[str, Any], token: str, total: int, concurrency: int, start: int = 0
 ) -> dict[str, Any]:
-    """Serve `total` requests of one case, `concurrency` at a time; CPU and wall per request."""
+    """Serve `total` requests of one case, `concurrency` at a time; CPU and wall per request.
+
+    The requests take the case's paths in turn from `start` (see `run` for a case whose
+    paths are each used once)."""
     headers = {"authorization": f"Bearer {token}"}
     body = json.dumps(case["json"]).encode() if "json" in case else b""
     if body:
@@ -108,7 +111,8 @@ async def measure(
             sent = headers
             if case.get("idempotent"):  # each action its own key, as the apps send them
                 sent = {**headers, "idempotency-key": uuid.uuid4().hex}
-            status, _ = await call(app, case["method"], targets[index % len(targets)], sent, body)
+            target = targets[(start + index) % len(targets)]
+            status, _ = await call(app, case["method"], target, sent, body)
             statuses[status] += 1
 
     cpu, wall = time.process_time(), time.perf_counter()
@@ -119,6 +123,25 @@ async def measure(
         "wall_ms": 1000 * wall / total,
         "statuses": {str(k): v for k, v in statuses.items()},
     }
+
+
+def next_start(case: dict[str, Any], used: int, requests: int) -> int:
+    """Where a run of `requests` starts in the case's paths. A case marked `once` (a stop
+    event: a stop is picked up once) uses each path once over all runs, never again."""
+    if not case.get("once"):
+        return 0
+    if used + requests > len(case["paths"]):
+        raise RuntimeError(f"{len(case['paths'])} paths cannot serve {used + requests} requests")
+    return used
+
+
+def read_spec(argument: str) -> dict[str, Any]:
+    """The spec, inline JSON or `@file` (a spec with thousands of paths is longer than one
+    command-line argument may be)."""
+    if argument.startswith("@"):
+        with open(argument[1:], encoding="utf-8") as file:
+            return dict(json.load(file))
+    return dict(json.loads(argument))
 
 
 async def run(spec: dict[str, Any]) -> None:
@@ -142,18 +165,20 @@ async def run(spec: dict[str, Any]) -> None:
             raise RuntimeError(f"sign-in as {email}: HTTP {status} {body[:200]!r}")
         tokens[role] = json.loads(body)["access_token"]
     cases = spec["cases"]
+    used: dict[str, int] = {}
     print(json.dumps({"ready": True}), flush=True)
     loop = asyncio.get_running_loop()
     while line := await loop.run_in_executor(None, sys.stdin.readline):
         name, requests, concurrency = line.split()
         case = cases[name]
         token = tokens[case["as"]]
-        print(
-            json.dumps(await measure(app, case, token, int(requests), int(concurrency))), flush=True
-        )
+        start = next_start(case, used.get(name, 0), int(requests))
+        used[name] = start + int(requests)
+        result = await measure(app, case, token, int(requests), int(concurrency), start)
+        print(json.dumps(result), flush=True)
     await lifespan.step("shutdown")
     await lifespan.task
 
 
 if __name__ == "__main__":
-    asyncio.run(run(json.loads(sys.argv[1])))
+    asyncio.run(run(read_spec(sys.argv[1])))

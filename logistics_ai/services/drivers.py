@@ -16,6 +16,7 @@ from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import Conflict, NotFound, PermissionDenied
 from logistics_ai.domain.validation import Moment, fail, parse
 from logistics_ai.models import (
+    Customer,
     Driver,
     DriverStatus,
     LocationPing,
@@ -33,9 +34,9 @@ from logistics_ai.models import (
     utcnow,
 )
 from logistics_ai.realtime.bus import queue_event
-from logistics_ai.security import policy
+from logistics_ai.security import policy, shredding
 from logistics_ai.security.policy import Action
-from logistics_ai.services import audit
+from logistics_ai.services import audit, notifications
 from logistics_ai.services.eta_updates import refresh_after_commit, refresh_after_move
 from logistics_ai.services.shipment_status import CLOSED_STOP, OPEN_STOP, StopEvent, transition
 
@@ -193,18 +194,67 @@ def my_route(session: Session, actor: Actor, day: date) -> list[StopView]:
     return stops_for_day(session, actor, actor.driver_id, day)
 
 
-def _stop_for_actor(session: Session, actor: Actor, stop_id: int) -> tuple[Stop, Route, Shipment]:
-    row = session.exec(
-        select(Stop, Route, Shipment)
-        .join(Route, col(Route.id) == Stop.route_id)
-        .join(Shipment, col(Shipment.id) == Stop.shipment_id)
-        .where(Stop.id == stop_id)
+# A stop event's one read before its first write, built once: the stop, its route and
+# shipment; the customer's recipient for the outbox row (notifications.RECIPIENT_COLUMNS);
+# the driver's subject key, which seals their audit rows (shredding.key_column). Three round
+# trips before (the recipient and the key were read between the writes, each autoflushing
+# them), and building the statement per call was a large part of the event's CPU
+# (docs/performance.md, Round 9: the stop event's statements).
+_STOP_EVENT_COLUMNS: tuple[Any, ...] = (
+    Stop,
+    Route,
+    Shipment,
+    *notifications.RECIPIENT_COLUMNS,
+    shredding.key_column(bindparam("subject_id")),
+)
+_STOP_EVENT_READ = notifications.with_recipient(
+    select(*_STOP_EVENT_COLUMNS)
+    .join(Route, col(Route.id) == Stop.route_id)
+    .join(Shipment, col(Shipment.id) == Stop.shipment_id)
+    .join(Customer, col(Customer.id) == Shipment.customer_id)
+).where(col(Stop.id) == bindparam("stop_id"))
+_STOPS: Table = Stop.__table__  # type: ignore[attr-defined]
+_OPEN_STOPS_ON_ROUTE = select(func.count(_STOPS.c.id)).where(
+    _STOPS.c.route_id == bindparam("route_id"), _STOPS.c.status.in_(OPEN_STOP)
+)
+
+
+@dataclass(frozen=True)
+class _StopContext:
+    stop: Stop
+    route: Route
+    shipment: Shipment
+    recipient: notifications.Recipient | None
+
+
+def _stop_for_actor(session: Session, actor: Actor, stop_id: int) -> _StopContext:
+    row = session.execute(
+        _STOP_EVENT_READ, {"stop_id": stop_id, "subject_id": actor.user_id}
     ).first()
     granted = policy.require(actor, Action.stop_update)
     # A driver asking about another driver's stop learns nothing, not even that it exists.
     if row is None or (granted == "route" and row[1].driver_id != actor.driver_id):
         raise NotFound(f"Stop {stop_id} was not found.")
-    return row
+    stop, route, shipment, *recipient, key = row
+    if actor.user_id is not None:
+        shredding.remember(session, actor.user_id, key)
+    return _StopContext(stop, route, shipment, notifications.recipient_from(recipient))
+
+
+def report_stop_event(
+    session: Session,
+    actor: Actor,
+    stop_id: int,
+    event: StopEvent,
+    *,
+    reason: str | None = None,
+    position: tuple[float, float] | None = None,
+) -> StopView:
+    """`record_stop_event`, answered as the driver app shows the stop (the API's answer)."""
+    found = _record(session, actor, stop_id, event, reason=reason, position=position)
+    # The shipment read with the stop, not looked up again: the session holds clean objects
+    # weakly, so `stop_view`'s lookup found it gone and read it a second time.
+    return StopView(stop=found.stop, shipment=found.shipment)
 
 
 def record_stop_event(
@@ -216,7 +266,20 @@ def record_stop_event(
     reason: str | None = None,
     position: tuple[float, float] | None = None,
 ) -> Stop:
-    stop, route, shipment = _stop_for_actor(session, actor, stop_id)
+    return _record(session, actor, stop_id, event, reason=reason, position=position).stop
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    stop_id: int,
+    event: StopEvent,
+    *,
+    reason: str | None = None,
+    position: tuple[float, float] | None = None,
+) -> _StopContext:
+    found = _stop_for_actor(session, actor, stop_id)
+    stop, route, shipment = found.stop, found.route, found.shipment
     reason = (reason or "").strip() or None
     if stop.status in CLOSED_STOP:
         raise Conflict(f"This stop is already {stop.status}.")
@@ -229,7 +292,15 @@ def record_stop_event(
             raise fail({"reason": "say why the stop failed (e.g. recipient absent)"})
         if len(reason) > MAX_REASON_LENGTH:
             raise fail({"reason": f"keep the reason under {MAX_REASON_LENGTH} characters"})
-        transition(session, shipment, ShipmentStatus.failed, actor, note=reason, position=position)
+        transition(
+            session,
+            shipment,
+            ShipmentStatus.failed,
+            actor,
+            note=reason,
+            position=position,
+            recipient=found.recipient,
+        )
         stop.status = StopStatus.failed
         stop.failure_reason = reason
         stop.completed_at = now
@@ -241,7 +312,15 @@ def record_stop_event(
         target = ShipmentStatus.picked_up if event == "picked_up" else ShipmentStatus.delivered
         if target == ShipmentStatus.delivered and shipment.requires_proof:
             _require_proof(session, shipment)
-        transition(session, shipment, target, actor, note=None, position=position)
+        transition(
+            session,
+            shipment,
+            target,
+            actor,
+            note=None,
+            position=position,
+            recipient=found.recipient,
+        )
         stop.status = StopStatus.done
         stop.completed_at = now
         stop.actual_arrival = stop.actual_arrival or now
@@ -249,11 +328,14 @@ def record_stop_event(
     if route.status == RouteStatus.planned:
         route.status = RouteStatus.active
         session.add(route)
-    audit.record(session, actor, f"stop.{event}", "stop", stop.id, {"reason": reason})
+    # The stop's UPDATE (its version check) before its audit row: the row's lock before the
+    # audit head's, as the shipment's in `transition` (the audit record writes at once).
     session.flush()
-    _complete_route_if_finished(session, route)
+    audit.record(session, actor, f"stop.{event}", "stop", stop.id, {"reason": reason})
+    if stop.status in CLOSED_STOP:  # an arrived stop is still open: the route cannot be done
+        _complete_route_if_finished(session, route)
     refresh_after_commit(session, route.driver_id, now)
-    return stop
+    return found
 
 
 def _require_proof(session: Session, shipment: Shipment) -> None:
@@ -276,12 +358,7 @@ def _skip_remaining_stops(session: Session, shipment: Shipment, failed_stop: Sto
 
 
 def _complete_route_if_finished(session: Session, route: Route) -> None:
-    open_stops = session.exec(
-        select(func.count(col(Stop.id))).where(
-            Stop.route_id == route.id,
-            col(Stop.status).in_(OPEN_STOP),
-        )
-    ).one()
+    open_stops = session.execute(_OPEN_STOPS_ON_ROUTE, {"route_id": route.id}).scalar_one()
     if open_stops == 0 and route.status != RouteStatus.completed:
         route.status = RouteStatus.completed
         session.add(route)

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from loguru import logger
-from sqlalchemy import Table, bindparam, func, update
+from sqlalchemy import Row, Table, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from logistics_ai.db import after_unit, session_scope
@@ -116,21 +117,15 @@ def refresh_driver_etas(session: Session, driver_id: int, now: datetime | None =
     """Recompute today's open stops of one driver; returns how many are at risk of being late."""
     now = now or clock.utcnow()
     day = clock.to_local(now).date()
-    driver = session.get(Driver, driver_id)
+    # The driver's position and the route's stamp in one statement built once (were an ORM
+    # get and a second round trip). Read before the stops: a route change committed in
+    # between makes the next batch recompute again rather than trust ETAs computed from the
+    # older stops.
+    driver = session.execute(_DRIVER_AND_STAMP, {"b_driver": driver_id, "b_day": day}).first()
     if driver is None:
         return 0
-    # Read before the stops: a route change committed in between makes the next batch
-    # recompute again rather than trust ETAs computed from the older stops.
-    route_stamp = _route_stamp(session, driver_id, day)
-    rows = session.exec(
-        select(Stop, Shipment)
-        .join(Route, col(Route.id) == Stop.route_id)
-        .join(Shipment, col(Shipment.id) == Stop.shipment_id)
-        .where(
-            Route.driver_id == driver_id, Route.service_date == day, col(Stop.status).in_(OPEN_STOP)
-        )
-        .order_by(col(Stop.sequence))
-    ).all()
+    route_stamp = driver.route_stamp
+    rows = session.execute(_OPEN_STOPS_OF_DAY, {"b_driver": driver_id, "b_day": day}).all()
     position = _position(session, driver)
     if position is None:
         return 0
@@ -196,7 +191,7 @@ def _route_stamp(session: Session, driver_id: int, day: date) -> datetime | None
     return session.execute(_ROUTE_STAMP, {"b_driver": driver_id, "b_day": day}).scalar()
 
 
-def _position(session: Session, driver: Driver) -> vrp.Location | None:
+def _position(session: Session, driver: Row[Any]) -> vrp.Location | None:
     if driver.last_lat is not None and driver.last_lon is not None:
         return vrp.Location.at(driver.last_lat, driver.last_lon)
     depot = session.get(Depot, driver.depot_id) if driver.depot_id else None
@@ -233,6 +228,25 @@ _ROUTE_TABLE: Table = Route.__table__  # type: ignore[attr-defined]
 _ROUTE_STAMP = select(func.max(_ROUTE_TABLE.c.updated_at)).where(
     _ROUTE_TABLE.c.driver_id == bindparam("b_driver"),
     _ROUTE_TABLE.c.service_date == bindparam("b_day"),
+)
+_DRIVER_TABLE: Table = Driver.__table__  # type: ignore[attr-defined]
+_DRIVER_AND_STAMP = select(
+    _DRIVER_TABLE.c.last_lat,
+    _DRIVER_TABLE.c.last_lon,
+    _DRIVER_TABLE.c.depot_id,
+    _ROUTE_STAMP.scalar_subquery().label("route_stamp"),
+).where(_DRIVER_TABLE.c.id == bindparam("b_driver"))
+# Built once: every stop event and every moving driver's batch recomputes from it.
+_OPEN_STOPS_OF_DAY = (
+    select(Stop, Shipment)
+    .join(Route, col(Route.id) == Stop.route_id)
+    .join(Shipment, col(Shipment.id) == Stop.shipment_id)
+    .where(
+        col(Route.driver_id) == bindparam("b_driver"),
+        col(Route.service_date) == bindparam("b_day"),
+        col(Stop.status).in_(OPEN_STOP),
+    )
+    .order_by(col(Stop.sequence))
 )
 _SET_STOP_ETA = (
     update(_STOP_TABLE)

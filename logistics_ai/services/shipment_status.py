@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from sqlalchemy import Table, bindparam, insert
 from sqlmodel import Session
 
 from logistics_ai.domain.actors import Actor
@@ -113,6 +114,21 @@ def require_transition(shipment: Shipment, target: ShipmentStatus) -> None:
         )
 
 
+_EVENTS: Table = TrackingEvent.__table__  # type: ignore[attr-defined]
+# The history row, built once (building a statement per call cost more CPU than running it,
+# docs/performance.md, Round 9). Prefixed names: a column's own name is SQLAlchemy's.
+_HISTORY_ROW = insert(_EVENTS).values(
+    {c.key: bindparam(f"row_{c.key}", type_=c.type) for c in _EVENTS.columns if c.key != "id"}
+)
+
+
+class _Unread:
+    """`transition`'s recipient when the caller did not read it: the outbox write reads it."""
+
+
+UNREAD = _Unread()
+
+
 def transition(
     session: Session,
     shipment: Shipment,
@@ -121,14 +137,21 @@ def transition(
     *,
     note: str | None = None,
     position: tuple[float, float] | None = None,
+    recipient: notifications.Recipient | _Unread | None = UNREAD,
 ) -> TrackingEvent:
-    """Move `shipment` to `target`, or raise IllegalTransition without touching anything."""
+    """Move `shipment` to `target`, or raise IllegalTransition without touching anything.
+
+    A caller that read the customer's `recipient` already (a stop event reads it with the
+    stop) passes it: the outbox write then needs no read of its own."""
     current = ShipmentStatus(shipment.status)
     require_transition(shipment, target)
     now = utcnow()
     shipment.status = target
     shipment.updated_at = now
     session.add(shipment)
+    # The shipment's UPDATE (and its version check) goes first, as it did when a read
+    # autoflushed it: the row's lock before the audit head's, the order every writer keeps.
+    session.flush()
     event = TrackingEvent(
         shipment_id=saved_id(shipment),
         status=target,
@@ -137,7 +160,14 @@ def transition(
         lat=position[0] if position else None,
         lon=position[1] if position else None,
     )
-    session.add(event)
+    # One Core INSERT, not an object for the unit of work's flush: nothing reads the history
+    # row back through the session in the writing transaction (a later query sees it, as the
+    # row is in the database at once), and the flush cost more CPU than the statement
+    # (docs/performance.md, Round 9). The returned event has no id.
+    session.connection().execute(
+        _HISTORY_ROW,
+        {f"row_{c.key}": getattr(event, c.key) for c in _EVENTS.columns if c.key != "id"},
+    )
     audit.record(
         session,
         actor,
@@ -157,6 +187,10 @@ def transition(
         },
     )
     if target in CUSTOMER_EVENTS:  # outbox row in this same transaction
-        notifications.enqueue_for_shipment(session, shipment, CUSTOMER_EVENTS[target], reason=note)
+        template = CUSTOMER_EVENTS[target]
+        if isinstance(recipient, _Unread):
+            notifications.enqueue_for_shipment(session, shipment, template, reason=note)
+        else:
+            notifications.enqueue_to(session, recipient, shipment, template, reason=note)
     queue_event(session, SHIPMENTS_CHANNEL, shipment_event(shipment))
     return event

@@ -143,3 +143,29 @@ def test_the_api_answers_409_with_a_clear_message(world: World) -> None:
     assert response.status_code == 409, response.text
     error = response.json()["error"]
     assert error["code"] == "stale_write" and "Reload" in error["message"]
+
+
+def test_a_stop_event_on_a_stop_changed_since_its_read_is_refused(
+    world: World, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stop event reads everything before its first write (docs/performance.md, Round 9): a
+    # change to the stop committed between that read and the stop's write still wins.
+    shipment_id = _assigned(world)
+    pickup = next(s for s in assignment.shipment_stops(session, shipment_id) if s.kind == "pickup")
+    read = drivers._stop_for_actor
+
+    def read_then_changed_elsewhere(*args: object, **kwargs: object) -> object:
+        found = read(*args, **kwargs)  # type: ignore[arg-type]
+        with session_scope() as other:  # another device, in between
+            stop = other.get(Stop, pickup.id)
+            assert stop is not None
+            stop.status = StopStatus.arrived
+            other.add(stop)
+        return found
+
+    monkeypatch.setattr(drivers, "_stop_for_actor", read_then_changed_elsewhere)
+    with pytest.raises(StaleWrite), session_scope() as s:
+        drivers.record_stop_event(s, world.dave, pickup.id, "picked_up")  # type: ignore[arg-type]
+    session.expire_all()
+    assert session.get(Stop, pickup.id).status == StopStatus.arrived  # type: ignore[union-attr]
+    assert session.get(Shipment, shipment_id).status == ShipmentStatus.assigned  # type: ignore[union-attr]

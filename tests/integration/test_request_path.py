@@ -26,7 +26,7 @@ from sqlalchemy import event, text
 from logistics_ai.api import browser_session, deps
 from logistics_ai.api.app import create_api
 from logistics_ai.db import get_engine, new_read_session, session_scope
-from logistics_ai.services import shipments
+from logistics_ai.services import assignment, shipments
 from tests.support import app_config
 from tests.support.api import bearer, client, login
 from tests.support.world import World, booking
@@ -515,3 +515,63 @@ def test_sign_ins_beyond_the_slots_and_queue_are_refused_at_once(clean_db: None)
 
     with app_config.configured(sign_in_concurrency="1", sign_in_queue="0"):
         assert asyncio.run(scenario()) == ["refused", "admitted"]
+
+
+def test_a_stop_event_reads_once_before_its_first_write(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A driver's pickup: one read (the stop, its route and shipment, the customer's
+    recipient, the driver's subject key) before the first write, no second read of the
+    shipment for the answer, the history row without a later flush (docs/performance.md,
+    Round 9: the stop event's statements)."""
+    http = client()
+    dave = bearer(login(http, "dave@test.example.com")["access_token"])
+    pickups = []
+    for _ in range(2):
+        with session_scope() as s:
+            shipment = shipments.create_shipment(s, world.alice, booking())
+            assignment.assign_shipment(s, world.dispatcher, shipment.id, world.dave.driver_id)  # type: ignore[arg-type]
+            stops = assignment.shipment_stops(s, shipment.id)  # type: ignore[arg-type]
+            pickups.append(next(stop.id for stop in stops if stop.kind == "pickup"))
+
+    def pick_up(stop_id: int | None) -> Any:
+        return http.post(
+            f"/api/v1/stops/{stop_id}/events",
+            json={"event": "picked_up", "lat": 41.88, "lon": -87.63},
+            headers={**dave, "Idempotency-Key": str(uuid.uuid4())},
+        )
+
+    # Not counted: the worker's first stop event (a person's first audit row may create
+    # their subject key).
+    assert pick_up(pickups[0]).status_code == 200
+    with counting(monkeypatch) as seen:
+        answer = pick_up(pickups[1])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "done" and answer.json()["id"] == pickups[1]
+    statements = [" ".join(sql.split()) for sql in seen["statements"]]
+    # The unit of work's statements end with the stored answer; the ETA refresh follows,
+    # after commit, in a unit of work of its own (its own checkout).
+    end = next(i for i, sql in enumerate(statements) if sql.startswith("UPDATE idempotency"))
+    request, after_commit = statements[: end + 1], statements[end + 1 :]
+    verbs = [" ".join(sql.split()[:3]) for sql in request]
+    assert verbs == [
+        "INSERT INTO idempotency_keys",
+        "SELECT stops.id, stops.route_id,",
+        "UPDATE shipments SET",
+        "INSERT INTO tracking_events",
+        "INSERT INTO audit_heads",
+        "WITH advanced_head AS",
+        "INSERT INTO notifications",
+        "UPDATE stops SET",
+        "INSERT INTO audit_heads",
+        "WITH advanced_head AS",
+        "SELECT count(stops.id) AS",
+        "UPDATE idempotency_keys SET",
+    ], request
+    assert "subject_keys" in request[1] and "notification_preferences" in request[1]
+    # The ETA refresh reads the driver's position with the route's stamp, then the open stops.
+    reads = [sql for sql in after_commit if sql.startswith("SELECT")]
+    assert len(reads) == 2 and "max(routes.updated_at)" in reads[0], after_commit
+    assert not [sql for sql in after_commit if not sql.startswith(("SELECT", "UPDATE"))]
+    assert seen["hops"] == 1 and seen["checkouts"] == 2  # the unit of work, the ETA refresh
+    assert all(seen["in_transaction"])

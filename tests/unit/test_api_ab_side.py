@@ -6,13 +6,15 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from loadtests.api_ab_side import Lifespan, call, measure
+from loadtests.api_ab_side import Lifespan, call, measure, next_start, read_spec
 
 started: list[str] = []
 
@@ -93,3 +95,31 @@ def test_an_idempotent_case_sends_each_request_its_own_key() -> None:
     keys.clear()
     asyncio.run(measure(keyed, plain, "token", total=2, concurrency=1))
     assert keys == [None, None]
+
+
+def test_a_once_case_uses_each_path_once_over_all_runs() -> None:
+    # A stop is picked up once: the stop_event case's runs continue where the last one ended.
+    seen: list[str] = []
+
+    async def record(request: Request) -> JSONResponse:
+        seen.append(request.url.path)
+        return JSONResponse({})
+
+    stops = Starlette(routes=[Route("/stops/{n}", record, methods=["POST"])])
+    case = {"method": "POST", "paths": [f"/stops/{n}" for n in range(5)], "once": True}
+    used = 0
+    for requests in (2, 3):
+        start = next_start(case, used, requests)
+        used = start + requests
+        asyncio.run(measure(stops, case, "token", total=requests, concurrency=2, start=start))
+    assert sorted(seen) == [f"/stops/{n}" for n in range(5)]
+    with pytest.raises(RuntimeError, match="cannot serve"):
+        next_start(case, used, 1)
+    assert next_start({"paths": ["/a"]}, 7, 3) == 0  # other cases start over each run
+
+
+def test_the_spec_comes_inline_or_from_a_file(tmp_path: Path) -> None:
+    spec = {"cases": {"x": {"paths": ["/a"] * 3}}}
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    assert read_spec(json.dumps(spec)) == spec
+    assert read_spec(f"@{tmp_path / 'spec.json'}") == spec

@@ -75,10 +75,10 @@ def stop_event(
     position = (body.lat, body.lon) if body.lat is not None and body.lon is not None else None
 
     def work() -> DriverStopOut:
-        stop = drivers.record_stop_event(
+        view = drivers.report_stop_event(
             session, actor, stop_id, body.event, reason=body.reason, position=position
         )
-        return DriverStopOut.model_validate(drivers.stop_view(session, stop))
+        return DriverStopOut.model_validate(view)
 
     fingerprint = idempotency.request_hash(str(stop_id), body.model_dump_json())
     return run_once(session, actor, idempotency_key, "stop_event", fingerprint, 200, work)
