@@ -241,6 +241,18 @@ def _stop_for_actor(session: Session, actor: Actor, stop_id: int) -> _StopContex
     return _StopContext(stop, route, shipment, notifications.recipient_from(recipient))
 
 
+def record_stop_event(
+    session: Session,
+    actor: Actor,
+    stop_id: int,
+    event: StopEvent,
+    *,
+    reason: str | None = None,
+    position: tuple[float, float] | None = None,
+) -> Stop:
+    return report_stop_event(session, actor, stop_id, event, reason=reason, position=position).stop
+
+
 def report_stop_event(
     session: Session,
     actor: Actor,
@@ -251,33 +263,6 @@ def report_stop_event(
     position: tuple[float, float] | None = None,
 ) -> StopView:
     """`record_stop_event`, answered as the driver app shows the stop (the API's answer)."""
-    found = _record(session, actor, stop_id, event, reason=reason, position=position)
-    # The shipment read with the stop, not looked up again: the session holds clean objects
-    # weakly, so `stop_view`'s lookup found it gone and read it a second time.
-    return StopView(stop=found.stop, shipment=found.shipment)
-
-
-def record_stop_event(
-    session: Session,
-    actor: Actor,
-    stop_id: int,
-    event: StopEvent,
-    *,
-    reason: str | None = None,
-    position: tuple[float, float] | None = None,
-) -> Stop:
-    return _record(session, actor, stop_id, event, reason=reason, position=position).stop
-
-
-def _record(
-    session: Session,
-    actor: Actor,
-    stop_id: int,
-    event: StopEvent,
-    *,
-    reason: str | None = None,
-    position: tuple[float, float] | None = None,
-) -> _StopContext:
     found = _stop_for_actor(session, actor, stop_id)
     stop, route, shipment = found.stop, found.route, found.shipment
     reason = (reason or "").strip() or None
@@ -335,7 +320,9 @@ def _record(
     if stop.status in CLOSED_STOP:  # an arrived stop is still open: the route cannot be done
         _complete_route_if_finished(session, route)
     refresh_after_commit(session, route.driver_id, now)
-    return found
+    # The shipment read with the stop, not looked up again: the session holds clean objects
+    # weakly, so `stop_view`'s lookup found it gone and read it a second time.
+    return StopView(stop=stop, shipment=shipment)
 
 
 def _require_proof(session: Session, shipment: Shipment) -> None:
