@@ -6,9 +6,10 @@ import pytest
 from sqlmodel import Session, select
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from logistics_ai.models import AuditEvent, Shipment, ShipmentStatus, TrackingEvent
-from logistics_ai.services import shipments
+from logistics_ai.services import assignment, shipments
 from logistics_ai.services.tracking_codes import looks_like_tracking_code
 from tests.support.world import World, booking, tomorrow_at
 
@@ -102,6 +103,43 @@ def test_list_filters_search_and_pages(world: World) -> None:
         assert shipments.list_shipments(s, world.dispatcher, {"status": "delivered"}).total == 0
     with pytest.raises(ValidationFailed), session_scope() as s:
         shipments.list_shipments(s, world.dispatcher, {"page_size": 1000})
+
+
+def test_each_scope_and_filter_shape_lists_what_it_names(world: World) -> None:
+    # The list's statements are built once per scope and set of filters present, with every
+    # value bound at run time: the same shape with other values must not reuse old values.
+    with session_scope() as s:
+        alices = [
+            shipments.create_shipment(s, world.alice, booking(recipient_name=f"Alice {i}")).id
+            for i in range(3)
+        ]
+        bobs = [
+            shipments.create_shipment(s, world.bob, booking(recipient_name=f"Bob {i}")).id
+            for i in range(2)
+        ]
+    with session_scope() as s:
+        assignment.assign_shipment(s, world.dispatcher, alices[0], world.dave.driver_id)
+        assignment.assign_shipment(s, world.dispatcher, bobs[1], world.erin.driver_id)
+
+    def ids(actor: Actor, **filters: object) -> set[int]:
+        with session_scope() as s:
+            return {x.id for x in shipments.list_shipments(s, actor, dict(filters)).items}
+
+    assert ids(world.alice) == set(alices)
+    assert ids(world.bob) == set(bobs)
+    assert ids(world.dave) == {alices[0]}
+    assert ids(world.erin) == {bobs[1]}
+    assert ids(world.dispatcher, driver_id=world.dave.driver_id) == {alices[0]}
+    assert ids(world.dispatcher, driver_id=world.erin.driver_id) == {bobs[1]}
+    assert ids(world.dispatcher, unassigned_only=True) == {alices[1], alices[2], bobs[0]}
+    assert ids(world.alice, unassigned_only=True) == {alices[1], alices[2]}
+    assert ids(world.dispatcher, search="bob 1") == {bobs[1]}
+    assert ids(world.dispatcher, search="alice 2") == {alices[2]}
+    assert ids(world.bob, search="alice") == set()
+    assert ids(world.dispatcher, status="assigned", search="alice") == {alices[0]}
+    assert ids(world.dispatcher, status="requested", unassigned_only=True, search="bob") == {
+        bobs[0]
+    }
 
 
 def test_a_list_counts_only_so_far_past_its_page(
