@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 
 from logistics_ai.api.app import create_api
+from logistics_ai.api.schemas.shipments import ShipmentOut
+from logistics_ai.db import session_scope
+from logistics_ai.models import Shipment
+from logistics_ai.services import shipments
+from tests.support.world import World, booking
 
 
 def test_component_names_are_plain_and_unique() -> None:
@@ -26,3 +31,27 @@ def test_lists_are_pages_with_the_same_shape() -> None:
     assert {"ShipmentPage", "AuditPage"} <= set(pages)
     for schema in pages.values():
         assert {"items", "total", "page", "page_size", "pages"} <= set(schema["properties"])
+
+
+def test_a_response_reads_an_expired_attribute_from_the_database(world: World) -> None:
+    # Out reads a mapped object's loaded columns from its __dict__; an attribute expired since
+    # (here: changed by another transaction) must still be read through, not missed or stale.
+    with session_scope() as s:
+        booked_id = shipments.create_shipment(s, world.alice, booking(recipient_name="Before")).id
+    with session_scope() as s:
+        booked = s.get(Shipment, booked_id)
+        assert booked is not None
+        loaded = ShipmentOut.model_validate(booked)
+        assert (loaded.recipient_name, loaded.required_skills) == ("Before", [])
+        with session_scope() as other:
+            changed = other.get(Shipment, booked_id)
+            assert changed is not None
+            changed.recipient_name = "After"
+            changed.required_skills = "refrigerated"
+        s.expire(booked, ["recipient_name", "required_skills"])
+        assert "recipient_name" not in booked.__dict__
+        fresh = ShipmentOut.model_validate(booked)
+        assert (fresh.recipient_name, fresh.required_skills) == ("After", ["refrigerated"])
+        assert fresh.model_dump(exclude={"recipient_name", "required_skills"}) == loaded.model_dump(
+            exclude={"recipient_name", "required_skills"}
+        )

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+    model_validator,
+)
 
 from logistics_ai.domain.validation import Clean
 
@@ -15,6 +22,22 @@ class Out(BaseModel):
     """Response bodies read service objects by attribute."""
 
     model_config = ConfigDict(from_attributes=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _loaded_columns(cls, value: Any) -> Any:
+        # A mapped object's attributes read one by one go through SQLAlchemy's instrumentation
+        # (~0.2 us each: three quarters of validating a page of 20 shipments, Round 10), while
+        # its loaded column values already sit in its __dict__. Read from there only when every
+        # field is loaded; an expired attribute or a computed one still reads through getattr.
+        loaded = getattr(value, "__dict__", None)
+        if (
+            loaded is not None
+            and "_sa_instance_state" in loaded
+            and cls.__pydantic_fields__.keys() <= loaded.keys()
+        ):
+            return loaded
+        return value
 
 
 class ErrorBody(BaseModel):
