@@ -16,6 +16,7 @@ from logistics_ai.domain.errors import NotFound, PermissionDenied, ValidationFai
 from logistics_ai.domain.validation import Clean, Id, Moment, Reason, bounded, fail, parse
 from logistics_ai.geo.distance import haversine_km
 from logistics_ai.models import Customer, Depot, Shipment, ShipmentStatus, TrackingEvent, saved_id
+from logistics_ai.models.core_rows import insert_row
 from logistics_ai.realtime.bus import queue_event
 from logistics_ai.security import policy, shredding
 from logistics_ai.security.policy import Action
@@ -255,7 +256,9 @@ def create_shipment(
     requires_proof = (
         data.requires_proof if data.requires_proof is not None else customer_requires_proof
     )
-    shipment = Shipment(
+    shipment = insert_row(
+        session,
+        Shipment,
         tracking_code=new_tracking_code(),
         customer_id=customer_id,
         requires_proof=requires_proof,
@@ -285,8 +288,6 @@ def create_shipment(
             data.volume_m3,
         ),
     )
-    session.add(shipment)
-    session.flush()  # assigns the id used by history and audit below
     session.connection().execute(
         _BOOKING_RECEIVED,
         {"event_shipment_id": saved_id(shipment), "event_at": shipment.created_at},

@@ -1,0 +1,58 @@
+"""New rows written by one Core statement, for tables whose rows are written on a hot path.
+
+Constructing a table model and letting the unit of work INSERT it costs far more CPU than the
+INSERT: for a shipment, SQLModel's `__init__` ~65 us and the flush's bookkeeping more again,
+against ~6 us to write the same values as a prebuilt Core statement and hand back an object
+as if it had just been read (docs/performance.md, Round 10). The model's own field defaults
+still fill every column not given, so a default keeps one home.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, TypeVar
+
+from pydantic_core import PydanticUndefined
+from sqlalchemy import Insert, Table, insert, inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlmodel import SQLModel
+
+Model = TypeVar("Model", bound=SQLModel)
+
+
+@cache
+def _shape(model: type[SQLModel]) -> tuple[Insert, tuple[tuple[str, Any], ...]]:
+    """The model's INSERT ... RETURNING id, built once, and its columns with their fields."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel's table
+    fields = model.model_fields
+    columns = tuple((c.key, fields[c.key]) for c in table.columns if c.key != "id")
+    return insert(table).returning(table.c.id), columns
+
+
+def with_defaults(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
+    """`values` for every column but the id, the model's defaults where none is given."""
+    _, columns = _shape(model)
+    row: dict[str, Any] = {}
+    for key, field in columns:
+        if key in values:
+            row[key] = values[key]
+        else:
+            default = field.get_default(call_default_factory=True)
+            if default is PydanticUndefined:
+                raise TypeError(f"{model.__name__}: no value for required column {key!r}")
+            row[key] = default
+    return row
+
+
+def insert_row(session: Session, model: type[Model], **values: Any) -> Model:
+    """INSERT one row of `model` in `session`'s transaction and return it as a persistent
+    object, its columns loaded as if just read: later changes to it flush as UPDATEs."""
+    statement, _ = _shape(model)
+    row = with_defaults(model, values)
+    session.flush()  # rows added before (which this one may refer to) go first, as a flush would
+    row["id"] = session.connection().execute(statement, row).scalar_one()
+    instance = inspect(model).class_manager.new_instance()
+    instance.__dict__.update(row)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
