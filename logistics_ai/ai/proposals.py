@@ -243,7 +243,7 @@ def _notify_late(session: Session, actor: Actor, p: Proposal) -> str:
         else "Your delivery is running late; we will update the arrival time shortly."
     )
     queued = notifications.enqueue_for_shipment(session, shipment, "delayed")
-    channels = sorted({row.channel for row in queued})
+    channels = sorted(set(queued))
     session.add(TrackingEvent(shipment_id=saved_id(shipment), status=shipment.status, note=note))
     audit.record(
         session,

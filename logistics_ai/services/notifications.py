@@ -41,6 +41,7 @@ __all__ = ["NotifyEvent", "Preferences", "enqueue_for_shipment"]
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import SYSTEM, Actor
 from logistics_ai.domain.errors import NotFound
+from logistics_ai.models.core_rows import with_defaults
 from logistics_ai.notify.render import Rendered, render
 from logistics_ai.services import audit
 from logistics_ai.settings import get_settings
@@ -238,9 +239,9 @@ def recipient_of(session: Session, customer_id: int) -> Recipient | None:
 
 def enqueue_for_shipment(
     session: Session, shipment: Shipment, event: Template, *, reason: str | None = None
-) -> list[Notification]:
+) -> list[str]:
     """Queue the customer's messages for `event` in the caller's transaction (none when the
-    customer switched that event, or the switch it is sent under, off)."""
+    customer switched that event, or the switch it is sent under, off); the channels queued."""
     if session.info.get(_MUTED):
         return []
     recipient = recipient_of(session, shipment.customer_id)
@@ -254,7 +255,7 @@ def enqueue_to(
     event: Template,
     *,
     reason: str | None = None,
-) -> list[Notification]:
+) -> list[str]:
     """`enqueue_for_shipment` for a caller that read the recipient already (`recipient_from`)."""
     if session.info.get(_MUTED) or recipient is None:
         return []
@@ -274,26 +275,32 @@ def enqueue_to(
         targets.append(("email", recipient.email))
     if prefs.sms and recipient.phone:
         targets.append(("sms", recipient.phone))
-    rows = [
-        Notification(
-            channel=channel,
-            recipient=address,
-            template=event,
-            language=prefs.language,
-            user_id=recipient.user_id,
-            shipment_id=shipment.id,
-            payload=payload,
-        )
+    if not targets:
+        return []
+    # Written at once by one Core statement rather than constructed and flushed by the unit
+    # of work: nothing reads an outbox row back in the transaction that writes it, and the
+    # model's constructor and the flush cost more CPU than the statement (docs/performance.md,
+    # Rounds 9 and 10). The model's defaults fill the columns not given (`with_defaults`).
+    values = [
+        {
+            f"row_{key}": value
+            for key, value in with_defaults(
+                Notification,
+                {
+                    "channel": channel,
+                    "recipient": address,
+                    "template": event,
+                    "language": prefs.language,
+                    "user_id": recipient.user_id,
+                    "shipment_id": shipment.id,
+                    "payload": payload,
+                },
+            ).items()
+        }
         for channel, address in targets
     ]
-    if rows:
-        # Written at once by one Core statement rather than by the unit of work's flush:
-        # nothing reads an outbox row back in the transaction that writes it, and the flush
-        # cost more CPU than the statement (docs/performance.md, Round 9). The rows returned
-        # are not in the session.
-        values = [{f"row_{c.key}": getattr(row, c.key) for c in _OUTBOX_COLUMNS} for row in rows]
-        session.connection().execute(_OUTBOX_ROW, values[0] if len(values) == 1 else values)
-    return rows
+    session.connection().execute(_OUTBOX_ROW, values[0] if len(values) == 1 else values)
+    return [channel for channel, _ in targets]
 
 
 _OUTBOX_COLUMNS = tuple(c for c in Notification.__table__.columns if c.key != "id")  # type: ignore[attr-defined]  # SQLModel's table
