@@ -55,3 +55,23 @@ def test_a_response_reads_an_expired_attribute_from_the_database(world: World) -
         assert fresh.model_dump(exclude={"recipient_name", "required_skills"}) == loaded.model_dump(
             exclude={"recipient_name", "required_skills"}
         )
+
+
+def test_the_shipment_list_documents_each_filter_as_a_query_parameter() -> None:
+    operation = create_api().openapi()["paths"]["/api/v1/shipments"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+    assert set(parameters) == {
+        "status",
+        "date_from",
+        "date_to",
+        "search",
+        "driver_id",
+        "unassigned_only",
+        "page",
+        "page_size",
+    }
+    assert not any(p["required"] for p in parameters.values())
+    assert parameters["page_size"]["schema"]["maximum"] == 100
+    statuses = parameters["status"]["schema"]["anyOf"][0]
+    assert {"requested", "delivered", "cancelled"} <= set(statuses["enum"])
+    assert "$ref" not in str(operation["parameters"])  # nothing points into a model's $defs

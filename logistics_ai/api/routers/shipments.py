@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, status
+from fastapi import Depends, Path, status
 
 from logistics_ai.api.deps import ActorDep, ReadSessionDep, SessionDep, api_router
+from logistics_ai.api.query_model import query_model
 from logistics_ai.api.routers.common import ERRORS
 from logistics_ai.api.schemas.shipments import AssignIn, CancelIn, ShipmentOut, ShipmentPage
 from logistics_ai.services import assignment, dispatch_insert, shipments
@@ -21,15 +22,18 @@ def create(body: ShipmentCreate, session: SessionDep, actor: ActorDep) -> Shipme
     return ShipmentOut.model_validate(shipments.create_shipment(session, actor, body))
 
 
-@router.get("", summary="List shipments visible to the caller")
+# The service's own filter model is the query's schema: its limits have one home, the query
+# is validated once, and an unknown parameter (a typo such as `stauts`) is a 422 naming it
+# rather than a filter silently ignored.
+read_filters, filters_documented = query_model(ShipmentFilter)
+
+
+@router.get("", summary="List shipments visible to the caller", openapi_extra=filters_documented)
 def list_(
     session: ReadSessionDep,
     actor: ActorDep,
-    filters: Annotated[ShipmentFilter, Query()],
+    filters: Annotated[ShipmentFilter, Depends(read_filters)],
 ) -> ShipmentPage:
-    # The service's own filter model is the query's schema: its limits have one home, the
-    # query is validated once, and an unknown parameter (a typo such as `stauts`) is a 422
-    # naming it rather than a filter silently ignored.
     return ShipmentPage.model_validate(shipments.list_shipments(session, actor, filters))
 
 
