@@ -122,9 +122,11 @@ class StaffDelta:
     fleet: list[drivers.DriverRow] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
     kpis: live_board.Kpis | None = None
-    # The map's stops and lines of the routes that changed (`route_drivers`), read afresh.
+    # The map's stops and lines of the routes that changed (`route_drivers`), read afresh,
+    # and their drivers' names (a stop's title names its driver).
     route_drivers: frozenset[int] = frozenset()
     day_map: live_map.DayMap | None = None
+    route_names: Mapping[int, str] = field(default_factory=dict)
     # When the read began (epoch s): a page keeps whichever of this and its own last read of
     # a route is newer.
     read_at: float = 0.0
@@ -205,6 +207,7 @@ def _read_for(session: Session, work: Work, audience: Audience, day: date) -> De
             kpis=live_board.kpis(session, actor, day) if work.kpis else None,
             route_drivers=frozenset(work.routes),
             day_map=live_map.day_map(session, actor, day, work.routes) if work.routes else None,
+            route_names=drivers.names(session, actor, work.routes) if work.routes else {},
         )
     if audience.kind == "customer":
         ids = work.customers.get(int(audience.key))
@@ -402,8 +405,10 @@ class LiveFanout:
         work.positions, work.position_at = {}, {}
         for driver_id, late in work.late_risk.items():
             if late == rules.UNKNOWN or self._late_risk.get(driver_id) != late:
-                # Late-risk highlights changed: the fleet row, the tiles and the route.
-                work.fleet_rows.add(driver_id)
+                # Late-risk highlights changed: the route's stops and the tiles. Not the
+                # fleet row: nothing a board shows of it (status, progress, the marker's
+                # colour and name) depends on the count, and re-sending it doubled the rows
+                # each dashboard received when a shift starts (docs/realtime.md, Round 10).
                 work.routes.add(driver_id)
                 work.kpis = True
             self._late_risk[driver_id] = late
