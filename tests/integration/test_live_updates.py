@@ -18,12 +18,14 @@ from redis.client import PubSubWorkerThread
 from sqlmodel import Session, text
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import IllegalTransition
-from logistics_ai.models import DriverStatus, Shipment, ShipmentStatus
+from logistics_ai.models import DriverStatus, Role, Shipment, ShipmentStatus
 from logistics_ai.realtime.audience import CHANNELS, Work
 from logistics_ai.realtime.bus import get_bus
 from logistics_ai.security import refresh
-from logistics_ai.services import assignment, drivers, live_updates, shipments
+from logistics_ai.services import assignment, drivers, live_board, live_updates, shipments
 from logistics_ai.services.live_updates import (
     Audience,
     CustomerDelta,
@@ -284,7 +286,7 @@ def test_a_reassigned_shipment_tracking_page_follows_the_new_driver(world: World
 def test_eta_refreshes_reread_the_board_only_when_late_risk_changes(world: World) -> None:
     """ETAs are refreshed after every GPS batch; the board (the route's highlights, the
     tiles) re-reads only when a driver's late-risk count changes, so a steady drive costs no
-    reads."""
+    reads. (The tiles' own spacing: the next tests.)"""
     assert world.dave.driver_id
     watchers = Watchers()
     watchers.watch("staff", Watcher(Audience.staff(), "f"))
@@ -345,6 +347,55 @@ def test_a_drivers_start_and_first_eta_send_its_fleet_row_once(world: World) -> 
         route = next(d for d in staff() if dave in d.route_drivers)
         assert route.route_names == {dave: rows[0].name}
         assert any(d.kpis is not None for d in staff())
+
+
+def _open_today() -> int:
+    with session_scope() as s:
+        return live_board.kpis(s, world_staff(), clock.today_local()).open
+
+
+def world_staff() -> Actor:
+    return Actor(user_id=None, role=Role.dispatcher, label="test")
+
+
+def test_tiles_are_read_at_most_once_per_interval_and_the_last_change_is_never_dropped(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three shipments join today's board one after the other within the tiles' interval:
+    each one's row is pushed at once; the tiles are read for the first, and once more when
+    the interval ends, counting all three (only the latest tiles matter; a state write per
+    change per tab was what a shift start cost every dashboard)."""
+    monkeypatch.setattr(live_updates, "KPI_SPACING_SECONDS", 3.0)  # room for a loaded machine
+    booked = [_book(world.alice) for _ in range(3)]  # tomorrow's: not on today's tiles yet
+    before = _open_today()
+    watchers = Watchers()
+    watchers.watch("staff", Watcher(Audience.staff(), "f"))
+    bus = get_bus()
+
+    def staff() -> list[StaffDelta]:
+        return [d for d in recorder.of("staff") if isinstance(d, StaffDelta)]
+
+    with fanout(watchers) as recorder:
+        for shipment in booked:
+            with session_scope() as s:  # moved to today, then announced as a change would be
+                s.exec(  # type: ignore[call-overload]
+                    text("UPDATE shipments SET service_date = :day WHERE id = :id"),
+                    params={"day": clock.today_local(), "id": shipment.id},
+                )
+            bus.publish("shipments", {"shipment_id": shipment.id, "driver_id": None})
+            recorder.wait_for(
+                lambda: any(s.id == shipment.id for d in staff() for s in d.shipments)  # noqa: B023
+            )
+        expected = _open_today()
+        assert expected == before + 3
+        recorder.wait_for(
+            lambda: any(d.kpis is not None and d.kpis.open == expected for d in staff()),
+            timeout=10.0,
+        )
+        time.sleep(0.5)
+        tiles = [d.kpis for d in staff() if d.kpis is not None]
+        assert len(tiles) == 2, tiles
+        assert tiles[-1].open == expected
 
 
 def test_fixes_reach_the_board_while_a_read_is_held_up(world: World) -> None:
