@@ -7,7 +7,7 @@ into the map happens on the page (components/live_store.js).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Protocol
 
 from logistics_ai.services import live_map
@@ -69,7 +69,7 @@ def _stop_title(kind: str, code: str, status: str, late: bool, driver: str) -> s
     return f"{KIND_LABELS.get(kind, kind)} {code}, {status}{risk} ({driver})"
 
 
-def stop_dots(day: live_map.DayMap, names: dict[int, str]) -> list[MapStopDot]:
+def stop_dots(day: live_map.DayMap, names: Mapping[int, str]) -> list[MapStopDot]:
     return [
         MapStopDot(
             id=str(stop.stop_id),

@@ -99,7 +99,7 @@ def drivers_script(delta: live_updates.StaffDelta) -> str:
 def routes_script(delta: live_updates.StaffDelta) -> str:
     """The changed routes' stops and lines for the route store, as the board reads them."""
     assert delta.day_map is not None
-    names = {row.id: row.name for row in delta.fleet}  # every route driver's row is re-read
+    names = delta.route_names
     patch = {
         "day": delta.day.isoformat(),
         "read_at": delta.read_at,
@@ -267,7 +267,13 @@ async def push(
     ):
         await push_to_stores(app, token, delta)
         delta = dataclasses.replace(
-            delta, positions={}, position_at={}, fleet=[], day_map=None, route_drivers=frozenset()
+            delta,
+            positions={},
+            position_at={},
+            fleet=[],
+            day_map=None,
+            route_drivers=frozenset(),
+            route_names={},
         )
         if not (delta.shipments or delta.kpis):
             return True

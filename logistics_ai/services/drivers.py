@@ -136,6 +136,18 @@ def fleet_board(
     ]
 
 
+def names(session: Session, actor: Actor, driver_ids: Collection[int]) -> dict[int, str]:
+    """Drivers' names by id, as the fleet board shows them (the map's stop titles name the
+    driver of each stop)."""
+    policy.require(actor, Action.fleet_read)
+    query = (
+        select(Driver.id, User.full_name)
+        .join(User, col(User.id) == Driver.user_id)
+        .where(col(Driver.id).in_(list(driver_ids)))
+    )
+    return {driver_id: name for driver_id, name in session.exec(query).all() if driver_id}
+
+
 def set_status(session: Session, actor: Actor, driver_id: int, status: DriverStatus) -> Driver:
     if (
         policy.require(actor, Action.driver_status_update) == "self"

@@ -42,6 +42,14 @@ COALESCE_SECONDS = 0.015
 # its own a few milliseconds apart: the resumptions of this long are answered by one reload.
 RESUME_SETTLE_SECONDS = 0.5
 _RESUMED = "(bus resumed)"  # a queue item, never a bus channel
+# The KPI tiles are read (and written into every staff tab's state) at most once per this
+# many seconds: when a shift starts, each driver's first ETA changes the late-risk count, and
+# every read batch of those seconds wrote the tiles into every dashboard (a state write: the
+# tab's lock, its state loaded and saved, the tiles re-rendered). Only the latest tiles matter,
+# so a change within the interval is read once it ends, never dropped (docs/realtime.md,
+# Round 10).
+KPI_SPACING_SECONDS = 1.0
+_KPIS_DUE = "(tiles due)"  # an unread item, never a bus channel
 
 
 @dataclass(frozen=True)
@@ -122,9 +130,11 @@ class StaffDelta:
     fleet: list[drivers.DriverRow] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
     kpis: live_board.Kpis | None = None
-    # The map's stops and lines of the routes that changed (`route_drivers`), read afresh.
+    # The map's stops and lines of the routes that changed (`route_drivers`), read afresh,
+    # and their drivers' names (a stop's title names its driver).
     route_drivers: frozenset[int] = frozenset()
     day_map: live_map.DayMap | None = None
+    route_names: Mapping[int, str] = field(default_factory=dict)
     # When the read began (epoch s): a page keeps whichever of this and its own last read of
     # a route is newer.
     read_at: float = 0.0
@@ -205,6 +215,7 @@ def _read_for(session: Session, work: Work, audience: Audience, day: date) -> De
             kpis=live_board.kpis(session, actor, day) if work.kpis else None,
             route_drivers=frozenset(work.routes),
             day_map=live_map.day_map(session, actor, day, work.routes) if work.routes else None,
+            route_names=drivers.names(session, actor, work.routes) if work.routes else {},
         )
     if audience.kind == "customer":
         ids = work.customers.get(int(audience.key))
@@ -259,6 +270,9 @@ class LiveFanout:
         # Events pushed as fixes and not yet read for (`_read_loop`).
         self._unread: list[tuple[str, dict[str, Any]]] = []
         self._unread_ready = asyncio.Event()
+        # When the tiles were last read (monotonic s), and the timer of a read owed since.
+        self._kpis_read_at = float("-inf")
+        self._kpis_owed: asyncio.TimerHandle | None = None
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -314,6 +328,8 @@ class LiveFanout:
                     logger.exception("live fan-out failed on a batch of {} events", len(batch))
         finally:
             reader.cancel()
+            if self._kpis_owed is not None:
+                self._kpis_owed.cancel()
             for timer in settling:
                 timer.cancel()
             if getter is not None:
@@ -402,11 +418,14 @@ class LiveFanout:
         work.positions, work.position_at = {}, {}
         for driver_id, late in work.late_risk.items():
             if late == rules.UNKNOWN or self._late_risk.get(driver_id) != late:
-                # Late-risk highlights changed: the fleet row, the tiles and the route.
-                work.fleet_rows.add(driver_id)
+                # Late-risk highlights changed: the route's stops and the tiles. Not the
+                # fleet row: nothing a board shows of it (status, progress, the marker's
+                # colour and name) depends on the count, and re-sending it doubled the rows
+                # each dashboard received when a shift starts (docs/realtime.md, Round 10).
                 work.routes.add(driver_id)
                 work.kpis = True
             self._late_risk[driver_id] = late
+        work.kpis = self._kpis_now(work.kpis or any(c == _KPIS_DUE for c, _ in batch))
         for code, carrier in work.carriers.items():
             self._watchers.set_carrier(code, carrier)
         grouped = self._watchers.by_audience()
@@ -425,6 +444,29 @@ class LiveFanout:
             for token in grouped[audience]
         ]
         return sum(await asyncio.gather(*jobs))
+
+    def _kpis_now(self, wanted: bool) -> bool:
+        """Whether this batch reads the tiles: at most once per KPI_SPACING_SECONDS. A change
+        within the interval is owed: a timer hands the read loop a `_KPIS_DUE` item when the
+        interval ends, and the tiles are read then (the latest count, whatever came between)."""
+        if not wanted:
+            return False
+        now = time.monotonic()
+        wait = self._kpis_read_at + KPI_SPACING_SECONDS - now
+        if wait <= 0:
+            self._kpis_read_at = now
+            if self._kpis_owed is not None:  # this read is the one owed
+                self._kpis_owed.cancel()
+                self._kpis_owed = None
+            return True
+        if self._kpis_owed is None:
+            self._kpis_owed = asyncio.get_running_loop().call_later(wait, self._owe_kpis)
+        return False
+
+    def _owe_kpis(self) -> None:
+        self._kpis_owed = None
+        self._unread.append((_KPIS_DUE, {}))
+        self._unread_ready.set()
 
     async def _push_one(self, token: str, delta: Delta) -> bool:
         watcher = self._watchers.get(token)

@@ -18,12 +18,14 @@ from redis.client import PubSubWorkerThread
 from sqlmodel import Session, text
 
 from logistics_ai.db import session_scope
+from logistics_ai.domain import clock
+from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import IllegalTransition
-from logistics_ai.models import Shipment, ShipmentStatus
+from logistics_ai.models import DriverStatus, Role, Shipment, ShipmentStatus
 from logistics_ai.realtime.audience import CHANNELS, Work
 from logistics_ai.realtime.bus import get_bus
 from logistics_ai.security import refresh
-from logistics_ai.services import assignment, live_updates, shipments
+from logistics_ai.services import assignment, drivers, live_board, live_updates, shipments
 from logistics_ai.services.live_updates import (
     Audience,
     CustomerDelta,
@@ -282,8 +284,9 @@ def test_a_reassigned_shipment_tracking_page_follows_the_new_driver(world: World
 
 
 def test_eta_refreshes_reread_the_board_only_when_late_risk_changes(world: World) -> None:
-    """ETAs are refreshed after every GPS batch; the board (fleet row, tiles, route) re-reads
-    only when a driver's late-risk count changes, so a steady drive costs no reads."""
+    """ETAs are refreshed after every GPS batch; the board (the route's highlights, the
+    tiles) re-reads only when a driver's late-risk count changes, so a steady drive costs no
+    reads. (The tiles' own spacing: the next tests.)"""
     assert world.dave.driver_id
     watchers = Watchers()
     watchers.watch("staff", Watcher(Audience.staff(), "f"))
@@ -296,6 +299,9 @@ def test_eta_refreshes_reread_the_board_only_when_late_risk_changes(world: World
             if isinstance(d, StaffDelta) and (d.kpis is not None or d.fleet or d.route_drivers)
         )
 
+    def route_reads() -> int:
+        return sum(1 for d in recorder.of("staff") if isinstance(d, StaffDelta) and d.route_drivers)
+
     with fanout(watchers) as recorder:
         # The boards show 0 late-risk stops for Dave (read when the fan-out started): the
         # same count again is no news, however often it is refreshed.
@@ -306,12 +312,90 @@ def test_eta_refreshes_reread_the_board_only_when_late_risk_changes(world: World
         time.sleep(0.5)
         assert board_reads() == 0
         bus.publish("eta", {"driver_id": world.dave.driver_id, "late_risk": 2})
-        recorder.wait_for(lambda: board_reads() == 1)
+        recorder.wait_for(lambda: route_reads() == 1)
         bus.publish("eta", {"driver_id": world.dave.driver_id, "late_risk": 2})
         bus.publish("eta", {"driver_id": world.dave.driver_id})  # a count it could not tell
-        recorder.wait_for(lambda: board_reads() == 2)
+        recorder.wait_for(lambda: route_reads() == 2)
         bus.publish("eta", {"driver_id": world.dave.driver_id, "late_risk": 0})
-        recorder.wait_for(lambda: board_reads() == 3)
+        recorder.wait_for(lambda: route_reads() == 3)
+
+
+def test_a_drivers_start_and_first_eta_send_its_fleet_row_once(world: World) -> None:
+    """A shift start: the driver's "on route" status, then its first ETA changes its
+    late-risk count. The board gets the row once (with the status), then the route's
+    highlights (with the driver's name for the stops' titles) and the tiles: the row's
+    content does not depend on the count, and sending it again doubled the rows every
+    dashboard received while a shift starts (docs/realtime.md, Round 10)."""
+    dave = world.dave.driver_id
+    assert dave
+    watchers = Watchers()
+    watchers.watch("staff", Watcher(Audience.staff(), "f"))
+    bus = get_bus()
+
+    def staff() -> list[StaffDelta]:
+        return [d for d in recorder.of("staff") if isinstance(d, StaffDelta)]
+
+    with fanout(watchers) as recorder:
+        with session_scope() as s:  # the driver app's "start shift"
+            drivers.set_own_status(s, world.dave, DriverStatus.on_route)
+        recorder.wait_for(lambda: any(row.id == dave for d in staff() for row in d.fleet))
+        bus.publish("eta", {"driver_id": dave, "late_risk": 3})
+        recorder.wait_for(lambda: any(dave in d.route_drivers for d in staff()))
+        time.sleep(0.5)  # anything else the two events would send
+        rows = [row for d in staff() for row in d.fleet if row.id == dave]
+        assert [row.status for row in rows] == ["on_route"]
+        route = next(d for d in staff() if dave in d.route_drivers)
+        assert route.route_names == {dave: rows[0].name}
+        assert any(d.kpis is not None for d in staff())
+
+
+def _open_today() -> int:
+    with session_scope() as s:
+        return live_board.kpis(s, world_staff(), clock.today_local()).open
+
+
+def world_staff() -> Actor:
+    return Actor(user_id=None, role=Role.dispatcher, label="test")
+
+
+def test_tiles_are_read_at_most_once_per_interval_and_the_last_change_is_never_dropped(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three shipments join today's board one after the other within the tiles' interval:
+    each one's row is pushed at once; the tiles are read for the first, and once more when
+    the interval ends, counting all three (only the latest tiles matter; a state write per
+    change per tab was what a shift start cost every dashboard)."""
+    monkeypatch.setattr(live_updates, "KPI_SPACING_SECONDS", 3.0)  # room for a loaded machine
+    booked = [_book(world.alice) for _ in range(3)]  # tomorrow's: not on today's tiles yet
+    before = _open_today()
+    watchers = Watchers()
+    watchers.watch("staff", Watcher(Audience.staff(), "f"))
+    bus = get_bus()
+
+    def staff() -> list[StaffDelta]:
+        return [d for d in recorder.of("staff") if isinstance(d, StaffDelta)]
+
+    with fanout(watchers) as recorder:
+        for shipment in booked:
+            with session_scope() as s:  # moved to today, then announced as a change would be
+                s.exec(  # type: ignore[call-overload]
+                    text("UPDATE shipments SET service_date = :day WHERE id = :id"),
+                    params={"day": clock.today_local(), "id": shipment.id},
+                )
+            bus.publish("shipments", {"shipment_id": shipment.id, "driver_id": None})
+            recorder.wait_for(
+                lambda: any(s.id == shipment.id for d in staff() for s in d.shipments)  # noqa: B023
+            )
+        expected = _open_today()
+        assert expected == before + 3
+        recorder.wait_for(
+            lambda: any(d.kpis is not None and d.kpis.open == expected for d in staff()),
+            timeout=10.0,
+        )
+        time.sleep(0.5)
+        tiles = [d.kpis for d in staff() if d.kpis is not None]
+        assert len(tiles) == 2, tiles
+        assert tiles[-1].open == expected
 
 
 def test_fixes_reach_the_board_while_a_read_is_held_up(world: World) -> None:

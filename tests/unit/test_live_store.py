@@ -97,9 +97,9 @@ def route_change(day_map: DayMap, drivers: set[int], read_at: float, day: date =
     return routes_script(
         StaffDelta(
             day=day,
-            fleet=[_driver(d, NAMES[d]) for d in drivers],
             route_drivers=frozenset(drivers),
             day_map=day_map,
+            route_names={d: NAMES[d] for d in drivers},
             read_at=read_at,
         )
     )
