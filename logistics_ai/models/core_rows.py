@@ -9,7 +9,9 @@ still fill every column not given, so a default keeps one home.
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from copy import deepcopy
+from functools import cache, partial
 from typing import Any, TypeVar
 
 from pydantic_core import PydanticUndefined
@@ -20,27 +22,47 @@ from sqlmodel import SQLModel
 Model = TypeVar("Model", bound=SQLModel)
 
 
+# A column's default: (the value, None), (None, the factory that makes it) or, for a column
+# with none, (_REQUIRED, None).
+_REQUIRED = object()
+Default = tuple[Any, Callable[[], Any] | None]
+
+
 @cache
-def _shape(model: type[SQLModel]) -> tuple[Insert, tuple[tuple[str, Any], ...]]:
-    """The model's INSERT ... RETURNING id, built once, and its columns with their fields."""
+def _shape(model: type[SQLModel]) -> tuple[Insert, tuple[tuple[str, Default], ...]]:
+    """The model's INSERT ... RETURNING id and its columns' defaults, worked out once (asking
+    pydantic for each default per row cost a third of a row's values, Round 10)."""
     table: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel's table
-    fields = model.model_fields
-    columns = tuple((c.key, fields[c.key]) for c in table.columns if c.key != "id")
-    return insert(table).returning(table.c.id), columns
+    columns = []
+    for column in table.columns:
+        if column.key == "id":
+            continue
+        field = model.model_fields[column.key]
+        if field.default_factory is not None:
+            default: Default = (None, field.default_factory)  # type: ignore[assignment]  # the models' factories take no argument
+        elif field.default is PydanticUndefined:
+            default = (_REQUIRED, None)
+        elif isinstance(field.default, list | dict | set):  # a fresh copy per row, as pydantic
+            default = (None, partial(deepcopy, field.default))
+        else:
+            default = (field.default, None)
+        columns.append((column.key, default))
+    return insert(table).returning(table.c.id), tuple(columns)
 
 
 def with_defaults(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
     """`values` for every column but the id, the model's defaults where none is given."""
     _, columns = _shape(model)
     row: dict[str, Any] = {}
-    for key, field in columns:
+    for key, (value, factory) in columns:
         if key in values:
             row[key] = values[key]
+        elif factory is not None:
+            row[key] = factory()
+        elif value is _REQUIRED:
+            raise TypeError(f"{model.__name__}: no value for required column {key!r}")
         else:
-            default = field.get_default(call_default_factory=True)
-            if default is PydanticUndefined:
-                raise TypeError(f"{model.__name__}: no value for required column {key!r}")
-            row[key] = default
+            row[key] = value
     return row
 
 
