@@ -320,6 +320,16 @@ def test_eta_refreshes_reread_the_board_only_when_late_risk_changes(world: World
         recorder.wait_for(lambda: route_reads() == 3)
 
 
+def _one_staff_tab() -> Watchers:
+    watchers = Watchers()
+    watchers.watch("staff", Watcher(Audience.staff(), "f"))
+    return watchers
+
+
+def _staff_deltas(recorder: Recorder) -> list[StaffDelta]:
+    return [d for d in recorder.of("staff") if isinstance(d, StaffDelta)]
+
+
 def test_a_drivers_start_and_first_eta_send_its_fleet_row_once(world: World) -> None:
     """A shift start: the driver's "on route" status, then its first ETA changes its
     late-risk count. The board gets the row once (with the status), then the route's
@@ -328,14 +338,12 @@ def test_a_drivers_start_and_first_eta_send_its_fleet_row_once(world: World) -> 
     dashboard received while a shift starts (docs/realtime.md, Round 10)."""
     dave = world.dave.driver_id
     assert dave
-    watchers = Watchers()
-    watchers.watch("staff", Watcher(Audience.staff(), "f"))
     bus = get_bus()
+    with fanout(_one_staff_tab()) as recorder:
 
-    def staff() -> list[StaffDelta]:
-        return [d for d in recorder.of("staff") if isinstance(d, StaffDelta)]
+        def staff() -> list[StaffDelta]:
+            return _staff_deltas(recorder)
 
-    with fanout(watchers) as recorder:
         with session_scope() as s:  # the driver app's "start shift"
             drivers.set_own_status(s, world.dave, DriverStatus.on_route)
         recorder.wait_for(lambda: any(row.id == dave for d in staff() for row in d.fleet))
@@ -368,14 +376,12 @@ def test_tiles_are_read_at_most_once_per_interval_and_the_last_change_is_never_d
     monkeypatch.setattr(live_updates, "KPI_SPACING_SECONDS", 3.0)  # room for a loaded machine
     booked = [_book(world.alice) for _ in range(3)]  # tomorrow's: not on today's tiles yet
     before = _open_today()
-    watchers = Watchers()
-    watchers.watch("staff", Watcher(Audience.staff(), "f"))
     bus = get_bus()
+    with fanout(_one_staff_tab()) as recorder:
 
-    def staff() -> list[StaffDelta]:
-        return [d for d in recorder.of("staff") if isinstance(d, StaffDelta)]
+        def staff() -> list[StaffDelta]:
+            return _staff_deltas(recorder)
 
-    with fanout(watchers) as recorder:
         for shipment in booked:
             with session_scope() as s:  # moved to today, then announced as a change would be
                 s.exec(  # type: ignore[call-overload]
