@@ -261,20 +261,9 @@ def record_stop_event(
     *,
     reason: str | None = None,
     position: tuple[float, float] | None = None,
-) -> Stop:
-    return report_stop_event(session, actor, stop_id, event, reason=reason, position=position).stop
-
-
-def report_stop_event(
-    session: Session,
-    actor: Actor,
-    stop_id: int,
-    event: StopEvent,
-    *,
-    reason: str | None = None,
-    position: tuple[float, float] | None = None,
 ) -> StopView:
-    """`record_stop_event`, answered as the driver app shows the stop (the API's answer)."""
+    """Record a driver's event at a stop; the stop and its shipment as the driver app shows
+    them (the API's answer)."""
     found = _stop_for_actor(session, actor, stop_id)
     stop, route, shipment = found.stop, found.route, found.shipment
     reason = (reason or "").strip() or None

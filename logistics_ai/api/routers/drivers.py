@@ -75,7 +75,7 @@ def stop_event(
     position = (body.lat, body.lon) if body.lat is not None and body.lon is not None else None
 
     def work() -> DriverStopOut:
-        view = drivers.report_stop_event(
+        view = drivers.record_stop_event(
             session, actor, stop_id, body.event, reason=body.reason, position=position
         )
         return DriverStopOut.model_validate(view)
