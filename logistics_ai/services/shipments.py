@@ -327,14 +327,15 @@ def _scope_of(actor: Actor, action: Action) -> tuple[str, int | None]:
     return "none", None
 
 
+# The condition that limits a scope kind (`_scope_of`) to its owner's shipments.
+_OWNED = {
+    "own": col(Shipment.customer_id) == bindparam("b_owner"),
+    "route": col(Shipment.driver_id) == bindparam("b_owner"),
+}
 # One shipment by id within each scope, built once: the read is the API's most frequent
 # request, and building and keying its statement per call was ~5% of its CPU (Round 9).
 _BY_ID = select(Shipment).where(col(Shipment.id) == bindparam("b_id"))
-_BY_ID_IN_SCOPE = {
-    "all": _BY_ID,
-    "own": _BY_ID.where(col(Shipment.customer_id) == bindparam("b_owner")),
-    "route": _BY_ID.where(col(Shipment.driver_id) == bindparam("b_owner")),
-}
+_BY_ID_IN_SCOPE = {"all": _BY_ID} | {kind: _BY_ID.where(owned) for kind, owned in _OWNED.items()}
 
 
 # The filters compared with a value; with `unassigned_only` and `search` they make the shape
@@ -348,10 +349,8 @@ def _list_statements(kind: str, shape: frozenset[str]) -> tuple[Select, Select]:
     filters present, with every value a bind parameter. Built once per combination (at most
     4 x 64): building and keying the statement per call was ~6% of a list's CPU (Round 10)."""
     conditions: list[Any] = []
-    if kind == "own":
-        conditions.append(col(Shipment.customer_id) == bindparam("b_owner"))
-    elif kind == "route":
-        conditions.append(col(Shipment.driver_id) == bindparam("b_owner"))
+    if kind in _OWNED:
+        conditions.append(_OWNED[kind])
     elif kind == "none":
         conditions.append(col(Shipment.id) == -1)  # an account without a profile sees nothing
     if "status" in shape:
