@@ -30,8 +30,8 @@ Default = tuple[Any, Callable[[], Any] | None]
 
 @cache
 def _shape(model: type[SQLModel]) -> tuple[Insert, tuple[tuple[str, Default], ...]]:
-    """The model's INSERT ... RETURNING id and its columns' defaults, worked out once (asking
-    pydantic for each default per row cost a third of a row's values, Round 10)."""
+    """The model's INSERT ... RETURNING id and its columns' defaults, worked out once rather
+    than asking pydantic for each default of each row (it showed in a booking's profile)."""
     table: Table = model.__table__  # type: ignore[attr-defined]  # SQLModel's table
     columns = []
     for column in table.columns:
@@ -50,9 +50,17 @@ def _shape(model: type[SQLModel]) -> tuple[Insert, tuple[tuple[str, Default], ..
     return insert(table).returning(table.c.id), tuple(columns)
 
 
+@cache
+def _columns(model: type[SQLModel]) -> frozenset[str]:
+    return frozenset(key for key, _ in _shape(model)[1])
+
+
 def with_defaults(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
     """`values` for every column but the id, the model's defaults where none is given."""
     _, columns = _shape(model)
+    unknown = values.keys() - _columns(model)
+    if unknown:  # a misspelt column would otherwise be dropped without a word
+        raise TypeError(f"{model.__name__}: no column {', '.join(sorted(unknown))}")
     row: dict[str, Any] = {}
     for key, (value, factory) in columns:
         if key in values:

@@ -48,3 +48,11 @@ def test_columns_not_given_take_the_models_defaults_fresh_per_row() -> None:
     assert first["next_attempt_at"].tzinfo is not None  # the model's factory, called per row
     assert first["payload"] == {} and first["payload"] is not second["payload"]
     assert "id" not in first
+
+
+def test_a_misspelt_column_is_refused_not_dropped() -> None:
+    with pytest.raises(TypeError, match="no column recipeint"):
+        with_defaults(
+            Notification,
+            {"channel": "email", "recipeint": "a@x.example", "template": "booked"},
+        )
