@@ -18,7 +18,7 @@ import {
 import { CircleMarker, MapContainer, Marker, Polyline, TileLayer, useMap } from "react-leaflet";
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
-import { liveStores, mergeRoutes } from "./live_store.js";
+import { liveStores, mergeRouteGroups, routeGroups } from "./live_store.js";
 
 // The dashboard's live stores (GPS fixes, fleet rows and routes pushed since the last read
 // of the board).
@@ -318,9 +318,14 @@ const StopDot = memo(function StopDot({ stop, renderer }) {
   );
 }, sameValue);
 
-function StopDots({ stops }) {
-  const renderer = useStopsRenderer();
+// One route's dots: re-rendered only when that route's group is a new object (a push for it).
+const RouteDots = memo(function RouteDots({ stops, renderer }) {
   return stops.map((stop) => <StopDot key={stop.id} stop={stop} renderer={renderer} />);
+});
+
+function StopDots({ groups }) {
+  const renderer = useStopsRenderer();
+  return groups.map((g) => <RouteDots key={g.key} stops={g.stops} renderer={renderer} />);
 }
 
 // The canvas has no names: each stop's ("Pickup LAI-..., pending (driver)") is an item of a
@@ -344,6 +349,11 @@ const StopName = memo(function StopName({ stop }) {
     </li>
   );
 }, sameValue);
+
+// One route's names in the hidden list, as `RouteDots` for the canvas.
+const RouteNames = memo(function RouteNames({ stops }) {
+  return stops.map((stop) => <StopName key={stop.id} stop={stop} />);
+});
 
 const RouteLine = memo(function RouteLine({ line, selected }) {
   const pathOptions = useMemo(
@@ -376,15 +386,18 @@ export function LiveMap({
     live.routes.version,
     () => 0,
   );
-  const merged = useMemo(
+  const snapshotGroups = useMemo(
+    () => routeGroups(snapshotStops, snapshotLines),
+    [snapshotStops, snapshotLines],
+  );
+  const groups = useMemo(
     () =>
       followFleet
-        ? mergeRoutes(snapshotStops, snapshotLines, live.routes.entries(), routesDay, routesReadAt)
-        : { stops: snapshotStops, lines: snapshotLines },
-    [followFleet, snapshotStops, snapshotLines, routesVersion, routesDay, routesReadAt],
+        ? mergeRouteGroups(snapshotGroups, live.routes.entries(), routesDay, routesReadAt)
+        : snapshotGroups,
+    [followFleet, snapshotGroups, routesVersion, routesDay, routesReadAt],
   );
-  const stops = merged.stops;
-  const lines = merged.lines;
+  const stops = useMemo(() => groups.flatMap((g) => g.stops), [groups]);
   // Reflex passes a new handler on each render: markers get one that never changes.
   const latestSelect = useRef(onSelect);
   latestSelect.current = onSelect;
@@ -423,10 +436,12 @@ export function LiveMap({
       >
         <Accessible label={label} />
         {tileUrl ? <TileLayer url={tileUrl} attribution={attribution} /> : null}
-        {lines.map((line) => (
-          <RouteLine key={line.id} line={line} selected={line.selected || line.id === selectedLine} />
-        ))}
-        <StopDots stops={stops} />
+        {groups.map(({ key, line }) =>
+          line ? (
+            <RouteLine key={key} line={line} selected={line.selected || line.id === selectedLine} />
+          ) : null,
+        )}
+        <StopDots groups={groups} />
         {markers.map((marker) => (
           <DriverMarker
             key={marker.id}
@@ -441,8 +456,8 @@ export function LiveMap({
       </MapContainer>
       {stops.length ? (
         <ul aria-label={`${label}: stops`} style={VISUALLY_HIDDEN}>
-          {stops.map((stop) => (
-            <StopName key={stop.id} stop={stop} />
+          {groups.map((g) => (
+            <RouteNames key={g.key} stops={g.stops} />
           ))}
         </ul>
       ) : null}

@@ -10,9 +10,10 @@
 // `window.laiLiveQueue` (see `state/live.py`), and are replayed here in order.
 
 // Route changes reach their subscriber (the map) once per animation frame, however many
-// pushes arrived within it: each one re-renders the map's list of stops (thousands on a busy
-// day, compared by value), and a busy dashboard receives several a second. A tab whose frames do
-// not run (hidden, or a browser that throttles it) is flushed by a timer. Fixes and fleet rows
+// pushes arrived within it: each one re-renders the map (the pushed routes' stops; the other
+// routes' groups are compared by identity, `routeGroups`), and a busy dashboard receives
+// several a second. A tab whose frames do not run (hidden, or a browser that throttles it) is
+// flushed by a timer. Fixes and fleet rows
 // notify at once: a fix's subscribers write the DOM directly and a row re-renders one driver,
 // while waiting for the frame put ~200 ms on every fix of a loaded page (docs/realtime.md,
 // Round 5).
@@ -152,23 +153,56 @@ export function createRouteStore(batch = frameBatch()) {
   };
 }
 
-// The map's stops and lines: the snapshot read at `readAt` for `day`, with every route that
-// was pushed for that day after it in place of the snapshot's.
-export function mergeRoutes(stops, lines, routes, day, readAt) {
+// The map's stops and lines as one group per route (`key`: the driver id as text), in the
+// order of `stops` (the board reads them by driver, then sequence), a line with no stops last.
+// A group keeps its identity until its route changes, so that a route push re-renders that
+// route's dots, names and line only: with one flat list, each push re-rendered the map's
+// every stop (hundreds, compared one by one) and moved the pushed route's names to the end of
+// the hidden list (DOM moves, then style, layout and paint), several times a second while a
+// shift starts (docs/realtime.md, Round 10 (helper H2)).
+export function routeGroups(stops, lines) {
+  const groups = new Map();
+  const group = (key) => {
+    if (!groups.has(key)) groups.set(key, { key, stops: [], line: null });
+    return groups.get(key);
+  };
+  for (const stop of stops) group(String(stop.driver_id)).stops.push(stop);
+  for (const line of lines) group(String(line.id)).line = line;
+  return [...groups.values()];
+}
+
+// The group of one pushed route, the same object for as long as the store holds that route.
+const pushedGroups = new WeakMap();
+function pushedGroup(key, route) {
+  if (!pushedGroups.has(route)) pushedGroups.set(route, { key, stops: route.stops, line: route.line });
+  return pushedGroups.get(route);
+}
+
+// The snapshot's groups with the newer routes: each route pushed for `day` after `readAt`
+// replaces its group where the snapshot had it (the list keeps the board's order), a route the
+// snapshot did not have comes after the others. Unchanged groups are the snapshot's objects.
+export function mergeRouteGroups(groups, routes, day, readAt) {
   const newer = new Map();
   for (const [key, route] of routes) {
     if (route.day === day && route.readAt > readAt) newer.set(key, route);
   }
-  if (newer.size === 0) return { stops, lines };
-  const keptStops = stops.filter((stop) => !newer.has(String(stop.driver_id)));
-  const keptLines = lines.filter((line) => !newer.has(String(line.id)));
-  const pushedStops = [];
-  const pushedLines = [];
-  for (const route of newer.values()) {
-    pushedStops.push(...route.stops);
-    if (route.line) pushedLines.push(route.line);
+  if (newer.size === 0) return groups;
+  const merged = groups.map((g) => (newer.has(g.key) ? pushedGroup(g.key, newer.get(g.key)) : g));
+  const known = new Set(groups.map((g) => g.key));
+  for (const [key, route] of newer) {
+    if (!known.has(key)) merged.push(pushedGroup(key, route));
   }
-  return { stops: keptStops.concat(pushedStops), lines: keptLines.concat(pushedLines) };
+  return merged;
+}
+
+// The map's stops and lines: the snapshot read at `readAt` for `day`, with every route that
+// was pushed for that day after it in place of the snapshot's (flat, in the groups' order).
+export function mergeRoutes(stops, lines, routes, day, readAt) {
+  const groups = mergeRouteGroups(routeGroups(stops, lines), routes, day, readAt);
+  return {
+    stops: groups.flatMap((g) => g.stops),
+    lines: groups.flatMap((g) => (g.line ? [g.line] : [])),
+  };
 }
 
 // One store of each per page (the map and the Drivers list share them), replaying whatever

@@ -85,7 +85,7 @@ BOARD = DayMap(
     stops=[_stop(1, 7, 41.80), _stop(2, 7, 41.81), _stop(3, 8, 41.90)],
     routes=[RouteTrace(7, [(41.80, -87.6), (41.81, -87.6)]), RouteTrace(8, [(41.90, -87.6)])],
 )
-NAMES = {7: "Dave Driver", 8: "Erin Driver"}
+NAMES = {7: "Dave Driver", 8: "Erin Driver", 9: "Frank Driver"}  # Frank: no route on the board
 SNAPSHOT = {
     "stops": [asdict(dot) for dot in stop_dots(BOARD, NAMES)],
     "lines": [asdict(line) for line in route_lines(BOARD)],
@@ -136,6 +136,46 @@ def test_a_changed_route_replaces_only_that_routes_stops_and_line() -> None:
         ["4", 7, "Pickup LAI-4, pending (Dave Driver)"],
     ]
     assert shown["lines"] == {"7": [[41.80, -87.6], [41.70, -87.6]], "8": [[41.90, -87.6]]}
+
+
+def test_a_route_push_replaces_only_its_group_in_place_and_keeps_the_others_objects() -> None:
+    # The map re-renders a route's dots, names and line only when its group is a new object:
+    # a push for Dave (7) must leave Erin's (8) group the snapshot's own, keep the board's
+    # order (Dave's names stay first in the hidden list), hand back the same group for the
+    # same pushed route on the next render, and put a route the board did not have last.
+    dave = DayMap(stops=[_stop(4, 7, 41.70)], routes=[RouteTrace(7, [(41.70, -87.6)])])
+    frank = DayMap(stops=[_stop(5, 9, 41.60)], routes=[RouteTrace(9, [(41.60, -87.6)])])
+    scripts = [
+        route_change(dave, {7}, SNAPSHOT_READ_AT + 1),
+        route_change(frank, {9}, SNAPSHOT_READ_AT + 1),
+    ]
+    result = run_js(
+        "\n".join(f"{script};" for script in scripts)
+        + f"""
+const live = store.liveStores();
+const snapshot = {json.dumps(SNAPSHOT)};
+const board = store.routeGroups(snapshot.stops, snapshot.lines);
+const day = {json.dumps(DAY.isoformat())};
+const first = store.mergeRouteGroups(board, live.routes.entries(), day, {SNAPSHOT_READ_AT});
+const again = store.mergeRouteGroups(board, live.routes.entries(), day, {SNAPSHOT_READ_AT});
+const older = store.mergeRouteGroups(board, live.routes.entries(), day, {SNAPSHOT_READ_AT + 2});
+out({{
+  board: board.map((g) => [g.key, g.stops.map((s) => s.id), g.line && g.line.id]),
+  merged: first.map((g) => [g.key, g.stops.map((s) => s.id), g.line && g.line.id]),
+  erinKept: first[1] === board[1],
+  samePushedGroups: first[0] === again[0] && first[2] === again[2],
+  daveReplaced: first[0] !== board[0],
+  olderPushesLeaveTheBoard: older === board,
+}});"""
+    )
+    assert result == {
+        "board": [["7", ["1", "2"], "7"], ["8", ["3"], "8"]],
+        "merged": [["7", ["4"], "7"], ["8", ["3"], "8"], ["9", ["5"], "9"]],
+        "erinKept": True,
+        "samePushedGroups": True,
+        "daveReplaced": True,
+        "olderPushesLeaveTheBoard": True,
+    }
 
 
 def test_a_route_emptied_by_an_unassignment_disappears() -> None:
