@@ -195,16 +195,6 @@ export function mergeRouteGroups(groups, routes, day, readAt) {
   return merged;
 }
 
-// The map's stops and lines: the snapshot read at `readAt` for `day`, with every route that
-// was pushed for that day after it in place of the snapshot's (flat, in the groups' order).
-export function mergeRoutes(stops, lines, routes, day, readAt) {
-  const groups = mergeRouteGroups(routeGroups(stops, lines), routes, day, readAt);
-  return {
-    stops: groups.flatMap((g) => g.stops),
-    lines: groups.flatMap((g) => (g.line ? [g.line] : [])),
-  };
-}
-
 // One store of each per page (the map and the Drivers list share them), replaying whatever
 // was pushed before this module loaded.
 export function liveStores() {

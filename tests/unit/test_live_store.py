@@ -112,11 +112,11 @@ def merged_after(*scripts: str, day: str = DAY.isoformat()) -> dict[str, object]
         + f"""
 const live = store.liveStores();
 const snapshot = {json.dumps(SNAPSHOT)};
-const map = store.mergeRoutes(snapshot.stops, snapshot.lines, live.routes.entries(),
-                              {json.dumps(day)}, {SNAPSHOT_READ_AT});
+const groups = store.mergeRouteGroups(store.routeGroups(snapshot.stops, snapshot.lines),
+                                      live.routes.entries(), {json.dumps(day)}, {SNAPSHOT_READ_AT});
 out({{
-  stops: map.stops.map((s) => [s.id, s.driver_id, s.title]).sort(),
-  lines: Object.fromEntries(map.lines.map((l) => [l.id, l.points])),
+  stops: groups.flatMap((g) => g.stops).map((s) => [s.id, s.driver_id, s.title]).sort(),
+  lines: Object.fromEntries(groups.filter((g) => g.line).map((g) => [g.line.id, g.line.points])),
 }});"""
     )
     assert isinstance(result, dict)
