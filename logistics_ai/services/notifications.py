@@ -282,32 +282,26 @@ def enqueue_to(
     # model's constructor and the flush cost more CPU than the statement (docs/performance.md,
     # Rounds 9 and 10). The model's defaults fill the columns not given (`with_defaults`).
     values = [
-        {
-            f"row_{key}": value
-            for key, value in with_defaults(
-                Notification,
-                {
-                    "channel": channel,
-                    "recipient": address,
-                    "template": event,
-                    "language": prefs.language,
-                    "user_id": recipient.user_id,
-                    "shipment_id": shipment.id,
-                    "payload": payload,
-                },
-            ).items()
-        }
+        with_defaults(
+            Notification,
+            {
+                "channel": channel,
+                "recipient": address,
+                "template": event,
+                "language": prefs.language,
+                "user_id": recipient.user_id,
+                "shipment_id": shipment.id,
+                "payload": payload,
+            },
+        )
         for channel, address in targets
     ]
     session.connection().execute(_OUTBOX_ROW, values[0] if len(values) == 1 else values)
     return [channel for channel, _ in targets]
 
 
-_OUTBOX_COLUMNS = tuple(c for c in Notification.__table__.columns if c.key != "id")  # type: ignore[attr-defined]  # SQLModel's table
-# Prefixed parameter names: SQLAlchemy reserves a column's own name for its implicit binds.
-_OUTBOX_ROW = insert(Notification).values(
-    {c.key: bindparam(f"row_{c.key}", type_=c.type) for c in _OUTBOX_COLUMNS}
-)
+# Built once; the columns come from the rows given (`with_defaults`: every one but the id).
+_OUTBOX_ROW = insert(Notification)
 
 
 def render_notification(row: Notification) -> Rendered:
