@@ -90,6 +90,7 @@ from loadtests.realtime_measure import (
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+LEAFLET_DIST = REPO / ".web" / "node_modules" / "leaflet" / "dist"
 OBSERVER_JS = (HERE / "realtime_observer.js").read_text()
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -252,6 +253,19 @@ def main(argv: list[str] | None = None) -> int:
         default=True,
         help="measure the floor (loadtests/realtime_floor.py) first, side by side (on)",
     )
+    parser.add_argument(
+        "--floor-page",
+        choices=("list", "map", "map-canvas"),
+        default="list",
+        help="the floor's page: one element per driver (list), or the same plus a Leaflet map "
+        "with a marker per driver moved by each fix, an element per marker (map) or circles on "
+        "one canvas (map-canvas): what a live map alone costs",
+    )
+    parser.add_argument(
+        "--floor-only",
+        action="store_true",
+        help="measure the floor and print it, without the product's drive",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
         "--logs", metavar="DIR", help="keep the app's and simulator's logs and raw samples here"
@@ -267,11 +281,15 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.dashboards < 1 or args.drivers < 1 or args.seconds <= 0 or args.interval <= 0:
         parser.error("--dashboards, --drivers, --seconds and --interval must be positive")
+    if args.floor_only and not args.baseline:
+        parser.error("--floor-only measures the floor: it cannot go with --no-baseline")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # no line per readiness poll
     with bench_lock():
         report = _run(args)
     if args.json:
         print(json.dumps(report, indent=2))
+    elif args.floor_only:
+        _print_floor(report, report["floor"])
     else:
         _print(report)
     return 0
@@ -311,6 +329,15 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
             # a minute or two apart, after the setup's CPU-heavy steps (migrations, seeding,
             # the app's start-up). The app sits idle meanwhile; its CPU is reported.
             floor = asyncio.run(_measure_floor(args, app, Path(scratch))) if args.baseline else None
+            if args.floor_only:
+                no_product = {"p95": None, "p50": None}
+                return {
+                    "dashboards": args.dashboards,
+                    "drivers": args.drivers,
+                    "interval_s": args.interval,
+                    "floor": floor,
+                    "product_to_floor": no_product,
+                }
             report = asyncio.run(_measure(args, app, env, conninfo, Path(scratch)))
             report["floor"] = floor
             report["product_to_floor"] = _ratios(report, floor)
@@ -514,7 +541,7 @@ def _pushed(
 class FloorServer:
     """loadtests/realtime_floor.py's server on granian, one worker, websockets on."""
 
-    def __init__(self, drivers: int, port: int, log: Path) -> None:
+    def __init__(self, drivers: int, port: int, log: Path, page: str = "list") -> None:
         self.url = f"http://127.0.0.1:{port}"
         self.log = log
         executable = shutil.which("granian") or str(Path(sys.executable).parent / "granian")
@@ -522,6 +549,9 @@ class FloorServer:
         command = [executable, "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port)]
         command += ["--workers", "1", "--log-level", "warning", "--factory"]
         env = {**os.environ, "FLOOR_DRIVERS": str(drivers), "PYTHONPATH": str(REPO)}
+        # The map page serves the Leaflet the product's build installed (the app is built
+        # before the floor drives).
+        env |= {"FLOOR_PAGE": page, "FLOOR_LEAFLET_DIR": str(LEAFLET_DIST)}
         with open(log, "w") as sink:
             self.process = subprocess.Popen(
                 [*command, "loadtests.realtime_floor:create_app"],
@@ -559,7 +589,7 @@ async def _measure_floor(args: argparse.Namespace, app: App, scratch: Path) -> d
     have no counterpart in a page that only shows positions)."""
     from playwright.async_api import async_playwright
 
-    server = FloorServer(args.drivers, free_port(), scratch / "floor.log")
+    server = FloorServer(args.drivers, free_port(), scratch / "floor.log", args.floor_page)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     try:
         server.wait_ready()
@@ -672,7 +702,12 @@ async def _measure_floor(args: argparse.Namespace, app: App, scratch: Path) -> d
 
     to_sent, to_frame, to_dom = positions(sent), positions(frames), positions(observations)
     return {
-        "server": "bare Starlette on granian, 1 worker, no database, no Redis",
+        "server": "bare Starlette on granian, 1 worker, no database, no Redis"
+        + {
+            "list": "",
+            "map": ", a page with a Leaflet map (an element per marker)",
+            "map-canvas": ", a page with a Leaflet map (markers on a canvas)",
+        }[args.floor_page],
         "when": when,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "generator": generator_line.splitlines()[-1] if generator_line else "",

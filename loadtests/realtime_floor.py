@@ -47,7 +47,8 @@ import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from logistics_ai import simulator
@@ -82,6 +83,78 @@ socket.addEventListener("message", (event) => {{
 """
 
 
+# The floor with a live map (`FLOOR_PAGE=map`, `bench realtime --floor-page map`): the same
+# rows, plus the least a live map must do per fix: a Leaflet map (the product's library, the
+# file its build installed; no tiles, as here and in CI) with one marker per driver, moved by
+# each message. What a page that must show a live map costs the machine, without React, Reflex
+# or the rest of the board. `map`: each marker an element styled as the product's
+# (`markerIcon` in components/live_map.jsx); `map-canvas`: each marker a circle drawn on one
+# canvas (Leaflet's `circleMarker` with its canvas renderer), the cheaper way to move many.
+MAP_PAGES = ("map", "map-canvas")
+MAP_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>bench realtime: the floor, with a map</title>
+<link rel="stylesheet" href="/leaflet/leaflet.css">
+<style>#map {{ width: 960px; height: 480px; background: #e8edf2; }}</style></head>
+<body><h1>Fleet ({count} drivers)</h1><div id="map" role="region" aria-label="Fleet map"></div>
+<ul id="fleet">
+{rows}
+</ul>
+<script>window.L_DISABLE_3D = true; // as the product (components/leaflet_2d.js)</script>
+<script src="/leaflet/leaflet.js"></script>
+<script>
+const rows = new Map();
+const markers = new Map();
+const map = L.map("map").setView([{lat}, {lng}], 12);
+// The product's marker: a 22 px dot with a white ring and the driver's initials.
+const icon = (glyph) => L.divIcon({{
+  className: "lai-marker",
+  html: '<span aria-hidden="true" style="display:block;width:22px;height:22px;' +
+    'border-radius:50%;background:#2563eb;border:3px solid #fff;box-shadow:0 0 0 1px #1e1b4b;' +
+    'color:#fff;font:700 11px/1 sans-serif;display:flex;align-items:center;' +
+    'justify-content:center">' + glyph + '</span>',
+  iconSize: [22, 22],
+  iconAnchor: [11, 11],
+}});
+// The same dot drawn on the map's one canvas, the initials drawn after the circle.
+const Dot = L.CircleMarker.extend({{
+  _updatePath() {{
+    L.CircleMarker.prototype._updatePath.call(this);
+    const ctx = this._renderer._ctx;
+    if (!ctx || this._empty()) return;
+    ctx.fillStyle = "#fff";
+    ctx.font = "700 11px sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillText(this.options.glyph, this._point.x, this._point.y);
+  }},
+}});
+const renderer = L.canvas({{ padding: 0.2 }});
+for (const el of document.querySelectorAll("[data-driver-id]")) {{
+  const id = el.getAttribute("data-driver-id");
+  rows.set(id, el);
+  const at = [Number(el.getAttribute("data-lat")), Number(el.getAttribute("data-lng"))];
+  const glyph = "D" + id.slice(-1);
+  const marker = {canvas}
+    ? new Dot(at, {{ renderer, radius: 9.5, color: "#fff", weight: 3, fillColor: "#2563eb",
+        fillOpacity: 1, glyph }})
+    : L.marker(at, {{ icon: icon(glyph), keyboard: false }});
+  markers.set(id, marker.addTo(map));
+}}
+const socket = new WebSocket(`ws://${{location.host}}/ws`);
+socket.addEventListener("message", (event) => {{
+  for (const [id, lat, lng] of JSON.parse(event.data).floor) {{
+    const row = rows.get(String(id));
+    if (row) {{
+      row.setAttribute("data-lat", lat);
+      row.setAttribute("data-lng", lng);
+      markers.get(String(id)).setLatLng([Number(lat), Number(lng)]);
+    }}
+  }}
+}});
+</script></body></html>
+"""
+
+
 def fix_message(driver_id: int, lat: float, lon: float, sent_ms: float) -> str:
     """One fix as the page receives it: the DOM's spelling (`f"{x:.5f}"`, as the product's
     dashboard and loadtests/realtime_measure.position_value), and when it was built (ms)."""
@@ -89,24 +162,38 @@ def fix_message(driver_id: int, lat: float, lon: float, sent_ms: float) -> str:
     return json.dumps({"floor": [fix], "sent": round(sent_ms, 3)}, separators=(",", ":"))
 
 
-def render_page(positions: dict[int, tuple[float, float]]) -> str:
+def render_page(positions: dict[int, tuple[float, float]], *, page: str = "list") -> str:
     rows = "\n".join(
         f'<li data-driver-id="{driver_id}" data-lat="{lat:.5f}" data-lng="{lon:.5f}">'
         f"{html.escape(f'Driver {driver_id}')}</li>"
         for driver_id, (lat, lon) in sorted(positions.items())
     )
+    if page in MAP_PAGES:
+        canvas = "true" if page == "map-canvas" else "false"
+        return MAP_PAGE.format(
+            count=len(positions), rows=rows, lat=DEPOT[0], lng=DEPOT[1], canvas=canvas
+        )
     return PAGE.format(count=len(positions), rows=rows)
 
 
 def create_app(drivers: int | None = None) -> Starlette:
     count = int(os.environ.get("FLOOR_DRIVERS", "200")) if drivers is None else drivers
     positions: dict[int, tuple[float, float]] = dict.fromkeys(range(1, count + 1), DEPOT)
+    # FLOOR_PAGE=map or map-canvas: the page with a live map; its Leaflet files from
+    # FLOOR_LEAFLET_DIR (the product's build installs them: .web/node_modules/leaflet/dist).
+    leaflet_dir = os.environ.get("FLOOR_LEAFLET_DIR", "")
+    page_kind = os.environ.get("FLOOR_PAGE", "list")
+    if page_kind not in ("list", *MAP_PAGES):
+        raise RuntimeError(f"FLOOR_PAGE: list, map or map-canvas, not {page_kind!r}")
+    with_map = page_kind in MAP_PAGES
+    if with_map and not os.path.isfile(os.path.join(leaflet_dir, "leaflet.js")):
+        raise RuntimeError(f"FLOOR_PAGE=map: no leaflet.js in FLOOR_LEAFLET_DIR={leaflet_dir!r}")
     # One queue per connected page: the POST only enqueues (it never waits for a slow socket),
     # each socket's writer sends in order. Unbounded, as a lost fix would be a result.
     queues: set[asyncio.Queue[str]] = set()
 
     async def page(_request: Request) -> HTMLResponse:
-        return HTMLResponse(render_page(positions))
+        return HTMLResponse(render_page(positions, page=page_kind))
 
     async def healthz(_request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
@@ -161,6 +248,7 @@ def create_app(drivers: int | None = None) -> Starlette:
             Route("/api/v1/auth/token", token, methods=["POST"]),
             Route("/api/v1/drivers/me/location", location, methods=["POST"]),
             WebSocketRoute("/ws", socket),
+            *([Mount("/leaflet", StaticFiles(directory=leaflet_dir))] if with_map else []),
         ]
     )
 
