@@ -1,8 +1,9 @@
 // The live map: Leaflet through react-leaflet, fed by typed props from Reflex state.
 //
-// Markers (drivers, "my position", a chosen point) are keyboard-reachable buttons named by their
-// title; stops are dots drawn on one canvas, named in a visually hidden list next to the map;
-// routes are polylines. The tile layer is optional: with no
+// Markers ("my position", a chosen point, a tracked driver) are keyboard-reachable buttons
+// named by their title; the dashboard's fleet and the stops are dots drawn on canvases, named
+// in visually hidden lists next to the map (the dashboard's Drivers list selects a driver by
+// keyboard); routes are polylines. The tile layer is optional: with no
 // tile URL (or an unreachable tile server) the map draws everything on a plain background, and
 // nothing on the page waits for tiles (Leaflet loads them as independent images).
 import "./leaflet_2d.js"; // first: Leaflet reads its flag when it loads
@@ -135,6 +136,9 @@ function Accessible({ label }) {
     el.setAttribute("role", "region");
     el.setAttribute("aria-label", label);
     el.setAttribute("aria-roledescription", "map");
+    // Scripts on the page (the e2e suite) ask the map where a point is drawn: the fleet's
+    // dots are pixels on a canvas, with no element of their own to find.
+    el.leafletMap = map;
   }, [map, label]);
   return null;
 }
@@ -208,22 +212,12 @@ function useMarkerName(title, alt) {
   return ref;
 }
 
-const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet, day, readAt }) {
-  const follow = followFleet ? marker.id : null;
-  const fix = newerFix(follow, marker.seen_at);
-  const row = usePushedRow(follow, day, readAt);
-  const lat = fix ? fix.lat : marker.lat;
-  const lng = fix ? fix.lng : marker.lon;
-  const color = row ? row.color : marker.color;
-  const title = row ? row.title : marker.title;
-  // The icon is made once per selection and glyph, with the colour of that moment; a new
-  // colour (a shift status pushed or read) is painted into the icon's dot in place. A new
-  // icon per colour made Leaflet re-run the marker's icon set-up (its HTML parsed again,
-  // styles, title, position, z-index): 200 of them within seconds when a shift starts.
-  const shownColor = useRef(color);
+// A marker off the dashboard (my position, a chosen point, the tracked driver): a few per
+// map, each a keyboard-reachable element named by its title.
+const DriverMarker = memo(function DriverMarker({ marker, onSelect }) {
   const icon = useMemo(
-    () => markerIcon(shownColor.current, marker.selected, marker.glyph),
-    [marker.selected, marker.glyph],
+    () => markerIcon(marker.color, marker.selected, marker.glyph),
+    [marker.color, marker.selected, marker.glyph],
   );
   // Leaflet makes a keyboard marker a focusable role="button"; Enter or Space activates it
   // like a click (Leaflet forwards the key events of a focused marker to the marker).
@@ -240,38 +234,164 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect, followFleet,
     }),
     [onSelect, marker.id],
   );
-  const position = useMemo(() => [lat, lng], [lat, lng]);
-  const named = useMarkerName(title, title);
-  // A driver with no fix yet has no marker until one is pushed (or read).
-  const drawn = (marker.has_position ?? true) || !!fix;
-  useEffect(() => {
-    shownColor.current = color;
-    const dot = named.current?.getElement()?.firstElementChild;
-    if (dot) dot.style.background = color;
-  }, [color, icon, named, drawn]);
-  // A driver without a marker yet (no fix before) needs a render to create it.
-  const [, render] = useReducer((n) => n + 1, 0);
-  useFixWriter(follow, marker.seen_at, (pushed) => {
-    const layer = named.current;
-    if (!layer) {
-      render();
-      return;
-    }
-    const at = layer.getLatLng();
-    if (at.lat !== pushed.lat || at.lng !== pushed.lng) layer.setLatLng([pushed.lat, pushed.lng]);
-  });
-  if (!drawn) return null;
+  const position = useMemo(() => [marker.lat, marker.lon], [marker.lat, marker.lon]);
+  const named = useMarkerName(marker.title, marker.title);
+  if (!(marker.has_position ?? true)) return null;
   return (
     <Marker
       ref={named}
       position={position}
       icon={icon}
-      title={title}
-      alt={title}
+      title={marker.title}
+      alt={marker.title}
       keyboard={true}
       zIndexOffset={marker.selected ? 1000 : 500}
       eventHandlers={handlers}
     />
+  );
+}, sameValue);
+
+// The dashboard's fleet: a driver's dot on a canvas of its own, as the DOM marker looked (a
+// coloured dot with a white ring, a dark outline, the initials; larger when selected). As DOM
+// markers, each fix moved an element Chromium then laid out, painted and composited with the
+// page's: at 20 dashboards x 200 drivers, a bare page moving Leaflet DOM markers answered
+// POST -> DOM at p95 320 ms where the same page with canvas dots answered at 30 ms
+// (`bench realtime --floor-only --floor-page map|map-canvas`, docs/realtime.md, Round 11).
+// A fix now redraws the few pixels around the dot's old and new place.
+const FLEET_PANE = "lai-fleet";
+const DOT_RADIUS = 9.5; // 22 px across with the ring, as the DOM marker
+const SELECTED_RADIUS = 13.5; // 30 px
+
+const DriverDot = L.CircleMarker.extend({
+  _updatePath() {
+    L.CircleMarker.prototype._updatePath.call(this); // the dot and its white ring
+    const ctx = this._renderer._ctx;
+    if (!ctx || this._empty()) return;
+    const { x, y } = this._point;
+    const { selected, glyph, weight } = this.options;
+    const outline = selected ? 3 : 1;
+    ctx.beginPath();
+    ctx.arc(x, y, this._radius + weight / 2 + outline / 2, 0, Math.PI * 2);
+    ctx.lineWidth = outline;
+    ctx.strokeStyle = "#1e1b4b";
+    ctx.stroke();
+    if (glyph) {
+      ctx.fillStyle = "#fff";
+      ctx.font = "700 11px sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText(glyph, x, y + 0.5);
+    }
+  },
+});
+
+function useFleetRenderer() {
+  const map = useMap();
+  return useMemo(() => {
+    if (!map.getPane(FLEET_PANE)) {
+      const pane = map.createPane(FLEET_PANE);
+      pane.classList.add("lai-fleet");
+      pane.style.zIndex = "600"; // as Leaflet's markerPane: above the stops and the lines
+    }
+    // The tolerance widens each dot's redrawn and clickable area by the dark outline (3 px
+    // when selected) and a little more for a finger.
+    return L.canvas({ pane: FLEET_PANE, padding: 0.2, tolerance: 4 });
+  }, [map]);
+}
+
+// A driver with a position: shown when the board has one or a fix has been pushed since.
+function useDrawn(marker) {
+  const [, render] = useReducer((n) => n + 1, 0);
+  const drawn = (marker.has_position ?? true) || !!newerFix(marker.id, marker.seen_at);
+  useFixWriter(drawn ? null : marker.id, marker.seen_at, render);
+  return drawn;
+}
+
+const FleetDot = memo(function FleetDot({ marker, onSelect, day, readAt, renderer }) {
+  const map = useMap();
+  const fix = newerFix(marker.id, marker.seen_at);
+  const row = usePushedRow(marker.id, day, readAt);
+  const lat = fix ? fix.lat : marker.lat;
+  const lng = fix ? fix.lng : marker.lon;
+  const color = row ? row.color : marker.color;
+  const title = row ? row.title : marker.title;
+  const drawn = useDrawn(marker);
+  const layer = useRef(null);
+  useEffect(() => {
+    if (!drawn) return undefined;
+    const dot = new DriverDot([lat, lng], {
+      renderer,
+      radius: DOT_RADIUS,
+      weight: 3,
+      color: "#fff",
+      opacity: 1,
+      fillOpacity: 1,
+      fillColor: color,
+      glyph: marker.glyph,
+      selected: marker.selected,
+      bubblingMouseEvents: false,
+    });
+    dot.on("click", () => onSelect && onSelect(marker.id));
+    dot.bindTooltip(title, { direction: "top", offset: [0, -12] });
+    dot.addTo(map);
+    layer.current = dot;
+    return () => {
+      dot.remove();
+      layer.current = null;
+    };
+    // Made once per driver on the map; what changes later is applied to it below.
+  }, [map, renderer, marker.id, drawn, onSelect]);
+  useEffect(() => {
+    const dot = layer.current;
+    if (!dot) return;
+    dot.options.glyph = marker.glyph;
+    dot.options.selected = marker.selected;
+    dot.setRadius(marker.selected ? SELECTED_RADIUS : DOT_RADIUS);
+    dot.setStyle({ fillColor: color }); // redraws the dot
+    if (marker.selected) dot.bringToFront();
+    dot.setTooltipContent(title);
+  }, [color, title, marker.glyph, marker.selected, drawn]);
+  useEffect(() => {
+    const dot = layer.current;
+    if (dot) dot.setLatLng([lat, lng]);
+  }, [lat, lng, drawn]);
+  useFixWriter(marker.id, marker.seen_at, (pushed) => {
+    const dot = layer.current;
+    if (!dot) return;
+    const at = dot.getLatLng();
+    if (at.lat !== pushed.lat || at.lng !== pushed.lng) dot.setLatLng([pushed.lat, pushed.lng]);
+  });
+  return null;
+}, sameValue);
+
+function FleetDots({ markers, onSelect, day, readAt }) {
+  const renderer = useFleetRenderer();
+  return markers.map((marker) => (
+    <FleetDot
+      key={marker.id}
+      marker={marker}
+      onSelect={onSelect}
+      day={day}
+      readAt={readAt}
+      renderer={renderer}
+    />
+  ));
+}
+
+// A fleet dot's name ("Aisha Khan, on route") in the hidden list beside the map.
+const DriverName = memo(function DriverName({ marker, day, readAt }) {
+  const row = usePushedRow(marker.id, day, readAt);
+  const drawn = useDrawn(marker);
+  if (!drawn) return null;
+  const title = row ? row.title : marker.title;
+  return (
+    <li
+      className={"lai-driver" + (marker.selected ? " lai-driver-selected" : "")}
+      data-marker-for={marker.id}
+      title={title}
+    >
+      {title}
+    </li>
   );
 }, sameValue);
 
@@ -442,18 +562,22 @@ export function LiveMap({
           ) : null,
         )}
         <StopDots groups={groups} />
-        {markers.map((marker) => (
-          <DriverMarker
-            key={marker.id}
-            marker={marker}
-            onSelect={select}
-            followFleet={followFleet}
-            day={routesDay}
-            readAt={routesReadAt}
-          />
-        ))}
+        {followFleet ? (
+          <FleetDots markers={markers} onSelect={select} day={routesDay} readAt={routesReadAt} />
+        ) : (
+          markers.map((marker) => (
+            <DriverMarker key={marker.id} marker={marker} onSelect={select} />
+          ))
+        )}
         <FitBounds points={points} fitKey={fitKey} />
       </MapContainer>
+      {followFleet && markers.length ? (
+        <ul aria-label={`${label}: drivers`} style={VISUALLY_HIDDEN}>
+          {markers.map((marker) => (
+            <DriverName key={marker.id} marker={marker} day={routesDay} readAt={routesReadAt} />
+          ))}
+        </ul>
+      ) : null}
       {stops.length ? (
         <ul aria-label={`${label}: stops`} style={VISUALLY_HIDDEN}>
           {groups.map((g) => (

@@ -56,7 +56,9 @@ def _report(found: list[dict[str, Any]]) -> str:
 
 def test_dispatch_dashboard_has_no_serious_violations(browser: Browser, app_url: str) -> None:
     page = signed_in(browser, app_url, "dispatcher@example.com", DESKTOP, "/dispatch")
-    expect(page.locator("#fleet-map .leaflet-marker-icon").first).to_be_visible(timeout=20_000)
+    # The fleet's dots are drawn (their canvas) and named in the list beside the map.
+    expect(page.locator("#fleet-map .lai-fleet canvas")).to_be_visible(timeout=20_000)
+    expect(page.locator("#fleet-map li.lai-driver").first).to_be_attached(timeout=20_000)
     expect(page.locator("#shipments-table tbody tr").first).to_be_visible()
     found = violations(page)
     assert not found, _report(found)

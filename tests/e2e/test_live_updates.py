@@ -116,44 +116,31 @@ def test_driver_events_reach_dashboard_tracking_and_customer_live(
     other = customer.context.new_page()
     other.goto(f"/track/{second['tracking_code']}")
     expect(other.locator("#tracking-status")).to_have_text("Driver assigned")
-    # Her map marker moves with the same push (Leaflet places it with left/top: 3D transforms
-    # are off, components/leaflet_2d.js).
-    on_map = "#fleet-map .lai-marker[title^='Aisha Khan']"
-    placed = """(sel) => {
-        const el = document.querySelector(sel);
-        return el ? `${el.style.left},${el.style.top},${el.style.transform}` : '';
-    }"""
-    placed_before = dispatcher.evaluate(placed, on_map)
-    assert re.fullmatch(r"-?[\d.]+px,-?[\d.]+px,", placed_before), placed_before  # no transform
+    # Her dot on the map moves with the same push. It is drawn on the fleet's canvas
+    # (components/live_map.jsx): the map's layer for her, found by its tooltip, says where.
+    placed_before = dispatcher.evaluate(_DOT, "Aisha Khan")
+    assert placed_before, "her dot is on the fleet map"
     _send_position(app_url, 41.90123, -87.65432)
     expect(marker).to_have_attribute("data-lat", "41.90123", timeout=LIVE_TIMEOUT)
     expect(marker).to_have_attribute("data-lng", "-87.65432")
     dispatcher.wait_for_function(
-        f"([sel, before]) => {{ const now = ({placed})(sel); return !!now && now !== before; }}",
-        arg=[on_map, placed_before],
+        f"(name) => ({_DOT})(name)?.at === '41.90123,-87.65432'",
+        arg="Aisha Khan",
         timeout=LIVE_TIMEOUT,
     )
-    # A shift status pushed to the dashboard repaints her marker's dot in place (the same
-    # element: Leaflet is not handed a new icon, whose HTML it would parse again), named and
-    # coloured for the new status.
-    dispatcher.evaluate(
-        "(sel) => { document.querySelector(sel).firstElementChild.dataset.probe = 'kept'; }",
-        on_map,
-    )
+    # A shift status pushed to the dashboard repaints her dot in place (the same layer, not a
+    # new one), named and coloured for the new status.
+    dispatcher.evaluate(f"(name) => {{ ({_DOT_LAYER})(name).probe = 'kept'; }}", "Aisha Khan")
     for status, label, colour in (
-        ("on_break", "on break", "rgb(173, 87, 0)"),  # DRIVER_COLORS in state/map_rows.py
-        ("available", "available", "rgb(24, 121, 78)"),
+        ("on_break", "on break", "#ad5700"),  # DRIVER_COLORS in state/map_rows.py
+        ("available", "available", "#18794e"),
     ):
         _set_status(app_url, status)
-        repainted = dispatcher.locator(f"#fleet-map .lai-marker[title='Aisha Khan, {label}']")
-        expect(repainted).to_have_count(1, timeout=LIVE_TIMEOUT)
-        expect(repainted.locator("> span")).to_have_attribute("data-probe", "kept")
-        shown = dispatcher.evaluate(
-            "(sel) => getComputedStyle(document.querySelector(sel).firstElementChild)"
-            ".backgroundColor",
-            f"#fleet-map .lai-marker[title='Aisha Khan, {label}']",
-        )
-        assert shown == colour, (status, shown)
+        names = dispatcher.locator("#fleet-map li.lai-driver")
+        expect(names.filter(has_text=f"Aisha Khan, {label}")).to_have_count(1, timeout=LIVE_TIMEOUT)
+        dot = dispatcher.evaluate(_DOT, "Aisha Khan")
+        assert dot["title"] == f"Aisha Khan, {label}" and dot["probe"] == "kept", dot
+        assert dot["color"].lower() == colour, (status, dot)
     if _next_open_stop(app_url) == (code, "dropoff"):
         position = tracking.locator("#driver-position")
         expect(position).to_have_attribute("data-lat", "41.90123", timeout=LIVE_TIMEOUT)
@@ -299,3 +286,27 @@ def test_a_signed_out_dashboard_receives_no_more_positions(browser: Browser, app
     leaver.wait_for_timeout(1_000)  # one push batch goes to every registered tab at once
     assert frames, "the signed-out tab's socket was not observed"
     assert not [frame for frame in frames if "41.91234" in frame]
+
+
+# The fleet map's layer for a driver (found by its tooltip: "Name, status"), from the map the
+# container holds (components/live_map.jsx), and what the dashboard shows of it.
+_DOT_LAYER = """(name) => {
+    const map = document.querySelector("#fleet-map .leaflet-container").leafletMap;
+    let found = null;
+    map.eachLayer((layer) => {
+        const tip = layer.getTooltip && layer.getTooltip();
+        if (tip && String(tip.getContent()).startsWith(name + ", ")) found = layer;
+    });
+    return found;
+}"""
+_DOT = f"""(name) => {{
+    const layer = ({_DOT_LAYER})(name);
+    if (!layer) return null;
+    const at = layer.getLatLng();
+    return {{
+        at: `${{at.lat.toFixed(5)}},${{at.lng.toFixed(5)}}`,
+        title: String(layer.getTooltip().getContent()),
+        color: layer.options.fillColor,
+        probe: layer.probe || null,
+    }};
+}}"""
