@@ -48,8 +48,16 @@ def build_engine(database_url: str) -> Engine:
         pool_use_lifo=True,
         # PgBouncer in transaction mode hands each transaction to any server connection, so
         # psycopg must not prepare statements server-side (prepare_threshold=None).
-        connect_args={"prepare_threshold": None} if settings.db_pgbouncer else {},
+        connect_args={"prepare_threshold": None} if settings.db_pgbouncer else _IN_UTC,
     )
+
+
+# Sessions in UTC (a server's default is often `Etc/UTC` or a local zone): psycopg then reads
+# every timestamptz with `datetime.UTC` as its zone, which `UTCDateTime` keeps as it is, where
+# any other zone costs a conversion per value (seven per shipment row: ~5% of a list's CPU,
+# docs/performance.md, Round 11). PgBouncer refuses startup options unless told to ignore
+# them, so behind it values are still converted, one by one, as before.
+_IN_UTC = {"options": "-c TimeZone=UTC"}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
