@@ -254,9 +254,10 @@ const DriverMarker = memo(function DriverMarker({ marker, onSelect }) {
 // The dashboard's fleet: a driver's dot on a canvas of its own, as the DOM marker looked (a
 // coloured dot with a white ring, a dark outline, the initials; larger when selected). As DOM
 // markers, each fix moved an element Chromium then laid out, painted and composited with the
-// page's: at 20 dashboards x 200 drivers, a bare page moving Leaflet DOM markers answered
-// POST -> DOM at p95 320 ms where the same page with canvas dots answered at 30 ms
-// (`bench realtime --floor-only --floor-page map|map-canvas`, docs/realtime.md, Round 11).
+// page's: at 20 dashboards x 200 drivers, a bare page moving Leaflet DOM markers (left/top,
+// as here) answered POST -> DOM at p95 134 ms where the same page with canvas dots answered
+// at 41 ms (`bench realtime --floor-only --floor-page map|map-canvas`, docs/realtime.md,
+// Round 11).
 // A fix now redraws the few pixels around the dot's old and new place.
 const FLEET_PANE = "lai-fleet";
 const DOT_RADIUS = 9.5; // 22 px across with the ring, as the DOM marker

@@ -65,21 +65,12 @@ PAGE = """<!doctype html>
 </ul>
 <script>
 // One row per driver, found once; each message sets the fix's two attributes, nothing else.
+const moved = () => {{}};
 const rows = new Map();
 for (const el of document.querySelectorAll("[data-driver-id]")) {{
   rows.set(el.getAttribute("data-driver-id"), el);
 }}
-const socket = new WebSocket(`ws://${{location.host}}/ws`);
-socket.addEventListener("message", (event) => {{
-  for (const [id, lat, lng] of JSON.parse(event.data).floor) {{
-    const row = rows.get(String(id));
-    if (row) {{
-      row.setAttribute("data-lat", lat);
-      row.setAttribute("data-lng", lng);
-    }}
-  }}
-}});
-</script></body></html>
+{socket}</script></body></html>
 """
 
 
@@ -90,6 +81,20 @@ socket.addEventListener("message", (event) => {{
 # or the rest of the board. `map`: each marker an element styled as the product's
 # (`markerIcon` in components/live_map.jsx); `map-canvas`: each marker a circle drawn on one
 # canvas (Leaflet's `circleMarker` with its canvas renderer), the cheaper way to move many.
+# Both pages' socket: each message sets the driver's row's two attributes (the DOM contract
+# the bench observes), then `moved` (the map page moves the driver's marker).
+SOCKET_JS = """const socket = new WebSocket(`ws://${location.host}/ws`);
+socket.addEventListener("message", (event) => {
+  for (const [id, lat, lng] of JSON.parse(event.data).floor) {
+    const row = rows.get(String(id));
+    if (row) {
+      row.setAttribute("data-lat", lat);
+      row.setAttribute("data-lng", lng);
+      moved(String(id), lat, lng);
+    }
+  }
+});
+"""
 MAP_PAGES = ("map", "map-canvas")
 MAP_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>bench realtime: the floor, with a map</title>
@@ -140,18 +145,8 @@ for (const el of document.querySelectorAll("[data-driver-id]")) {{
     : L.marker(at, {{ icon: icon(glyph), keyboard: false }});
   markers.set(id, marker.addTo(map));
 }}
-const socket = new WebSocket(`ws://${{location.host}}/ws`);
-socket.addEventListener("message", (event) => {{
-  for (const [id, lat, lng] of JSON.parse(event.data).floor) {{
-    const row = rows.get(String(id));
-    if (row) {{
-      row.setAttribute("data-lat", lat);
-      row.setAttribute("data-lng", lng);
-      markers.get(String(id)).setLatLng([Number(lat), Number(lng)]);
-    }}
-  }}
-}});
-</script></body></html>
+const moved = (id, lat, lng) => markers.get(id).setLatLng([Number(lat), Number(lng)]);
+{socket}</script></body></html>
 """
 
 
@@ -171,9 +166,14 @@ def render_page(positions: dict[int, tuple[float, float]], *, page: str = "list"
     if page in MAP_PAGES:
         canvas = "true" if page == "map-canvas" else "false"
         return MAP_PAGE.format(
-            count=len(positions), rows=rows, lat=DEPOT[0], lng=DEPOT[1], canvas=canvas
+            count=len(positions),
+            rows=rows,
+            lat=DEPOT[0],
+            lng=DEPOT[1],
+            canvas=canvas,
+            socket=SOCKET_JS,
         )
-    return PAGE.format(count=len(positions), rows=rows)
+    return PAGE.format(count=len(positions), rows=rows, socket=SOCKET_JS)
 
 
 def create_app(drivers: int | None = None) -> Starlette:
