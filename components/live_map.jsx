@@ -286,18 +286,26 @@ const DriverDot = L.CircleMarker.extend({
   },
 });
 
-function useFleetRenderer() {
+// A canvas renderer drawing in a pane of its own (`name`, also its class), stacked at
+// `zIndex` among Leaflet's panes (overlayPane, the route lines: 400; markerPane: 600).
+function useCanvasPane(name, zIndex, { clickable = false, tolerance = 0 } = {}) {
   const map = useMap();
   return useMemo(() => {
-    if (!map.getPane(FLEET_PANE)) {
-      const pane = map.createPane(FLEET_PANE);
-      pane.classList.add("lai-fleet");
-      pane.style.zIndex = "600"; // as Leaflet's markerPane: above the stops and the lines
+    if (!map.getPane(name)) {
+      const pane = map.createPane(name);
+      pane.classList.add(name);
+      pane.style.zIndex = String(zIndex);
+      if (!clickable) pane.style.pointerEvents = "none";
     }
-    // The tolerance widens each dot's redrawn and clickable area by the dark outline (3 px
-    // when selected) and a little more for a finger.
-    return L.canvas({ pane: FLEET_PANE, padding: 0.2, tolerance: 4 });
-  }, [map]);
+    return L.canvas({ pane: name, padding: 0.2, tolerance });
+  }, [map, name, zIndex, clickable, tolerance]);
+}
+
+function useFleetRenderer() {
+  // Above the stops and the lines, as Leaflet's markers. The tolerance widens each dot's
+  // redrawn and clickable area by the dark outline (3 px when selected) and a little more
+  // for a finger.
+  return useCanvasPane(FLEET_PANE, 600, { clickable: true, tolerance: 4 });
 }
 
 // A driver with a position: shown when the board has one or a fix has been pushed since.
@@ -403,16 +411,7 @@ const DriverName = memo(function DriverName({ marker, day, readAt }) {
 const STOPS_PANE = "lai-stops";
 
 function useStopsRenderer() {
-  const map = useMap();
-  return useMemo(() => {
-    if (!map.getPane(STOPS_PANE)) {
-      const pane = map.createPane(STOPS_PANE);
-      pane.classList.add("lai-stops");
-      pane.style.zIndex = "450"; // overlayPane (lines) 400, markerPane 600
-      pane.style.pointerEvents = "none";
-    }
-    return L.canvas({ pane: STOPS_PANE, padding: 0.2 });
-  }, [map]);
+  return useCanvasPane(STOPS_PANE, 450); // between the route lines and the drivers
 }
 
 const StopDot = memo(function StopDot({ stop, renderer }) {
