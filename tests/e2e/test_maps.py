@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, WebSocket, expect
+from playwright.sync_api import Browser, Page, WebSocket, expect
 
 from tests.e2e import data
 from tests.e2e.conftest import DESKTOP, MOBILE
@@ -66,35 +66,36 @@ def test_dashboard_map_shows_every_driver_and_selects_both_ways(
     )
     expect(fleet_map.locator("path.leaflet-interactive").first).to_be_attached()  # route lines
 
-    # A click on a driver's dot selects the driver in the Drivers list. The dot is pixels on
-    # the canvas: the map says where it draws the driver's position (the list row's), and the
-    # driver clicked is one whose dot no other dot overlaps.
+    # A click on a driver's dot selects that driver in the Drivers list. The dot is pixels
+    # on the canvas: the map says where it draws the driver's position (the list row's). Dots
+    # may overlap (the top one takes the click), so the driver selected must be one of those
+    # drawn under the pointer.
     drivers = page.get_by_role("list", name="Drivers")
-    first = _driver_clear_of_others(page, drivers)
+    target = _driver_dot(page)
     box = fleet_map.bounding_box()
     assert box is not None
-    page.mouse.click(box["x"] + first["x"], box["y"] + first["y"])
-    expect(drivers.locator(f"li[data-driver-id='{first['id']}']")).to_have_attribute(
-        "data-selected", "true"
-    )
-    expect(names.locator("li.lai-driver-selected")).to_have_attribute(
-        "data-marker-for", first["id"]
-    )
+    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    chosen = drivers.locator("li[data-selected='true']")
+    expect(chosen).to_have_count(1)
+    first = str(chosen.get_attribute("data-driver-id"))
+    assert first in target["under"], (first, target)
+    expect(names.locator("li.lai-driver-selected")).to_have_attribute("data-marker-for", first)
 
     # And a driver chosen in the list is the dot drawn selected.
-    second = next(d for d in located if str(d["id"]) != first["id"])
+    second = next(d for d in located if str(d["id"]) != first)
     drivers.get_by_role("button", name=second["name"], exact=True).click()
     selected = names.locator("li.lai-driver-selected")
     expect(selected).to_have_count(1)
     expect(selected).to_have_attribute("title", f"{second['name']}, " + _status(second))
-    expect(drivers.locator(f"li[data-driver-id='{first['id']}']")).to_have_attribute(
+    expect(drivers.locator(f"li[data-driver-id='{first}']")).to_have_attribute(
         "data-selected", "false"
     )
 
 
-def _driver_clear_of_others(page: Page, drivers: Locator) -> dict[str, Any]:
-    """A driver on the fleet map whose dot no other overlaps: id and where the map draws it
-    (container pixels), from the Drivers list's positions and the map's own projection."""
+def _driver_dot(page: Page) -> dict[str, Any]:
+    """Where the fleet map draws a driver's dot (container pixels, away from the zoom buttons
+    and the edges), from the Drivers list's positions and the map's own projection, with the
+    ids of every driver whose dot covers that point."""
     found = page.evaluate(
         """() => {
             const map = document.querySelector("#fleet-map .leaflet-container").leafletMap;
@@ -105,14 +106,16 @@ def _driver_clear_of_others(page: Page, drivers: Locator) -> dict[str, Any]:
                     const p = map.latLngToContainerPoint([+li.dataset.lat, +li.dataset.lng]);
                     return { id: li.dataset.driverId, x: p.x, y: p.y };
                 });
-            const inside = shown.filter(d => d.x > 60 && d.y > 40 && d.x < size.x - 40
-                && d.y < size.y - 40);
-            return inside.find(d => shown.every(o => o === d
-                || Math.hypot(o.x - d.x, o.y - d.y) > 36)) || null;
+            const clear = d => d.x > 16 && d.y > 16 && d.x < size.x - 16 && d.y < size.y - 16
+                && !(d.x < 60 && d.y < 100);
+            const d = shown.find(clear);
+            if (!d) return null;
+            // A dot is 11 px in radius (15 selected) plus the click tolerance.
+            const under = shown.filter(o => Math.hypot(o.x - d.x, o.y - d.y) <= 20).map(o => o.id);
+            return { id: d.id, x: d.x, y: d.y, under };
         }"""
     )
-    assert found, "a driver's dot clear of the others and of the map's controls"
-    expect(drivers.locator(f"li[data-driver-id='{found['id']}']")).to_have_count(1)
+    assert found, "a driver's dot inside the fleet map"
     return dict(found)
 
 
