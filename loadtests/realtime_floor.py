@@ -43,7 +43,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
@@ -281,14 +280,12 @@ async def _drive(
 async def generate(options: simulator.Options) -> simulator.Tally:
     """Sign each driver in, then drive for `options.duration_s` (as `simulator.run`)."""
     tally = simulator.Tally()
-    limits = httpx.Limits(max_connections=max(10, options.drivers))
-    async with httpx.AsyncClient(
-        base_url=options.url.rstrip("/"), timeout=options.timeout_s, limits=limits
-    ) as http:
+    async with simulator.client(options) as http:
         await simulator._wait_until_up(http, options.wait_s)
+    async with simulator.phones(options, options.drivers) as clients:
         sign_in_deadline = time.monotonic() + 60
         drivers = []
-        for driver_id in range(1, options.drivers + 1):
+        for driver_id, http in enumerate(clients, start=1):
             api = simulator.Api(http, f"{DRIVER_PREFIX}{driver_id}", options.password)
             await api.sign_in(sign_in_deadline)
             drivers.append((driver_id, api))

@@ -17,12 +17,14 @@ done, whichever comes first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import random
+import ssl
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -79,6 +81,31 @@ class Options:
     # Called with one dict per accepted write, stamped with the wall clock when the answer
     # arrived (`bench realtime` measures from there to the dashboards' DOM).
     record: Callable[[dict[str, Any]], None] | None = None
+
+
+def client(options: Options, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
+    """An HTTP client for `options.url` holding one connection, as one phone does."""
+    return httpx.AsyncClient(
+        base_url=options.url.rstrip("/"),
+        timeout=options.timeout_s,
+        limits=httpx.Limits(max_connections=1),
+        verify=verify,
+    )
+
+
+@contextlib.asynccontextmanager
+async def phones(options: Options, count: int) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """`count` clients, one per simulated phone, as each phone has a connection of its own.
+
+    Not one client shared by the fleet: httpcore's pool checks each of its connections (a
+    socket call per connection) for every request it places, so with 200 drivers and a few
+    dozen answers in flight that bookkeeping was ~70% of the simulator's CPU (py-spy during
+    `bench realtime --dashboards 2 --drivers 200`: the simulator took 0.5 cores, 13.6 ms per
+    GPS batch; docs/realtime.md, Round 12). The TLS context is built once for all of them.
+    """
+    verify = httpx.create_ssl_context()
+    async with contextlib.AsyncExitStack() as stack:
+        yield [await stack.enter_async_context(client(options, verify)) for _ in range(count)]
 
 
 class Api:
@@ -299,14 +326,14 @@ async def _wait_until_up(http: httpx.AsyncClient, wait_s: float) -> None:
 
 async def run(options: Options) -> Tally:
     tally = Tally()
-    limits = httpx.Limits(max_connections=max(10, options.drivers))
-    async with httpx.AsyncClient(
-        base_url=options.url.rstrip("/"), timeout=options.timeout_s, limits=limits
-    ) as http:
+    async with client(options) as http:
         await _wait_until_up(http, options.wait_s)
         deadline = time.monotonic() + options.duration_s
         emails = await _driver_emails(http, options, deadline)
-        drivers = [Api(http, email, options.password) for email in emails]
+    async with phones(options, len(emails)) as clients:
+        drivers = [
+            Api(c, email, options.password) for c, email in zip(clients, emails, strict=True)
+        ]
         for api in drivers:  # one after another: sign-in is deliberately expensive (Argon2)
             await api.sign_in(deadline)
         tally.drivers = len(drivers)
