@@ -238,9 +238,9 @@ class DispatchState(AuthState):
             self.date_filter = clock.today_local().isoformat()
         return await self._guard(STAFF) or await self._refresh()
 
-    async def _refresh(self) -> EventSpec | None:
+    def _filters(self) -> dict[str, Any]:
         day = date.fromisoformat(self.date_filter) if self.date_filter else None
-        filters = {
+        return {
             "status": None if self.status_filter == "all" else self.status_filter,
             "date_from": day,
             "date_to": day,
@@ -248,16 +248,26 @@ class DispatchState(AuthState):
             "page": self.page,
             "page_size": PAGE_SIZE,
         }
+
+    def _show_page(self, page: shipments.ShipmentPage) -> None:
+        self.rows = [shipment_row(s) for s in page.items]
+        self.total = page.total
+        self.total_exact = page.total_exact
+        self.unseen_ids = []
+
+    async def _refresh(self) -> EventSpec | None:
+        """Read the whole board for the shown day: the shipment page and what depends on the
+        day alone (fleet, map, late alerts, tiles). On load, a new day, and after a change
+        to assignments."""
+        day = date.fromisoformat(self.date_filter) if self.date_filter else None
+        filters = self._filters()
         read_at = time.time()  # before the read: a route pushed after it is at least as new
         result = await self._call(lambda s, actor: _board(s, actor, filters, day), STAFF)
         if isinstance(result, Failed):
             return result.event
         board = result.value
         await watch_live(self, live_updates.Audience.staff())
-        self.rows = [shipment_row(s) for s in board.shipments.items]
-        self.total = board.shipments.total
-        self.total_exact = board.shipments.total_exact
-        self.unseen_ids = []
+        self._show_page(board.shipments)
         names = {row.id: row.name for row in board.fleet}
         self.alerts = [
             AlertRow(
@@ -282,6 +292,21 @@ class DispatchState(AuthState):
         mapped.map_routes = dispatch_map.route_lines(board.day_map)
         mapped.map_day = self.date_filter
         mapped.map_read_at = read_at
+        return None
+
+    async def _refresh_page(self) -> EventSpec | None:
+        """Read only the shipment page: a status filter, a search or another page changes
+        nothing else on the board (the fleet, the map, the alerts and the tiles are the
+        day's, kept current by live pushes). Re-reading the whole board for them read four
+        more queries and re-sent the 200-row fleet and every stop of the day, re-rendering
+        the Drivers list and the map (docs/realtime.md, Round 12)."""
+        filters = self._filters()
+        result = await self._call(
+            lambda s, actor: shipments.list_shipments(s, actor, filters), STAFF
+        )
+        if isinstance(result, Failed):
+            return result.event
+        self._show_page(result.value)
         return None
 
     def _apply_live(self, delta: live_updates.StaffDelta) -> None:
@@ -310,13 +335,13 @@ class DispatchState(AuthState):
     async def show_unseen(self) -> EventSpec | None:
         """Re-read the board page so the announced shipments appear (first page first)."""
         self.page = 1
-        return await self._refresh()
+        return await self._refresh_page()
 
     @rx.event
     async def set_status_filter(self, value: str) -> EventSpec | None:
         self.status_filter = value
         self.page = 1
-        return await self._refresh()
+        return await self._refresh_page()
 
     @rx.event
     async def set_date_filter(self, value: str) -> EventSpec | None:
@@ -332,12 +357,12 @@ class DispatchState(AuthState):
     async def apply_search(self, form_data: dict[str, str]) -> EventSpec | None:
         self.search_text = (form_data.get("search") or "").strip()[:100]
         self.page = 1
-        return await self._refresh()
+        return await self._refresh_page()
 
     @rx.event
     async def go_to_page(self, page: int) -> EventSpec | None:
         self.page = min(max(1, page), self.page_count)
-        return await self._refresh()
+        return await self._refresh_page()
 
     @rx.event
     async def auto_assign(self, shipment_id: int) -> EventSpec | None:
