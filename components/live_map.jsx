@@ -113,6 +113,10 @@ export function LiveFleetText({ driverId, field, text = "", day = "", readAt = 0
 const escapeHtml = (text) =>
   String(text ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+// A driver's marker and a fleet dot look alike: the dark outline and the initials' font.
+const OUTLINE_COLOR = "#1e1b4b";
+const GLYPH_PX = 11;
+
 function markerIcon(color, selected, glyph) {
   const size = selected ? 30 : 22;
   return L.divIcon({
@@ -120,7 +124,8 @@ function markerIcon(color, selected, glyph) {
     html:
       `<span aria-hidden="true" style="display:block;width:${size}px;height:${size}px;` +
       `border-radius:50%;background:${escapeHtml(color)};border:3px solid #fff;` +
-      `box-shadow:0 0 0 ${selected ? 3 : 1}px #1e1b4b;color:#fff;font:700 11px/1 sans-serif;` +
+      `box-shadow:0 0 0 ${selected ? 3 : 1}px ${OUTLINE_COLOR};color:#fff;` +
+      `font:700 ${GLYPH_PX}px/1 sans-serif;` +
       `display:flex;align-items:center;justify-content:center">${escapeHtml(glyph)}</span>`,
     iconSize: [size, size],
     iconAnchor: [size / 2, size / 2],
@@ -266,19 +271,22 @@ const SELECTED_RADIUS = 13.5; // 30 px
 const DriverDot = L.CircleMarker.extend({
   _updatePath() {
     L.CircleMarker.prototype._updatePath.call(this); // the dot and its white ring
+    // Leaflet also calls this when the dot moves or restyles, outside the renderer's drawing
+    // pass (which then only asks for a redraw of the dot's area at the next frame): draw the
+    // outline and the initials in that pass only, as the dot itself is.
+    if (!this._renderer._drawing || this._empty()) return;
     const ctx = this._renderer._ctx;
-    if (!ctx || this._empty()) return;
     const { x, y } = this._point;
     const { selected, glyph, weight } = this.options;
     const outline = selected ? 3 : 1;
     ctx.beginPath();
     ctx.arc(x, y, this._radius + weight / 2 + outline / 2, 0, Math.PI * 2);
     ctx.lineWidth = outline;
-    ctx.strokeStyle = "#1e1b4b";
+    ctx.strokeStyle = OUTLINE_COLOR;
     ctx.stroke();
     if (glyph) {
       ctx.fillStyle = "#fff";
-      ctx.font = "700 11px sans-serif";
+      ctx.font = `700 ${GLYPH_PX}px sans-serif`;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
       ctx.fillText(glyph, x, y + 0.5);
@@ -355,8 +363,8 @@ const FleetDot = memo(function FleetDot({ marker, onSelect, day, readAt, rendere
     if (!dot) return;
     dot.options.glyph = marker.glyph;
     dot.options.selected = marker.selected;
-    dot.setRadius(marker.selected ? SELECTED_RADIUS : DOT_RADIUS);
-    dot.setStyle({ fillColor: color }); // redraws the dot
+    // One call: the new radius and colour, redrawn with the next frame.
+    dot.setStyle({ fillColor: color, radius: marker.selected ? SELECTED_RADIUS : DOT_RADIUS });
     if (marker.selected) dot.bringToFront();
     dot.setTooltipContent(title);
   }, [color, title, marker.glyph, marker.selected, drawn]);

@@ -119,12 +119,13 @@ const icon = (glyph) => L.divIcon({{
   iconSize: [22, 22],
   iconAnchor: [11, 11],
 }});
-// The same dot drawn on the map's one canvas, the initials drawn after the circle.
+// The same dot drawn on the map's one canvas, the initials drawn after the circle, within
+// the renderer's drawing pass only: `DriverDot` in components/live_map.jsx, less the outline.
 const Dot = L.CircleMarker.extend({{
   _updatePath() {{
     L.CircleMarker.prototype._updatePath.call(this);
+    if (!this._renderer._drawing || this._empty()) return;
     const ctx = this._renderer._ctx;
-    if (!ctx || this._empty()) return;
     ctx.fillStyle = "#fff";
     ctx.font = "700 11px sans-serif";
     ctx.textAlign = "center";
