@@ -259,8 +259,8 @@ class DispatchState(AuthState):
         """Read the whole board for the shown day: the shipment page and what depends on the
         day alone (fleet, map, late alerts, tiles). On load, a new day, and after a change
         to assignments."""
-        day = date.fromisoformat(self.date_filter) if self.date_filter else None
         filters = self._filters()
+        day = filters["date_from"]
         read_at = time.time()  # before the read: a route pushed after it is at least as new
         result = await self._call(lambda s, actor: _board(s, actor, filters, day), STAFF)
         if isinstance(result, Failed):
