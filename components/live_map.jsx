@@ -491,6 +491,30 @@ const RouteLine = memo(function RouteLine({ line, selected }) {
   return <Polyline positions={line.points} pathOptions={pathOptions} />;
 }, sameValue);
 
+// The drivers (dots on the dashboard, markers elsewhere) and their hidden names change with
+// the board's state, never with a route push: as components of their own with the same props,
+// a route push (several a second on every dashboard while a shift starts) re-renders the
+// routes alone, not 200 drivers' dots and names compared one by one.
+const DriverLayer = memo(function DriverLayer({ markers, onSelect, followFleet, day, readAt }) {
+  if (followFleet) {
+    return <FleetDots markers={markers} onSelect={onSelect} day={day} readAt={readAt} />;
+  }
+  return markers.map((marker) => (
+    <DriverMarker key={marker.id} marker={marker} onSelect={onSelect} />
+  ));
+});
+
+const DriverNames = memo(function DriverNames({ markers, label, day, readAt }) {
+  if (!markers.length) return null;
+  return (
+    <ul aria-label={`${label}: drivers`} style={VISUALLY_HIDDEN}>
+      {markers.map((marker) => (
+        <DriverName key={marker.id} marker={marker} day={day} readAt={readAt} />
+      ))}
+    </ul>
+  );
+});
+
 export function LiveMap({
   markers = [],
   lines: snapshotLines = [],
@@ -570,21 +594,17 @@ export function LiveMap({
           ) : null,
         )}
         <StopDots groups={groups} />
-        {followFleet ? (
-          <FleetDots markers={markers} onSelect={select} day={routesDay} readAt={routesReadAt} />
-        ) : (
-          markers.map((marker) => (
-            <DriverMarker key={marker.id} marker={marker} onSelect={select} />
-          ))
-        )}
+        <DriverLayer
+          markers={markers}
+          onSelect={select}
+          followFleet={followFleet}
+          day={routesDay}
+          readAt={routesReadAt}
+        />
         <FitBounds points={points} fitKey={fitKey} />
       </MapContainer>
-      {followFleet && markers.length ? (
-        <ul aria-label={`${label}: drivers`} style={VISUALLY_HIDDEN}>
-          {markers.map((marker) => (
-            <DriverName key={marker.id} marker={marker} day={routesDay} readAt={routesReadAt} />
-          ))}
-        </ul>
+      {followFleet ? (
+        <DriverNames markers={markers} label={label} day={routesDay} readAt={routesReadAt} />
       ) : null}
       {stops.length ? (
         <ul aria-label={`${label}: stops`} style={VISUALLY_HIDDEN}>
