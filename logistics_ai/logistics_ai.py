@@ -18,7 +18,6 @@ from logistics_ai.memory import freeze_startup_objects
 from logistics_ai.observability.logging import configure_logging
 from logistics_ai.observability.loop_watch import watch_event_loop
 from logistics_ai.redis_client import patch_reflex_for_sentinel
-from logistics_ai.services import solver_pool
 from logistics_ai.settings import get_settings
 from pages.account import invite_page, signup_page
 from pages.account_links import confirm_page, forgot_page, reset_page
@@ -67,13 +66,11 @@ def _freeze_startup_objects() -> None:
 
 @contextlib.asynccontextmanager
 async def _ai_process_pool() -> AsyncIterator[None]:
-    """The copilot's tool processes (logistics_ai/ai/offload.py) and the route solver's
-    (logistics_ai/services/solver_pool.py) stop with the app."""
+    """The copilot's tool processes (logistics_ai/ai/offload.py) stop with the app."""
     try:
         yield
     finally:
         await asyncio.to_thread(offload.shutdown)
-        await asyncio.to_thread(solver_pool.shutdown)
 
 
 app = rx.App(

@@ -312,22 +312,6 @@ class Settings(BaseSettings):
     dispatch_budget_seconds: float = Field(
         5.0, gt=0, le=120, description="Solver time budget for the dashboard's auto-dispatch."
     )
-    solver_process_workers: int = Field(
-        2,
-        ge=0,
-        le=16,
-        description="Child processes per app worker that run the route solver of plan previews "
-        "and /optimize off the worker's GIL (services/solver_pool.py). 0: in the request's "
-        "thread.",
-    )
-    solver_process_nice: int = Field(
-        10,
-        ge=0,
-        le=19,
-        description="CPU niceness of the solver's child processes: on a full machine requests "
-        "get the CPU first and a preview searches for fewer iterations within its budget. "
-        "0: same priority as the app.",
-    )
     location_retention_days: int = Field(
         30,
         ge=1,

@@ -42,7 +42,7 @@ from logistics_ai.api.routers import (
 from logistics_ai.memory import freeze_startup_objects, return_big_buffers_to_the_os
 from logistics_ai.observability import metrics, tracing
 from logistics_ai.security import session_cache
-from logistics_ai.services import ops_metrics, solver_pool
+from logistics_ai.services import ops_metrics
 from logistics_ai.settings import get_settings
 
 DESCRIPTION = """
@@ -84,7 +84,7 @@ async def unknown_api_route(request: Request) -> JSONResponse:
 async def _lifespan(_api: FastAPI) -> AsyncIterator[None]:
     # The API served on its own (granian, the benches): hear the other workers' session
     # changes before the first request (else that request subscribes), and stop the
-    # copilot's tool and the route solver's processes at the end.
+    # copilot's tool processes at the end.
     if session_cache.should_listen():
         await asyncio.to_thread(session_cache.listen)
     freeze_startup_objects()
@@ -92,7 +92,6 @@ async def _lifespan(_api: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await asyncio.to_thread(offload.shutdown)
-        await asyncio.to_thread(solver_pool.shutdown)
 
 
 def _native_telemetry() -> TelemetryConfig | None:

@@ -28,42 +28,24 @@ def solve(
     initial: Assignment | None = None,
     matrix: ResolvedMatrix | None = None,
 ) -> Solution:
-    """Problem -> Solution through ``solver`` (PyVRP by default), counted in the metrics."""
-    solver = solver if solver is not None else PyVRPSolver()
-    try:
-        solution = search(problem, solver, initial, matrix)
-    except Exception:
-        metrics.observe_optimizer_failure(solver.name)
-        raise
-    observe(solution)
-    return solution
-
-
-def observe(solution: Solution) -> None:
-    """Count a finished run in this process's metrics (a child's run is counted by its caller,
-    whose registry is the one scraped: `services/solver_pool.py`)."""
-    metrics.observe_optimizer_run(
-        solution.solver, solution.runtime_s, [u.reason.value for u in solution.unassigned]
-    )
-
-
-def search(
-    problem: Problem,
-    solver: Solver | None = None,
-    initial: Assignment | None = None,
-    matrix: ResolvedMatrix | None = None,
-) -> Solution:
-    """The run itself, with no side effect: what a solver child process executes."""
+    """Problem -> Solution through ``solver`` (PyVRP by default). The API path."""
     started = time.perf_counter()
     solver = solver if solver is not None else PyVRPSolver()
     matrix = matrix if matrix is not None else resolve_problem(problem)
     matrix_s = time.perf_counter() - started
     prepared = prepare(problem, matrix)
     backend_start_s = time.perf_counter() - started  # matrix + pre-checks
-    result = solver.route(prepared, initial)
+    try:
+        result = solver.route(prepared, initial)
+    except Exception:
+        metrics.observe_optimizer_failure(solver.name)
+        raise
     solution = build_solution(prepared, result.routes)
     solution.runtime_s = time.perf_counter() - started
     solution.solver = solver.name
+    metrics.observe_optimizer_run(
+        solver.name, solution.runtime_s, [u.reason.value for u in solution.unassigned]
+    )
     solution.stats = {"matrix_s": matrix_s, "backend_start_s": backend_start_s, **result.stats}
     return solution
 

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from logistics_ai.dispatch.model import Solution
+from logistics_ai.dispatch.operations import make_plan
 from logistics_ai.domain import clock
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import Conflict, NotFound
@@ -26,7 +27,7 @@ from logistics_ai.models import (
     utcnow,
 )
 from logistics_ai.security.policy import Action, require
-from logistics_ai.services import audit, solver_pool
+from logistics_ai.services import audit
 from logistics_ai.services.assignment import place_on_route, resequence, route_for
 from logistics_ai.services.dispatch_problem import (
     PlanningContext,
@@ -153,7 +154,8 @@ def preview(
     problem, context = build_problem(session, day, budget_s=budget, seed=seed)
     if not problem.vehicles:
         raise Conflict("No driver is on duty with a vehicle; nothing can be planned.")
-    result = _to_preview(solver_pool.solve(problem), context, session)
+    plan = make_plan(problem)
+    result = _to_preview(plan.solution, context, session)
     get_store().set(f"plan:{result.plan_id}", json.dumps(asdict(result)), PLAN_TTL_S)
     return result
 

@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from logistics_ai.dispatch import model as vrp
 from logistics_ai.dispatch.matrix import ExplicitMatrix, HaversineMatrix
+from logistics_ai.dispatch.solver import solve
 from logistics_ai.domain.actors import Actor
 from logistics_ai.domain.errors import DomainError
 from logistics_ai.domain.validation import Clean, bounded
 from logistics_ai.security.policy import Action, require
-from logistics_ai.services import solver_pool
 
 MAX_STOPS = 2000  # stops plus shipment ends
 MAX_VEHICLES = 200
@@ -244,7 +244,7 @@ def optimize(actor: Actor, request: OptimizeRequest) -> OptimizeResponse:
         problem.visits()  # validates ids, dimensions and prefixes before any solving
     except ValueError as error:
         raise vrp_error(str(error)) from None
-    solution = solver_pool.solve(problem)
+    solution = solve(problem)
     return OptimizeResponse(
         routes=[
             RouteOut(
