@@ -89,6 +89,14 @@ class Settings(BaseSettings):
         description="API requests in progress per process beyond which new ones get an "
         "immediate 503 with Retry-After.",
     )
+    api_queue_timeout_ms: int = Field(
+        1000,
+        ge=0,
+        le=60_000,
+        description="An admitted API request still waiting for a worker thread this many "
+        "milliseconds later gets a 503 with Retry-After instead of starting (nothing written). "
+        "0: no deadline.",
+    )
     sign_in_concurrency: int = Field(
         1,
         ge=1,

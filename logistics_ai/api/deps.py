@@ -33,6 +33,7 @@ from fastapi.security import APIKeyHeader, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from logistics_ai.api.middleware import START_DEADLINE
 from logistics_ai.db import (
     abandon_unit,
     commit_unit,
@@ -94,6 +95,13 @@ ReadSessionDep = Annotated[Session, Depends(request_read_session)]
 
 def _run_unit(endpoint: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     sessions = [value for value in kwargs.values() if isinstance(value, Session)]
+    deadline = START_DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        # Waited too long for a thread: its answer would come too late to be useful, and
+        # doing the work anyway would make every request behind it later still.
+        for session in sessions:
+            abandon_unit(session)
+        raise Overloaded("The server is busy. Retry shortly.")
     try:
         result = endpoint(**kwargs)
     except BaseException as error:
