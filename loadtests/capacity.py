@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     best = 0
     print(f"[capacity] host {args.host}, user class {', '.join(c.__name__ for c in classes)}")
     print(
-        f"{'users':>7} {'reqs':>8} {'rps':>8} {'p50':>6} {'p95':>6} {'p99':>6} {'err%':>7}  verdict"
+        f"{'users':>7} {'reqs':>8} {'rps':>8} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>6} "
+        f"{'err%':>7}  verdict"
     )
     try:
         while users <= args.max_users:
@@ -77,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
             )
             print(
                 f"{runner.user_count:>7} {total.requests:>8} {total.rps:>8.1f} {total.p50:>6.0f} "
-                f"{total.p95:>6.0f} {total.p99:>6.0f} {total.error_rate:>7.3%}  "
+                f"{total.p95:>6.0f} {total.p99:>6.0f} {env.stats.total.max_response_time:>6.0f} "
+                f"{total.error_rate:>7.3%}  "
                 f"{'held' if held else 'BREACH ' + breaches}",
                 flush=True,
             )
