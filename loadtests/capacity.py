@@ -2,7 +2,7 @@
 
   python -m loadtests.capacity [--host https://localhost] [--start 50] [--factor 1.5]
                                [--step-seconds 30] [--max-users 2000] [--user-class capacity]
-                               [--think MIN-MAX]
+                               [--think MIN-MAX] [--recovery-users N [--recovery-seconds 30]]
 
 Runs Locust as a library and ramps in steps: start N users, let the spawn finish, reset the
 statistics, measure for --step-seconds, judge the step against loadtests/sla.toml, multiply N by
@@ -11,9 +11,11 @@ highest user count that held. The default user class, CapacityCustomer, makes on
 second per user with the customer's tasks (so users = offered requests/s); `--user-class mix`
 uses the weighted customer/driver/dispatcher mix with think times instead, and `--think 1-3`
 gives every user a 1-3 s think time (issue 8's definition of a user: `--user-class mix
---think 1-3`). Only tasks whose
-endpoint the target serves are used (as in the gate). Traffic goes to --host only: point it at
-a stack on this machine (loopback) or a staging host you own.
+--think 1-3`). Only tasks whose endpoint the target serves are used (as in the gate).
+`--recovery-users N` then drops to N users at once and prints how many seconds pass until every
+1 s window holds the SLA's aggregate p95 with no error (loadtests/recovery.py; issue 8's "full
+recovery within 10 s"). Traffic goes to --host only: point it at a stack on this machine
+(loopback) or a staging host you own.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import gevent
 from locust import between
@@ -30,6 +33,7 @@ from locust.env import Environment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from loadtests import recovery
 from loadtests import sla as sla_module
 from loadtests.endpoints import probe, restrict_to_available
 from loadtests.users import CapacityCustomer, CustomerUser, DispatcherUser, DriverUser
@@ -88,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
             best = users
             next_users = int(users * args.factor)
             users = next_users if next_users > users else users + 1
+        if args.recovery_users:
+            _report_recovery(env, runner, args, sla.aggregate.p95_ms)
     finally:
         runner.quit()
     if best:
@@ -95,6 +101,38 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("[capacity] the SLA did not hold even at the first step")
     return 0 if best else 1
+
+
+def _report_recovery(env: Environment, runner: Any, args: argparse.Namespace, p95: float) -> None:
+    """Drop from the last step to --recovery-users at once and time the return to the SLA."""
+    samples: list[recovery.Sample] = []
+
+    def on_request(response_time: float, exception: object = None, **_: object) -> None:
+        samples.append(
+            recovery.Sample(time.monotonic(), float(response_time), exception is not None)
+        )
+
+    before = runner.user_count
+    env.events.request.add_listener(on_request)
+    dropped_at = time.monotonic()
+    runner.start(args.recovery_users, spawn_rate=max(args.spawn_rate, before))
+    gevent.sleep(args.recovery_seconds)
+    env.events.request.remove_listener(on_request)
+    judged = recovery.windows(samples, dropped_at, args.recovery_seconds)
+    took = recovery.recovery_seconds(judged, p95)
+    shown = " ".join(
+        f"{w.p95_ms:.0f}{'!' if w.failures else ''}" if w.requests else "-" for w in judged
+    )
+    verdict = (
+        f"every 1 s window held p95 < {p95:.0f} ms with no error from +{took:.0f} s on"
+        if took is not None
+        else "NOT recovered within the window"
+    )
+    print(
+        f"[capacity] recovery: {before} -> {runner.user_count} users; {verdict}. "
+        f"p95 ms per second (! = errors): {shown}",
+        flush=True,
+    )
 
 
 def with_think_time(classes: list[type], low: float, high: float) -> list[type]:
@@ -133,6 +171,16 @@ def main(argv: list[str] | None = None) -> int:
         "mix --think 1-3), instead of its class's own wait",
     )
     parser.add_argument("--sla-file", default=str(sla_module.SLA_FILE))
+    parser.add_argument(
+        "--recovery-users",
+        type=int,
+        default=0,
+        help="after the last step, drop to this many users at once and report how long the "
+        "API takes to hold the SLA again in every 1 s window (issue 8: within 10 s)",
+    )
+    parser.add_argument(
+        "--recovery-seconds", type=float, default=30, help="observed after the drop"
+    )
     return run(parser.parse_args(argv))
 
 
