@@ -172,7 +172,6 @@ def create_api() -> FastAPI:
         LoadShedMiddleware,
         max_in_flight=settings.api_max_in_flight,
         threads=settings.api_threads,
-        queue_timeout_s=settings.api_queue_timeout_ms / 1000,
     )
     observability.install(api, error_response=internal_error)  # outermost: keep it last
     # Each router straight under the app with the /api/v1 prefix, not through a /api/v1

@@ -33,7 +33,6 @@ from fastapi.security import APIKeyHeader, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from logistics_ai.api.middleware import START_DEADLINE
 from logistics_ai.db import (
     abandon_unit,
     commit_unit,
@@ -93,12 +92,11 @@ async def request_read_session() -> Session:
 ReadSessionDep = Annotated[Session, Depends(request_read_session)]
 
 
-def _run_unit(endpoint: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+def _run_unit(
+    endpoint: Callable[..., Any], kwargs: dict[str, Any], queued_at: float | None = None
+) -> Any:
     sessions = [value for value in kwargs.values() if isinstance(value, Session)]
-    deadline = START_DEADLINE.get()
-    if deadline is not None and time.monotonic() > deadline:
-        # Waited too long for a thread: its answer would come too late to be useful, and
-        # doing the work anyway would make every request behind it later still.
+    if queued_at is not None and _waited_too_long(queued_at):
         for session in sessions:
             abandon_unit(session)
         raise Overloaded("The server is busy. Retry shortly.")
@@ -126,6 +124,21 @@ def unit_threads() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(get_settings().api_threads, thread_name_prefix="api-unit")
 
 
+def _waited_too_long(queued_at: float) -> bool:
+    """Whether a unit waited for its thread past API_QUEUE_TIMEOUT_MS (0: never).
+
+    `API_MAX_IN_FLIGHT` refuses requests beyond it at once, but an admitted request could
+    still wait seconds for one of the worker's API_THREADS threads on a full machine
+    (docs/performance.md, Round 13). Its answer would come too late to be useful, and doing
+    the work anyway would make every request behind it later still: it answers 503 +
+    Retry-After instead, before the endpoint runs, so nothing is read or written and the
+    client may simply retry. Counted from the hand-off to the executor, so a sign-in's wait
+    at its own gate (on the loop, bounded separately) is not counted twice.
+    """
+    timeout_ms = get_settings().api_queue_timeout_ms
+    return bool(timeout_ms) and (time.monotonic() - queued_at) * 1000 > timeout_ms
+
+
 async def run_unit_in_thread(endpoint: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     """`_run_unit(endpoint, kwargs)` in a worker thread, with the request's context.
 
@@ -134,7 +147,7 @@ async def run_unit_in_thread(endpoint: Callable[..., Any], kwargs: dict[str, Any
     """
     context = contextvars.copy_context()
     return await asyncio.get_running_loop().run_in_executor(
-        unit_threads(), context.run, _run_unit, endpoint, kwargs
+        unit_threads(), context.run, _run_unit, endpoint, kwargs, time.monotonic()
     )
 
 

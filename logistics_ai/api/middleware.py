@@ -10,21 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 import weakref
 from collections.abc import Callable
-from contextvars import ContextVar
 
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Probes and metrics must answer even when the API sheds load.
 UNSHED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-
-# When an admitted request stops being worth starting (`time.monotonic()`), set per request by
-# `LoadShedMiddleware` and read by the unit of work before it starts (api/deps.py). None: no
-# deadline (API_QUEUE_TIMEOUT_MS=0, or the API called outside the middleware).
-START_DEADLINE: ContextVar[float | None] = ContextVar("api_start_deadline", default=None)
 
 
 async def send_envelope(
@@ -42,27 +35,18 @@ async def send_envelope(
 
 
 class LoadShedMiddleware:
-    """Answers 503 + Retry-After at once when a worker already has `max_in_flight` API requests,
-    and gives each admitted request a start deadline (`queue_timeout_s` after admission).
+    """Answers 503 + Retry-After at once when a worker already has `max_in_flight` API requests.
 
     Beyond capacity a queue only adds latency for everyone; a fast refusal lets clients and
-    the proxy retry elsewhere or later. The in-flight bound alone still let an admitted request
-    wait seconds for one of the worker's few unit threads when the machine was full
-    (docs/performance.md, Round 13): a unit that finds its deadline passed answers 503 instead
-    of starting work whose answer would come too late (api/deps.py `_run_unit`). It has not
-    touched the database then, so nothing is half-written and the client may simply retry.
-    The same middleware sizes anyio's worker thread limiter (Starlette's sync dependencies
-    and file responses, the API-key check; the units of work have their own executor,
-    api/deps.py) on first use, inside the running loop.
+    the proxy retry elsewhere or later. The same middleware sizes anyio's worker thread
+    limiter (Starlette's sync dependencies and file responses, the API-key check; the units
+    of work have their own executor, api/deps.py) on first use, inside the running loop.
     """
 
-    def __init__(
-        self, app: ASGIApp, max_in_flight: int, threads: int, queue_timeout_s: float = 0.0
-    ) -> None:
+    def __init__(self, app: ASGIApp, max_in_flight: int, threads: int) -> None:
         self.app = app
         self.max_in_flight = max_in_flight
         self.threads = threads
-        self.queue_timeout_s = queue_timeout_s
         self.in_flight = 0
         # The loops whose default thread limiter (anyio keeps one per loop) has been sized.
         # Asked by loop rather than by limiter: getting the limiter costs more than the check.
@@ -86,13 +70,10 @@ class LoadShedMiddleware:
             )
             return
         self.in_flight += 1
-        deadline = time.monotonic() + self.queue_timeout_s if self.queue_timeout_s else None
-        token = START_DEADLINE.set(deadline)
         try:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
-            START_DEADLINE.reset(token)
 
 
 class BodyTooLarge(Exception):

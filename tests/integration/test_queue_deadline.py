@@ -1,6 +1,5 @@
 """An admitted API request that waits longer than API_QUEUE_TIMEOUT_MS for a worker thread gets
-a 503 with Retry-After instead of starting, and writes nothing (api/middleware.py
-START_DEADLINE, api/deps.py `_run_unit`)."""
+a 503 with Retry-After instead of starting, and writes nothing (api/deps.py `_run_unit`)."""
 
 from __future__ import annotations
 
