@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from logistics_ai.dispatch import pyvrp_backend
 from logistics_ai.dispatch.feasibility import check_solution
 from logistics_ai.dispatch.matrix import resolve_problem
 from logistics_ai.dispatch.model import (
@@ -400,3 +401,56 @@ def test_invalid_backend_output_is_dropped_not_trusted(grid) -> None:
     assert sol.route_for("plain").job_ids == ["ok"]
     assert sol.route_for("fridge") is None  # its "ok" was a duplicate, "s1-d" half a shipment
     assert {u.id for u in sol.unassigned} == {"cold", "s1", "s2"}
+
+
+def test_a_converged_time_budgeted_search_stops_before_its_budget(grid) -> None:
+    # Three stops and ten vans: the first feasible answer is the best there is. With a 30 s
+    # budget and no iteration limit (the API's previews), the search stops after the plateau
+    # of stale iterations instead of running for the budget, and keeps that answer.
+    m = grid(_points(3, seed=2))
+    jobs = [Job(f"j{i}", L(i), service_s=60) for i in range(1, 4)]
+    vans = [Vehicle(f"v{k}", (), L(0), L(0), shift=SHIFT) for k in range(10)]
+    sol = _solve(Problem(jobs, vans, matrix=m, budget_s=30, seed=1))
+    # 3 visits: max(500, 50 x 3^2) = 500 stale iterations after the first feasible best.
+    assert sol.stats["iterations"] == 500
+    assert sol.stats["solve_s"] < 30
+    assert not sol.unassigned and sorted(j for r in sol.routes for j in r.job_ids) == [
+        "j1",
+        "j2",
+        "j3",
+    ]
+
+
+def test_the_plateau_resets_on_every_improvement_and_waits_for_feasibility() -> None:
+    infeasible = np.iinfo(np.int64).max
+
+    def calls_until_stop(costs: list[int], plateau: int, max_iterations: int | None = None) -> int:
+        probe = pyvrp_backend._Probe(
+            budget_s=3600,
+            probe_s=3600,
+            max_iterations=max_iterations,
+            probe_iterations=None,
+            plateau=plateau,
+        )
+        for count, cost in enumerate(costs, start=1):
+            if probe(cost):
+                return count
+        return -1
+
+    # Stale from the first feasible cost: 1 improving call, then 5 stale ones stop it.
+    assert calls_until_stop([100] * 20, plateau=5) == 6
+    # An improvement every 4 calls never lets 5 stale calls accumulate.
+    improving = [1000 - (i // 4) for i in range(40)]
+    assert calls_until_stop(improving, plateau=5) == -1
+    # While infeasible it never stops for a plateau (the probe's own time limit applies).
+    assert calls_until_stop([infeasible] * 20, plateau=5) == -1
+    # An explicit iteration budget is run in full: seeded runs stay as they were.
+    assert calls_until_stop([100] * 20, plateau=5, max_iterations=10) == 11
+
+
+def test_the_plateau_only_ends_small_problems_early() -> None:
+    assert pyvrp_backend.plateau_iterations(3) == 500
+    assert pyvrp_backend.plateau_iterations(10) == 5_000
+    # The routing benchmark's smallest instances (Solomon, 100 visits) would need 500,000
+    # stale iterations; a 10 s run of them makes well under that in all.
+    assert pyvrp_backend.plateau_iterations(100) == 500_000
