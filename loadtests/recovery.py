@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from loadtests.realtime_measure import percentile
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -31,13 +33,6 @@ class Window:
         return self.failures == 0 and self.p95_ms < p95_limit_ms
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    # The nearest-rank percentile: the smallest value with at least 95% of them at or below it.
-    rank = max(1, -(-95 * len(ordered) // 100))
-    return ordered[rank - 1]
-
-
 def windows(samples: list[Sample], dropped_at: float, seconds: float) -> list[Window]:
     """Per 1 s window from the drop, over `seconds` (samples outside it are left out)."""
     count = int(seconds)
@@ -50,7 +45,7 @@ def windows(samples: list[Sample], dropped_at: float, seconds: float) -> list[Wi
         Window(
             start_s=float(i),
             requests=len(bucket),
-            p95_ms=_p95([s.ms for s in bucket]) if bucket else 0.0,
+            p95_ms=percentile([s.ms for s in bucket], 95) or 0.0,  # nearest rank
             failures=sum(1 for s in bucket if s.failed),
         )
         for i, bucket in enumerate(buckets)
